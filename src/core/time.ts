@@ -1,0 +1,152 @@
+/**
+ * Calendar arithmetic in IANA time zones without a date library. Days are the user's local days, so
+ * every "today" or "this week" is computed in a zone, never in UTC or the process's own zone.
+ */
+
+const formatterCache = new Map<string, Intl.DateTimeFormat>();
+
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let fmt = formatterCache.get(timeZone);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      weekday: 'short',
+    });
+    formatterCache.set(timeZone, fmt);
+  }
+  return fmt;
+}
+
+/** True when the runtime knows the IANA zone name. */
+export function isValidTimeZone(timeZone: string): boolean {
+  if (typeof timeZone !== 'string' || timeZone === '') return false;
+  try {
+    partsFormatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The zone this process runs in (the user's own zone for the extension host and the CLI). */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface ZonedParts {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  /** 0 = Sunday … 6 = Saturday */
+  weekday: number;
+}
+
+export function zonedParts(ts: number, timeZone: string): ZonedParts {
+  const parts = partsFormatter(timeZone).formatToParts(new Date(ts));
+  const out: Record<string, string> = {};
+  for (const p of parts) out[p.type] = p.value;
+  return {
+    year: Number(out.year),
+    month: Number(out.month),
+    day: Number(out.day),
+    hour: Number(out.hour),
+    minute: Number(out.minute),
+    second: Number(out.second),
+    weekday: WEEKDAYS.indexOf(out.weekday.toLowerCase().slice(0, 3) as Weekday),
+  };
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** The local calendar day of an instant, as 'YYYY-MM-DD'. */
+export function dayKey(ts: number, timeZone: string): string {
+  const p = zonedParts(ts, timeZone);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+export function parseDayKey(key: string): { year: number; month: number; day: number } {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(key);
+  if (!m) throw new Error(`Not a day in YYYY-MM-DD form: ${JSON.stringify(key)}`);
+  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
+}
+
+/** The day `delta` days after `key` (calendar arithmetic, independent of zones). */
+export function addDays(key: string, delta: number): string {
+  const { year, month, day } = parseDayKey(key);
+  const d = new Date(Date.UTC(year, month - 1, day + delta));
+  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+}
+
+/** Day of week of a day key, 0 = Sunday. */
+export function weekdayOf(key: string): number {
+  const { year, month, day } = parseDayKey(key);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+}
+
+/** Offset of the zone from UTC at an instant, in milliseconds (positive east of Greenwich). */
+export function zoneOffsetMs(ts: number, timeZone: string): number {
+  const p = zonedParts(ts, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(ts / 1000) * 1000;
+}
+
+/**
+ * The instant a local wall-clock time happens in a zone. A time skipped by a DST jump is moved
+ * forward by the jump (02:30 becomes 03:30, as Temporal's "compatible" rule does); a repeated time
+ * resolves to its first occurrence.
+ */
+export function zonedTimeToUtc(
+  timeZone: string,
+  year: number,
+  month: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+): number {
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  // Zone offsets change at most once within a day around any instant in real zones.
+  const offsetBefore = zoneOffsetMs(wall - 86400_000, timeZone);
+  const offsetAfter = zoneOffsetMs(wall + 86400_000, timeZone);
+  const candidates = [wall - offsetBefore, wall - offsetAfter].filter(
+    (t) => t + zoneOffsetMs(t, timeZone) === wall,
+  );
+  if (candidates.length > 0) return Math.min(...candidates);
+  return wall - offsetBefore;
+}
+
+/** First instant of a local day. */
+export function startOfDay(key: string, timeZone: string): number {
+  const { year, month, day } = parseDayKey(key);
+  return zonedTimeToUtc(timeZone, year, month, day, 0, 0);
+}
+
+/** The day key the week containing `key` starts on. `weekStart`: 0 = Sunday, 1 = Monday, … */
+export function weekStartDay(key: string, weekStart: number): string {
+  const back = (weekdayOf(key) - weekStart + 7) % 7;
+  return addDays(key, -back);
+}
+
+/** The first day of the month containing `key`. */
+export function monthStartDay(key: string): string {
+  return `${key.slice(0, 7)}-01`;
+}
+
+/** Inclusive list of day keys from `from` to `to`. */
+export function daysBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) out.push(d);
+  return out;
+}

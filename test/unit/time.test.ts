@@ -1,0 +1,43 @@
+import * as assert from 'node:assert/strict';
+import { addDays, dayKey, isValidTimeZone, startOfDay, weekStartDay, zonedTimeToUtc } from '../../src/core/time';
+
+describe('time zones and calendar days', () => {
+  it('puts an instant on the local day of the zone, across a UTC date boundary', () => {
+    const ts = Date.UTC(2026, 10, 23, 2, 30); // 02:30 UTC on the 23rd
+    assert.equal(dayKey(ts, 'UTC'), '2026-11-23');
+    assert.equal(dayKey(ts, 'America/Los_Angeles'), '2026-11-22');
+    assert.equal(dayKey(ts, 'Asia/Tokyo'), '2026-11-23');
+    assert.equal(dayKey(Date.UTC(2026, 10, 23, 20), 'Pacific/Auckland'), '2026-11-24');
+  });
+
+  it('knows valid and invalid zone names', () => {
+    assert.equal(isValidTimeZone('Europe/Berlin'), true);
+    assert.equal(isValidTimeZone('Mars/Olympus'), false);
+    assert.equal(isValidTimeZone(''), false);
+  });
+
+  it('finds the start of local days, including 23- and 25-hour DST days', () => {
+    assert.equal(startOfDay('2026-11-23', 'UTC'), Date.UTC(2026, 10, 23));
+    // US DST 2026: starts Sun 8 March, ends Sun 1 November.
+    const la = 'America/Los_Angeles';
+    assert.equal(startOfDay('2026-03-09', la) - startOfDay('2026-03-08', la), 23 * 3600_000);
+    assert.equal(startOfDay('2026-11-02', la) - startOfDay('2026-11-01', la), 25 * 3600_000);
+    assert.equal(startOfDay('2026-03-08', la), Date.UTC(2026, 2, 8, 8));
+  });
+
+  it('maps wall-clock times skipped or repeated by DST to a real instant', () => {
+    const la = 'America/Los_Angeles';
+    // 02:30 on 8 March does not exist; it moves forward by the jump to 03:30 PDT (10:30 UTC).
+    assert.equal(zonedTimeToUtc(la, 2026, 3, 8, 2, 30), Date.UTC(2026, 2, 8, 10, 30));
+    // 01:30 on 1 November happens twice; the first (PDT, UTC-7) is used.
+    assert.equal(zonedTimeToUtc(la, 2026, 11, 1, 1, 30), Date.UTC(2026, 10, 1, 8, 30));
+  });
+
+  it('does calendar arithmetic and week starts', () => {
+    assert.equal(addDays('2026-12-31', 1), '2027-01-01');
+    assert.equal(addDays('2026-03-01', -1), '2026-02-28');
+    assert.equal(weekStartDay('2026-11-23', 1), '2026-11-23'); // a Monday
+    assert.equal(weekStartDay('2026-11-22', 1), '2026-11-16'); // Sunday belongs to the week before
+    assert.equal(weekStartDay('2026-11-22', 0), '2026-11-22');
+  });
+});
