@@ -15,10 +15,22 @@ const shared = {
   logLevel: 'warning',
 };
 
-const builds = [
-  { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-];
+const desktopTests = process.argv.includes('--desktop-tests');
+
+const builds = desktopTests
+  ? [
+      {
+        ...shared,
+        entryPoints: ['test/desktop/runTest.ts', 'test/desktop/suite/index.ts', 'test/desktop/suite/extension.desktop.ts'],
+        outdir: 'out/desktop',
+        outbase: 'test/desktop',
+        external: ['vscode', 'mocha', '@vscode/test-electron'],
+      },
+    ]
+  : [
+      { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+      { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+    ];
 
 async function main() {
   if (watch) {

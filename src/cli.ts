@@ -1,0 +1,71 @@
+import { version } from '../package.json';
+
+/** A CLI command: parses its own arguments, writes to the given streams and returns an exit code. */
+export interface CliIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+type Command = (argv: string[], io: CliIO) => Promise<number>;
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+// Commands load on demand so `token-meter --help` stays instant.
+const COMMANDS: Record<string, CommandEntry> = {
+  report: {
+    summary: 'Print token usage and cost for a day, week or month (table or --json).',
+    load: async () => (await import('./cli/report')).reportCommand,
+  },
+  gateway: {
+    summary: 'Run the local metering gateway for OpenAI- and Anthropic-style clients.',
+    load: async () => (await import('./cli/gateway')).gatewayCommand,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, entry]) => `  ${name.padEnd(width)}  ${entry.summary}`);
+  return [
+    'Usage: token-meter <command> [options]',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `token-meter <command> --help` for a command\'s options.',
+    'Options: --help, --version',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.stdout.write(`${version}\n`);
+    return 0;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.stderr.write(`token-meter: unknown command "${name}".\n\n${usage()}`);
+    return 2;
+  }
+  const command = await entry.load();
+  return command(rest, io);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`token-meter: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

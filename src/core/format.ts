@@ -1,0 +1,59 @@
+/** Compact, honest number formats shared by the status bar, tooltips, reports and the CLI. */
+
+export function formatUsd(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return 'unknown';
+  if (value === 0) return '$0.00';
+  const abs = Math.abs(value);
+  const sign = value < 0 ? '-' : '';
+  if (abs < 0.01) return `${sign}<$0.01`;
+  if (abs < 1000) return `${sign}$${abs.toFixed(2)}`;
+  return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
+}
+
+/** A budget limit reads best without trailing zeros: "$10", "$7.50". */
+export function formatUsdLimit(value: number): string {
+  return Number.isInteger(value) ? `$${value.toLocaleString('en-US')}` : formatUsd(value);
+}
+
+export function formatTokens(value: number): string {
+  const abs = Math.abs(value);
+  if (abs < 1000) return String(Math.round(value));
+  const units: Array<[number, string]> = [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [size, suffix] of units) {
+    if (abs >= size) {
+      const scaled = value / size;
+      const digits = Math.abs(scaled) >= 100 ? 0 : Math.abs(scaled) >= 10 ? 1 : 2;
+      return `${Number(scaled.toFixed(digits))}${suffix}`;
+    }
+  }
+  return String(value);
+}
+
+/** Exact token count with thousands separators, for tables where precision matters. */
+export function formatTokensExact(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+export function formatPercent(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '—';
+  const pct = ratio * 100;
+  return pct > 0 && pct < 1 ? '<1%' : `${Math.round(pct)}%`;
+}
+
+/** "2 h 45 m", "12 m", "3 d 4 h". */
+export function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} m`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
+export function formatMultiplier(multiplier: number): string {
+  return `×${Number(multiplier.toFixed(2))}`;
+}

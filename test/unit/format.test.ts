@@ -1,0 +1,29 @@
+import * as assert from 'node:assert/strict';
+import { formatDuration, formatMultiplier, formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../../src/core/format';
+
+describe('number formats', () => {
+  it('formats dollars, never showing unknown cost as $0', () => {
+    assert.equal(formatUsd(3.2), '$3.20');
+    assert.equal(formatUsd(0.004), '<$0.01');
+    assert.equal(formatUsd(0), '$0.00');
+    assert.equal(formatUsd(12345.6), '$12,346');
+    assert.equal(formatUsd(null), 'unknown');
+    assert.equal(formatUsdLimit(10), '$10');
+    assert.equal(formatUsdLimit(7.5), '$7.50');
+  });
+  it('formats token counts compactly', () => {
+    assert.equal(formatTokens(950), '950');
+    assert.equal(formatTokens(12_300), '12.3k');
+    assert.equal(formatTokens(1_234_567), '1.23M');
+    assert.equal(formatTokens(123_456_789), '123M');
+    assert.equal(formatTokens(2_500_000_000), '2.5B');
+  });
+  it('formats durations, percentages and multipliers', () => {
+    assert.equal(formatDuration(165 * 60_000), '2 h 45 m');
+    assert.equal(formatDuration(12 * 60_000), '12 m');
+    assert.equal(formatDuration(76 * 3600_000), '3 d 4 h');
+    assert.equal(formatPercent(0.004), '<1%');
+    assert.equal(formatPercent(0.8), '80%');
+    assert.equal(formatMultiplier(1.5), '×1.5');
+  });
+});
