@@ -1,0 +1,74 @@
+import { totalTokens, type TokenField } from './events';
+
+/** The rollup fields an export writes (aggregates only: never prompt text, never per-request detail). */
+export interface ExportRow extends Record<TokenField, number> {
+  day: string;
+  provider: string;
+  model: string;
+  source: string;
+  project?: string;
+  events: number;
+  estimatedTokens: number;
+  costUsd: number;
+  unpricedTokens: number;
+  weightedCostUsd: number;
+  peakTokens: number;
+}
+
+const COLUMNS = [
+  'day', 'provider', 'model', 'source', 'project', 'events',
+  'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'totalTokens',
+  'estimatedTokens', 'peakTokens', 'costUsd', 'weightedCostUsd', 'unpricedTokens',
+] as const;
+
+function csvCell(value: unknown): string {
+  const text = value === undefined || value === null ? '' : String(value);
+  // Quote anything a spreadsheet could misread, and neutralise leading formula characters.
+  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function roundUsd(value: number): number {
+  return Math.round(value * 1e6) / 1e6;
+}
+
+function exportRecord(row: ExportRow): Record<(typeof COLUMNS)[number], string | number | null> {
+  const allUnpriced = row.unpricedTokens > 0 && row.unpricedTokens === totalTokens(row);
+  return {
+    day: row.day,
+    provider: row.provider,
+    model: row.model,
+    source: row.source,
+    project: row.project ?? '',
+    events: row.events,
+    inputTokens: row.inputTokens,
+    outputTokens: row.outputTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    reasoningTokens: row.reasoningTokens,
+    totalTokens: totalTokens(row),
+    estimatedTokens: row.estimatedTokens,
+    peakTokens: row.peakTokens,
+    // An unknown price is exported as empty/null, never as 0.
+    costUsd: allUnpriced ? null : roundUsd(row.costUsd),
+    weightedCostUsd: allUnpriced ? null : roundUsd(row.weightedCostUsd),
+    unpricedTokens: row.unpricedTokens,
+  };
+}
+
+function sortRows(rows: ExportRow[]): ExportRow[] {
+  return [...rows].sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model) || a.source.localeCompare(b.source) || (a.project ?? '').localeCompare(b.project ?? ''));
+}
+
+export function usageToCsv(rows: ExportRow[]): string {
+  const lines = [COLUMNS.join(',')];
+  for (const row of sortRows(rows)) {
+    const record = exportRecord(row);
+    lines.push(COLUMNS.map((c) => csvCell(record[c])).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
+
+export function usageToJson(rows: ExportRow[], meta: { fromDay: string; toDay: string; timeZone: string; generatedAt: string }): string {
+  return JSON.stringify({ ...meta, rows: sortRows(rows).map(exportRecord) }, null, 2) + '\n';
+}
