@@ -5,7 +5,7 @@ function row(patch: Partial<SummaryRow>): SummaryRow {
   return {
     day: '2026-11-23', model: 'claude-sonnet-4-5', source: 'claude-code', events: 1,
     inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
-    costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, estimatedTokens: 0, peakTokens: 0,
+    costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
     ...patch,
   };
 }

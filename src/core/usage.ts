@@ -1,0 +1,111 @@
+import { totalTokens, type TokenField } from './events';
+import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
+
+/**
+ * Questions asked of the rollups: which days a period covers, and the totals over a set of rows.
+ * Shared by the status bar, the week summary, exports, the API and the CLI.
+ */
+
+/** The rollup fields these queries read (structural, so any rollup row type with them fits). */
+export interface UsageRowLike extends Record<TokenField, number> {
+  day: string;
+  model: string;
+  events: number;
+  estimatedTokens: number;
+  costUsd: number;
+  unpricedTokens: number;
+  weightedCostUsd: number;
+  weightedTokens: number;
+  peakTokens: number;
+}
+
+export interface PeriodTotals extends Record<TokenField, number> {
+  fromDay: string;
+  toDay: string;
+  events: number;
+  totalTokens: number;
+  /** Cost of the priced part, USD. When `unpricedTokens` > 0 the true cost is higher and unknown. */
+  costUsd: number;
+  unpricedTokens: number;
+  /** Cost counted against budgets: each event's cost times the peak multiplier at its time. */
+  weightedCostUsd: number;
+  weightedTokens: number;
+  estimatedTokens: number;
+  peakTokens: number;
+}
+
+export type UsageRange = 'day' | 'week' | 'lastWeek' | 'month' | 'all' | { from: string; to: string };
+
+export interface CalendarSettings {
+  timeZone: string;
+  /** 0 = Sunday, 1 = Monday, 6 = Saturday. */
+  weekStart: number;
+}
+
+/** The inclusive day span of a range, in the user's zone and week. */
+export function rangeDays(range: UsageRange, now: number, calendar: CalendarSettings): { fromDay: string; toDay: string } {
+  const today = dayKey(now, calendar.timeZone);
+  if (typeof range === 'object') return { fromDay: range.from, toDay: range.to };
+  switch (range) {
+    case 'day':
+      return { fromDay: today, toDay: today };
+    case 'week': {
+      const start = weekStartDay(today, calendar.weekStart);
+      return { fromDay: start, toDay: addDays(start, 6) };
+    }
+    case 'lastWeek': {
+      const start = addDays(weekStartDay(today, calendar.weekStart), -7);
+      return { fromDay: start, toDay: addDays(start, 6) };
+    }
+    case 'month': {
+      const start = monthStartDay(today);
+      return { fromDay: start, toDay: addDays(monthStartDay(addDays(start, 31)), -1) };
+    }
+    case 'all':
+      return { fromDay: '0000-01-01', toDay: '9999-12-31' };
+  }
+}
+
+export function emptyTotals(fromDay: string, toDay: string): PeriodTotals {
+  return {
+    fromDay, toDay, events: 0, totalTokens: 0,
+    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
+    costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
+  };
+}
+
+export function addToTotals(t: PeriodTotals, row: UsageRowLike): void {
+  t.events += row.events;
+  t.inputTokens += row.inputTokens;
+  t.outputTokens += row.outputTokens;
+  t.cacheReadTokens += row.cacheReadTokens;
+  t.cacheWriteTokens += row.cacheWriteTokens;
+  t.reasoningTokens += row.reasoningTokens;
+  t.totalTokens += totalTokens(row);
+  t.costUsd += row.costUsd;
+  t.unpricedTokens += row.unpricedTokens;
+  t.weightedCostUsd += row.weightedCostUsd;
+  t.weightedTokens += row.weightedTokens;
+  t.estimatedTokens += row.estimatedTokens;
+  t.peakTokens += row.peakTokens;
+}
+
+/** Sums the rows whose day falls in [fromDay, toDay]. */
+export function periodTotals(rows: readonly UsageRowLike[], fromDay: string, toDay: string): PeriodTotals {
+  const totals = emptyTotals(fromDay, toDay);
+  for (const row of rows) if (row.day >= fromDay && row.day <= toDay) addToTotals(totals, row);
+  return totals;
+}
+
+/** Totals per key (model, source, ...), largest first. */
+export function totalsBy<R extends UsageRowLike>(rows: readonly R[], keyOf: (row: R) => string, fromDay: string, toDay: string): Array<PeriodTotals & { key: string }> {
+  const groups = new Map<string, PeriodTotals & { key: string }>();
+  for (const row of rows) {
+    if (row.day < fromDay || row.day > toDay) continue;
+    const key = keyOf(row);
+    let totals = groups.get(key);
+    if (!totals) groups.set(key, (totals = { ...emptyTotals(fromDay, toDay), key }));
+    addToTotals(totals, row);
+  }
+  return [...groups.values()].sort((a, b) => b.totalTokens - a.totalTokens || a.key.localeCompare(b.key));
+}

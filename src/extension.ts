@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import { createApi, type TokenMeterApi } from './capture/api';
+import { registerCommands } from './ui/commands';
+import { MeterController } from './ui/meterController';
+import { ProblemReporter } from './ui/problems';
+import { UsageService } from './ui/usageService';
+import { WeekSummaryDocument } from './ui/weekSummaryDocument';
+
+export function activate(context: vscode.ExtensionContext): TokenMeterApi {
+  const started = performance.now();
+  const output = vscode.window.createOutputChannel('Token Meter', { log: true });
+  const problems = new ProblemReporter(output);
+  const usage = new UsageService(context.globalStorageUri.fsPath, problems);
+  const weekSummary = new WeekSummaryDocument(usage);
+  context.subscriptions.push(
+    output,
+    problems,
+    usage,
+    weekSummary,
+    new MeterController(usage),
+    ...registerCommands(usage, weekSummary),
+  );
+  output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; data in ${context.globalStorageUri.fsPath}`);
+  return createApi({ sink: usage, totals: (range) => usage.totals(range) });
+}

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import * as fs from 'node:fs/promises';
+import { usageToCsv, usageToJson } from '../core/export';
+import { rangeDays, type UsageRange } from '../core/usage';
+import type { UsageService } from './usageService';
+
+/** "Token Meter: Export Usage (CSV/JSON)": daily totals for a chosen period, to a file the user picks. */
+export async function exportUsageCommand(usage: UsageService): Promise<void> {
+  const format = await vscode.window.showQuickPick(
+    [
+      { label: 'CSV', value: 'csv' as const, description: 'for spreadsheets' },
+      { label: 'JSON', value: 'json' as const, description: 'for scripts' },
+    ],
+    { title: 'Token Meter: Export Usage', placeHolder: 'File format' },
+  );
+  if (!format) return;
+  const periods: Array<vscode.QuickPickItem & { value: UsageRange }> = [
+    { label: 'This week', value: 'week' },
+    { label: 'Last week', value: 'lastWeek' },
+    { label: 'This month', value: 'month' },
+    { label: 'Everything kept on this machine', value: 'all' },
+  ];
+  const period = await vscode.window.showQuickPick(periods, { title: 'Token Meter: Export Usage', placeHolder: 'Period' });
+  if (!period) return;
+  const { fromDay, toDay } = rangeDays(period.value, usage.now(), usage.settings);
+  const rows = usage.rows(fromDay, toDay);
+  const defaultFolder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require('node:os').homedir());
+  const target = await vscode.window.showSaveDialog({
+    title: 'Export Token Meter usage',
+    defaultUri: vscode.Uri.joinPath(defaultFolder, `token-meter-usage-${fromDay}-to-${toDay}.${format.value}`),
+    filters: format.value === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+  });
+  if (!target) return;
+  const content =
+    format.value === 'csv'
+      ? usageToCsv(rows)
+      : usageToJson(rows, { fromDay, toDay, timeZone: usage.settings.timeZone, generatedAt: new Date(usage.now()).toISOString() });
+  await fs.writeFile(target.fsPath, content, 'utf8');
+  const choice = await vscode.window.showInformationMessage(`Token Meter: exported ${rows.length} rows to ${target.fsPath}.`, 'Open');
+  if (choice === 'Open') await vscode.window.showTextDocument(target);
+}
