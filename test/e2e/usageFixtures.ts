@@ -1,0 +1,65 @@
+import { makeEventId, totalTokens, validateUsageEvent, type UsageEvent } from '../../src/core/events';
+import { dayKey, startOfDay } from '../../src/core/time';
+
+/**
+ * Usage placed in the extension's store before VS Code starts, and the figures the UI must show
+ * for it. Days are pinned to UTC through the `tokenMeter.timeZone` setting so "today" does not
+ * depend on the machine's zone.
+ */
+
+export const SEED_TIME_ZONE = 'UTC';
+export const SEED_MODEL = 'claude-sonnet-4-5';
+/** The seed file's place inside the extension's global storage directory. */
+export const SEED_FILE = 'events/seed.jsonl';
+
+/**
+ * Prices given through `tokenMeter.pricing.overrides`, which win over built-in prices; the expected
+ * cost below follows from them whatever the built-in price list says.
+ */
+export const SEED_PRICE_OVERRIDE = { model: SEED_MODEL, input: 3, output: 15, cacheRead: 0.3, cacheWrite: 3.75 };
+
+type TokenCounts = Pick<UsageEvent, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens'>;
+
+const TODAYS_REQUESTS: TokenCounts[] = [
+  { inputTokens: 100_000, outputTokens: 20_000, cacheReadTokens: 200_000, cacheWriteTokens: 0, reasoningTokens: 0 },
+  { inputTokens: 50_000, outputTokens: 30_000, cacheReadTokens: 0, cacheWriteTokens: 10_000, reasoningTokens: 5_000 },
+];
+
+export interface SeededUsage {
+  events: UsageEvent[];
+  /** Content of the seed file: one UsageEvent JSON per line. */
+  jsonl: string;
+  totalTokens: number;
+  costUsd: number;
+}
+
+/** Today's requests, stamped a minute ago (or at midnight, when the day is younger than that). */
+export function seedTodaysUsage(now: number): SeededUsage {
+  const midnight = startOfDay(dayKey(now, SEED_TIME_ZONE), SEED_TIME_ZONE);
+  const ts = Math.max(midnight, now - 60_000);
+  const events = TODAYS_REQUESTS.map((counts, i) =>
+    validateUsageEvent(
+      {
+        id: makeEventId('api', `e2e-seed-${i}`),
+        ts,
+        source: 'api',
+        provider: 'anthropic',
+        model: SEED_MODEL,
+        estimated: false,
+        ...counts,
+      },
+      now,
+    ),
+  );
+  const p = SEED_PRICE_OVERRIDE;
+  const costUsd = events.reduce(
+    (sum, e) => sum + (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6,
+    0,
+  );
+  return {
+    events,
+    jsonl: events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+    totalTokens: events.reduce((sum, e) => sum + totalTokens(e), 0),
+    costUsd,
+  };
+}
