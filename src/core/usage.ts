@@ -109,3 +109,19 @@ export function totalsBy<R extends UsageRowLike>(rows: readonly R[], keyOf: (row
   }
   return [...groups.values()].sort((a, b) => b.totalTokens - a.totalTokens || a.key.localeCompare(b.key));
 }
+
+/** Words for where a limit was set, as the tooltip and summaries show them. */
+export function budgetSourceLabel(source: string): string {
+  switch (source) {
+    case 'workspace':
+      return 'set by this workspace';
+    case 'workspaceFolder':
+      return 'set by this folder';
+    case 'team':
+      return 'set by your team';
+    case 'user':
+      return 'set in your user settings';
+    default:
+      return 'default';
+  }
+}

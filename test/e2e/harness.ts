@@ -66,6 +66,11 @@ export interface SessionOptions {
 
 export type TextExpectation = string | RegExp | ((text: string) => boolean);
 
+/** An expectation met only by exactly this text (and printed as such when it is not). */
+export function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
 function matches(text: string, expected: TextExpectation): boolean {
   if (typeof expected === 'string') return text.includes(expected);
   if (expected instanceof RegExp) return expected.test(text);
@@ -83,7 +88,7 @@ function plainText(text: string): string {
 }
 
 /** Polls `probe` until it returns a value, or throws with `describe()` of what was last seen. */
-async function pollFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
+export async function pollFor<T>(probe: () => Promise<T | undefined>, timeoutMs: number, describe: () => string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -142,7 +147,8 @@ export class VsCodeSession {
     readonly userDataDir: string,
     private readonly browser: Browser,
     private readonly server: ChildProcess,
-    private readonly rootDir: string,
+    /** Temp directory holding the user data, extensions and workspace dirs; removed by stop(). */
+    readonly rootDir: string,
     private readonly serverLog: string,
   ) {
     page.on('console', (message) => this.consoleLines.push(`[${message.type()}] ${message.text()}`));
@@ -195,6 +201,11 @@ export class VsCodeSession {
       fs.rmSync(rootDir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** code-server's PID, which is also its process group id. */
+  get serverPid(): number | undefined {
+    return this.server.pid;
   }
 
   /** A status-bar item by its DOM id (`<extension id>.<item id>`). */
@@ -309,7 +320,7 @@ export class VsCodeSession {
   async activeEditorText(): Promise<string> {
     const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line');
     const rendered = await lines.evaluateAll((elements) =>
-      elements.map((e) => ({ top: parseFloat((e as HTMLElement).style.top) || 0, text: (e as HTMLElement).innerText })),
+      elements.map((e) => ({ top: parseFloat(/top:\s*([\d.]+)px/.exec(e.getAttribute('style') ?? '')?.[1] ?? '0'), text: e.textContent ?? '' })),
     );
     return rendered
       .sort((a, b) => a.top - b.top)
@@ -425,18 +436,33 @@ async function waitForServer(server: ChildProcess, port: number, serverLog: stri
   );
 }
 
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Ends code-server and everything it started (extension host, file watcher, pty host): SIGTERM to
+ * the group, then SIGKILL for whatever is still there after a grace period.
+ */
 async function killProcessGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pgid = child.pid;
+  if (pgid === undefined || !groupAlive(pgid)) return;
   const signal = (name: NodeJS.Signals): void => {
     try {
-      process.kill(-child.pid!, name);
+      process.kill(-pgid, name);
     } catch {
-      // The group is already gone.
+      // The group ended between the check and the signal.
     }
   };
   signal('SIGTERM');
-  const timer = setTimeout(() => signal('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
+  const gone = async (timeoutMs: number): Promise<boolean> =>
+    pollFor(async () => (groupAlive(pgid) ? undefined : true), timeoutMs, () => '').catch(() => false);
+  if (await gone(5_000)) return;
+  signal('SIGKILL');
+  if (!(await gone(5_000))) throw new Error(`code-server's process group ${pgid} survived SIGKILL`);
 }
