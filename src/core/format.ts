@@ -1,3 +1,5 @@
+import { dayKey, zonedParts } from './time';
+
 /** Compact, honest number formats shared by the status bar, tooltips, reports and the CLI. */
 
 export function formatUsd(value: number | null | undefined): string {
@@ -56,4 +58,13 @@ export function formatDuration(ms: number): string {
 
 export function formatMultiplier(multiplier: number): string {
   return `×${Number(multiplier.toFixed(2))}`;
+}
+
+const WEEKDAY_LABELS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** Wall-clock time in the user's zone: "18:00" later today, "Mon 09:00" on another day. */
+export function formatClock(ts: number, now: number, timeZone: string): string {
+  const p = zonedParts(ts, timeZone);
+  const time = `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+  return dayKey(ts, timeZone) === dayKey(now, timeZone) ? time : `${WEEKDAY_LABELS[p.weekday]} ${time}`;
 }

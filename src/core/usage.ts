@@ -1,4 +1,8 @@
+import { evaluateBudget, type BudgetStatus } from './budget';
 import { totalTokens, type TokenField } from './events';
+import { formatClock, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
+import type { MeterInput } from './meter';
+import type { Settings } from './settings';
 import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
 
 /**
@@ -124,4 +128,61 @@ export function budgetSourceLabel(source: string): string {
     default:
       return 'default';
   }
+}
+
+type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
+
+/** Peak-weighted use of each budget period, in the budget's unit. */
+export function budgetStatuses(settings: Settings, rows: RowsBetween, now: number): BudgetStatus[] {
+  if (settings.budget.limits.length === 0) return [];
+  const used = (period: 'day' | 'week' | 'month') => {
+    const { fromDay, toDay } = rangeDays(period, now, settings);
+    const t = periodTotals(rows(fromDay, toDay), fromDay, toDay);
+    return settings.budget.unit === 'usd' ? t.weightedCostUsd : t.weightedTokens;
+  };
+  return evaluateBudget(settings.budget, { day: used('day'), week: used('week'), month: used('month') });
+}
+
+const PERIOD_NAMES = { day: 'Daily', week: 'Weekly', month: 'Monthly' } as const;
+
+/** "Weekly: $13.10 of $50 (26%) — set by this workspace", one line per limit. */
+export function budgetLinesFor(settings: Settings, rows: RowsBetween, now: number): string[] {
+  const usd = settings.budget.unit === 'usd';
+  return budgetStatuses(settings, rows, now).map(
+    (s) =>
+      `${PERIOD_NAMES[s.period]}: ${usd ? formatUsd(s.used) : formatTokens(s.used)} of ${usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`} (${formatPercent(s.ratio)}) — ${budgetSourceLabel(s.source)}`,
+  );
+}
+
+/** Everything the status-bar meter shows, from the rollups, the settings and the clock. */
+export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; now: number; problems: string[] }): MeterInput {
+  const { settings, rows, now } = args;
+  const totalsFor = (period: 'day' | 'week' | 'month') => {
+    const { fromDay, toDay } = rangeDays(period, now, settings);
+    return { range: { fromDay, toDay }, totals: periodTotals(rows(fromDay, toDay), fromDay, toDay) };
+  };
+  const day = totalsFor('day');
+  const schedule = settings.peak;
+  const peakEnabled = settings.peakEnabled && schedule.hasWindows;
+  const next = peakEnabled ? schedule.nextChange(now) : undefined;
+  return {
+    now,
+    display: settings.display,
+    defaultPeriod: settings.period,
+    unit: settings.budget.unit,
+    periods: { day: day.totals, week: totalsFor('week').totals, month: totalsFor('month').totals },
+    todayByModel: totalsBy(rows(day.range.fromDay, day.range.toDay), (r) => r.model, day.range.fromDay, day.range.toDay),
+    budgets: budgetStatuses(settings, rows, now).map((s) => ({ ...s, sourceLabel: budgetSourceLabel(s.source) })),
+    peak: {
+      enabled: peakEnabled,
+      peakNow: peakEnabled && schedule.isPeak(now),
+      // Off-peak, the tooltip names the weight the next peak window will have.
+      multiplier: !peakEnabled ? 1 : schedule.isPeak(now) ? schedule.multiplierAt(now) : next?.peak ? next.multiplier : schedule.data.multiplier,
+      nextChange: next ? { at: next.at, peak: next.peak } : undefined,
+      timeZone: schedule.timeZone,
+      description: schedule.describe(),
+    },
+    formatClock: (ts) => formatClock(ts, now, settings.timeZone),
+    problems: args.problems,
+  };
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { buildMeterView } from '../core/meter';
 import { buildMeterInput } from '../core/usage';
-import type { UsageService } from '../usageService';
+import type { UsageService } from './usageService';
 import { MeterStatusBar } from './statusBar';
 
 /** Peak countdowns and "today" roll over with time, so the meter also refreshes on a timer. */
@@ -21,8 +21,7 @@ export class MeterController implements vscode.Disposable {
 
   update(): void {
     const now = this.usage.now();
-    const settings = this.usage.settings;
-    const input = buildMeterInput({ settings, rows: (from, to) => this.usage.rows(from, to), now, problems: this.usage.problems() });
+    const input = buildMeterInput({ settings: this.usage.settings, rows: (from, to) => this.usage.rows(from, to), now, problems: this.usage.problems() });
     this.statusBar.render(buildMeterView(input));
   }
 

@@ -27,3 +27,13 @@ describe('number formats', () => {
     assert.equal(formatMultiplier(1.5), '×1.5');
   });
 });
+
+describe('local clock', () => {
+  it('shows time today and weekday plus time on other days, in the given zone', async () => {
+    const { formatClock } = await import('../../src/core/format');
+    const now = Date.UTC(2026, 10, 23, 15, 0); // Monday 16:00 in Berlin
+    assert.equal(formatClock(Date.UTC(2026, 10, 23, 17, 0), now, 'Europe/Berlin'), '18:00');
+    assert.equal(formatClock(Date.UTC(2026, 10, 24, 8, 0), now, 'Europe/Berlin'), 'Tue 09:00');
+    assert.equal(formatClock(Date.UTC(2026, 10, 24, 3, 0), now, 'America/Los_Angeles'), '19:00');
+  });
+});

@@ -1,0 +1,186 @@
+import { totalTokens, type UsageEvent } from './events';
+
+/**
+ * Totals per local day × provider × model × source × project, so a week or a month is answered
+ * without rescanning events. Pricing, peak weights and the day boundary come from a RollupContext;
+ * when its fingerprint changes the rollups are rebuilt from the event log.
+ */
+
+export interface EventValuation {
+  /** USD at list price, or null when the model's price is unknown. */
+  costUsd: number | null;
+  peakMultiplier: number;
+  peak: boolean;
+}
+
+export interface RollupContext {
+  /** The event's local day, 'YYYY-MM-DD', in the user's zone. */
+  dayOf(ts: number): string;
+  value(e: UsageEvent): EventValuation;
+  /** Changes whenever the zone, prices or peak schedule change, so stale rollups are rebuilt. */
+  fingerprint: string;
+}
+
+export interface RollupRow {
+  day: string;
+  provider: string;
+  model: string;
+  source: string;
+  /** '' when the event named no project. */
+  project: string;
+  events: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Tokens of events whose counts were estimated by the tokenizer. */
+  estimatedTokens: number;
+  /** Known costs only; see unpricedTokens. */
+  costUsd: number;
+  /** Tokens of events whose model has no known price: their cost is unknown, not zero. */
+  unpricedTokens: number;
+  /** Cost × the peak multiplier at each event's instant: what counts against budgets. */
+  weightedCostUsd: number;
+  weightedTokens: number;
+  peakTokens: number;
+  peakCostUsd: number;
+}
+
+const SUM_FIELDS = [
+  'events', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens',
+  'estimatedTokens', 'costUsd', 'unpricedTokens', 'weightedCostUsd', 'weightedTokens', 'peakTokens', 'peakCostUsd',
+] as const;
+
+/** How long an event id is remembered for de-duplication. Capture sources only re-see recent records. */
+export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
+
+/**
+ * Ids of recently counted events, so the same request reported twice (two windows, a gateway and a
+ * log, a retried API call) is counted once. Ids older than the window are forgotten.
+ */
+export class RecentIds {
+  private readonly ids = new Map<string, number>();
+  private newest = 0;
+
+  /** True the first time an id is seen within the window. */
+  admit(id: string, ts: number): boolean {
+    if (this.ids.has(id)) return false;
+    if (ts < this.newest - DEDUP_WINDOW_MS) {
+      // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
+      // starts empty), and one seen twice that far apart cannot be told apart anyway.
+      return true;
+    }
+    this.ids.set(id, ts);
+    if (ts > this.newest) {
+      this.newest = ts;
+      if (this.ids.size % 4096 === 0) this.prune();
+    }
+    return true;
+  }
+
+  private prune(): void {
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    for (const [id, ts] of this.ids) if (ts < cutoff) this.ids.delete(id);
+  }
+
+  toJSON(): Array<[string, number]> {
+    this.prune();
+    return [...this.ids];
+  }
+
+  static fromJSON(entries: Array<[string, number]>): RecentIds {
+    const set = new RecentIds();
+    for (const [id, ts] of entries) {
+      set.ids.set(id, ts);
+      if (ts > set.newest) set.newest = ts;
+    }
+    return set;
+  }
+}
+
+export interface RollupSnapshot {
+  fingerprint: string;
+  rows: RollupRow[];
+  recentIds: Array<[string, number]>;
+}
+
+export class Rollups {
+  private readonly table = new Map<string, RollupRow>();
+  private recent = new RecentIds();
+
+  constructor(readonly context: RollupContext) {}
+
+  /** Counts an event; false when its id was already counted. */
+  add(e: UsageEvent): boolean {
+    if (!this.recent.admit(e.id, e.ts)) return false;
+    const day = this.context.dayOf(e.ts);
+    const project = e.project ?? '';
+    const key = `${day}\u0000${e.provider}\u0000${e.model}\u0000${e.source}\u0000${project}`;
+    let row = this.table.get(key);
+    if (!row) {
+      row = {
+        day, provider: e.provider, model: e.model, source: e.source, project,
+        events: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
+        estimatedTokens: 0, costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, peakTokens: 0, peakCostUsd: 0,
+      };
+      this.table.set(key, row);
+    }
+    const tokens = totalTokens(e);
+    const { costUsd, peakMultiplier, peak } = this.context.value(e);
+    row.events += 1;
+    row.inputTokens += e.inputTokens;
+    row.outputTokens += e.outputTokens;
+    row.cacheReadTokens += e.cacheReadTokens;
+    row.cacheWriteTokens += e.cacheWriteTokens;
+    row.reasoningTokens += e.reasoningTokens;
+    if (e.estimated) row.estimatedTokens += tokens;
+    if (costUsd === null) row.unpricedTokens += tokens;
+    else {
+      row.costUsd += costUsd;
+      row.weightedCostUsd += costUsd * peakMultiplier;
+      if (peak) row.peakCostUsd += costUsd;
+    }
+    row.weightedTokens += tokens * peakMultiplier;
+    if (peak) row.peakTokens += tokens;
+    return true;
+  }
+
+  /** Rows whose day is within [fromDay, toDay] (both optional, inclusive). */
+  rows(filter: { fromDay?: string; toDay?: string } = {}): RollupRow[] {
+    const out: RollupRow[] = [];
+    for (const row of this.table.values()) {
+      if (filter.fromDay !== undefined && row.day < filter.fromDay) continue;
+      if (filter.toDay !== undefined && row.day > filter.toDay) continue;
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** Drops every day before `day` (retention). */
+  dropDaysBefore(day: string): void {
+    for (const [key, row] of this.table) if (row.day < day) this.table.delete(key);
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  toJSON(): RollupSnapshot {
+    return { fingerprint: this.context.fingerprint, rows: [...this.table.values()], recentIds: this.recent.toJSON() };
+  }
+
+  /** Restores a snapshot made under the same context; undefined when it is stale or malformed. */
+  static fromJSON(snapshot: unknown, context: RollupContext): Rollups | undefined {
+    if (typeof snapshot !== 'object' || snapshot === null) return undefined;
+    const s = snapshot as Partial<RollupSnapshot>;
+    if (s.fingerprint !== context.fingerprint || !Array.isArray(s.rows) || !Array.isArray(s.recentIds)) return undefined;
+    const rollups = new Rollups(context);
+    for (const row of s.rows) {
+      if (typeof row?.day !== 'string' || typeof row.model !== 'string' || !SUM_FIELDS.every((f) => typeof row[f] === 'number')) return undefined;
+      rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, { ...row });
+    }
+    rollups.recent = RecentIds.fromJSON(s.recentIds);
+    return rollups;
+  }
+}

@@ -1,0 +1,28 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export const EXTENSION_ID = 'tokenmeter.token-meter';
+
+/**
+ * Where the extension keeps usage (VS Code's global storage for this extension), so the CLI reads
+ * and the headless gateway writes the same files. TOKEN_METER_DATA_DIR overrides it, e.g. for
+ * VSCodium, Insiders or code-server, whose global storage lives elsewhere.
+ */
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = os.homedir(),
+): string {
+  if (env.TOKEN_METER_DATA_DIR) return path.resolve(env.TOKEN_METER_DATA_DIR);
+  let userDir: string;
+  if (platform === 'win32') {
+    userDir = path.win32.join(env.APPDATA || path.win32.join(home, 'AppData', 'Roaming'), 'Code', 'User');
+    return path.win32.join(userDir, 'globalStorage', EXTENSION_ID);
+  }
+  if (platform === 'darwin') {
+    userDir = path.posix.join(home, 'Library', 'Application Support', 'Code', 'User');
+  } else {
+    userDir = path.posix.join(env.XDG_CONFIG_HOME || path.posix.join(home, '.config'), 'Code', 'User');
+  }
+  return path.posix.join(userDir, 'globalStorage', EXTENSION_ID);
+}

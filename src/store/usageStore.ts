@@ -1,0 +1,240 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { UsageEvent, UsageSink } from '../core/events';
+import { Rollups, type RollupContext, type RollupSnapshot } from '../core/rollups';
+import { addDays } from '../core/time';
+import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosition } from './eventLog';
+
+/**
+ * The local usage store: the append-only event log plus rollups kept beside it. Any number of
+ * processes open the same data directory; each appends to its own segments and reads everyone's,
+ * so every window shows the same totals shortly after a write anywhere.
+ */
+
+const SNAPSHOT_FILE = 'rollups.json';
+const SNAPSHOT_VERSION = 1;
+const POLL_MS = 1000;
+const WATCH_DEBOUNCE_MS = 50;
+const SNAPSHOT_EVERY_MS = 5000;
+
+interface SnapshotFile {
+  version: number;
+  segments: Record<string, SegmentPosition>;
+  rollups: RollupSnapshot;
+}
+
+export interface UsageStoreOptions {
+  dataDir: string;
+  context: RollupContext;
+  /** Days of events kept; older segment files and rollup days are deleted. */
+  retentionDays?: number;
+  now?: () => number;
+  /** Problems worth telling the user about (torn or unreadable lines), each reported once. */
+  onProblem?: (message: string) => void;
+}
+
+export class UsageStore implements UsageSink {
+  private rollupTable: Rollups;
+  private readonly writer: SegmentWriter;
+  private readonly reader: SegmentReader;
+  private readonly eventsDir: string;
+  private readonly snapshotPath: string;
+  private readonly now: () => number;
+  private snapshotDirty = false;
+  private lastSnapshotAt = 0;
+  private lastRetentionDay = '';
+  private readonly listeners = new Set<() => void>();
+  private watcher: fs.FSWatcher | undefined;
+  private poller: ReturnType<typeof setInterval> | undefined;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+
+  private constructor(private readonly options: UsageStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.eventsDir = path.join(options.dataDir, EVENTS_DIR);
+    this.snapshotPath = path.join(options.dataDir, SNAPSHOT_FILE);
+    this.writer = new SegmentWriter(this.eventsDir, this.now);
+    this.reader = new SegmentReader(this.eventsDir, options.onProblem ?? (() => {}), this.now);
+    this.rollupTable = new Rollups(options.context);
+  }
+
+  /** Opens a data directory: loads the rollup snapshot when it is current, else rebuilds, then catches up. */
+  static open(options: UsageStoreOptions): UsageStore {
+    fs.mkdirSync(path.join(options.dataDir, EVENTS_DIR), { recursive: true });
+    const store = new UsageStore(options);
+    if (!store.loadSnapshot()) store.rebuild();
+    store.refresh();
+    return store;
+  }
+
+  get rollups(): Rollups {
+    return this.rollupTable;
+  }
+
+  /** Appends one event to this process's segment; it is counted on the next refresh. */
+  record(event: UsageEvent): void {
+    this.writer.append(event);
+  }
+
+  /** Reads what any process appended since the last call. True when totals changed. */
+  refresh(): boolean {
+    this.applyRetention();
+    const result = this.reader.readNew((e) => this.count(e));
+    if (!result.consistent) {
+      this.rebuild();
+      this.snapshotDirty = true;
+      this.maybeWriteSnapshot();
+      return true;
+    }
+    if (result.eventsRead > 0) this.snapshotDirty = true;
+    this.maybeWriteSnapshot();
+    return result.eventsRead > 0;
+  }
+
+  /** Prices, zone or peak schedule changed: recount everything under the new context. */
+  setContext(context: RollupContext): void {
+    const unchanged = context.fingerprint === this.rollupTable.context.fingerprint;
+    this.options.context = context;
+    if (unchanged) return;
+    this.rebuild();
+    this.snapshotDirty = true;
+    this.maybeWriteSnapshot(true);
+  }
+
+  /** Calls `onChange` whenever totals change, within about a second of a write in any process. */
+  watch(onChange: () => void): { dispose(): void } {
+    this.listeners.add(onChange);
+    if (!this.poller) this.startWatching();
+    return {
+      dispose: () => {
+        this.listeners.delete(onChange);
+        if (this.listeners.size === 0) this.stopWatching();
+      },
+    };
+  }
+
+  /** Deletes every recorded event and the rollups ("Clear Local Data"). */
+  clear(): void {
+    this.writer.close();
+    for (const name of this.reader.listSegments()) fs.rmSync(path.join(this.eventsDir, name), { force: true });
+    fs.rmSync(this.snapshotPath, { force: true });
+    this.reader.reset();
+    this.rollupTable = new Rollups(this.options.context);
+    this.notify();
+  }
+
+  dispose(): void {
+    this.stopWatching();
+    this.maybeWriteSnapshot(true);
+    this.writer.close();
+  }
+
+  private count(e: UsageEvent): void {
+    if (this.isExpired(e.ts)) return;
+    this.rollupTable.add(e);
+  }
+
+  private retentionCutoffDay(): string | undefined {
+    const days = this.options.retentionDays;
+    if (!days) return undefined;
+    return addDays(this.options.context.dayOf(this.now()), -days);
+  }
+
+  private isExpired(ts: number): boolean {
+    const cutoff = this.retentionCutoffDay();
+    return cutoff !== undefined && this.options.context.dayOf(ts) < cutoff;
+  }
+
+  /** Once a day: delete segments wholly older than the retention period, and their rollup days. */
+  private applyRetention(): void {
+    const cutoff = this.retentionCutoffDay();
+    if (cutoff === undefined || cutoff === this.lastRetentionDay) return;
+    this.lastRetentionDay = cutoff;
+    // A segment holds events written on its UTC day; a day of margin covers every time zone.
+    const deleteBefore = addDays(cutoff, -1);
+    for (const name of this.reader.listSegments()) {
+      const day = segmentDay(name);
+      if (day !== undefined && day < deleteBefore) {
+        fs.rmSync(path.join(this.eventsDir, name), { force: true });
+        this.reader.positions.delete(name);
+      }
+    }
+    this.rollupTable.dropDaysBefore(cutoff);
+  }
+
+  private rebuild(): void {
+    this.reader.reset();
+    this.rollupTable = new Rollups(this.options.context);
+    this.reader.readNew((e) => this.count(e));
+  }
+
+  private loadSnapshot(): boolean {
+    let parsed: SnapshotFile;
+    try {
+      parsed = JSON.parse(fs.readFileSync(this.snapshotPath, 'utf8')) as SnapshotFile;
+    } catch {
+      return false;
+    }
+    if (parsed?.version !== SNAPSHOT_VERSION || typeof parsed.segments !== 'object' || parsed.segments === null) return false;
+    const rollups = Rollups.fromJSON(parsed.rollups, this.options.context);
+    if (!rollups) return false;
+    this.rollupTable = rollups;
+    this.reader.restore(parsed.segments);
+    return true;
+  }
+
+  /** Writes the snapshot atomically (temp file + rename), at most every few seconds. */
+  private maybeWriteSnapshot(force = false): void {
+    if (!this.snapshotDirty) return;
+    const now = this.now();
+    if (!force && now - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
+    const snapshot: SnapshotFile = {
+      version: SNAPSHOT_VERSION,
+      segments: Object.fromEntries(this.reader.positions),
+      rollups: this.rollupTable.toJSON(),
+    };
+    const temp = `${this.snapshotPath}.${process.pid}.tmp`;
+    try {
+      fs.writeFileSync(temp, JSON.stringify(snapshot));
+      fs.renameSync(temp, this.snapshotPath);
+      this.snapshotDirty = false;
+      this.lastSnapshotAt = now;
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      this.options.onProblem?.(`Could not save usage totals to ${this.snapshotPath}: ${(error as Error).message}. They will be recounted from the event log.`);
+    }
+  }
+
+  private notify(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private refreshAndNotify(): void {
+    try {
+      if (this.refresh()) this.notify();
+    } catch (error) {
+      this.options.onProblem?.(`Could not read usage events: ${(error as Error).message}`);
+    }
+  }
+
+  private startWatching(): void {
+    try {
+      this.watcher = fs.watch(this.eventsDir, () => {
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => this.refreshAndNotify(), WATCH_DEBOUNCE_MS);
+      });
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      // Some file systems cannot be watched; the poll below still delivers changes within a second.
+    }
+    this.poller = setInterval(() => this.refreshAndNotify(), POLL_MS);
+    this.poller.unref?.();
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    clearInterval(this.poller);
+    this.poller = undefined;
+    clearTimeout(this.debounce);
+  }
+}

@@ -1,0 +1,211 @@
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { makeEventId } from '../../src/core/events';
+import { UsageStore } from '../../src/store/usageStore';
+import { testContext, usageEvent } from '../support/events';
+
+const WRITER = path.join(__dirname, 'fixtures/store/writer.ts');
+
+function tempDataDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'tm-store-'));
+}
+
+function startWriter(args: string[]): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', WRITER, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+function waitForExit(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+function waitForLine(child: ChildProcess, predicate: (line: string) => boolean, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => reject(new Error(`no matching line within ${timeoutMs} ms; got: ${buffered.slice(-300)}`)), timeoutMs);
+    child.stdout!.on('data', (chunk) => {
+      buffered += String(chunk);
+      for (const line of buffered.split('\n')) {
+        if (predicate(line)) {
+          clearTimeout(timer);
+          resolve(line);
+          return;
+        }
+      }
+    });
+  });
+}
+
+function totalEvents(store: UsageStore): number {
+  return store.rollups.rows().reduce((n, r) => n + r.events, 0);
+}
+
+function eventLines(dataDir: string): string[] {
+  const dir = path.join(dataDir, 'events');
+  return fs.readdirSync(dir).flatMap((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n').filter(Boolean));
+}
+
+describe('usage store (real files, real processes)', function () {
+  this.timeout(60_000);
+
+  it('counts every event from several writer processes exactly once, with no interleaved lines', async () => {
+    const dataDir = tempDataDir();
+    const writers = ['a', 'b', 'c', 'd'].map((prefix) => startWriter([dataDir, '2000', prefix]));
+    const codes = await Promise.all(writers.map(waitForExit));
+    assert.deepEqual(codes, [0, 0, 0, 0]);
+    const lines = eventLines(dataDir);
+    assert.equal(lines.length, 8000);
+    for (const line of lines) JSON.parse(line);
+    const store = UsageStore.open({ dataDir, context: testContext() });
+    assert.equal(totalEvents(store), 8000);
+    store.dispose();
+  });
+
+  it('shows a write in one window to another window within 2 seconds', async () => {
+    const dataDir = tempDataDir();
+    const windowA = startWriter([dataDir, '0', 'winA', '15000']);
+    const windowB = startWriter([dataDir, '0', 'winB', '15000']);
+    await Promise.all([waitForLine(windowA, (l) => l.includes('"events":0'), 10_000), waitForLine(windowB, (l) => l.includes('"events":0'), 10_000)]);
+    const sawFive = waitForLine(windowB, (l) => l.includes('"events":5'), 2000);
+    const started = Date.now();
+    windowA.stdin!.write('5\n');
+    await sawFive;
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed <= 2000, `window B saw window A's events after ${elapsed} ms`);
+    windowA.kill();
+    windowB.kill();
+  });
+
+  it('loses no completed event when a writer is killed with SIGKILL mid-stream', async () => {
+    const dataDir = tempDataDir();
+    const writer = startWriter([dataDir, 'forever', 'k']);
+    await waitForLine(writer, (l) => l === 'ready', 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    writer.kill('SIGKILL');
+    await waitForExit(writer);
+    const lines = eventLines(dataDir);
+    assert.ok(lines.length > 100, `the writer wrote ${lines.length} events before it was killed`);
+    const problems: string[] = [];
+    const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
+    const complete = fs.readdirSync(path.join(dataDir, 'events')).reduce((n, f) => n + fs.readFileSync(path.join(dataDir, 'events', f), 'utf8').split('\n').length - 1, 0);
+    assert.equal(totalEvents(store), complete, 'every line that ended with a newline is counted');
+    assert.ok(problems.length <= 1, 'a torn tail, if any, is reported once');
+    store.dispose();
+  });
+
+  it('skips a torn last line left by a dead writer, reports it once, and counts the rest', () => {
+    const dataDir = tempDataDir();
+    const events = path.join(dataDir, 'events');
+    fs.mkdirSync(events, { recursive: true });
+    // pid 2^22+1 is above Linux's pid_max, so this writer is certainly dead.
+    const segment = path.join(events, `2026-11-23_${os.hostname()}_4194305_dead.jsonl`);
+    const good = [usageEvent(), usageEvent()].map((e) => JSON.stringify(e)).join('\n');
+    fs.writeFileSync(segment, `${good}\n{"id":"torn","ts":17`);
+    const problems: string[] = [];
+    const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
+    assert.equal(totalEvents(store), 2);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0], /ends with an incomplete record .* it was skipped/);
+    store.record(usageEvent());
+    store.refresh();
+    store.refresh();
+    assert.equal(totalEvents(store), 3);
+    assert.equal(problems.length, 1, 'reported once, not on every refresh');
+    store.dispose();
+  });
+
+  it('waits for a partial last line from a live writer, then counts it', () => {
+    const dataDir = tempDataDir();
+    const events = path.join(dataDir, 'events');
+    fs.mkdirSync(events, { recursive: true });
+    const segment = path.join(events, `2026-11-23_${os.hostname()}_${process.pid}_live.jsonl`);
+    const line = JSON.stringify(usageEvent());
+    fs.writeFileSync(segment, line.slice(0, 25));
+    const store = UsageStore.open({ dataDir, context: testContext() });
+    assert.equal(totalEvents(store), 0);
+    fs.appendFileSync(segment, `${line.slice(25)}\n`);
+    assert.equal(store.refresh(), true);
+    assert.equal(totalEvents(store), 1);
+    store.dispose();
+  });
+
+  it('skips corrupt and invalid lines in the middle, counting and reporting them once per file', () => {
+    const dataDir = tempDataDir();
+    const events = path.join(dataDir, 'events');
+    fs.mkdirSync(events, { recursive: true });
+    const lines = [JSON.stringify(usageEvent()), 'garbage{', JSON.stringify({ ...usageEvent(), inputTokens: -4 }), JSON.stringify(usageEvent()), 'ünïcode ✓ not json'];
+    fs.writeFileSync(path.join(events, 'seed.jsonl'), `${lines.join('\n')}\n`);
+    const problems: string[] = [];
+    const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
+    assert.equal(totalEvents(store), 2);
+    assert.deepEqual(problems.length, 1);
+    assert.match(problems[0], /events\/seed\.jsonl: skipped 3 unreadable lines/);
+    store.dispose();
+  });
+
+  it('rebuilds identical totals when the snapshot is missing, corrupt or made under other settings', () => {
+    const dataDir = tempDataDir();
+    const store = UsageStore.open({ dataDir, context: testContext() });
+    for (let i = 0; i < 50; i++) store.record(usageEvent({ ts: Date.UTC(2026, 10, 20 + (i % 3), 9 + (i % 2)), model: i % 5 ? 'gpt-4o' : 'mystery' }));
+    store.refresh();
+    const expected = store.rollups.rows();
+    store.dispose();
+    assert.ok(fs.existsSync(path.join(dataDir, 'rollups.json')));
+    const reopen = () => {
+      const s = UsageStore.open({ dataDir, context: testContext() });
+      const rows = s.rollups.rows();
+      s.dispose();
+      return rows;
+    };
+    assert.deepEqual(reopen(), expected, 'from the snapshot');
+    fs.rmSync(path.join(dataDir, 'rollups.json'));
+    assert.deepEqual(reopen(), expected, 'rebuilt after deletion');
+    fs.writeFileSync(path.join(dataDir, 'rollups.json'), '{"version":1,"segm');
+    assert.deepEqual(reopen(), expected, 'rebuilt after corruption');
+    const paris = UsageStore.open({ dataDir, context: testContext('Pacific/Kiritimati') });
+    assert.notDeepEqual(paris.rollups.rows().map((r) => r.day).sort(), expected.map((r) => r.day).sort(), 'a new zone recounts days');
+    paris.dispose();
+  });
+
+  it('de-duplicates the same request recorded by two processes', () => {
+    const dataDir = tempDataDir();
+    const one = UsageStore.open({ dataDir, context: testContext() });
+    const two = UsageStore.open({ dataDir, context: testContext() });
+    const e = usageEvent({ id: makeEventId('anthropic', 'msg_01') });
+    one.record(e);
+    two.record({ ...e, source: 'claude-code' });
+    one.refresh();
+    two.refresh();
+    assert.equal(totalEvents(one), 1);
+    assert.equal(totalEvents(two), 1);
+    one.dispose();
+    two.dispose();
+  });
+
+  it('prunes segments and days older than the retention period', () => {
+    const dataDir = tempDataDir();
+    const events = path.join(dataDir, 'events');
+    fs.mkdirSync(events, { recursive: true });
+    fs.writeFileSync(path.join(events, `2026-01-02_${os.hostname()}_1_old.jsonl`), `${JSON.stringify(usageEvent({ ts: Date.UTC(2026, 0, 2) }))}\n`);
+    fs.writeFileSync(path.join(events, `2026-11-20_${os.hostname()}_1_new.jsonl`), `${JSON.stringify(usageEvent({ ts: Date.UTC(2026, 10, 20) }))}\n`);
+    const store = UsageStore.open({ dataDir, context: testContext(), retentionDays: 30, now: () => Date.UTC(2026, 10, 23) });
+    assert.deepEqual(fs.readdirSync(events), [`2026-11-20_${os.hostname()}_1_new.jsonl`]);
+    assert.deepEqual(store.rollups.rows().map((r) => r.day), ['2026-11-20']);
+    store.dispose();
+  });
+
+  it('clears all local data', () => {
+    const dataDir = tempDataDir();
+    const store = UsageStore.open({ dataDir, context: testContext() });
+    store.record(usageEvent());
+    store.refresh();
+    store.clear();
+    assert.equal(totalEvents(store), 0);
+    store.record(usageEvent());
+    store.refresh();
+    assert.equal(totalEvents(store), 1, 'recording works again after clearing');
+    store.dispose();
+  });
+});
