@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { formatTokens, formatUsd, formatUsdLimit } from '../../src/core/format';
+import { PriceBook } from '../../src/core/pricing';
 import { exactly, TOKEN_METER_ID, VsCodeSession } from './harness';
 import { SEED_FILE, SEED_MODEL, SEED_PRICE_OVERRIDE, SEED_TIME_ZONE, seedTodaysUsage } from './usageFixtures';
 
@@ -59,7 +60,10 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
     it('"Show My Usage This Week" opens the week summary from F1', async () => {
       await session!.runCommand(WEEK_COMMAND);
       await session!.waitForTab(WEEK_TITLE);
-      const total = `**Total:** ${formatTokens(seeded.totalTokens)} tokens in ${seeded.events.length} requests`;
+      const builtInPrices = new PriceBook();
+      const listCost = seeded.events.reduce((sum, e) => sum + (builtInPrices.costOf(e) ?? Number.NaN), 0);
+      assert.ok(Number.isFinite(listCost), `the built-in price list has no price for ${SEED_MODEL}`);
+      const total = `**Total:** ${formatTokens(seeded.totalTokens)} tokens in ${seeded.events.length} requests · ${formatUsd(listCost)} at list price`;
       const text = await session!.waitForEditorText(total);
       await session!.screenshot('4-week-summary');
       assert.ok(text.startsWith(`# ${WEEK_TITLE}`), `the summary does not start with its title:\n${text}`);

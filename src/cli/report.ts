@@ -1,0 +1,196 @@
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { CliIO } from '../cli';
+import { formatTokensExact, formatUsd } from '../core/format';
+import { PriceBook } from '../core/pricing';
+import type { RollupRow } from '../core/rollups';
+import { renderTable } from '../core/table';
+import { dayKey, isValidTimeZone, systemTimeZone } from '../core/time';
+import { rangeDays, totalsBy, periodTotals, type PeriodTotals, type UsageRange } from '../core/usage';
+import { UsageStore } from '../store/usageStore';
+import { defaultDataDir } from '../store/paths';
+
+const HELP = `Usage: token-meter report [options]
+
+Prints token usage and cost from Token Meter's local store.
+
+Period (default --week):
+  --day                 today
+  --week                this week (weeks start on --week-start)
+  --month               this calendar month
+  --since YYYY-MM-DD    from that day until today
+
+Output:
+  --by DIMENSION        day | model | source | project   (default: day)
+  --json                machine-readable JSON instead of a table
+
+Where:
+  --data-dir DIR        the store (default: VS Code's global storage for Token Meter,
+                        or $TOKEN_METER_DATA_DIR)
+  --time-zone ZONE      IANA zone defining days (default: the system zone)
+  --week-start DAY      monday | sunday | saturday (default: monday)
+
+  -h, --help            show this help
+
+Cost is list price; a model without a known price adds its tokens and shows cost "unknown"
+(null in JSON), never $0.
+Exit codes: 0 success, 2 bad arguments, 1 the store could not be read.
+`;
+
+const DIMENSIONS = ['day', 'model', 'source', 'project'] as const;
+type Dimension = (typeof DIMENSIONS)[number];
+const WEEK_STARTS: Record<string, number> = { sunday: 0, monday: 1, saturday: 6 };
+
+class UsageError extends Error {}
+
+interface ReportOptions {
+  range: UsageRange;
+  by: Dimension;
+  json: boolean;
+  dataDir: string;
+  timeZone: string;
+  weekStart: number;
+}
+
+function parseOptions(argv: string[]): ReportOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        day: { type: 'boolean' },
+        week: { type: 'boolean' },
+        month: { type: 'boolean' },
+        since: { type: 'string' },
+        by: { type: 'string' },
+        json: { type: 'boolean' },
+        'data-dir': { type: 'string' },
+        'time-zone': { type: 'string' },
+        'week-start': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  const periods = (['day', 'week', 'month'] as const).filter((p) => v[p]);
+  if (periods.length + (v.since ? 1 : 0) > 1) throw new UsageError('choose one of --day, --week, --month or --since.');
+  const timeZone = v['time-zone'] ?? systemTimeZone();
+  if (!isValidTimeZone(timeZone)) throw new UsageError(`--time-zone: "${timeZone}" is not a known IANA time zone.`);
+  const weekStart = WEEK_STARTS[v['week-start'] ?? 'monday'];
+  if (weekStart === undefined) throw new UsageError('--week-start must be monday, sunday or saturday.');
+  let range: UsageRange = periods[0] ?? 'week';
+  if (v.since) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v.since) || Number.isNaN(Date.parse(v.since))) throw new UsageError('--since must be a day in YYYY-MM-DD form.');
+    range = { from: v.since, to: dayKey(Date.now(), timeZone) };
+  }
+  const by = (v.by ?? 'day') as Dimension;
+  if (!DIMENSIONS.includes(by)) throw new UsageError(`--by must be one of ${DIMENSIONS.join(', ')}.`);
+  return { range, by, json: Boolean(v.json), dataDir: v['data-dir'] ?? defaultDataDir(), timeZone, weekStart };
+}
+
+function keyOf(by: Dimension): (row: RollupRow) => string {
+  switch (by) {
+    case 'day':
+      return (r) => r.day;
+    case 'model':
+      return (r) => r.model;
+    case 'source':
+      return (r) => r.source;
+    case 'project':
+      return (r) => r.project || '(none)';
+  }
+}
+
+/** The public JSON shape: token kinds, total and cost (null when any part of it is unknown). */
+function jsonTotals(t: PeriodTotals) {
+  return {
+    inputTokens: t.inputTokens,
+    outputTokens: t.outputTokens,
+    cacheReadTokens: t.cacheReadTokens,
+    cacheWriteTokens: t.cacheWriteTokens,
+    reasoningTokens: t.reasoningTokens,
+    totalTokens: t.totalTokens,
+    costUsd: t.unpricedTokens > 0 ? null : Math.round(t.costUsd * 1e6) / 1e6,
+    knownCostUsd: Math.round(t.costUsd * 1e6) / 1e6,
+    unpricedTokens: t.unpricedTokens,
+    estimatedTokens: t.estimatedTokens,
+    requests: t.events,
+  };
+}
+
+function costCell(t: PeriodTotals): string {
+  if (t.totalTokens > 0 && t.unpricedTokens === t.totalTokens) return 'unknown';
+  return t.unpricedTokens > 0 ? `${formatUsd(t.costUsd)} +?` : formatUsd(t.costUsd);
+}
+
+export async function reportCommand(argv: string[], io: CliIO): Promise<number> {
+  let options: ReportOptions | 'help';
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`token-meter report: ${error.message}\nRun "token-meter report --help" for the options.\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const { range, by, json, dataDir, timeZone, weekStart } = options;
+  const { fromDay, toDay } = rangeDays(range, Date.now(), { timeZone, weekStart });
+
+  const problems: string[] = [];
+  let rows: RollupRow[] = [];
+  if (fs.existsSync(dataDir)) {
+    const prices = new PriceBook();
+    const store = UsageStore.open({
+      dataDir,
+      context: {
+        dayOf: (ts) => dayKey(ts, timeZone),
+        value: (e) => ({ costUsd: prices.costOf(e), peakMultiplier: 1, peak: false }),
+        fingerprint: `cli:${timeZone}:${prices.fingerprint()}`,
+      },
+      onProblem: (m) => problems.push(m),
+    });
+    rows = store.rollups.rows({ fromDay, toDay });
+    store.dispose();
+  } else if (!json) {
+    problems.push(`No Token Meter data in ${dataDir} yet (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);
+  }
+  for (const p of problems) io.stderr.write(`token-meter report: ${p}\n`);
+
+  const totals = periodTotals(rows, fromDay, toDay);
+  const groups = totalsBy(rows, keyOf(by), fromDay, toDay);
+  if (by === 'day') groups.sort((a, b) => a.key.localeCompare(b.key));
+
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify(
+        { from: fromDay, to: toDay, timeZone, by, totals: jsonTotals(totals), [by]: groups.map((g) => ({ key: g.key, ...jsonTotals(g) })) },
+        null,
+        2,
+      )}\n`,
+    );
+    return 0;
+  }
+  const header = [by[0].toUpperCase() + by.slice(1), 'Requests', 'Input', 'Output', 'Cache read', 'Cache write', 'Total', 'Cost'];
+  const line = (key: string, t: PeriodTotals) => [
+    key,
+    String(t.events),
+    formatTokensExact(t.inputTokens),
+    formatTokensExact(t.outputTokens),
+    formatTokensExact(t.cacheReadTokens),
+    formatTokensExact(t.cacheWriteTokens),
+    formatTokensExact(t.totalTokens),
+    costCell(t),
+  ];
+  io.stdout.write(`Token Meter usage ${fromDay} to ${toDay} (${timeZone})\n\n`);
+  io.stdout.write(`${renderTable(header, [...groups.map((g) => line(g.key, g)), line('Total', totals)])}\n`);
+  if (totals.estimatedTokens > 0) io.stdout.write(`\n${formatTokensExact(totals.estimatedTokens)} tokens are estimates (counted by Token Meter's tokenizer).\n`);
+  return 0;
+}
