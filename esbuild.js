@@ -30,9 +30,17 @@ const builds = desktopTests
   : [
       { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
       { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+      // Each tokenizer encoding is its own file, loaded on first count rather than at activation.
+      {
+        ...shared,
+        entryPoints: ['src/core/tokenizer/encodings/o200k_base.ts', 'src/core/tokenizer/encodings/cl100k_base.ts'],
+        outdir: 'dist/encodings',
+      },
     ];
 
 async function main() {
+  // A production build starts clean so no stale source maps or bundles end up in the .vsix.
+  if (production) require('node:fs').rmSync('dist', { recursive: true, force: true });
   if (watch) {
     for (const options of builds) {
       const ctx = await esbuild.context(options);

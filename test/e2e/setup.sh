@@ -28,8 +28,10 @@ command -v npm >/dev/null || die "npm is not on PATH; it is needed to fetch Node
 mkdir -p "$CACHE" || die "cannot create the cache directory $CACHE (set TOKEN_METER_E2E_CACHE to a writable path)."
 
 # Two setups at once (parallel CI jobs sharing a cache) would install over each other.
-exec 9>"$CACHE/.setup.lock"
-flock 9
+if command -v flock >/dev/null; then
+  exec 9>"$CACHE/.setup.lock"
+  flock 9
+fi
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"

@@ -1,0 +1,114 @@
+// Tokenizer throughput on a ≥ 2 MB code + prose corpus, against tiktoken in the same run
+// (goal ≥ 2.5×, identical counts), and incremental conversation counting against a full recount
+// after every turn (goal ≥ 20×). Writes bench/results/tokenizer.json.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { get_encoding } from 'tiktoken';
+import { getEncoding } from 'js-tiktoken';
+import { ConversationCounter, createTokenizer, type ChatMessageLike, type EncodingName } from '../src/core/tokenizer';
+import { buildCorpus, corpusDocuments } from './support/corpus';
+
+const RUNS = 5;
+const corpus = buildCorpus(2 * 1024 * 1024);
+const megabytes = Buffer.byteLength(corpus) / 1024 / 1024;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median time of RUNS calls; `prepare` runs untimed before each (fresh caches for a fair cold pass). */
+function measure<T>(prepare: () => T, run: (state: T) => number): { ms: number; count: number } {
+  const times: number[] = [];
+  let count = 0;
+  run(prepare()); // warm-up: JIT and one-off initialisation are not part of throughput
+  for (let i = 0; i < RUNS; i++) {
+    const state = prepare();
+    const start = performance.now();
+    count = run(state);
+    times.push(performance.now() - start);
+  }
+  return { ms: median(times), count };
+}
+
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  corpusMB: Number(megabytes.toFixed(2)),
+  runs: RUNS,
+  encodings: {},
+};
+
+for (const encoding of ['o200k_base', 'cl100k_base'] as const satisfies readonly EncodingName[]) {
+  const tiktoken = get_encoding(encoding);
+  const jsTiktoken = getEncoding(encoding);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const gpt = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens(t: string, o: object): number; clearMergeCache(): void };
+  const rows = {
+    tiktoken: measure(() => undefined, () => tiktoken.encode_ordinary(corpus).length),
+    'js-tiktoken': measure(() => undefined, () => jsTiktoken.encode(corpus, [], []).length),
+    'gpt-tokenizer': measure(() => gpt.clearMergeCache(), () => gpt.countTokens(corpus, { disallowedSpecial: new Set() })),
+    'token-meter (cold caches)': measure(
+      () => {
+        gpt.clearMergeCache(); // shared with our tokenizer underneath: start it cold too
+        return createTokenizer(encoding);
+      },
+      (t) => t.count(corpus),
+    ),
+  };
+  tiktoken.free();
+  const base = rows.tiktoken;
+  const table: Record<string, unknown> = {};
+  console.log(`\n${encoding}: ${megabytes.toFixed(2)} MB, median of ${RUNS}`);
+  for (const [name, r] of Object.entries(rows)) {
+    const mbPerS = megabytes / (r.ms / 1000);
+    const ratio = base.ms / r.ms;
+    const same = r.count === base.count;
+    table[name] = { ms: Number(r.ms.toFixed(1)), mbPerS: Number(mbPerS.toFixed(2)), vsTiktoken: Number(ratio.toFixed(2)), tokens: r.count, identicalToTiktoken: same };
+    console.log(`  ${name.padEnd(34)} ${r.ms.toFixed(0).padStart(6)} ms  ${mbPerS.toFixed(2).padStart(6)} MB/s  ${ratio.toFixed(2).padStart(5)}× tiktoken  ${r.count} tokens${same ? '' : '  ≠ tiktoken!'}`);
+  }
+  (results.encodings as Record<string, unknown>)[encoding] = table;
+}
+
+// A 200-turn conversation made of real corpus text, counted after every turn.
+const docs = corpusDocuments().filter((d) => d.text.length > 2000);
+const messages: ChatMessageLike[] = [];
+for (let i = 0; i < 200; i++) {
+  const doc = docs[i % docs.length];
+  const offset = (i * 7919) % Math.max(1, doc.text.length - 3000);
+  messages.push({ role: i % 2 ? 'assistant' : 'user', content: doc.text.slice(offset, offset + 3000) });
+}
+function conversation(countTurn: (turn: ChatMessageLike[]) => number): { ms: number; total: number } {
+  const start = performance.now();
+  let total = 0;
+  for (let turn = 1; turn <= messages.length; turn++) total = countTurn(messages.slice(0, turn));
+  return { ms: performance.now() - start, total };
+}
+const incremental = (() => {
+  const counter = new ConversationCounter(createTokenizer('o200k_base'));
+  return conversation((m) => counter.count(m));
+})();
+const recountCached = (() => {
+  const tokenizer = createTokenizer('o200k_base');
+  return conversation((m) => new ConversationCounter(tokenizer).count(m));
+})();
+const recountUncached = conversation((m) => new ConversationCounter(createTokenizer('o200k_base')).count(m));
+results.conversation = {
+  turns: messages.length,
+  finalPromptTokens: incremental.total,
+  incrementalMs: Number(incremental.ms.toFixed(1)),
+  fullRecountSharedCacheMs: Number(recountCached.ms.toFixed(1)),
+  fullRecountColdMs: Number(recountUncached.ms.toFixed(1)),
+  speedupVsRecountSharedCache: Number((recountCached.ms / incremental.ms).toFixed(1)),
+  speedupVsRecountCold: Number((recountUncached.ms / incremental.ms).toFixed(1)),
+  identicalTotals: incremental.total === recountCached.total && incremental.total === recountUncached.total,
+};
+console.log(`\nConversation of ${messages.length} turns, counted after every turn (${incremental.total} prompt tokens at the end):`);
+console.log(`  incremental                     ${incremental.ms.toFixed(0).padStart(6)} ms`);
+console.log(`  full recount, shared cache      ${recountCached.ms.toFixed(0).padStart(6)} ms  (${(recountCached.ms / incremental.ms).toFixed(1)}× slower)`);
+console.log(`  full recount, cold tokenizer    ${recountUncached.ms.toFixed(0).padStart(6)} ms  (${(recountUncached.ms / incremental.ms).toFixed(1)}× slower)`);
+
+fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
+fs.writeFileSync(path.join(__dirname, 'results', 'tokenizer.json'), JSON.stringify(results, null, 2) + '\n');
