@@ -1,10 +1,10 @@
 // Bundled as its own file (dist/encodings/o200k_base.js) so the rank table loads on first use only.
-import encoding from 'gpt-tokenizer/encoding/o200k_base';
+import encodingModule = require('gpt-tokenizer/cjs/encoding/o200k_base');
 
 // countStringTokens counts ordinary text (special-token strings count as plain text, like
 // tiktoken's encode_ordinary) without the per-call option parsing of countTokens. It is not in
 // gpt-tokenizer's typings; the version is pinned and the unit tests compare every count with tiktoken.
-const ordinary = encoding as unknown as { countStringTokens(text: string): number };
+const ordinary = encodingModule.default as unknown as { countStringTokens(text: string): number };
 
 export function countOrdinary(text: string): number {
   return ordinary.countStringTokens(text);
