@@ -1,12 +1,10 @@
 import * as vscode from 'vscode';
 import { renderWeekSummary } from '../core/weekSummary';
-import { budgetLinesFor } from '../core/usage';
 import { dayKey } from '../core/time';
-import { rangeDays } from '../core/usage';
+import { budgetLinesFor, rangeDays } from '../core/usage';
 import type { UsageService } from './usageService';
 
 const SCHEME = 'token-meter';
-export const WEEK_SUMMARY_URI = vscode.Uri.from({ scheme: SCHEME, path: '/Token Meter — Usage This Week.md' });
 
 /**
  * "Show My Usage This Week" as a read-only Markdown document that refreshes when usage changes.
@@ -17,10 +15,11 @@ export class WeekSummaryDocument implements vscode.TextDocumentContentProvider, 
   readonly onDidChange = this.changed.event;
   private readonly registration: vscode.Disposable;
   private readonly usageListener: vscode.Disposable;
+  private readonly uri = vscode.Uri.from({ scheme: SCHEME, path: '/Token Meter — Usage This Week.md' });
 
   constructor(private readonly usage: UsageService) {
     this.registration = vscode.workspace.registerTextDocumentContentProvider(SCHEME, this);
-    this.usageListener = usage.onDidChange(() => this.changed.fire(WEEK_SUMMARY_URI));
+    this.usageListener = usage.onDidChange(() => this.changed.fire(this.uri));
   }
 
   provideTextDocumentContent(): string {
@@ -38,7 +37,7 @@ export class WeekSummaryDocument implements vscode.TextDocumentContentProvider, 
   }
 
   async show(): Promise<void> {
-    const doc = await vscode.workspace.openTextDocument(WEEK_SUMMARY_URI);
+    const doc = await vscode.workspace.openTextDocument(this.uri);
     await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
     await vscode.window.showTextDocument(doc, { preview: true });
   }
