@@ -1,19 +1,8 @@
-import { totalTokens, type TokenField } from './events';
+import { totalTokens } from './events';
+import type { RollupRow } from './rollups';
 
-/** The rollup fields an export writes (aggregates only: never prompt text, never per-request detail). */
-export interface ExportRow extends Record<TokenField, number> {
-  day: string;
-  provider: string;
-  model: string;
-  source: string;
-  project?: string;
-  events: number;
-  estimatedTokens: number;
-  costUsd: number;
-  unpricedTokens: number;
-  weightedCostUsd: number;
-  peakTokens: number;
-}
+/** Exports write rollup rows: daily aggregates only, never prompt text or per-request detail. */
+export type ExportRow = Omit<RollupRow, 'weightedTokens' | 'peakCostUsd'>;
 
 const COLUMNS = [
   'day', 'provider', 'model', 'source', 'project', 'events',
@@ -39,7 +28,7 @@ function exportRecord(row: ExportRow): Record<(typeof COLUMNS)[number], string |
     provider: row.provider,
     model: row.model,
     source: row.source,
-    project: row.project ?? '',
+    project: row.project,
     events: row.events,
     inputTokens: row.inputTokens,
     outputTokens: row.outputTokens,
@@ -57,7 +46,7 @@ function exportRecord(row: ExportRow): Record<(typeof COLUMNS)[number], string |
 }
 
 function sortRows(rows: ExportRow[]): ExportRow[] {
-  return [...rows].sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model) || a.source.localeCompare(b.source) || (a.project ?? '').localeCompare(b.project ?? ''));
+  return [...rows].sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model) || a.source.localeCompare(b.source) || a.project.localeCompare(b.project));
 }
 
 export function usageToCsv(rows: ExportRow[]): string {

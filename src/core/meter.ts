@@ -1,34 +1,22 @@
+import type { BudgetStatus, BudgetUnit } from './budget';
 import { formatDuration, formatMultiplier, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
+import type { PeriodTotals } from './usage';
 
 /**
  * The status-bar meter as plain data: its text, colour level and markdown tooltip. Built from
  * rollup totals so the UI layer only renders.
  */
 
-export interface MeterTotals {
-  totalTokens: number;
-  costUsd: number;
-  unpricedTokens: number;
-  weightedCostUsd: number;
-  weightedTokens: number;
-  estimatedTokens: number;
-}
+export type MeterTotals = Pick<PeriodTotals, 'totalTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'estimatedTokens'>;
 
 export interface MeterModelLine extends MeterTotals {
   key: string;
 }
 
 export type MeterPeriod = 'day' | 'week' | 'month';
-export type BudgetUnit = 'usd' | 'tokens';
 export type MeterLevel = 'normal' | 'notice' | 'warning' | 'error';
 
-export interface MeterBudget {
-  period: MeterPeriod;
-  limit: number;
-  /** Peak-weighted use in the budget's unit. */
-  used: number;
-  ratio: number;
-  level: 'ok' | 'notice' | 'warning' | 'over';
+export interface MeterBudget extends Omit<BudgetStatus, 'source'> {
   /** Words naming where the limit was set, e.g. "set by this workspace". */
   sourceLabel: string;
 }

@@ -2,6 +2,7 @@ import { evaluateBudget, type BudgetStatus } from './budget';
 import { totalTokens, type TokenField } from './events';
 import { formatClock, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
 import type { MeterInput } from './meter';
+import type { RollupRow } from './rollups';
 import type { Settings } from './settings';
 import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
 
@@ -10,18 +11,8 @@ import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
  * Shared by the status bar, the week summary, exports, the API and the CLI.
  */
 
-/** The rollup fields these queries read (structural, so any rollup row type with them fits). */
-export interface UsageRowLike extends Record<TokenField, number> {
-  day: string;
-  model: string;
-  events: number;
-  estimatedTokens: number;
-  costUsd: number;
-  unpricedTokens: number;
-  weightedCostUsd: number;
-  weightedTokens: number;
-  peakTokens: number;
-}
+/** The rollup fields these queries read. */
+export type UsageRowLike = Pick<RollupRow, 'day' | 'model' | TokenField | 'events' | 'estimatedTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'peakTokens'>;
 
 export interface PeriodTotals extends Record<TokenField, number> {
   fromDay: string;

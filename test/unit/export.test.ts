@@ -3,7 +3,7 @@ import { usageToCsv, usageToJson, type ExportRow } from '../../src/core/export';
 
 function row(patch: Partial<ExportRow>): ExportRow {
   return {
-    day: '2026-11-23', provider: 'anthropic', model: 'claude-sonnet-4-5', source: 'claude-code', events: 1,
+    day: '2026-11-23', provider: 'anthropic', model: 'claude-sonnet-4-5', source: 'claude-code', project: '', events: 1,
     inputTokens: 10, outputTokens: 5, cacheReadTokens: 100, cacheWriteTokens: 0, reasoningTokens: 0,
     estimatedTokens: 0, costUsd: 0.000135, unpricedTokens: 0, weightedCostUsd: 0.0002025, peakTokens: 115,
     ...patch,
