@@ -18,6 +18,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Print token usage and cost for a day, week or month (table or --json).',
     load: async () => (await import('./cli/report')).reportCommand,
   },
+  gateway: {
+    summary: 'Run the local metering gateway for OpenAI- and Anthropic-style clients.',
+    load: async () => (await import('./cli/gateway')).gatewayCommand,
+  },
 };
 
 function usage(): string {

@@ -15,6 +15,7 @@ describe('token-meter command line (built dist/cli.js)', () => {
     assert.equal(code, 0);
     assert.match(stdout, /Usage: token-meter <command>/);
     assert.match(stdout, /report\s+Print token usage/);
+    assert.match(stdout, /gateway\s+Run the local metering gateway/);
     assert.equal(stderr, '');
   });
 

@@ -1,0 +1,82 @@
+import { SseParser } from './sse';
+import { jsonMeter, num, obj, str, type MeteredRoute, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
+
+/**
+ * Anthropic's Messages API (and the free count_tokens endpoint). input_tokens excludes cache reads
+ * and writes, which Anthropic reports separately — the same convention as UsageEvent.
+ */
+
+function messagesUsage(usage: unknown, previous: ReportedUsage | undefined): ReportedUsage | undefined {
+  const u = obj(usage);
+  if (!u) return previous;
+  return {
+    inputTokens: num(u.input_tokens) ?? previous?.inputTokens ?? 0,
+    cacheWriteTokens: num(u.cache_creation_input_tokens) ?? previous?.cacheWriteTokens ?? 0,
+    cacheReadTokens: num(u.cache_read_input_tokens) ?? previous?.cacheReadTokens ?? 0,
+    // message_delta carries the cumulative output count; message_start only a placeholder.
+    outputTokens: num(u.output_tokens) ?? previous?.outputTokens ?? 0,
+  };
+}
+
+/** message_start brings id, model and input usage; message_delta the final output count. */
+function messagesStreamMeter(): ResponseMeter {
+  const facts: ResponseFacts = { outputText: '' };
+  let sawFinalUsage = false;
+  const parser = new SseParser(({ event, data }) => {
+    let payload: Record<string, unknown> | undefined;
+    try {
+      payload = obj(JSON.parse(data));
+    } catch {
+      return;
+    }
+    if (!payload) return;
+    const type = str(payload.type) ?? event;
+    if (type === 'message_start') {
+      const message = obj(payload.message);
+      facts.responseId = str(message?.id);
+      facts.model = str(message?.model);
+      facts.usage = messagesUsage(message?.usage, undefined);
+    } else if (type === 'message_delta') {
+      facts.usage = messagesUsage(payload.usage, facts.usage);
+      sawFinalUsage = true;
+    } else if (type === 'content_block_delta') {
+      const delta = obj(payload.delta);
+      facts.outputText += str(delta?.text) ?? str(delta?.partial_json) ?? str(delta?.thinking) ?? '';
+    } else if (type === 'error') {
+      facts.streamError = true;
+    }
+  });
+  return {
+    feed: (c) => parser.feed(c),
+    finish: () => {
+      parser.end();
+      // Without message_delta the output count is message_start's placeholder: not a real report.
+      if (!sawFinalUsage && facts.usage) facts.usage = { ...facts.usage, outputTokens: undefined };
+      return facts;
+    },
+  };
+}
+
+export function matchAnthropicRoute(method: string, pathname: string): MeteredRoute | undefined {
+  if (method !== 'POST') return undefined;
+  if (/\/v1\/messages\/count_tokens$/.test(pathname)) {
+    return { provider: 'anthropic', api: 'count_tokens', billable: false, createMeter: () => jsonMeter(() => undefined) };
+  }
+  if (!/\/v1\/messages$/.test(pathname)) return undefined;
+  return {
+    provider: 'anthropic',
+    api: 'messages',
+    billable: true,
+    createMeter: (streaming) =>
+      streaming
+        ? messagesStreamMeter()
+        : jsonMeter((body, facts) => {
+            facts.responseId = str(body.id);
+            facts.model = str(body.model);
+            facts.usage = messagesUsage(body.usage, undefined);
+            if (Array.isArray(body.content)) {
+              for (const block of body.content) facts.outputText += str(obj(block)?.text) ?? '';
+            }
+          }),
+  };
+}

@@ -1,0 +1,119 @@
+import { parseArgs } from 'node:util';
+import type { CliIO } from '../cli';
+import { GatewayHost, GatewayPortInUseError } from '../capture/gateway/host';
+import { DEFAULT_MAX_BODY_BYTES } from '../capture/gateway/server';
+import { PriceBook } from '../core/pricing';
+import { dayKey, systemTimeZone } from '../core/time';
+import { defaultDataDir } from '../store/paths';
+import { UsageStore } from '../store/usageStore';
+
+const HELP = `Usage: token-meter gateway [options]
+
+Runs the local metering gateway on 127.0.0.1. Point OpenAI- and Anthropic-style clients at the
+base URLs it prints; requests pass through unchanged and their token usage is recorded in the
+Token Meter store that the VS Code extension reads.
+
+Options:
+  --port N                  port on 127.0.0.1 (default: the saved one, else 4870)
+  --openai-upstream URL     where OpenAI-style requests go (default https://api.openai.com);
+                            any OpenAI-compatible base URL works (Azure, OpenRouter, vLLM, Ollama)
+  --anthropic-upstream URL  where Anthropic requests go (default https://api.anthropic.com)
+  --data-dir DIR            the store and gateway.json (default: VS Code's global storage for
+                            Token Meter, or $TOKEN_METER_DATA_DIR)
+  -h, --help                show this help
+
+Stops on Ctrl+C (SIGINT) or SIGTERM. Exit codes: 0 stopped cleanly, 2 bad arguments,
+1 could not start (for example the port is used by another program).
+`;
+
+function parseUpstream(value: string | undefined, fallback: string, flag: string): string {
+  const url = value ?? fallback;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error(`${flag} must be a URL such as https://api.openai.com (got "${url}").`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`${flag} must be an http:// or https:// URL.`);
+  return url;
+}
+
+export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: AbortSignal): Promise<number> {
+  let options;
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        'openai-upstream': { type: 'string' },
+        'anthropic-upstream': { type: 'string' },
+        'data-dir': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const port = values.port === undefined ? undefined : Number(values.port);
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error('--port must be a whole number from 0 to 65535.');
+    options = {
+      port,
+      dataDir: values['data-dir'] ?? defaultDataDir(),
+      upstreams: {
+        openai: parseUpstream(values['openai-upstream'], 'https://api.openai.com', '--openai-upstream'),
+        anthropic: parseUpstream(values['anthropic-upstream'], 'https://api.anthropic.com', '--anthropic-upstream'),
+      },
+    };
+  } catch (error) {
+    io.stderr.write(`token-meter gateway: ${(error as Error).message}\nRun "token-meter gateway --help" for the options.\n`);
+    return 2;
+  }
+
+  const zone = systemTimeZone();
+  const prices = new PriceBook();
+  const store = UsageStore.open({
+    dataDir: options.dataDir,
+    context: { dayOf: (ts) => dayKey(ts, zone), value: (e) => ({ costUsd: prices.costOf(e), peakMultiplier: 1, peak: false }), fingerprint: `cli:${zone}:${prices.fingerprint()}` },
+    onProblem: (m) => io.stderr.write(`token-meter gateway: ${m}\n`),
+  });
+  let host: GatewayHost;
+  try {
+    host = await GatewayHost.start({
+      dataDir: options.dataDir,
+      port: options.port,
+      upstreams: options.upstreams,
+      sink: store,
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+    });
+  } catch (error) {
+    store.dispose();
+    io.stderr.write(`token-meter gateway: ${error instanceof GatewayPortInUseError ? error.message : `could not start: ${(error as Error).message}`}\n`);
+    return 1;
+  }
+  const urls = host.urls;
+  if (host.role === 'follower') {
+    io.stdout.write(`A Token Meter gateway is already running on port ${host.state.port} (a VS Code window or another process); use it:\n`);
+  } else {
+    io.stdout.write(`Token Meter gateway listening on http://127.0.0.1:${host.state.port} (usage recorded in ${options.dataDir})\n`);
+    io.stdout.write(`Forwarding to ${options.upstreams.openai} and ${options.upstreams.anthropic}.\n`);
+  }
+  io.stdout.write(`\nexport OPENAI_BASE_URL=${urls.openai}\nexport ANTHROPIC_BASE_URL=${urls.anthropic}\n\n`);
+  if (host.role === 'follower') {
+    await host.dispose();
+    store.dispose();
+    return 0;
+  }
+  io.stdout.write('Press Ctrl+C to stop.\n');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    stopSignal?.addEventListener('abort', stop, { once: true });
+  });
+  await host.dispose();
+  store.dispose();
+  io.stdout.write('Token Meter gateway stopped.\n');
+  return 0;
+}

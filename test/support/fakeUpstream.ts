@@ -1,0 +1,175 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as zlib from 'node:zlib';
+
+/**
+ * A local stand-in for the OpenAI and Anthropic APIs, answering with the JSON and SSE shapes the
+ * real services send. The request's model name selects a behaviour:
+ *   "*-no-usage"  stream without a usage report     "*-error-mid"  error event after some output
+ *   "*-slow"      stream that drips (100 ms apart)   "*-gzip"       gzip-compressed JSON body
+ *   "*-bad"       400 with the provider's error body
+ */
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export const CHAT_USAGE = { prompt_tokens: 1200, completion_tokens: 45, total_tokens: 1245, prompt_tokens_details: { cached_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 12 } };
+export const RESPONSES_USAGE = { input_tokens: 900, input_tokens_details: { cached_tokens: 100 }, output_tokens: 70, output_tokens_details: { reasoning_tokens: 30 }, total_tokens: 970 };
+export const ANTHROPIC_USAGE = { input_tokens: 25, cache_creation_input_tokens: 2000, cache_read_input_tokens: 30000, output_tokens: 88 };
+export const STREAM_WORDS = ['Hello', ' there', ',', ' this', ' is', ' a', ' streamed', ' answer', '.'];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function sse(res: http.ServerResponse, data: unknown, event?: string): void {
+  res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+}
+
+async function openAiChat(req: ReceivedRequest, body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
+  const model = String(body.model);
+  const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
+  if (!body.stream) {
+    const payload = JSON.stringify({ id, object: 'chat.completion', created: 1763900000, model: `${model}-2026-01-01`, choices: [{ index: 0, message: { role: 'assistant', content: STREAM_WORDS.join('') }, finish_reason: 'stop' }], usage: CHAT_USAGE });
+    if (model.endsWith('-gzip')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync(payload));
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'req_fake' });
+      res.end(payload);
+    }
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const base = { id, object: 'chat.completion.chunk', created: 1763900000, model: `${model}-2026-01-01` };
+  sse(res, { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+  for (const [i, word] of STREAM_WORDS.entries()) {
+    if (model.endsWith('-slow')) await sleep(100);
+    if (res.destroyed) return;
+    sse(res, { ...base, choices: [{ index: 0, delta: { content: word }, finish_reason: null }] });
+    if (model.endsWith('-error-mid') && i === 3) {
+      sse(res, { error: { message: 'The server had an error while processing your request.', type: 'server_error' } });
+      res.end();
+      return;
+    }
+  }
+  sse(res, { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+  const options = body.stream_options as { include_usage?: boolean } | undefined;
+  if (options?.include_usage && !model.endsWith('-no-usage')) sse(res, { ...base, choices: [], usage: CHAT_USAGE });
+  sse(res, '[DONE]');
+  res.end();
+}
+
+async function openAiResponses(body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
+  const model = String(body.model);
+  const response = { id: 'resp_fake123', object: 'response', created_at: 1763900000, status: 'completed', model: `${model}-2026-01-01`, output: [{ type: 'message', id: 'msg_1', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: STREAM_WORDS.join(''), annotations: [] }] }], usage: RESPONSES_USAGE };
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(response));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let seq = 0;
+  sse(res, { type: 'response.created', sequence_number: seq++, response: { ...response, status: 'in_progress', output: [], usage: null } }, 'response.created');
+  for (const word of STREAM_WORDS) sse(res, { type: 'response.output_text.delta', sequence_number: seq++, item_id: 'msg_1', output_index: 0, content_index: 0, delta: word }, 'response.output_text.delta');
+  sse(res, { type: 'response.completed', sequence_number: seq++, response }, 'response.completed');
+  res.end();
+}
+
+async function anthropicMessages(body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
+  const model = String(body.model);
+  const id = `msg_${Math.random().toString(36).slice(2, 12)}`;
+  if (model.endsWith('-bad')) {
+    res.writeHead(400, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } }));
+    return;
+  }
+  if (!body.stream) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text: STREAM_WORDS.join('') }], stop_reason: 'end_turn', stop_sequence: null, usage: ANTHROPIC_USAGE }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  sse(res, { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...ANTHROPIC_USAGE, output_tokens: 1 } } }, 'message_start');
+  sse(res, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
+  sse(res, { type: 'ping' }, 'ping');
+  for (const [i, word] of STREAM_WORDS.entries()) {
+    if (model.endsWith('-slow')) await sleep(100);
+    if (res.destroyed) return;
+    sse(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: word } }, 'content_block_delta');
+    if (model.endsWith('-error-mid') && i === 3) {
+      sse(res, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'error');
+      res.end();
+      return;
+    }
+  }
+  sse(res, { type: 'content_block_stop', index: 0 }, 'content_block_stop');
+  sse(res, { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: ANTHROPIC_USAGE.output_tokens } }, 'message_delta');
+  sse(res, { type: 'message_stop' }, 'message_stop');
+  res.end();
+}
+
+export class FakeUpstream {
+  readonly requests: ReceivedRequest[] = [];
+  private server!: http.Server;
+  port = 0;
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c) => chunks.push(c));
+      req.on('end', () => {
+        const received: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        this.requests.push(received);
+        void this.route(received, res).catch((error) => {
+          if (!res.headersSent) res.writeHead(500);
+          res.end(String(error));
+        });
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  private async route(req: ReceivedRequest, res: http.ServerResponse): Promise<void> {
+    const path = req.path.split('?')[0];
+    if (req.method === 'GET' && path === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o', object: 'model', owned_by: 'openai' }] }));
+      return;
+    }
+    const body = req.body ? (JSON.parse(req.body) as Record<string, unknown>) : {};
+    if (path === '/v1/chat/completions') return openAiChat(req, body, res);
+    if (path === '/v1/responses') return openAiResponses(body, res);
+    if (path === '/v1/completions') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'cmpl-fake', object: 'text_completion', model: body.model, choices: [{ text: ' world', index: 0, finish_reason: 'stop' }], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } }));
+      return;
+    }
+    if (path === '/v1/embeddings') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: body.model, usage: { prompt_tokens: 8, total_tokens: 8 } }));
+      return;
+    }
+    if (path === '/v1/messages/count_tokens') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ input_tokens: 42 }));
+      return;
+    }
+    if (path === '/v1/messages') return anthropicMessages(body, res);
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `no route ${path}` } }));
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
