@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { registerCommands } from './ui/commands';
+import { GatewayController } from './ui/gatewayController';
 import { MeterController } from './ui/meterController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
@@ -12,14 +13,18 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems);
   const weekSummary = new WeekSummaryDocument(usage);
+  const gateway = new GatewayController(context, usage, problems, output);
   context.subscriptions.push(
     output,
     problems,
     usage,
     weekSummary,
+    gateway,
     new MeterController(usage),
-    ...registerCommands(usage, weekSummary),
+    ...registerCommands(usage, weekSummary, gateway),
+    usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),
   );
+  void gateway.apply(usage.settings.gateway);
   output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; data in ${context.globalStorageUri.fsPath}`);
   return createApi({ sink: usage, totals: (range) => usage.totals(range) });
 }

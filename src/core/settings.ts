@@ -18,6 +18,15 @@ export interface RawSettings {
   peakHours: { enabled: unknown; timeZone: unknown; windows: unknown; multiplier: unknown };
   pricingOverrides: unknown;
   retentionDays: unknown;
+  gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown };
+}
+
+export interface GatewaySettings {
+  enabled: boolean;
+  port: number;
+  upstreams: { openai: string; anthropic: string };
+  enforcement: 'soft' | 'hard';
+  maxBodyBytes: number;
 }
 
 export interface Settings {
@@ -31,6 +40,7 @@ export interface Settings {
   peak: PeakSchedule;
   prices: PriceBook;
   retentionDays: number;
+  gateway: GatewaySettings;
 }
 
 export interface ResolvedSettings {
@@ -104,6 +114,7 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
 
   return {
     settings: {
+      gateway: resolveGateway(raw.gateway, problems),
       budget: budget.budget,
       weekStart: WEEK_STARTS[weekStartName],
       timeZone,
@@ -115,6 +126,45 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
       retentionDays,
     },
     problems,
+  };
+}
+
+const GATEWAY_DEFAULTS = { port: 4870, openai: 'https://api.openai.com', anthropic: 'https://api.anthropic.com', maxBodyMB: 32 };
+
+function upstreamUrl(value: unknown, fallback: string, key: string, problems: string[]): string {
+  if (value === undefined || value === null || value === '') return fallback;
+  if (typeof value === 'string') {
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return value.replace(/\/$/, '');
+    } catch {
+      // reported below
+    }
+  }
+  problems.push(`${key} must be an http:// or https:// URL (got ${JSON.stringify(value)}); using ${fallback}.`);
+  return fallback;
+}
+
+function resolveGateway(raw: RawSettings['gateway'], problems: string[]): GatewaySettings {
+  let port = GATEWAY_DEFAULTS.port;
+  if (raw.port !== undefined && raw.port !== null) {
+    if (typeof raw.port === 'number' && Number.isInteger(raw.port) && raw.port >= 1024 && raw.port <= 65535) port = raw.port;
+    else problems.push(`tokenMeter.gateway.port must be a whole number from 1024 to 65535 (got ${JSON.stringify(raw.port)}); using ${GATEWAY_DEFAULTS.port}.`);
+  }
+  let maxBodyMB = GATEWAY_DEFAULTS.maxBodyMB;
+  if (raw.maxBodyMB !== undefined && raw.maxBodyMB !== null) {
+    if (typeof raw.maxBodyMB === 'number' && raw.maxBodyMB >= 1 && raw.maxBodyMB <= 512) maxBodyMB = raw.maxBodyMB;
+    else problems.push(`tokenMeter.gateway.maxBodyMB must be a number from 1 to 512; using ${GATEWAY_DEFAULTS.maxBodyMB}.`);
+  }
+  return {
+    enabled: raw.enabled === true,
+    port,
+    upstreams: {
+      openai: upstreamUrl(raw.openaiUpstream, GATEWAY_DEFAULTS.openai, 'tokenMeter.gateway.openaiUpstream', problems),
+      anthropic: upstreamUrl(raw.anthropicUpstream, GATEWAY_DEFAULTS.anthropic, 'tokenMeter.gateway.anthropicUpstream', problems),
+    },
+    enforcement: oneOf(raw.budgetEnforcement, ['soft', 'hard'] as const, 'soft', 'tokenMeter.gateway.budgetEnforcement', problems),
+    maxBodyBytes: Math.round(maxBodyMB * 1024 * 1024),
   };
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { setBudgetCommand } from './budgetCommand';
 import { exportUsageCommand } from './exportCommand';
+import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
 import type { WeekSummaryDocument } from './weekSummaryDocument';
 
@@ -18,12 +19,33 @@ async function clearLocalDataCommand(usage: UsageService): Promise<void> {
   void vscode.window.showInformationMessage('Token Meter: local usage data deleted.');
 }
 
-export function registerCommands(usage: UsageService, weekSummary: WeekSummaryDocument): vscode.Disposable[] {
+async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void> {
+  const urls = gateway.urls;
+  if (!urls) {
+    const enable = 'Enable Gateway';
+    const choice = await vscode.window.showInformationMessage('Token Meter: the metering gateway is off.', enable);
+    if (choice === enable) await vscode.workspace.getConfiguration('tokenMeter').update('gateway.enabled', true, vscode.ConfigurationTarget.Global);
+    return;
+  }
+  const picked = await vscode.window.showQuickPick(
+    [
+      { label: 'OpenAI base URL', detail: urls.openai, value: urls.openai },
+      { label: 'Anthropic base URL', detail: urls.anthropic, value: urls.anthropic },
+      { label: 'Shell exports', detail: 'export OPENAI_BASE_URL=… ANTHROPIC_BASE_URL=…', value: `export OPENAI_BASE_URL=${urls.openai}\nexport ANTHROPIC_BASE_URL=${urls.anthropic}\n` },
+    ],
+    { title: 'Token Meter gateway — pick one to copy', placeHolder: 'New VS Code terminals already use these.' },
+  );
+  if (picked) await vscode.env.clipboard.writeText(picked.value);
+}
+
+export function registerCommands(usage: UsageService, weekSummary: WeekSummaryDocument, gateway: GatewayController): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('tokenMeter.showUsageThisWeek', () => weekSummary.show()),
     vscode.commands.registerCommand('tokenMeter.setBudget', () => setBudgetCommand()),
     vscode.commands.registerCommand('tokenMeter.exportUsage', () => exportUsageCommand(usage)),
     vscode.commands.registerCommand('tokenMeter.clearLocalData', () => clearLocalDataCommand(usage)),
+    vscode.commands.registerCommand('tokenMeter.allowOverBudget', () => gateway.allowOverBudget()),
+    vscode.commands.registerCommand('tokenMeter.showGatewayUrls', () => showGatewayUrlsCommand(gateway)),
     vscode.commands.registerCommand('tokenMeter.openSettings', () =>
       vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${EXTENSION_ID}`),
     ),

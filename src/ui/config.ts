@@ -43,6 +43,14 @@ export function readRawSettings(): RawSettings {
     },
     pricingOverrides: get('pricing.overrides'),
     retentionDays: get('retentionDays'),
+    gateway: {
+      enabled: get('gateway.enabled'),
+      port: get('gateway.port'),
+      openaiUpstream: get('gateway.openaiUpstream'),
+      anthropicUpstream: get('gateway.anthropicUpstream'),
+      budgetEnforcement: get('gateway.budgetEnforcement'),
+      maxBodyMB: get('gateway.maxBodyMB'),
+    },
   };
 }
 

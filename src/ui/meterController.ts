@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
-import { buildMeterView } from '../core/meter';
+import { buildMeterView, type MeterBudget } from '../core/meter';
+import { formatTokens, formatUsd, formatUsdLimit } from '../core/format';
+import { rangeDays } from '../core/usage';
 import { buildMeterInput } from '../core/usage';
 import type { UsageService } from './usageService';
 import { MeterStatusBar } from './statusBar';
@@ -12,6 +14,8 @@ export class MeterController implements vscode.Disposable {
   private readonly statusBar = new MeterStatusBar();
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly subscriptions: vscode.Disposable[] = [];
+  /** Budgets already announced as used up, by period and its first day: one warning each, never a nag. */
+  private readonly warnedOver = new Set<string>();
 
   constructor(private readonly usage: UsageService) {
     this.subscriptions.push(usage.onDidChange(() => this.update()));
@@ -23,6 +27,23 @@ export class MeterController implements vscode.Disposable {
     const now = this.usage.now();
     const input = buildMeterInput({ settings: this.usage.settings, rows: (from, to) => this.usage.rows(from, to), now, problems: this.usage.problems() });
     this.statusBar.render(buildMeterView(input));
+    for (const budget of input.budgets) if (budget.level === 'over') this.warnOnce(budget, now);
+  }
+
+  private warnOnce(budget: MeterBudget, now: number): void {
+    const key = `${budget.period}:${rangeDays(budget.period, now, this.usage.settings).fromDay}`;
+    if (this.warnedOver.has(key)) return;
+    this.warnedOver.add(key);
+    const usd = this.usage.settings.budget.unit === 'usd';
+    const limit = usd ? formatUsdLimit(budget.limit) : `${formatTokens(budget.limit)} tokens`;
+    const used = usd ? formatUsd(budget.used) : `${formatTokens(budget.used)} tokens`;
+    const period = { day: 'daily', week: 'weekly', month: 'monthly' }[budget.period];
+    void vscode.window
+      .showWarningMessage(`Token Meter: your ${period} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`, 'Show Usage', 'Set Budget…')
+      .then((choice) => {
+        if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
+        if (choice === 'Set Budget…') void vscode.commands.executeCommand('tokenMeter.setBudget');
+      });
   }
 
   dispose(): void {

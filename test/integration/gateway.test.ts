@@ -298,7 +298,7 @@ describe('gateway host: one gateway per machine', function () {
     const client = new OpenAI({ apiKey: API_KEY, baseURL: first.urls.openai, maxRetries: 0 });
     await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
     await first.dispose();
-    for (let i = 0; i < 50 && second.role !== 'owner'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (second.role as string) !== 'owner'; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(second.role as string, 'owner', 'the follower took over');
     await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] });
     await new Promise((r) => setTimeout(r, 50));

@@ -1,0 +1,117 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
+import type { GuardDecision } from '../capture/gateway/server';
+import { formatDuration, formatTokens, formatUsd, formatUsdLimit } from '../core/format';
+import type { GatewaySettings } from '../core/settings';
+import { budgetSourceLabel, budgetStatuses } from '../core/usage';
+import type { ProblemReporter } from './problems';
+import type { UsageService } from './usageService';
+
+const OVERRIDE_FILE = 'budget-override.json';
+const OVERRIDE_MS = 3600_000;
+const PERIOD_NAMES = { day: 'Daily', week: 'Weekly', month: 'Monthly' } as const;
+
+/** Variables common clients read for their API base URL. */
+const OPENAI_VARIABLES = ['OPENAI_BASE_URL', 'OPENAI_API_BASE'];
+const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
+
+/**
+ * Runs (or follows) the machine's metering gateway while `tokenMeter.gateway.enabled` is on, and
+ * points new integrated terminals at it. Usage recorded by whichever window owns the gateway goes
+ * to the shared store, so every window's meter moves.
+ */
+export class GatewayController implements vscode.Disposable {
+  private host: GatewayHost | undefined;
+  private applied = '';
+  private readonly overrideFile: string;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly usage: UsageService,
+    private readonly problems: ProblemReporter,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.overrideFile = path.join(context.globalStorageUri.fsPath, OVERRIDE_FILE);
+    context.environmentVariableCollection.description = new vscode.MarkdownString(
+      'Token Meter points AI clients in this terminal at its local metering gateway on 127.0.0.1 (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`). Requests pass through unchanged; token usage is recorded, prompts are not.',
+    );
+  }
+
+  get urls(): GatewayUrls | undefined {
+    return this.host?.urls;
+  }
+
+  /** Starts, restarts or stops the gateway to match the settings. */
+  async apply(settings: GatewaySettings): Promise<void> {
+    const wanted = JSON.stringify(settings);
+    if (wanted === this.applied) return;
+    this.applied = wanted;
+    await this.stop();
+    if (!settings.enabled) return;
+    try {
+      this.host = await GatewayHost.start({
+        dataDir: this.context.globalStorageUri.fsPath,
+        port: settings.port,
+        upstreams: settings.upstreams,
+        maxBodyBytes: settings.maxBodyBytes,
+        sink: this.usage,
+        guard: () => this.guard(settings),
+        onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
+      });
+    } catch (error) {
+      this.applied = '';
+      this.problems.report((error as Error).message, { openSettings: true });
+      return;
+    }
+    const env = this.context.environmentVariableCollection;
+    for (const name of OPENAI_VARIABLES) env.replace(name, this.host.urls.openai);
+    for (const name of ANTHROPIC_VARIABLES) env.replace(name, this.host.urls.anthropic);
+  }
+
+  private async stop(): Promise<void> {
+    this.context.environmentVariableCollection.clear();
+    const host = this.host;
+    this.host = undefined;
+    await host?.dispose();
+  }
+
+  private overrideUntil(): number {
+    try {
+      const until = (JSON.parse(fs.readFileSync(this.overrideFile, 'utf8')) as { until?: unknown }).until;
+      return typeof until === 'number' ? until : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** "Allow 1 Hour Over Budget": recorded in the shared data dir, so whichever window runs the gateway honours it. */
+  allowOverBudget(): void {
+    const until = this.usage.now() + OVERRIDE_MS;
+    fs.mkdirSync(path.dirname(this.overrideFile), { recursive: true });
+    fs.writeFileSync(this.overrideFile, JSON.stringify({ until }));
+    void vscode.window.showInformationMessage(`Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`);
+  }
+
+  /** In hard mode, refuses requests once any budget is used up, naming it and the way out. */
+  private guard(settings: GatewaySettings): GuardDecision {
+    if (settings.enforcement !== 'hard') return { allow: true };
+    const now = this.usage.now();
+    if (this.overrideUntil() > now) return { allow: true };
+    const over = budgetStatuses(this.usage.settings, (from, to) => this.usage.rows(from, to), now).filter((s) => s.level === 'over');
+    if (over.length === 0) return { allow: true };
+    const s = over[0];
+    const usd = this.usage.settings.budget.unit === 'usd';
+    const amount = (n: number) => (usd ? formatUsd(n) : `${formatTokens(n)} tokens`);
+    const limit = usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`;
+    return {
+      allow: false,
+      message: `Token Meter: ${PERIOD_NAMES[s.period].toLowerCase()} budget of ${limit} (${budgetSourceLabel(s.source)}) is used up (${amount(s.used)} counted, peak-weighted). Run "Token Meter: Allow 1 Hour Over Budget" in VS Code to continue for ${formatDuration(OVERRIDE_MS)}, or raise the budget.`,
+    };
+  }
+
+  dispose(): void {
+    void this.stop();
+  }
+}
