@@ -259,7 +259,6 @@ export class GatewayServer {
         if (!NOT_FORWARDED_DOWNSTREAM.has(name) && value !== undefined) responseHeaders[name] = value;
       }
       res.writeHead(status, upstreamRes.statusMessage, responseHeaders);
-      res.flushHeaders();
       if (pending.route?.billable) {
         const contentType = String(upstreamRes.headers['content-type'] ?? '');
         meter = pending.route.createMeter(contentType.includes('text/event-stream'));
