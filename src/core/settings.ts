@@ -18,7 +18,7 @@ export interface RawSettings {
   peakHours: { enabled: unknown; timeZone: unknown; windows: unknown; multiplier: unknown };
   pricingOverrides: unknown;
   retentionDays: unknown;
-  gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown };
+  gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown; spikeAlert: unknown };
 }
 
 export interface GatewaySettings {
@@ -27,6 +27,7 @@ export interface GatewaySettings {
   upstreams: { openai: string; anthropic: string };
   enforcement: 'soft' | 'hard';
   maxBodyBytes: number;
+  spikeAlert: boolean;
 }
 
 export interface Settings {
@@ -165,6 +166,7 @@ function resolveGateway(raw: RawSettings['gateway'], problems: string[]): Gatewa
     },
     enforcement: oneOf(raw.budgetEnforcement, ['soft', 'hard'] as const, 'soft', 'tokenMeter.gateway.budgetEnforcement', problems),
     maxBodyBytes: Math.round(maxBodyMB * 1024 * 1024),
+    spikeAlert: raw.spikeAlert !== false,
   };
 }
 

@@ -50,6 +50,7 @@ export function readRawSettings(): RawSettings {
       anthropicUpstream: get('gateway.anthropicUpstream'),
       budgetEnforcement: get('gateway.budgetEnforcement'),
       maxBodyMB: get('gateway.maxBodyMB'),
+      spikeAlert: get('gateway.spikeAlert'),
     },
   };
 }

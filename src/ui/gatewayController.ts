@@ -3,6 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
 import type { GuardDecision } from '../capture/gateway/server';
+import { baselinePerWindow, BurnRateMonitor } from '../core/burnRate';
+import { totalTokens, type UsageEvent } from '../core/events';
+import { addDays, dayKey } from '../core/time';
 import { formatDuration, formatTokens, formatUsd, formatUsdLimit } from '../core/format';
 import type { GatewaySettings } from '../core/settings';
 import { budgetSourceLabel, budgetStatuses } from '../core/usage';
@@ -14,6 +17,10 @@ const OVERRIDE_MS = 3600_000;
 const PERIOD_NAMES = { day: 'Daily', week: 'Weekly', month: 'Monthly' } as const;
 
 /** Variables common clients read for their API base URL. */
+const SPIKE_WINDOW_MS = 10 * 60_000;
+const SPIKE_FACTOR = 3;
+const BASELINE_DAYS = 14;
+
 const OPENAI_VARIABLES = ['OPENAI_BASE_URL', 'OPENAI_API_BASE'];
 const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
 
@@ -26,6 +33,7 @@ export class GatewayController implements vscode.Disposable {
   private host: GatewayHost | undefined;
   private applied = '';
   private readonly overrideFile: string;
+  private spikes: BurnRateMonitor | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -56,7 +64,7 @@ export class GatewayController implements vscode.Disposable {
         port: settings.port,
         upstreams: settings.upstreams,
         maxBodyBytes: settings.maxBodyBytes,
-        sink: this.usage,
+        sink: { record: (event) => this.record(event, settings) },
         guard: () => this.guard(settings),
         onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
       });
@@ -68,6 +76,34 @@ export class GatewayController implements vscode.Disposable {
     const env = this.context.environmentVariableCollection;
     for (const name of OPENAI_VARIABLES) env.replace(name, this.host.urls.openai);
     for (const name of ANTHROPIC_VARIABLES) env.replace(name, this.host.urls.anthropic);
+  }
+
+  /** Records gateway usage and watches it for spikes against the user's usual rate. */
+  private record(event: UsageEvent, settings: GatewaySettings): void {
+    this.usage.record(event);
+    if (!settings.spikeAlert) return;
+    const usd = this.usage.settings.budget.unit === 'usd';
+    this.spikes ??= new BurnRateMonitor({ windowMs: SPIKE_WINDOW_MS, factor: SPIKE_FACTOR, minimum: usd ? 0.5 : 50_000, cooldownMs: 3600_000 });
+    const value = this.usage.settings.prices.costOf(event);
+    const multiplier = this.usage.settings.peakEnabled ? this.usage.settings.peak.multiplierAt(event.ts) : 1;
+    this.spikes.add(event.ts, usd ? (value ?? 0) * multiplier : totalTokens(event) * multiplier);
+    const now = this.usage.now();
+    const today = dayKey(now, this.usage.settings.timeZone);
+    const days: number[] = [];
+    for (let i = 1; i <= BASELINE_DAYS; i++) {
+      const day = addDays(today, -i);
+      const rows = this.usage.rows(day, day);
+      days.push(rows.reduce((sum, r) => sum + (usd ? r.weightedCostUsd : r.weightedTokens), 0));
+    }
+    const alert = this.spikes.check(now, baselinePerWindow(days, SPIKE_WINDOW_MS));
+    if (!alert) return;
+    const amount = (n: number) => (usd ? formatUsd(n) : `${formatTokens(n)} tokens`);
+    const usual = alert.baselinePerWindow > 0 ? ` — about ${Math.round(alert.ratio)}× your usual ${amount(alert.baselinePerWindow)}` : '';
+    void vscode.window
+      .showWarningMessage(`Token Meter: ${amount(alert.windowAmount)} spent through the gateway in the last 10 minutes${usual}. An agent loop or a large context re-sent many times?`, 'Show Usage')
+      .then((choice) => {
+        if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
+      });
   }
 
   private async stop(): Promise<void> {
