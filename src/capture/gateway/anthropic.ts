@@ -1,5 +1,4 @@
-import { SseParser } from './sse';
-import { jsonMeter, num, obj, str, type MeteredRoute, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
+import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type ReportedUsage, type ResponseMeter } from './meter';
 
 /**
  * Anthropic's Messages API (and the free count_tokens endpoint). input_tokens excludes cache reads
@@ -20,41 +19,30 @@ function messagesUsage(usage: unknown, previous: ReportedUsage | undefined): Rep
 
 /** message_start brings id, model and input usage; message_delta the final output count. */
 function messagesStreamMeter(): ResponseMeter {
-  const facts: ResponseFacts = { outputText: '' };
   let sawFinalUsage = false;
-  const parser = new SseParser(({ event, data }) => {
-    let payload: Record<string, unknown> | undefined;
-    try {
-      payload = obj(JSON.parse(data));
-    } catch {
-      return;
-    }
-    if (!payload) return;
-    const type = str(payload.type) ?? event;
-    if (type === 'message_start') {
-      const message = obj(payload.message);
-      facts.responseId = str(message?.id);
-      facts.model = str(message?.model);
-      facts.usage = messagesUsage(message?.usage, undefined);
-    } else if (type === 'message_delta') {
-      facts.usage = messagesUsage(payload.usage, facts.usage);
-      sawFinalUsage = true;
-    } else if (type === 'content_block_delta') {
-      const delta = obj(payload.delta);
-      facts.outputText += str(delta?.text) ?? str(delta?.partial_json) ?? str(delta?.thinking) ?? '';
-    } else if (type === 'error') {
-      facts.streamError = true;
-    }
-  });
-  return {
-    feed: (c) => parser.feed(c),
-    finish: () => {
-      parser.end();
+  return sseJsonMeter(
+    (payload, event, facts) => {
+      const type = str(payload.type) ?? event;
+      if (type === 'message_start') {
+        const message = obj(payload.message);
+        facts.responseId = str(message?.id);
+        facts.model = str(message?.model);
+        facts.usage = messagesUsage(message?.usage, undefined);
+      } else if (type === 'message_delta') {
+        facts.usage = messagesUsage(payload.usage, facts.usage);
+        sawFinalUsage = true;
+      } else if (type === 'content_block_delta') {
+        const delta = obj(payload.delta);
+        facts.outputText += str(delta?.text) ?? str(delta?.partial_json) ?? str(delta?.thinking) ?? '';
+      } else if (type === 'error') {
+        facts.streamError = true;
+      }
+    },
+    (facts) => {
       // Without message_delta the output count is message_start's placeholder: not a real report.
       if (!sawFinalUsage && facts.usage) facts.usage = { ...facts.usage, outputTokens: undefined };
-      return facts;
     },
-  };
+  );
 }
 
 export function matchAnthropicRoute(method: string, pathname: string): MeteredRoute | undefined {

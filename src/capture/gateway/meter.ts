@@ -1,4 +1,5 @@
 import type { TokenField } from '../../core/events';
+import { SseParser } from './sse';
 
 /** Token counts an API reported for one request (any kind missing means "not reported"). */
 export type ReportedUsage = Partial<Record<TokenField, number>>;
@@ -74,6 +75,35 @@ export function jsonMeter(read: (body: Record<string, unknown>, facts: ResponseF
       const facts: ResponseFacts = { outputText: '' };
       const body = obj(parseJsonBody(chunks));
       if (body) read(body, facts);
+      return facts;
+    },
+  };
+}
+
+/**
+ * A meter for SSE streams of JSON events: `onEvent` reads each parsed payload into the facts;
+ * `onFinish` may adjust them once the stream has ended. Unparseable events are skipped.
+ */
+export function sseJsonMeter(
+  onEvent: (payload: Record<string, unknown>, eventName: string, facts: ResponseFacts) => void,
+  onFinish?: (facts: ResponseFacts) => void,
+): ResponseMeter {
+  const facts: ResponseFacts = { outputText: '' };
+  const parser = new SseParser(({ event, data }) => {
+    if (data === '[DONE]') return;
+    let payload: Record<string, unknown> | undefined;
+    try {
+      payload = obj(JSON.parse(data));
+    } catch {
+      return;
+    }
+    if (payload) onEvent(payload, event, facts);
+  });
+  return {
+    feed: (chunk) => parser.feed(chunk),
+    finish: () => {
+      parser.end();
+      onFinish?.(facts);
       return facts;
     },
   };

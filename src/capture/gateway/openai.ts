@@ -1,5 +1,4 @@
-import { SseParser } from './sse';
-import { jsonMeter, num, obj, str, type MeteredRoute, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
+import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type ReportedUsage, type ResponseMeter } from './meter';
 
 /**
  * OpenAI-style APIs: Chat Completions, Responses, Completions and Embeddings, as served by OpenAI,
@@ -56,16 +55,7 @@ function textOfChoices(choices: unknown, field: 'delta' | 'message' | 'text'): s
 
 /** Streams of chat.completion.chunk / text_completion objects, usage in the final chunk if requested. */
 function chunkStreamMeter(field: 'delta' | 'text'): ResponseMeter {
-  const facts: ResponseFacts = { outputText: '' };
-  const parser = new SseParser(({ event, data }) => {
-    if (data === '[DONE]') return;
-    let chunk: Record<string, unknown> | undefined;
-    try {
-      chunk = obj(JSON.parse(data));
-    } catch {
-      return;
-    }
-    if (!chunk) return;
+  return sseJsonMeter((chunk, event, facts) => {
     if (event === 'error' || chunk.error) {
       facts.streamError = true;
       return;
@@ -76,26 +66,11 @@ function chunkStreamMeter(field: 'delta' | 'text'): ResponseMeter {
     const usage = chatUsage(chunk.usage);
     if (usage) facts.usage = usage;
   });
-  return {
-    feed: (c) => parser.feed(c),
-    finish: () => {
-      parser.end();
-      return facts;
-    },
-  };
 }
 
 /** Responses API streams: typed events, the final usage in response.completed (or .incomplete). */
 function responsesStreamMeter(): ResponseMeter {
-  const facts: ResponseFacts = { outputText: '' };
-  const parser = new SseParser(({ data }) => {
-    let payload: Record<string, unknown> | undefined;
-    try {
-      payload = obj(JSON.parse(data));
-    } catch {
-      return;
-    }
-    if (!payload) return;
+  return sseJsonMeter((payload, _event, facts) => {
     const type = str(payload.type) ?? '';
     const response = obj(payload.response);
     if (response) {
@@ -107,13 +82,6 @@ function responsesStreamMeter(): ResponseMeter {
     if (type.endsWith('.delta')) facts.outputText += str(payload.delta) ?? '';
     if (type === 'error' || type === 'response.failed') facts.streamError = true;
   });
-  return {
-    feed: (c) => parser.feed(c),
-    finish: () => {
-      parser.end();
-      return facts;
-    },
-  };
 }
 
 const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean) => ResponseMeter }> = [
