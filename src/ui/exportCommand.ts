@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs/promises';
+import * as os from 'node:os';
 import { usageToCsv, usageToJson } from '../core/export';
 import { rangeDays, type UsageRange } from '../core/usage';
 import type { UsageService } from './usageService';
@@ -24,7 +25,7 @@ export async function exportUsageCommand(usage: UsageService): Promise<void> {
   if (!period) return;
   const { fromDay, toDay } = rangeDays(period.value, usage.now(), usage.settings);
   const rows = usage.rows(fromDay, toDay);
-  const defaultFolder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(require('node:os').homedir());
+  const defaultFolder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   const target = await vscode.window.showSaveDialog({
     title: 'Export Token Meter usage',
     defaultUri: vscode.Uri.joinPath(defaultFolder, `token-meter-usage-${fromDay}-to-${toDay}.${format.value}`),

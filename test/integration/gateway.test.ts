@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { GatewayServer, type GuardDecision } from '../../src/capture/gateway/server';
@@ -167,7 +168,7 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
       const viaGateway = await rawRequest(port, { path: `/${SECRET}/openai/v1/chat/completions`, body: JSON.stringify(body) });
       const direct = await rawRequest(upstream.port, { path: '/v1/chat/completions', body: JSON.stringify(body) });
       // The fake's ids are random per response; compare with them normalised.
-      const normalise = (b: Buffer, encoding: unknown) => (encoding === 'gzip' ? require('node:zlib').gunzipSync(b) : b).toString('utf8').replace(/chatcmpl-[a-z0-9]+/g, 'chatcmpl-X');
+      const normalise = (b: Buffer, encoding: unknown) => (encoding === 'gzip' ? zlib.gunzipSync(b) : b).toString('utf8').replace(/chatcmpl-[a-z0-9]+/g, 'chatcmpl-X');
       assert.equal(viaGateway.headers['content-encoding'], direct.headers['content-encoding']);
       assert.equal(normalise(viaGateway.body, viaGateway.headers['content-encoding']), normalise(direct.body, direct.headers['content-encoding']));
     }
