@@ -92,17 +92,22 @@ async function main(): Promise<void> {
     nonStreaming: { directP50: pct(d.totals, 50), gatewayP50: pct(g.totals, 50), addedP50: pct(g.totals, 50) - pct(d.totals, 50), directP99: pct(d.totals, 99), gatewayP99: pct(g.totals, 99), addedP99: pct(g.totals, 99) - pct(d.totals, 99) },
     streamingTtfb: { directP50: pct(ds.ttfbs, 50), gatewayP50: pct(gs.ttfbs, 50), addedP50: pct(gs.ttfbs, 50) - pct(ds.ttfbs, 50), directP99: pct(ds.ttfbs, 99), gatewayP99: pct(gs.ttfbs, 99), addedP99: pct(gs.ttfbs, 99) - pct(ds.ttfbs, 99) },
   };
+  // Two upstreams: one that answers at once (the gateway's own cost dominates) and one that takes
+  // 20 ms, closer to the fastest real API responses.
+  const delayed = JSON.stringify({ model: 'gpt-4o-20ms', messages: [{ role: 'user', content: 'Benchmark request with a short prompt.' }] });
   const rates: Record<string, { direct: number; gateway: number; ratio: number }> = {};
-  for (const concurrency of [1, 16, 64]) {
-    const total = concurrency === 1 ? 1000 : 4000;
-    const directRate = await throughput(upstreamPort, direct, json, concurrency, total);
-    const gatewayRate = await throughput(gatewayPort, viaGateway, json, concurrency, total);
-    rates[`c${concurrency}`] = { direct: Math.round(directRate), gateway: Math.round(gatewayRate), ratio: Number((gatewayRate / directRate).toFixed(3)) };
+  for (const [label, body] of [['instant', json], ['20ms', delayed]] as const) {
+    for (const concurrency of [1, 16, 64]) {
+      const total = label === 'instant' ? (concurrency === 1 ? 1000 : 4000) : concurrency === 1 ? 100 : 1000;
+      const directRate = await throughput(upstreamPort, direct, body, concurrency, total);
+      const gatewayRate = await throughput(gatewayPort, viaGateway, body, concurrency, total);
+      rates[`${label} upstream, ${concurrency} concurrent`] = { direct: Math.round(directRate), gateway: Math.round(gatewayRate), ratio: Number((gatewayRate / directRate).toFixed(3)) };
+    }
   }
   const f = (n: number) => n.toFixed(3);
   console.log(`Non-streaming (n=${N}): direct p50 ${f(latency.nonStreaming.directP50)} ms, gateway p50 ${f(latency.nonStreaming.gatewayP50)} ms → added p50 ${f(latency.nonStreaming.addedP50)} ms, p99 ${f(latency.nonStreaming.addedP99)} ms`);
   console.log(`Streaming TTFB (n=${N}): direct p50 ${f(latency.streamingTtfb.directP50)} ms, gateway p50 ${f(latency.streamingTtfb.gatewayP50)} ms → added p50 ${f(latency.streamingTtfb.addedP50)} ms, p99 ${f(latency.streamingTtfb.addedP99)} ms`);
-  for (const [name, r] of Object.entries(rates)) console.log(`Throughput ${name.slice(1).padStart(2)} concurrent: direct ${r.direct}/s, gateway ${r.gateway}/s (${(r.ratio * 100).toFixed(1)} %)`);
+  for (const [name, r] of Object.entries(rates)) console.log(`Throughput, ${name.padEnd(30)} direct ${r.direct}/s, gateway ${r.gateway}/s (${(r.ratio * 100).toFixed(1)} %)`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'gateway.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, latencyMs: latency, throughputPerSecond: rates }, null, 2) + '\n');
 }

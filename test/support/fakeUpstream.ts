@@ -7,7 +7,7 @@ import * as zlib from 'node:zlib';
  * real services send. The request's model name selects a behaviour:
  *   "*-no-usage"  stream without a usage report     "*-error-mid"  error event after some output
  *   "*-slow"      stream that drips (100 ms apart)   "*-gzip"       gzip-compressed JSON body
- *   "*-bad"       400 with the provider's error body
+ *   "*-bad"       400 with the provider's error body   "*-20ms"       answers after 20 ms, like a fast real API
  */
 
 export interface ReceivedRequest {
@@ -32,6 +32,7 @@ async function openAiChat(req: ReceivedRequest, body: Record<string, unknown>, r
   const model = String(body.model);
   const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
   if (!body.stream) {
+    if (model.endsWith('-20ms')) await sleep(20);
     const payload = JSON.stringify({ id, object: 'chat.completion', created: 1763900000, model: `${model}-2026-01-01`, choices: [{ index: 0, message: { role: 'assistant', content: STREAM_WORDS.join('') }, finish_reason: 'stop' }], usage: CHAT_USAGE });
     if (model.endsWith('-gzip')) {
       res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
