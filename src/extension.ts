@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { registerCommands } from './ui/commands';
 import { GatewayController } from './ui/gatewayController';
+import { LogCaptureController } from './ui/logCaptureController';
 import { MeterController } from './ui/meterController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
@@ -14,17 +15,21 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const usage = new UsageService(context.globalStorageUri.fsPath, problems);
   const weekSummary = new WeekSummaryDocument(usage);
   const gateway = new GatewayController(context, usage, problems, output);
+  const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
     output,
     problems,
     usage,
     weekSummary,
     gateway,
+    logs,
     new MeterController(usage),
     ...registerCommands(usage, weekSummary, gateway),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),
+    usage.onDidChange(() => logs.apply(usage.settings.logCapture)),
   );
   void gateway.apply(usage.settings.gateway);
+  logs.apply(usage.settings.logCapture);
   output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; data in ${context.globalStorageUri.fsPath}`);
   return createApi({ sink: usage, totals: (range) => usage.totals(range) });
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../cli';
 import { formatTokensExact, formatUsd } from '../core/format';
@@ -9,10 +10,15 @@ import { dayKey, isValidTimeZone, systemTimeZone } from '../core/time';
 import { rangeDays, totalsBy, periodTotals, type PeriodTotals, type UsageRange } from '../core/usage';
 import { UsageStore } from '../store/usageStore';
 import { defaultDataDir } from '../store/paths';
+import { ingestLogs } from '../capture/logs/ingest';
+import { LOG_ADAPTERS } from '../capture/logs/registry';
+import type { LogSource } from '../capture/logs/scanner';
+import { currentEnvironment, rootsIn } from '../capture/logs/sources';
 
 const HELP = `Usage: token-meter report [options]
 
-Prints token usage and cost from Token Meter's local store.
+Prints token usage and cost from Token Meter's local store, after reading what the assistants
+logged since the last run (Claude Code, Codex CLI, Copilot Chat, Gemini CLI) into it.
 
 Period (default --week):
   --day                 today
@@ -29,6 +35,14 @@ Where:
                         or $TOKEN_METER_DATA_DIR)
   --time-zone ZONE      IANA zone defining days (default: the system zone)
   --week-start DAY      monday | sunday | saturday (default: monday)
+
+Assistants' logs (default: each assistant's own place, e.g. ~/.claude/projects, $CODEX_HOME):
+  --claude-dir DIR      read Claude Code transcripts from DIR (its projects/ folder or a parent)
+  --codex-dir DIR       read Codex CLI sessions from DIR
+  --copilot-dir DIR     read VS Code chat sessions from DIR (a workspaceStorage folder)
+  --gemini-dir DIR      read Gemini CLI chats from DIR (~/.gemini/tmp)
+                        Any of these reads only the assistants named, from the given folders.
+  --no-logs             report the store as it is, without reading assistants' logs
 
   -h, --help            show this help
 
@@ -50,6 +64,23 @@ interface ReportOptions {
   dataDir: string;
   timeZone: string;
   weekStart: number;
+  /** Which logs to read first; empty with --no-logs. */
+  logSources: LogSource[];
+}
+
+const LOG_DIR_FLAGS = { 'claude-dir': 'claude-code', 'codex-dir': 'codex', 'copilot-dir': 'copilot-chat', 'gemini-dir': 'gemini-cli' } as const;
+
+function logSourcesFrom(values: Partial<Record<keyof typeof LOG_DIR_FLAGS, string[]>>, noLogs: boolean): LogSource[] {
+  if (noLogs) return [];
+  const explicit = Object.entries(LOG_DIR_FLAGS).filter(([flag]) => values[flag as keyof typeof LOG_DIR_FLAGS]?.length);
+  const environment = currentEnvironment();
+  if (explicit.length === 0) return LOG_ADAPTERS.map((adapter) => ({ adapter, roots: adapter.defaultRoots(environment) }));
+  return explicit.map(([flag, source]) => {
+    const adapter = LOG_ADAPTERS.find((a) => a.source === source)!;
+    const dirs = values[flag as keyof typeof LOG_DIR_FLAGS]!.map((dir) => path.resolve(dir));
+    for (const dir of dirs) if (!fs.existsSync(dir)) throw new UsageError(`--${flag}: ${dir} does not exist.`);
+    return { adapter, roots: dirs.flatMap((dir) => rootsIn(adapter, dir)) };
+  });
 }
 
 function parseOptions(argv: string[]): ReportOptions | 'help' {
@@ -69,6 +100,11 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
         'data-dir': { type: 'string' },
         'time-zone': { type: 'string' },
         'week-start': { type: 'string' },
+        'claude-dir': { type: 'string', multiple: true },
+        'codex-dir': { type: 'string', multiple: true },
+        'copilot-dir': { type: 'string', multiple: true },
+        'gemini-dir': { type: 'string', multiple: true },
+        'no-logs': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -90,7 +126,10 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
   }
   const by = (v.by ?? 'day') as Dimension;
   if (!DIMENSIONS.includes(by)) throw new UsageError(`--by must be one of ${DIMENSIONS.join(', ')}.`);
-  return { range, by, json: Boolean(v.json), dataDir: v['data-dir'] ?? defaultDataDir(), timeZone, weekStart };
+  return {
+    range, by, json: Boolean(v.json), dataDir: v['data-dir'] ?? defaultDataDir(), timeZone, weekStart,
+    logSources: logSourcesFrom(v, Boolean(v['no-logs'])),
+  };
 }
 
 function keyOf(by: Dimension): (row: RollupRow) => string {
@@ -141,11 +180,17 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     io.stdout.write(HELP);
     return 0;
   }
-  const { range, by, json, dataDir, timeZone, weekStart } = options;
+  const { range, by, json, dataDir, timeZone, weekStart, logSources } = options;
   const { fromDay, toDay } = rangeDays(range, Date.now(), { timeZone, weekStart });
 
   const problems: string[] = [];
   let rows: RollupRow[] = [];
+  if (logSources.length > 0) {
+    const writer = UsageStore.writerFor(dataDir);
+    const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => writer.appendMany(events), onProblem: (m) => problems.push(m) });
+    writer.close();
+    if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
+  }
   if (fs.existsSync(dataDir)) {
     const prices = new PriceBook();
     const store = UsageStore.open({

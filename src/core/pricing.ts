@@ -23,6 +23,11 @@ export function normalizeModelName(name: string): string {
   return n;
 }
 
+/** The model without release-date or `latest` tags, so two sources naming one model agree. */
+export function canonicalModelName(name: string): string {
+  return normalizeModelName(name).replace(/(?:-(?:\d{8}|\d{4}-\d{2}-\d{2}|latest))+$/, '');
+}
+
 /**
  * What may follow a canonical id and still be the same model at the same price: release dates,
  * `latest`, preview/experimental tags, Bedrock version suffixes, OpenAI's 4-digit snapshots.

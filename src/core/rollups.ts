@@ -1,4 +1,5 @@
 import { totalTokens, type UsageEvent } from './events';
+import { canonicalModelName } from './pricing';
 
 /**
  * Totals per local day × provider × model × source × project, so a week or a month is answered
@@ -99,21 +100,91 @@ export class RecentIds {
   }
 }
 
+/** How far apart two sources may log the same request. A log line is written within seconds of the answer. */
+export const CROSS_SOURCE_MATCH_MS = 2 * 60_000;
+
+type MatchEntry = [key: string, ts: number, source: string];
+
+/**
+ * The fallback for requests whose two sightings share no provider id (a Codex session log and the
+ * gateway, say): the same provider, model and every token count, from two different sources, within
+ * CROSS_SOURCE_MATCH_MS. Identical counts to the token from different sources that close together
+ * are, in practice, one request. Each sighting pairs with at most one other.
+ */
+export class CrossSourceMatcher {
+  private readonly byKey = new Map<string, Array<{ ts: number; source: string }>>();
+  private newest = 0;
+
+  static keyOf(e: UsageEvent): string {
+    return [e.provider, canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
+  }
+
+  /** True when `e` is the second sighting of a request already counted from another source. */
+  isSecondSighting(e: UsageEvent): boolean {
+    const key = CrossSourceMatcher.keyOf(e);
+    const seen = this.byKey.get(key);
+    const twin = seen?.findIndex((s) => s.source !== e.source && Math.abs(s.ts - e.ts) <= CROSS_SOURCE_MATCH_MS) ?? -1;
+    if (seen && twin >= 0) {
+      seen.splice(twin, 1);
+      if (seen.length === 0) this.byKey.delete(key);
+      return true;
+    }
+    if (e.ts < this.newest - DEDUP_WINDOW_MS) return false;
+    if (seen) seen.push({ ts: e.ts, source: e.source });
+    else this.byKey.set(key, [{ ts: e.ts, source: e.source }]);
+    if (e.ts > this.newest) {
+      this.newest = e.ts;
+      if (this.byKey.size % 4096 === 0) this.prune();
+    }
+    return false;
+  }
+
+  private prune(): void {
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    for (const [key, list] of this.byKey) {
+      const kept = list.filter((s) => s.ts >= cutoff);
+      if (kept.length === 0) this.byKey.delete(key);
+      else this.byKey.set(key, kept);
+    }
+  }
+
+  toJSON(): MatchEntry[] {
+    this.prune();
+    const out: MatchEntry[] = [];
+    for (const [key, list] of this.byKey) for (const s of list) out.push([key, s.ts, s.source]);
+    return out;
+  }
+
+  static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
+    const matcher = new CrossSourceMatcher();
+    for (const [key, ts, source] of entries) {
+      const list = matcher.byKey.get(key);
+      if (list) list.push({ ts, source });
+      else matcher.byKey.set(key, [{ ts, source }]);
+      if (ts > matcher.newest) matcher.newest = ts;
+    }
+    return matcher;
+  }
+}
+
 export interface RollupSnapshot {
   fingerprint: string;
   rows: RollupRow[];
   recentIds: Array<[string, number]>;
+  recentMatches?: MatchEntry[];
 }
 
 export class Rollups {
   private readonly table = new Map<string, RollupRow>();
   private recent = new RecentIds();
+  private matcher = new CrossSourceMatcher();
 
   constructor(readonly context: RollupContext) {}
 
   /** Counts an event; false when its id was already counted. */
   add(e: UsageEvent): boolean {
     if (!this.recent.admit(e.id, e.ts)) return false;
+    if (this.matcher.isSecondSighting(e)) return false;
     const day = this.context.dayOf(e.ts);
     const project = e.project ?? '';
     const key = `${day}\u0000${e.provider}\u0000${e.model}\u0000${e.source}\u0000${project}`;
@@ -167,7 +238,7 @@ export class Rollups {
   }
 
   toJSON(): RollupSnapshot {
-    return { fingerprint: this.context.fingerprint, rows: [...this.table.values()], recentIds: this.recent.toJSON() };
+    return { fingerprint: this.context.fingerprint, rows: [...this.table.values()], recentIds: this.recent.toJSON(), recentMatches: this.matcher.toJSON() };
   }
 
   /** Restores a snapshot made under the same context; undefined when it is stale or malformed. */
@@ -181,6 +252,7 @@ export class Rollups {
       rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, { ...row });
     }
     rollups.recent = RecentIds.fromJSON(s.recentIds);
+    rollups.matcher = CrossSourceMatcher.fromJSON(Array.isArray(s.recentMatches) ? s.recentMatches : []);
     return rollups;
   }
 }

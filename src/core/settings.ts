@@ -19,6 +19,7 @@ export interface RawSettings {
   pricingOverrides: unknown;
   retentionDays: unknown;
   gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown; spikeAlert: unknown };
+  logCapture: { enabled: unknown; sources: unknown };
 }
 
 export interface GatewaySettings {
@@ -28,6 +29,19 @@ export interface GatewaySettings {
   enforcement: 'soft' | 'hard';
   maxBodyBytes: number;
   spikeAlert: boolean;
+}
+
+export interface LogSourceSettings {
+  enabled: boolean;
+  /** Directories to read besides (or, with replaceDefaultRoots, instead of) the assistant's own. */
+  roots: string[];
+  replaceDefaultRoots: boolean;
+}
+
+export interface LogCaptureSettings {
+  enabled: boolean;
+  /** By adapter source ('claude-code', 'codex', …); a source not listed reads its default roots. */
+  sources: Record<string, LogSourceSettings>;
 }
 
 export interface Settings {
@@ -42,6 +56,7 @@ export interface Settings {
   prices: PriceBook;
   retentionDays: number;
   gateway: GatewaySettings;
+  logCapture: LogCaptureSettings;
 }
 
 export interface ResolvedSettings {
@@ -116,6 +131,7 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
   return {
     settings: {
       gateway: resolveGateway(raw.gateway, problems),
+      logCapture: resolveLogCapture(raw.logCapture, problems),
       budget: budget.budget,
       weekStart: WEEK_STARTS[weekStartName],
       timeZone,
@@ -168,6 +184,24 @@ function resolveGateway(raw: RawSettings['gateway'], problems: string[]): Gatewa
     maxBodyBytes: Math.round(maxBodyMB * 1024 * 1024),
     spikeAlert: raw.spikeAlert !== false,
   };
+}
+
+function resolveLogCapture(raw: RawSettings['logCapture'], problems: string[]): LogCaptureSettings {
+  const sources: Record<string, LogSourceSettings> = {};
+  const given = raw.sources;
+  if (given !== undefined && given !== null && (typeof given !== 'object' || Array.isArray(given))) {
+    problems.push('tokenMeter.logCapture.sources must be an object such as {"codex": {"enabled": false}}; reading every assistant from its default place.');
+  } else if (given) {
+    for (const [source, value] of Object.entries(given as Record<string, unknown>)) {
+      const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+      const roots = Array.isArray(entry.roots) ? entry.roots.filter((r): r is string => typeof r === 'string' && r.trim() !== '') : [];
+      if (entry.roots !== undefined && (!Array.isArray(entry.roots) || roots.length !== entry.roots.length)) {
+        problems.push(`tokenMeter.logCapture.sources.${source}.roots must be a list of directory paths; ignoring the entries that are not.`);
+      }
+      sources[source] = { enabled: entry.enabled !== false, roots, replaceDefaultRoots: entry.replaceDefaultRoots === true };
+    }
+  }
+  return { enabled: raw.enabled !== false, sources };
 }
 
 /** How the rollups value events under these settings; its fingerprint changes whenever a total would. */

@@ -12,7 +12,7 @@ import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosit
  */
 
 const SNAPSHOT_FILE = 'rollups.json';
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 const POLL_MS = 1000;
 const WATCH_DEBOUNCE_MS = 50;
 const SNAPSHOT_EVERY_MS = 5000;
@@ -66,6 +66,11 @@ export class UsageStore implements UsageSink {
     return store;
   }
 
+  /** A writer for a process that only appends (a log import) without reading the store. */
+  static writerFor(dataDir: string): SegmentWriter {
+    return new SegmentWriter(path.join(dataDir, EVENTS_DIR));
+  }
+
   get rollups(): Rollups {
     return this.rollupTable;
   }
@@ -73,6 +78,11 @@ export class UsageStore implements UsageSink {
   /** Appends one event to this process's segment; it is counted on the next refresh. */
   record(event: UsageEvent): void {
     this.writer.append(event);
+  }
+
+  /** Appends a batch in one write (a log import); counted on the next refresh. */
+  recordMany(events: readonly UsageEvent[]): void {
+    this.writer.appendMany(events);
   }
 
   /** Reads what any process appended since the last call. True when totals changed. */

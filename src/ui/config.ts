@@ -52,6 +52,7 @@ export function readRawSettings(): RawSettings {
       maxBodyMB: get('gateway.maxBodyMB'),
       spikeAlert: get('gateway.spikeAlert'),
     },
+    logCapture: { enabled: get('logCapture.enabled'), sources: get('logCapture.sources') },
   };
 }
 

@@ -57,6 +57,13 @@ export class UsageService implements UsageSink, vscode.Disposable {
     this.changed.fire();
   }
 
+  /** Events already validated (a log import): one write, one refresh, one change notice. */
+  recordMany(events: readonly UsageEvent[]): void {
+    this.store.recordMany(events);
+    this.store.refresh();
+    this.changed.fire();
+  }
+
   rows(fromDay: string, toDay: string): RollupRow[] {
     return this.store.rollups.rows({ fromDay, toDay });
   }
@@ -64,10 +71,6 @@ export class UsageService implements UsageSink, vscode.Disposable {
   totals(range: UsageRange): PeriodTotals {
     const { fromDay, toDay } = rangeDays(range, this.now(), this.settings);
     return periodTotals(this.rows(fromDay, toDay), fromDay, toDay);
-  }
-
-  timeZone(): string {
-    return this.settings.timeZone;
   }
 
   clear(): void {

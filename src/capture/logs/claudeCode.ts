@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import { makeEventId, type UsageEvent } from '../../core/events';
+import { asObject, asString, count, MalformedRecordError, projectOfDirectory, providerOfModel, requireLine, timestampOf } from './records';
+import type { LineReader, LogAdapter, LogEnvironment, LogFile, LogRecord } from './types';
+
+/**
+ * Claude Code writes one JSON Lines transcript per session under `projects/<encoded cwd>/`, and one
+ * per sub-agent under `<session>/subagents/`. Assistant records carry the API's `message.usage`.
+ *
+ * A streamed message is written as several lines, one per content block, all with the same
+ * `message.id`; the early lines can carry the output count of the stream's start. So a message is
+ * held until it is complete (a line with a `stop_reason`, a line of another message, or a quiet
+ * file) and counted once with the largest count seen for each kind. The same message id may also
+ * appear in a sub-agent's file and its parent's: the scanner counts an id once.
+ */
+
+const SYNTHETIC_MODEL = '<synthetic>';
+
+interface PendingMessage {
+  messageId: string;
+  ts: number;
+  model: string;
+  sessionId?: string;
+  project?: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+function configDirs(environment: LogEnvironment): string[] {
+  const configured = environment.env.CLAUDE_CONFIG_DIR;
+  if (configured) return configured.split(',').map((dir) => dir.trim()).filter(Boolean);
+  const xdg = environment.env.XDG_CONFIG_HOME || path.join(environment.home, '.config');
+  return [path.join(environment.home, '.claude'), path.join(xdg, 'claude')];
+}
+
+function toEvent(m: PendingMessage): LogRecord {
+  const event: UsageEvent = {
+    id: makeEventId('anthropic', m.messageId),
+    ts: m.ts,
+    source: 'claude-code',
+    provider: providerOfModel(m.model),
+    model: m.model,
+    inputTokens: m.inputTokens,
+    outputTokens: m.outputTokens,
+    cacheReadTokens: m.cacheReadTokens,
+    cacheWriteTokens: m.cacheWriteTokens,
+    reasoningTokens: 0,
+    estimated: false,
+    requestId: m.messageId,
+    ...(m.project ? { project: m.project } : {}),
+  };
+  const contextTokens = m.inputTokens + m.cacheReadTokens + m.cacheWriteTokens;
+  return { kind: 'usage', event, ...(m.sessionId ? { session: { sessionId: m.sessionId, contextTokens } } : {}) };
+}
+
+class ClaudeTranscriptReader implements LineReader {
+  private pending: PendingMessage | undefined;
+
+  constructor(saved: unknown) {
+    const restored = asObject(saved)?.pending as PendingMessage | undefined;
+    if (restored && typeof restored.messageId === 'string') this.pending = restored;
+  }
+
+  line(text: string): LogRecord[] {
+    // Most lines (prompts, tool results, file snapshots) carry no usage: skip them unparsed, after a
+    // cheap check that catches garbage and torn lines.
+    if (!(text.startsWith('{') && text.endsWith('}'))) throw new MalformedRecordError('not a JSON object');
+    if (!text.includes('"usage"')) return [];
+    const record = requireLine(text);
+    const message = asObject(record.message);
+    const usage = asObject(message?.usage);
+    const messageId = asString(message?.id);
+    const model = asString(message?.model);
+    if (!message || !usage || !messageId || !model || model === SYNTHETIC_MODEL) return [];
+    const ts = timestampOf(record.timestamp);
+    if (ts === undefined) return [];
+
+    const out: LogRecord[] = [];
+    if (this.pending && this.pending.messageId !== messageId) out.push(...this.flush());
+    const seen = this.pending ?? {
+      messageId,
+      ts,
+      model,
+      sessionId: asString(record.sessionId),
+      project: projectOfDirectory(asString(record.cwd)),
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    };
+    seen.ts = Math.max(seen.ts, ts);
+    seen.inputTokens = Math.max(seen.inputTokens, count(usage.input_tokens));
+    seen.outputTokens = Math.max(seen.outputTokens, count(usage.output_tokens));
+    seen.cacheReadTokens = Math.max(seen.cacheReadTokens, count(usage.cache_read_input_tokens));
+    seen.cacheWriteTokens = Math.max(seen.cacheWriteTokens, count(usage.cache_creation_input_tokens));
+    this.pending = seen;
+    if (asString(message.stop_reason)) out.push(...this.flush());
+    return out;
+  }
+
+  flush(): LogRecord[] {
+    const done = this.pending;
+    this.pending = undefined;
+    return done ? [toEvent(done)] : [];
+  }
+
+  save(): unknown {
+    return this.pending ? { pending: this.pending } : undefined;
+  }
+}
+
+export const claudeCode: LogAdapter = {
+  source: 'claude-code',
+  label: 'Claude Code',
+  defaultRoots: (environment) => configDirs(environment).map((dir) => path.join(dir, 'projects')),
+  rootsInHome: (home) => [path.join(home, 'projects')],
+  accepts: (relative) => relative.endsWith('.jsonl'),
+  open: (_file: LogFile, saved: unknown) => ({ kind: 'lines', reader: new ClaudeTranscriptReader(saved) }),
+};

@@ -1,0 +1,39 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { UsageEvent } from '../../core/events';
+import { LeaderLock } from '../../store/leaderLock';
+import { LogScanner, type LogScannerOptions, type LogSource, type ScanProgress, type ScanSummary } from './scanner';
+
+/** The lock that makes one process at a time read assistants' logs into a data directory. */
+export function logLockPath(dataDir: string): string {
+  return path.join(dataDir, 'logs.lock');
+}
+
+export interface IngestOptions {
+  dataDir: string;
+  sources: LogSource[];
+  sink(events: UsageEvent[]): void;
+  onProblem(message: string): void;
+  onProgress?(progress: ScanProgress): void;
+  onRateLimits?: LogScannerOptions['onRateLimits'];
+  onSession?: LogScannerOptions['onSession'];
+}
+
+export type IngestResult = { summary: ScanSummary } | { busyPid: number | undefined };
+
+/**
+ * One full pass over the assistants' logs into the store (for the CLI, and the extension's first
+ * scan). When another live process holds the log lock it is already doing this, so nothing is read.
+ */
+export function ingestLogs(options: IngestOptions): IngestResult {
+  const scanner = new LogScanner({ ...options, stateDir: options.dataDir });
+  if (scanner.discover().length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const lock = LeaderLock.tryAcquire(logLockPath(options.dataDir));
+  if (!lock) return { busyPid: LeaderLock.owner(logLockPath(options.dataDir))?.pid };
+  try {
+    return { summary: scanner.scanAll(options.onProgress) };
+  } finally {
+    lock.release();
+  }
+}

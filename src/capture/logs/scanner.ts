@@ -1,0 +1,456 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { validateUsageEvent, type UsageEvent } from '../../core/events';
+import { DEDUP_WINDOW_MS } from '../../core/rollups';
+import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
+
+/**
+ * Reads assistants' logs incrementally and hands their usage to a sink, exactly once.
+ *
+ * Per file it remembers the identity (device, inode, first bytes), the byte position after the last
+ * complete line, and the adapter's own state, in `logs-state.json`. A partial last line waits for
+ * its newline; a file replaced or truncated is read again from the start. Files rewritten whole
+ * (documents) remember which of their records were already counted.
+ *
+ * Crash safety: events go to the sink first, then their ids to a small journal; the state file is
+ * saved from time to time and the journal emptied after it. After a crash the journal tells which
+ * re-read records were already counted. A kill -9 loses nothing; only one landing exactly between
+ * a batch's two writes could count that batch again.
+ */
+
+export interface LogSource {
+  adapter: LogAdapter;
+  roots: string[];
+}
+
+export interface ScanProgress {
+  filesDone: number;
+  filesTotal: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface ScanSummary {
+  files: number;
+  bytes: number;
+  events: number;
+  malformedLines: number;
+}
+
+export interface LogScannerOptions {
+  sources: LogSource[];
+  /** Directory for `logs-state.json` and the journal (the usage data directory). */
+  stateDir: string;
+  /** Persists events; must be durable when it returns (the store's segment writer is). */
+  sink(events: UsageEvent[]): void;
+  onRateLimits?(snapshot: RateLimitSnapshot): void;
+  onSession?(source: string, session: SessionContext, event: UsageEvent): void;
+  /** Worded for people; each problem is reported once. */
+  onProblem(message: string): void;
+  now?: () => number;
+  /** How long a file must be quiet before a held-back streamed record is counted. */
+  quietMs?: number;
+}
+
+interface FileState {
+  source: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  /** Lines: bytes consumed. */
+  offset: number;
+  /** Hash of the first `headLength` bytes, to notice a file rewritten in place. */
+  head: string;
+  headLength: number;
+  saved?: unknown;
+  /** Documents: ids of the events already counted. */
+  counted?: string[];
+  malformed?: number;
+}
+
+interface StateFile {
+  version: number;
+  files: Record<string, FileState>;
+}
+
+const STATE_FILE = 'logs-state.json';
+const JOURNAL_FILE = 'logs-journal.jsonl';
+const STATE_VERSION = 1;
+const HEAD_BYTES = 256;
+const CHUNK_BYTES = 8 * 1024 * 1024;
+const SAVE_EVERY_MS = 2000;
+const DEFAULT_QUIET_MS = 400;
+/** A document still being written fails to parse; only a file left like that for this long is a problem. */
+const DOCUMENT_SETTLE_MS = 5000;
+
+const NEWLINE = 0x0a;
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join('/');
+}
+
+export class LogScanner {
+  private readonly files = new Map<string, FileState>();
+  private readonly lineReaders = new Map<string, LineReader>();
+  private readonly documentReaders = new Map<string, DocumentReader>();
+  /** Ids counted by this process, so a record seen in two files (or twice) is counted once. */
+  private readonly counted = new Map<string, number>();
+  /** Files with records held back, and when they last grew. */
+  private readonly holding = new Map<string, number>();
+  private readonly reported = new Set<string>();
+  private readonly statePath: string;
+  private readonly journalPath: string;
+  private readonly now: () => number;
+  private lastSave = 0;
+  private dirty = false;
+
+  constructor(private readonly options: LogScannerOptions) {
+    this.now = options.now ?? Date.now;
+    this.statePath = path.join(options.stateDir, STATE_FILE);
+    this.journalPath = path.join(options.stateDir, JOURNAL_FILE);
+    this.load();
+  }
+
+  /** Every log file under the configured roots, by adapter. */
+  discover(): LogFile[] {
+    const found: LogFile[] = [];
+    for (const { adapter, roots } of this.options.sources) {
+      for (const root of roots) this.walk(adapter, root, '', found);
+    }
+    return found;
+  }
+
+  private walk(adapter: LogAdapter, root: string, relative: string, found: LogFile[]): void {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(path.join(root, relative), { withFileTypes: true });
+    } catch {
+      return; // a root that does not exist (yet), or a directory removed while walking
+    }
+    for (const entry of entries) {
+      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (!adapter.descends || adapter.descends(child)) this.walk(adapter, root, child, found);
+      } else if (entry.isFile() && adapter.accepts(child)) {
+        found.push({ path: path.join(root, ...child.split('/')), root, relative: child });
+      }
+    }
+  }
+
+  /** Reads everything new under every root. `progress` is called after each file. */
+  scanAll(progress?: (p: ScanProgress) => void): ScanSummary {
+    const files = this.discover();
+    const sizes = files.map((f) => this.sizeOf(f.path));
+    const total: ScanProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
+    const summary: ScanSummary = { files: files.length, bytes: 0, events: 0, malformedLines: 0 };
+    files.forEach((file, i) => {
+      const result = this.readFile(file);
+      summary.bytes += result.bytes;
+      summary.events += result.events;
+      summary.malformedLines += result.malformed;
+      total.filesDone += 1;
+      total.bytesDone += sizes[i];
+      this.save(false);
+      progress?.({ ...total });
+    });
+    summary.events += this.flushQuiet();
+    this.forgetOldIds();
+    this.save(true);
+    return summary;
+  }
+
+  /** Reads the given files (a watcher saw them change). Unknown paths are matched to an adapter first. */
+  scanPaths(paths: Iterable<string>): number {
+    let events = 0;
+    for (const p of paths) {
+      const file = this.locate(p);
+      if (file) events += this.readFile(file).events;
+    }
+    events += this.flushQuiet();
+    this.save(false);
+    return events;
+  }
+
+  /** Paths worth polling: known files written to in the last day. */
+  hotPaths(): string[] {
+    const since = this.now() - 24 * 3600_000;
+    return [...this.files].filter(([, s]) => s.mtimeMs >= since).map(([p]) => p);
+  }
+
+  /** Directories that hold known log files, for watchers. */
+  knownDirectories(): string[] {
+    return [...new Set([...this.files.keys()].map((p) => path.dirname(p)))];
+  }
+
+  private locate(p: string): LogFile | undefined {
+    for (const { adapter, roots } of this.options.sources) {
+      for (const root of roots) {
+        const relative = path.relative(root, p);
+        if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
+        const posix = toPosix(relative);
+        if (adapter.accepts(posix)) return { path: p, root, relative: posix };
+      }
+    }
+    return undefined;
+  }
+
+  private adapterOf(file: LogFile): LogAdapter {
+    return this.options.sources.find((s) => s.roots.includes(file.root) && s.adapter.accepts(file.relative))!.adapter;
+  }
+
+  private sizeOf(p: string): number {
+    try {
+      return fs.statSync(p).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private readFile(file: LogFile): { bytes: number; events: number; malformed: number } {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file.path);
+    } catch {
+      this.forget(file.path);
+      return { bytes: 0, events: 0, malformed: 0 };
+    }
+    const adapter = this.adapterOf(file);
+    let state = this.files.get(file.path);
+    if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) {
+      return { bytes: 0, events: 0, malformed: 0 };
+    }
+    const rewritten = state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
+    if (!state || state.ino !== stat.ino || state.dev !== stat.dev || stat.size < state.offset || rewritten) {
+      // New, replaced, truncated or rewritten in place: read it from the start with a fresh reader.
+      this.lineReaders.delete(file.path);
+      this.documentReaders.delete(file.path);
+      state = {
+        source: adapter.source, dev: stat.dev, ino: stat.ino, size: 0, mtimeMs: 0, offset: 0, head: '', headLength: 0,
+        ...(state?.counted ? { counted: state.counted } : {}),
+      };
+      this.files.set(file.path, state);
+    }
+    state.headLength = Math.min(HEAD_BYTES, stat.size);
+    state.head = this.headOf(file.path, state.headLength);
+    const before = { malformed: state.malformed ?? 0 };
+    let result: { bytes: number; events: number };
+    try {
+      result = this.readerKind(file, adapter, state) === 'lines'
+        ? this.readLines(file, state, stat)
+        : this.readDocument(file, state, stat);
+    } catch (error) {
+      this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
+      return { bytes: 0, events: 0, malformed: 0 };
+    }
+    this.dirty = true;
+    const malformed = (state.malformed ?? 0) - before.malformed;
+    if (malformed > 0) {
+      this.problemOnce(`malformed:${file.path}`, `${adapter.label}: skipped ${state.malformed} malformed line${state.malformed === 1 ? '' : 's'} in ${file.path}; the rest of the file was read.`);
+    }
+    return { ...result, malformed };
+  }
+
+  /** A hash of a file's first `length` bytes. */
+  private headOf(p: string, length: number): string {
+    const fd = fs.openSync(p, 'r');
+    try {
+      const buffer = Buffer.alloc(length);
+      fs.readSync(fd, buffer, 0, buffer.length, 0);
+      return createHash('sha1').update(buffer).digest('hex').slice(0, 16);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private readerKind(file: LogFile, adapter: LogAdapter, state: FileState): 'lines' | 'document' {
+    if (this.lineReaders.has(file.path)) return 'lines';
+    if (this.documentReaders.has(file.path)) return 'document';
+    const opened = adapter.open(file, state.saved);
+    if (opened.kind === 'lines') this.lineReaders.set(file.path, opened.reader);
+    else this.documentReaders.set(file.path, opened.reader);
+    return opened.kind;
+  }
+
+  private readLines(file: LogFile, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
+    const reader = this.lineReaders.get(file.path)!;
+    const adapter = this.adapterOf(file);
+    const fd = fs.openSync(file.path, 'r');
+    let events = 0;
+    const startOffset = state.offset;
+    try {
+      let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(4096, stat.size - state.offset)));
+      while (state.offset < stat.size) {
+        const length = fs.readSync(fd, buffer, 0, Math.min(buffer.length, stat.size - state.offset), state.offset);
+        if (length <= 0) break;
+        const lastNewline = buffer.lastIndexOf(NEWLINE, length - 1);
+        if (lastNewline === -1) {
+          if (state.offset + length >= stat.size) break; // a partial last line: wait for the rest
+          buffer = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
+          continue;
+        }
+        const records: LogRecord[] = [];
+        let start = 0;
+        while (start <= lastNewline) {
+          const end = buffer.indexOf(NEWLINE, start);
+          if (end > start) {
+            const text = buffer.toString('utf8', start, end);
+            try {
+              records.push(...reader.line(text));
+            } catch {
+              state.malformed = (state.malformed ?? 0) + 1;
+            }
+          }
+          start = end + 1;
+        }
+        state.offset += lastNewline + 1;
+        events += this.deliver(adapter, records);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    state.size = stat.size;
+    state.mtimeMs = stat.mtimeMs;
+    if (reader.flush) {
+      // Someone may still be writing the last record; a file quiet for a while is finished.
+      if (this.now() - stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS)) events += this.deliver(adapter, reader.flush());
+      else this.holding.set(file.path, this.now());
+    }
+    state.saved = reader.save();
+    return { bytes: state.offset - startOffset, events };
+  }
+
+  private readDocument(file: LogFile, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
+    const reader = this.documentReaders.get(file.path)!;
+    const adapter = this.adapterOf(file);
+    let records: LogRecord[];
+    try {
+      records = reader.read(fs.readFileSync(file.path, 'utf8'));
+    } catch (error) {
+      if (this.now() - stat.mtimeMs < DOCUMENT_SETTLE_MS) return { bytes: 0, events: 0 }; // mid-write; read it next time
+      state.size = stat.size;
+      state.mtimeMs = stat.mtimeMs;
+      state.malformed = (state.malformed ?? 0) + 1;
+      this.problemOnce(`document:${file.path}:${stat.mtimeMs}`, `${adapter.label}: ${file.path} is not a readable session (${(error as Error).message}); it was skipped.`);
+      return { bytes: 0, events: 0 };
+    }
+    const already = new Set(state.counted ?? []);
+    const fresh = records.filter((r) => r.kind !== 'usage' || !already.has(r.event.id));
+    const events = this.deliver(adapter, fresh);
+    for (const r of records) if (r.kind === 'usage') already.add(r.event.id);
+    state.counted = [...already];
+    state.size = stat.size;
+    state.mtimeMs = stat.mtimeMs;
+    state.offset = stat.size;
+    return { bytes: stat.size, events };
+  }
+
+  /** Validates, de-duplicates and hands over one batch; returns how many events were new. */
+  private deliver(adapter: LogAdapter, records: LogRecord[]): number {
+    const fresh: UsageEvent[] = [];
+    for (const record of records) {
+      if (record.kind === 'rate-limits') {
+        this.options.onRateLimits?.(record.snapshot);
+        continue;
+      }
+      let event: UsageEvent;
+      try {
+        event = validateUsageEvent(record.event, this.now());
+      } catch (error) {
+        this.problemOnce(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${(error as Error).message}`);
+        continue;
+      }
+      if (record.session) this.options.onSession?.(adapter.source, record.session, event);
+      if (this.counted.has(event.id)) continue;
+      this.counted.set(event.id, event.ts);
+      fresh.push(event);
+    }
+    if (fresh.length > 0) {
+      this.options.sink(fresh);
+      fs.appendFileSync(this.journalPath, `${JSON.stringify(fresh.map((e) => [e.id, e.ts]))}\n`);
+    }
+    return fresh.length;
+  }
+
+  /** Counts records held back in files that have been quiet long enough. */
+  flushQuiet(): number {
+    let events = 0;
+    const quietMs = this.options.quietMs ?? DEFAULT_QUIET_MS;
+    for (const [p, lastGrew] of this.holding) {
+      if (this.now() - lastGrew < quietMs) continue;
+      this.holding.delete(p);
+      const reader = this.lineReaders.get(p);
+      const state = this.files.get(p);
+      const file = this.locate(p);
+      if (!reader?.flush || !state || !file) continue;
+      events += this.deliver(this.adapterOf(file), reader.flush());
+      state.saved = reader.save();
+      this.dirty = true;
+    }
+    return events;
+  }
+
+  /** Whether held-back records are waiting for their file to go quiet. */
+  get holdingRecords(): boolean {
+    return this.holding.size > 0;
+  }
+
+  private forget(p: string): void {
+    if (this.files.delete(p)) this.dirty = true;
+    this.lineReaders.delete(p);
+    this.documentReaders.delete(p);
+    this.holding.delete(p);
+  }
+
+  /** Ids older than the store's own de-duplication window are only re-seen by a full re-import. */
+  private forgetOldIds(): void {
+    const cutoff = this.now() - DEDUP_WINDOW_MS;
+    for (const [id, ts] of this.counted) if (ts < cutoff) this.counted.delete(id);
+  }
+
+  private problemOnce(key: string, message: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.options.onProblem(message);
+  }
+
+  private load(): void {
+    try {
+      const parsed = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as StateFile;
+      if (parsed.version === STATE_VERSION && typeof parsed.files === 'object' && parsed.files !== null) {
+        for (const [p, s] of Object.entries(parsed.files)) this.files.set(p, s);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.options.onProblem(`Log capture state (${this.statePath}) was unreadable; assistants' logs are read again, counting each record once.`);
+      }
+    }
+    let journal = '';
+    try {
+      journal = fs.readFileSync(this.journalPath, 'utf8');
+    } catch {
+      return;
+    }
+    for (const line of journal.split('\n')) {
+      try {
+        for (const [id, ts] of JSON.parse(line) as Array<[string, number]>) this.counted.set(id, ts);
+      } catch {
+        // a torn last line of the journal: its batch's events were written, their ids were not
+      }
+    }
+  }
+
+  /** Saves positions (at most every two seconds unless forced), then empties the journal. */
+  save(force: boolean): void {
+    if (!this.dirty || (!force && this.now() - this.lastSave < SAVE_EVERY_MS)) return;
+    const state: StateFile = { version: STATE_VERSION, files: Object.fromEntries(this.files) };
+    fs.mkdirSync(this.options.stateDir, { recursive: true });
+    const temp = `${this.statePath}.${process.pid}.tmp`;
+    fs.writeFileSync(temp, JSON.stringify(state));
+    fs.renameSync(temp, this.statePath);
+    fs.writeFileSync(this.journalPath, '');
+    this.lastSave = this.now();
+    this.dirty = false;
+  }
+}
