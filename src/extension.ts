@@ -3,6 +3,7 @@ import { createApi, type TokenMeterApi } from './capture/api';
 import { registerCommands } from './ui/commands';
 import { GatewayController } from './ui/gatewayController';
 import { LogCaptureController } from './ui/logCaptureController';
+import { SubscriptionController } from './ui/subscriptionController';
 import { MeterController } from './ui/meterController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
@@ -24,6 +25,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     gateway,
     logs,
     new MeterController(usage),
+    new SubscriptionController(usage, logs, context.globalState),
     ...registerCommands(usage, weekSummary, gateway),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),
     usage.onDidChange(() => logs.apply(usage.settings.logCapture)),

@@ -97,7 +97,8 @@ function statusText(input: MeterInput, budget: MeterBudget | undefined): string 
   } else {
     body = `${amountText(input.periods[input.defaultPeriod], input.display, false)} ${PERIOD_WORD[input.defaultPeriod]}`;
   }
-  const peak = input.peak.enabled && input.peak.peakNow ? ` · peak ${formatMultiplier(input.peak.multiplier)}` : '';
+  const until = input.peak.nextChange ? ` until ${input.formatClock(input.peak.nextChange.at)}` : '';
+  const peak = input.peak.enabled && input.peak.peakNow ? ` · peak ${formatMultiplier(input.peak.multiplier)}${until}` : '';
   return `${icon} ${body}${peak}`;
 }
 

@@ -137,6 +137,19 @@ function describeDays(days: number[]): string {
   return runs.map((r) => (r.length > 2 ? `${DAY_LABELS[r[0]]}–${DAY_LABELS[r[r.length - 1]]}` : r.map((d) => DAY_LABELS[d]).join(', '))).join(', ');
 }
 
+/**
+ * Built-in schedules. Since March 2026 Anthropic drains subscription usage faster on weekdays
+ * 05:00–11:00 Pacific; by how much is not published, so the multiplier stays the user's setting.
+ */
+export const PEAK_PRESETS = {
+  'anthropic-subscription': {
+    label: 'Anthropic subscription peak hours',
+    timeZone: 'America/Los_Angeles',
+    windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '05:00', end: '11:00' }],
+  },
+} as const;
+export type PeakPresetId = keyof typeof PEAK_PRESETS;
+
 export const DEFAULT_PEAK_WINDOWS = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '18:00' }];
 export const DEFAULT_PEAK_MULTIPLIER = 1.5;
 const MAX_MULTIPLIER = 100;

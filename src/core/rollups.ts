@@ -1,4 +1,5 @@
 import { totalTokens, type UsageEvent } from './events';
+import { MinuteActivity, type ActivityPoint } from './activity';
 import { canonicalModelName } from './pricing';
 
 /**
@@ -172,12 +173,15 @@ export interface RollupSnapshot {
   rows: RollupRow[];
   recentIds: Array<[string, number]>;
   recentMatches?: MatchEntry[];
+  activity?: Record<string, ActivityPoint[]>;
 }
 
 export class Rollups {
   private readonly table = new Map<string, RollupRow>();
   private recent = new RecentIds();
   private matcher = new CrossSourceMatcher();
+  /** Tokens per provider per minute, for windows shorter than a day. */
+  activity = new MinuteActivity();
 
   constructor(readonly context: RollupContext) {}
 
@@ -185,6 +189,7 @@ export class Rollups {
   add(e: UsageEvent): boolean {
     if (!this.recent.admit(e.id, e.ts)) return false;
     if (this.matcher.isSecondSighting(e)) return false;
+    this.activity.add(e);
     const day = this.context.dayOf(e.ts);
     const project = e.project ?? '';
     const key = `${day}\u0000${e.provider}\u0000${e.model}\u0000${e.source}\u0000${project}`;
@@ -238,7 +243,7 @@ export class Rollups {
   }
 
   toJSON(): RollupSnapshot {
-    return { fingerprint: this.context.fingerprint, rows: [...this.table.values()], recentIds: this.recent.toJSON(), recentMatches: this.matcher.toJSON() };
+    return { fingerprint: this.context.fingerprint, rows: [...this.table.values()], recentIds: this.recent.toJSON(), recentMatches: this.matcher.toJSON(), activity: this.activity.toJSON() };
   }
 
   /** Restores a snapshot made under the same context; undefined when it is stale or malformed. */
@@ -253,6 +258,7 @@ export class Rollups {
     }
     rollups.recent = RecentIds.fromJSON(s.recentIds);
     rollups.matcher = CrossSourceMatcher.fromJSON(Array.isArray(s.recentMatches) ? s.recentMatches : []);
+    rollups.activity = MinuteActivity.fromJSON(s.activity);
     return rollups;
   }
 }

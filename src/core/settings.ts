@@ -1,5 +1,6 @@
 import { parseBudget, type Budget, type BudgetSource } from './budget';
-import { parsePeakSchedule, type PeakSchedule } from './peak';
+import { parsePeakSchedule, PEAK_PRESETS, type PeakPresetId, type PeakSchedule } from './peak';
+import { parsePlans, type SubscriptionPlan } from './plans';
 import { parsePriceOverrides, PriceBook } from './pricing';
 import type { RollupContext } from './rollups';
 import { dayKey, isValidTimeZone } from './time';
@@ -15,11 +16,14 @@ export interface RawSettings {
   weekStart: unknown;
   timeZone: unknown;
   statusBar: { display: unknown; period: unknown };
-  peakHours: { enabled: unknown; timeZone: unknown; windows: unknown; multiplier: unknown };
+  peakHours: { enabled: unknown; preset?: unknown; timeZone: unknown; windows: unknown; multiplier: unknown };
   pricingOverrides: unknown;
   retentionDays: unknown;
   gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown; spikeAlert: unknown };
   logCapture: { enabled: unknown; sources: unknown };
+  plans: unknown;
+  planLimits: unknown;
+  contextGauge: { enabled: unknown; warnAtPercent: unknown };
 }
 
 export interface GatewaySettings {
@@ -53,10 +57,15 @@ export interface Settings {
   period: 'day' | 'week' | 'month';
   peakEnabled: boolean;
   peak: PeakSchedule;
+  /** The built-in schedule in use, if any (its multiplier is still the user's). */
+  peakPreset?: PeakPresetId;
   prices: PriceBook;
   retentionDays: number;
   gateway: GatewaySettings;
   logCapture: LogCaptureSettings;
+  /** Providers on a subscription plan, whose windows the meter shows. */
+  plans: SubscriptionPlan[];
+  contextGauge: { enabled: boolean; warnAtPercent: number };
 }
 
 export interface ResolvedSettings {
@@ -108,9 +117,13 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
   else if (raw.peakHours.enabled !== undefined && raw.peakHours.enabled !== false) {
     problems.push(`tokenMeter.peakHours.enabled must be true or false; peak-hour pricing stays off.`);
   }
+  const presetName = oneOf(raw.peakHours.preset, ['custom', ...(Object.keys(PEAK_PRESETS) as PeakPresetId[])] as const, 'custom', 'tokenMeter.peakHours.preset', problems);
+  const peakPreset = presetName === 'custom' ? undefined : PEAK_PRESETS[presetName];
   const peakZone = typeof raw.peakHours.timeZone === 'string' && raw.peakHours.timeZone.trim() !== '' ? raw.peakHours.timeZone.trim() : timeZone;
   const peak = parsePeakSchedule(
-    { timeZone: peakZone, windows: raw.peakHours.windows, multiplier: raw.peakHours.multiplier },
+    peakPreset
+      ? { timeZone: peakPreset.timeZone, windows: peakPreset.windows, multiplier: raw.peakHours.multiplier }
+      : { timeZone: peakZone, windows: raw.peakHours.windows, multiplier: raw.peakHours.multiplier },
     'tokenMeter.peakHours',
     timeZone,
   );
@@ -118,6 +131,16 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
 
   const overrides = parsePriceOverrides(raw.pricingOverrides);
   problems.push(...overrides.problems);
+
+  const plans = parsePlans(raw.plans, raw.planLimits);
+  problems.push(...plans.problems);
+
+  let warnAtPercent = 80;
+  const rawWarn = raw.contextGauge.warnAtPercent;
+  if (rawWarn !== undefined && rawWarn !== null) {
+    if (typeof rawWarn === 'number' && rawWarn > 0 && rawWarn <= 100) warnAtPercent = rawWarn;
+    else problems.push(`tokenMeter.contextGauge.warnAtPercent must be a percentage from 1 to 100; using 80.`);
+  }
 
   let retentionDays = DEFAULT_RETENTION_DAYS;
   if (raw.retentionDays !== undefined && raw.retentionDays !== null) {
@@ -132,6 +155,8 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
     settings: {
       gateway: resolveGateway(raw.gateway, problems),
       logCapture: resolveLogCapture(raw.logCapture, problems),
+      plans: plans.plans,
+      contextGauge: { enabled: raw.contextGauge.enabled !== false, warnAtPercent },
       budget: budget.budget,
       weekStart: WEEK_STARTS[weekStartName],
       timeZone,
@@ -139,6 +164,7 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
       period,
       peakEnabled,
       peak: peak.schedule,
+      ...(presetName !== 'custom' ? { peakPreset: presetName } : {}),
       prices: new PriceBook(overrides.overrides),
       retentionDays,
     },

@@ -1,3 +1,4 @@
+import { PEAK_PRESETS } from './peak';
 import { evaluateBudget, type BudgetStatus } from './budget';
 import { totalTokens, type TokenField } from './events';
 import { formatClock, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
@@ -171,7 +172,9 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
       multiplier: !peakEnabled ? 1 : schedule.isPeak(now) ? schedule.multiplierAt(now) : next?.peak ? next.multiplier : schedule.data.multiplier,
       nextChange: next ? { at: next.at, peak: next.peak } : undefined,
       timeZone: schedule.timeZone,
-      description: schedule.describe(),
+      description: settings.peakPreset
+        ? `${PEAK_PRESETS[settings.peakPreset].label}, ${schedule.describe()}; the multiplier is your assumption (the provider does not publish it)`
+        : schedule.describe(),
     },
     formatClock: (ts) => formatClock(ts, now, settings.timeZone),
     problems: args.problems,

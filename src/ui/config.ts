@@ -37,6 +37,7 @@ export function readRawSettings(): RawSettings {
     statusBar: { display: get('statusBar.display'), period: get('statusBar.period') },
     peakHours: {
       enabled: get('peakHours.enabled'),
+      preset: get('peakHours.preset'),
       timeZone: get('peakHours.timeZone'),
       windows: get('peakHours.windows'),
       multiplier: get('peakHours.multiplier'),
@@ -53,6 +54,9 @@ export function readRawSettings(): RawSettings {
       spikeAlert: get('gateway.spikeAlert'),
     },
     logCapture: { enabled: get('logCapture.enabled'), sources: get('logCapture.sources') },
+    plans: get('plans'),
+    planLimits: get('planLimits'),
+    contextGauge: { enabled: get('contextGauge.enabled'), warnAtPercent: get('contextGauge.warnAtPercent') },
   };
 }
 

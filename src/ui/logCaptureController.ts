@@ -18,8 +18,8 @@ import type { UsageService } from './usageService';
 export interface AgentActivity {
   /** The provider's own rate-limit windows, by source (Codex records them). */
   rateLimits: Map<string, RateLimitSnapshot>;
-  /** The latest request of each source's most recent session. */
-  sessions: Map<string, { session: SessionContext; event: UsageEvent }>;
+  /** The latest request of each source's most recent session, per project. */
+  sessions: Map<string, { source: string; session: SessionContext; event: UsageEvent }>;
 }
 
 const LOCK_RETRY_MS = 15_000;
@@ -146,8 +146,9 @@ export class LogCaptureController implements vscode.Disposable {
   }
 
   private noteSession(source: string, session: SessionContext, event: UsageEvent): void {
-    if ((this.activity.sessions.get(source)?.event.ts ?? 0) > event.ts) return;
-    this.activity.sessions.set(source, { session, event });
+    const key = `${source}\u0000${event.project ?? ''}`;
+    if ((this.activity.sessions.get(key)?.event.ts ?? 0) > event.ts) return;
+    this.activity.sessions.set(key, { source, session, event });
     this.changed.fire(this.activity);
   }
 

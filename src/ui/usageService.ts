@@ -3,6 +3,7 @@ import { validateUsageEvent, type UsageEvent, type UsageSink } from '../core/eve
 import { periodTotals, rangeDays, type PeriodTotals, type UsageRange } from '../core/usage';
 import { resolveSettings, rollupContextFor, type ResolvedSettings } from '../core/settings';
 import { systemTimeZone } from '../core/time';
+import type { ActivityPoint } from '../core/activity';
 import type { RollupRow } from '../core/rollups';
 import { UsageStore } from '../store/usageStore';
 import { onDidChangeSettings, readRawSettings } from './config';
@@ -62,6 +63,11 @@ export class UsageService implements UsageSink, vscode.Disposable {
     this.store.recordMany(events);
     this.store.refresh();
     this.changed.fire();
+  }
+
+  /** A provider's tokens per minute over the last weeks (subscription windows). */
+  activity(provider: string): ActivityPoint[] {
+    return this.store.rollups.activity.series(provider);
   }
 
   rows(fromDay: string, toDay: string): RollupRow[] {

@@ -31,6 +31,9 @@ const QUIET_USER_SETTINGS: Record<string, unknown> = {
   'telemetry.telemetryLevel': 'off',
   'git.enabled': false,
   'editor.minimap.enabled': false,
+  // The machine's own assistant logs (~/.claude, ~/.codex) would change a scenario's numbers;
+  // scenarios about log capture turn it on with their own folders.
+  'tokenMeter.logCapture.enabled': false,
 };
 
 const CHROMIUM_ARGS = [

@@ -32,7 +32,7 @@ describe('status-bar meter view', () => {
         { period: 'week', limit: 100, used: 12, ratio: 0.12, level: 'ok', sourceLabel: 'set in your user settings' },
       ],
     }));
-    assert.equal(view.text, '$(pulse) $3.20 / $10 today · peak ×1.5');
+    assert.equal(view.text, '$(pulse) $3.20 / $10 today · peak ×1.5 until 18:00');
     assert.equal(view.level, 'normal');
     assert.match(view.tooltipMarkdown, /Daily budget:\*\* \$3\.20 of \$10 \(32%\) — set by this workspace/);
     assert.match(view.tooltipMarkdown, /Peak now until 18:00 · 2 h 45 m/);
@@ -47,7 +47,7 @@ describe('status-bar meter view', () => {
         { period: 'week', limit: 13, used: 12, ratio: 0.92, level: 'warning', sourceLabel: 'set by this workspace' },
       ],
     }));
-    assert.equal(view.text, '$(warning) $12.00 / $13 this week · peak ×1.5');
+    assert.equal(view.text, '$(warning) $12.00 / $13 this week · peak ×1.5 until 18:00');
     assert.equal(view.level, 'warning');
     const over = buildMeterView(input({ budgets: [{ period: 'day', limit: 3, used: 3.2, ratio: 1.07, level: 'over', sourceLabel: 'default' }] }));
     assert.equal(over.level, 'error');
@@ -63,7 +63,7 @@ describe('status-bar meter view', () => {
   it('never shows unknown cost as $0', () => {
     const unknown = totals({ totalTokens: 5000, unpricedTokens: 5000 });
     const view = buildMeterView(input({ periods: { day: unknown, week: unknown, month: unknown }, todayByModel: [{ key: 'mystery-model', ...unknown }] }));
-    assert.equal(view.text, '$(pulse) cost unknown today · peak ×1.5');
+    assert.equal(view.text, '$(pulse) cost unknown today · peak ×1.5 until 18:00');
     assert.match(view.tooltipMarkdown, /mystery-model \| 5k \| cost unknown/);
     const partly = totals({ totalTokens: 5000, unpricedTokens: 1000, costUsd: 1.5 });
     assert.equal(buildMeterView(input({ periods: { day: partly, week: partly, month: partly }, peak: { ...input().peak, enabled: false } })).text, '$(pulse) $1.50+? today');

@@ -32,7 +32,7 @@ const sources: LogSource[] = input.sources.flatMap(({ source, roots }) => {
 
 // Only the latest of each matters to the window; posting every one would flood the channel.
 const latestLimits = new Map<string, RateLimitSnapshot>();
-const latestSessions = new Map<string, { session: SessionContext; event: UsageEvent }>();
+const latestSessions = new Map<string, { source: string; session: SessionContext; event: UsageEvent }>();
 let lastProgressAt = 0;
 
 const writer = UsageStore.writerFor(input.dataDir);
@@ -46,7 +46,8 @@ try {
       if ((latestLimits.get(snapshot.source)?.ts ?? 0) <= snapshot.ts) latestLimits.set(snapshot.source, snapshot);
     },
     onSession: (source, session, event) => {
-      if ((latestSessions.get(source)?.event.ts ?? 0) <= event.ts) latestSessions.set(source, { session, event });
+      const key = `${source}\u0000${event.project ?? ''}`;
+      if ((latestSessions.get(key)?.event.ts ?? 0) <= event.ts) latestSessions.set(key, { source, session, event });
     },
   });
   const summary = scanner.scanAll((p) => {
@@ -55,7 +56,7 @@ try {
     post({ type: 'progress', ...p });
   });
   for (const snapshot of latestLimits.values()) post({ type: 'rate-limits', snapshot });
-  for (const [source, { session, event }] of latestSessions) post({ type: 'session', source, session, event });
+  for (const { source, session, event } of latestSessions.values()) post({ type: 'session', source, session, event });
   post({ type: 'done', events: summary.events, files: summary.files, bytes: summary.bytes });
 } catch (error) {
   post({ type: 'problem', message: `Reading assistants' logs failed: ${(error as Error).message}` });
