@@ -38,6 +38,8 @@ const builds = desktopTests
         entryPoints: ['src/core/tokenizer/encodings/o200k_base.ts', 'src/core/tokenizer/encodings/cl100k_base.ts'],
         outdir: 'dist/encodings',
       },
+      // The dashboard webview: script and stylesheet (uPlot bundled in), loaded from media/dist.
+      { ...shared, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['media/src/dashboard.ts'], outdir: 'media/dist' },
     ];
 
 async function main() {

@@ -1,32 +1,32 @@
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { registerCommands } from './ui/commands';
+import { Dashboard } from './ui/dashboard/dashboardPanel';
 import { GatewayController } from './ui/gatewayController';
 import { LogCaptureController } from './ui/logCaptureController';
 import { SubscriptionController } from './ui/subscriptionController';
 import { MeterController } from './ui/meterController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
-import { WeekSummaryDocument } from './ui/weekSummaryDocument';
 
 export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems);
-  const weekSummary = new WeekSummaryDocument(usage);
+  const dashboard = new Dashboard(context.extensionUri, usage, output);
   const gateway = new GatewayController(context, usage, problems, output);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
     output,
     problems,
     usage,
-    weekSummary,
+    dashboard,
     gateway,
     logs,
     new MeterController(usage),
     new SubscriptionController(usage, logs, context.globalState),
-    ...registerCommands(usage, weekSummary, gateway),
+    ...registerCommands(usage, dashboard, gateway),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),
     usage.onDidChange(() => logs.apply(usage.settings.logCapture)),
   );

@@ -1,7 +1,7 @@
 import { PEAK_PRESETS } from './peak';
 import { evaluateBudget, type BudgetStatus } from './budget';
 import { totalTokens, type TokenField } from './events';
-import { formatClock, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
+import { formatClock } from './format';
 import type { MeterInput } from './meter';
 import type { RollupRow } from './rollups';
 import type { Settings } from './settings';
@@ -9,7 +9,7 @@ import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
 
 /**
  * Questions asked of the rollups: which days a period covers, and the totals over a set of rows.
- * Shared by the status bar, the week summary, exports, the API and the CLI.
+ * Shared by the status bar, the dashboard, exports, the API and the CLI.
  */
 
 /** The rollup fields these queries read. */
@@ -125,7 +125,7 @@ export function budgetSourceLabel(source: string): string {
 type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
 
 /** Peak-weighted use of each budget period, in the budget's unit. */
-export function budgetStatuses(settings: Settings, rows: RowsBetween, now: number): BudgetStatus[] {
+export function budgetStatuses(settings: Pick<Settings, 'budget' | 'timeZone' | 'weekStart'>, rows: RowsBetween, now: number): BudgetStatus[] {
   if (settings.budget.limits.length === 0) return [];
   const used = (period: 'day' | 'week' | 'month') => {
     const { fromDay, toDay } = rangeDays(period, now, settings);
@@ -133,17 +133,6 @@ export function budgetStatuses(settings: Settings, rows: RowsBetween, now: numbe
     return settings.budget.unit === 'usd' ? t.weightedCostUsd : t.weightedTokens;
   };
   return evaluateBudget(settings.budget, { day: used('day'), week: used('week'), month: used('month') });
-}
-
-const PERIOD_NAMES = { day: 'Daily', week: 'Weekly', month: 'Monthly' } as const;
-
-/** "Weekly: $13.10 of $50 (26%) — set by this workspace", one line per limit. */
-export function budgetLinesFor(settings: Settings, rows: RowsBetween, now: number): string[] {
-  const usd = settings.budget.unit === 'usd';
-  return budgetStatuses(settings, rows, now).map(
-    (s) =>
-      `${PERIOD_NAMES[s.period]}: ${usd ? formatUsd(s.used) : formatTokens(s.used)} of ${usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`} (${formatPercent(s.ratio)}) — ${budgetSourceLabel(s.source)}`,
-  );
 }
 
 /** Everything the status-bar meter shows, from the rollups, the settings and the clock. */

@@ -3,7 +3,7 @@ import { setBudgetCommand } from './budgetCommand';
 import { exportUsageCommand } from './exportCommand';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
-import type { WeekSummaryDocument } from './weekSummaryDocument';
+import type { Dashboard } from './dashboard/dashboardPanel';
 
 export const EXTENSION_ID = 'tokenmeter.token-meter';
 
@@ -38,9 +38,9 @@ async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void>
   if (picked) await vscode.env.clipboard.writeText(picked.value);
 }
 
-export function registerCommands(usage: UsageService, weekSummary: WeekSummaryDocument, gateway: GatewayController): vscode.Disposable[] {
+export function registerCommands(usage: UsageService, dashboard: Dashboard, gateway: GatewayController): vscode.Disposable[] {
   return [
-    vscode.commands.registerCommand('tokenMeter.showUsageThisWeek', () => weekSummary.show()),
+    vscode.commands.registerCommand('tokenMeter.showUsageThisWeek', () => dashboard.show()),
     vscode.commands.registerCommand('tokenMeter.setBudget', () => setBudgetCommand()),
     vscode.commands.registerCommand('tokenMeter.exportUsage', () => exportUsageCommand(usage)),
     vscode.commands.registerCommand('tokenMeter.clearLocalData', () => clearLocalDataCommand(usage)),

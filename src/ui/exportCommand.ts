@@ -24,16 +24,21 @@ export async function exportUsageCommand(usage: UsageService): Promise<void> {
   const period = await vscode.window.showQuickPick(periods, { title: 'Token Meter: Export Usage', placeHolder: 'Period' });
   if (!period) return;
   const { fromDay, toDay } = rangeDays(period.value, usage.now(), usage.settings);
+  await exportUsageFile(usage, format.value, fromDay, toDay);
+}
+
+/** Asks where to save the daily totals of [fromDay, toDay], writes them, and offers to open the file. */
+export async function exportUsageFile(usage: UsageService, format: 'csv' | 'json', fromDay: string, toDay: string): Promise<void> {
   const rows = usage.rows(fromDay, toDay);
   const defaultFolder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   const target = await vscode.window.showSaveDialog({
     title: 'Export Token Meter usage',
-    defaultUri: vscode.Uri.joinPath(defaultFolder, `token-meter-usage-${fromDay}-to-${toDay}.${format.value}`),
-    filters: format.value === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
+    defaultUri: vscode.Uri.joinPath(defaultFolder, `token-meter-usage-${fromDay}-to-${toDay}.${format}`),
+    filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
   });
   if (!target) return;
   const content =
-    format.value === 'csv'
+    format === 'csv'
       ? usageToCsv(rows)
       : usageToJson(rows, { fromDay, toDay, timeZone: usage.settings.timeZone, generatedAt: new Date(usage.now()).toISOString() });
   await fs.writeFile(target.fsPath, content, 'utf8');

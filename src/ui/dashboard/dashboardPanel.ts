@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { buildDashboard, shownWeek, type CommitCount } from '../../core/dashboard/viewModel';
+import { addDays, startOfDay } from '../../core/time';
+import { exportUsageFile } from '../exportCommand';
+import type { UsageService } from '../usageService';
+import { countCommits } from './gitCommits';
+import { restoredState, type DashboardState, type HostMessage, type WebviewMessage } from './messages';
+
+export const DASHBOARD_VIEW_TYPE = 'tokenMeter.dashboard';
+export const DASHBOARD_TITLE = 'Token Meter — Usage This Week';
+/** Built by esbuild from media/src; the only folder the webview may load from. */
+const ASSETS = ['media', 'dist'];
+
+/**
+ * "Show My Usage This Week": one dashboard panel per window, restored after a reload by the
+ * serializer with the week it showed. The command and the status-bar item both open it.
+ */
+export class Dashboard implements vscode.Disposable {
+  private panel: DashboardPanel | undefined;
+  private readonly serializer: vscode.Disposable;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly usage: UsageService,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => this.adopt(panel, restoredState(state), performance.now()),
+    });
+  }
+
+  show(): void {
+    const requested = performance.now();
+    if (this.panel) {
+      this.panel.reveal(requested);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, DASHBOARD_TITLE, vscode.ViewColumn.Active, {});
+    this.adopt(panel, { weekOffset: 0 }, requested);
+  }
+
+  private adopt(panel: vscode.WebviewPanel, state: DashboardState, requested: number): void {
+    this.panel?.dispose();
+    const assets = vscode.Uri.joinPath(this.extensionUri, ...ASSETS);
+    const dashboard = new DashboardPanel(panel, assets, this.usage, this.log, state.weekOffset, requested);
+    this.panel = dashboard;
+    panel.onDidDispose(() => {
+      if (this.panel === dashboard) this.panel = undefined;
+    });
+  }
+
+  dispose(): void {
+    this.serializer.dispose();
+    this.panel?.dispose();
+  }
+}
+
+class DashboardPanel {
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private commits: { fromDay: string; count: Promise<CommitCount> } | undefined;
+  /** When the view being drawn was asked for, to log how long drawing it took. */
+  private requestedAt: number | undefined;
+
+  constructor(
+    private readonly panel: vscode.WebviewPanel,
+    assets: vscode.Uri,
+    private readonly usage: UsageService,
+    private readonly log: vscode.LogOutputChannel,
+    private weekOffset: number,
+    requested: number,
+  ) {
+    this.requestedAt = requested;
+    panel.iconPath = new vscode.ThemeIcon('graph');
+    panel.webview.options = { enableScripts: true, localResourceRoots: [assets] };
+    panel.webview.html = dashboardHtml(panel.webview, assets);
+    this.subscriptions.push(
+      panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.receive(message)),
+      usage.onDidChange(() => void this.post()),
+      panel.onDidDispose(() => this.disposeSubscriptions()),
+    );
+  }
+
+  reveal(requested: number): void {
+    this.requestedAt = requested;
+    this.panel.reveal();
+    void this.post();
+  }
+
+  private receive(message: WebviewMessage): void {
+    switch (message.type) {
+      case 'ready':
+        void this.post();
+        return;
+      case 'navigate':
+        this.weekOffset = Math.min(0, Math.trunc(message.weekOffset));
+        this.requestedAt = performance.now();
+        void this.post();
+        return;
+      case 'export': {
+        const { fromDay, toDay } = shownWeek(this.usage.settings, this.usage.now(), this.weekOffset);
+        void exportUsageFile(this.usage, message.format, fromDay, toDay);
+        return;
+      }
+      case 'drawn':
+        if (this.requestedAt !== undefined) {
+          this.log.info(`Dashboard for the week of ${message.fromDay} drawn in ${(performance.now() - this.requestedAt).toFixed(1)} ms`);
+          this.requestedAt = undefined;
+        }
+        return;
+    }
+  }
+
+  /** Commits are counted once per shown week and panel; git's log is slow next to the rollups. */
+  private commitsFor(fromDay: string, toDay: string): Promise<CommitCount> {
+    if (this.commits?.fromDay !== fromDay) {
+      const zone = this.usage.settings.timeZone;
+      const count = countCommits(startOfDay(fromDay, zone), startOfDay(addDays(toDay, 1), zone)).catch(
+        (error: unknown): CommitCount => ({ available: false, reason: `git could not be read (${error instanceof Error ? error.message : String(error)}).` }),
+      );
+      this.commits = { fromDay, count };
+    }
+    return this.commits.count;
+  }
+
+  private async post(): Promise<void> {
+    const now = this.usage.now();
+    const settings = this.usage.settings;
+    const { fromDay, toDay } = shownWeek(settings, now, this.weekOffset);
+    const view = buildDashboard({
+      settings,
+      now,
+      weekOffset: this.weekOffset,
+      rows: (from, to) => this.usage.rows(from, to),
+      commits: await this.commitsFor(fromDay, toDay),
+      problems: this.usage.problems(),
+    });
+    const message: HostMessage = { type: 'view', view };
+    await this.panel.webview.postMessage(message);
+  }
+
+  private disposeSubscriptions(): void {
+    for (const s of this.subscriptions) s.dispose();
+    this.subscriptions.length = 0;
+  }
+
+  dispose(): void {
+    this.panel.dispose();
+  }
+}
+
+/** The page: our script and stylesheet only, under a Content-Security-Policy with a fresh nonce. */
+function dashboardHtml(webview: vscode.Webview, assets: vscode.Uri): string {
+  const nonce = randomBytes(16).toString('base64');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(assets, 'dashboard.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(assets, 'dashboard.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `font-src ${webview.cspSource}`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>${DASHBOARD_TITLE}</title>
+</head>
+<body>
+<div id="dashboard"><p>Loading your usage…</p></div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
