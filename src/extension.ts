@@ -1,8 +1,10 @@
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
+import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { registerCommands } from './ui/commands';
 import { Dashboard } from './ui/dashboard/dashboardPanel';
 import { GatewayController } from './ui/gatewayController';
+import { registerChatModels } from './ui/lm/modelCommands';
 import { LogCaptureController } from './ui/logCaptureController';
 import { SubscriptionController } from './ui/subscriptionController';
 import { MeterController } from './ui/meterController';
@@ -27,6 +29,11 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     new MeterController(usage),
     new SubscriptionController(usage, logs, context.globalState),
     ...registerCommands(usage, dashboard, gateway),
+    ...registerChatModels(
+      context,
+      new TokenMeterChatProvider(context.secrets, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true })),
+      LM_VENDOR,
+    ),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),
     usage.onDidChange(() => logs.apply(usage.settings.logCapture)),
   );

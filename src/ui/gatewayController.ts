@@ -113,7 +113,8 @@ export class GatewayController implements vscode.Disposable {
     await host?.dispose();
   }
 
-  private overrideUntil(): number {
+  /** Until when "Allow 1 Hour Over Budget" lets requests through (epoch ms; 0 = not allowed). */
+  overrideUntil(): number {
     try {
       const until = (JSON.parse(fs.readFileSync(this.overrideFile, 'utf8')) as { until?: unknown }).until;
       return typeof until === 'number' ? until : 0;

@@ -8,6 +8,8 @@ import * as zlib from 'node:zlib';
  *   "*-no-usage"  stream without a usage report     "*-error-mid"  error event after some output
  *   "*-slow"      stream that drips (100 ms apart)   "*-gzip"       gzip-compressed JSON body
  *   "*-bad"       400 with the provider's error body   "*-20ms"       answers after 20 ms, like a fast real API
+ *   "*-tools"     streams a call of the first tool in the request (arguments split into pieces)
+ *   "*-401", "*-404", "*-429"  that HTTP status with the provider's error body (429 with retry-after: 7)
  */
 
 export interface ReceivedRequest {
@@ -21,6 +23,10 @@ export const CHAT_USAGE = { prompt_tokens: 1200, completion_tokens: 45, total_to
 export const RESPONSES_USAGE = { input_tokens: 900, input_tokens_details: { cached_tokens: 100 }, output_tokens: 70, output_tokens_details: { reasoning_tokens: 30 }, total_tokens: 970 };
 export const ANTHROPIC_USAGE = { input_tokens: 25, cache_creation_input_tokens: 2000, cache_read_input_tokens: 30000, output_tokens: 88 };
 export const STREAM_WORDS = ['Hello', ' there', ',', ' this', ' is', ' a', ' streamed', ' answer', '.'];
+/** The arguments a "*-tools" model calls the first tool with, and the pieces they are streamed in. */
+export const TOOL_CALL_INPUT = { path: 'src/main.ts', line: 42 };
+const TOOL_ARGUMENT_PIECES = ['{"path": "src/', 'main.ts", "li', 'ne": 42}'];
+export const RETRY_AFTER_SECONDS = 7;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -46,6 +52,15 @@ async function openAiChat(req: ReceivedRequest, body: Record<string, unknown>, r
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const base = { id, object: 'chat.completion.chunk', created: 1763900000, model: `${model}-2026-01-01` };
   sse(res, { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+  if (model.endsWith('-tools')) {
+    sse(res, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_fake1', type: 'function', function: { name: firstToolName(body), arguments: '' } }] }, finish_reason: null }] });
+    for (const piece of TOOL_ARGUMENT_PIECES) sse(res, { ...base, choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, finish_reason: null }] });
+    sse(res, { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] });
+    sse(res, { ...base, choices: [], usage: CHAT_USAGE });
+    sse(res, '[DONE]');
+    res.end();
+    return;
+  }
   for (const [i, word] of STREAM_WORDS.entries()) {
     if (model.endsWith('-slow')) await sleep(100);
     if (res.destroyed) return;
@@ -61,6 +76,22 @@ async function openAiChat(req: ReceivedRequest, body: Record<string, unknown>, r
   if (options?.include_usage && !model.endsWith('-no-usage')) sse(res, { ...base, choices: [], usage: CHAT_USAGE });
   sse(res, '[DONE]');
   res.end();
+}
+
+function firstToolName(body: Record<string, unknown>): string {
+  const tools = (body.tools ?? []) as Array<{ name?: string; function?: { name?: string } }>;
+  return tools[0]?.function?.name ?? tools[0]?.name ?? 'no_tool_given';
+}
+
+/** Models named "*-401" / "*-404" / "*-429" fail with that status, in the provider's error format. */
+function failsWithStatus(anthropic: boolean, body: Record<string, unknown>, res: http.ServerResponse): boolean {
+  const status = Number(/-(401|404|429)$/.exec(String(body.model))?.[1]);
+  if (!status) return false;
+  const message = status === 401 ? 'Invalid API key' : status === 404 ? `The model ${String(body.model)} does not exist` : 'Rate limit reached';
+  const type = status === 401 ? 'authentication_error' : status === 404 ? 'not_found_error' : 'rate_limit_error';
+  res.writeHead(status, { 'content-type': 'application/json', ...(status === 429 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}) });
+  res.end(JSON.stringify(anthropic ? { type: 'error', error: { type, message } } : { error: { message, type, code: type } }));
+  return true;
 }
 
 async function openAiResponses(body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
@@ -96,6 +127,17 @@ async function anthropicMessages(body: Record<string, unknown>, res: http.Server
   sse(res, { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...ANTHROPIC_USAGE, output_tokens: 1 } } }, 'message_start');
   sse(res, { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start');
   sse(res, { type: 'ping' }, 'ping');
+  if (model.endsWith('-tools')) {
+    sse(res, { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Let me look.' } }, 'content_block_delta');
+    sse(res, { type: 'content_block_stop', index: 0 }, 'content_block_stop');
+    sse(res, { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_fake1', name: firstToolName(body), input: {} } }, 'content_block_start');
+    for (const piece of TOOL_ARGUMENT_PIECES) sse(res, { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: piece } }, 'content_block_delta');
+    sse(res, { type: 'content_block_stop', index: 1 }, 'content_block_stop');
+    sse(res, { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: ANTHROPIC_USAGE.output_tokens } }, 'message_delta');
+    sse(res, { type: 'message_stop' }, 'message_stop');
+    res.end();
+    return;
+  }
   for (const [i, word] of STREAM_WORDS.entries()) {
     if (model.endsWith('-slow')) await sleep(100);
     if (res.destroyed) return;
@@ -147,6 +189,7 @@ export class FakeUpstream {
       return;
     }
     const body = req.body ? (JSON.parse(req.body) as Record<string, unknown>) : {};
+    if (failsWithStatus(path === '/v1/messages', body, res)) return;
     if (path === '/v1/chat/completions') return openAiChat(req, body, res);
     if (path === '/v1/responses') return openAiResponses(body, res);
     if (path === '/v1/completions') {

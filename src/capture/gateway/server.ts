@@ -1,15 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
-import { makeEventId, type UsageEvent, type UsageSink } from '../../core/events';
+import type { UsageSink } from '../../core/events';
 import { countTokens } from '../../core/tokenizer';
 import { matchAnthropicRoute } from './anthropic';
 import type { MeteredRoute, Provider, ResponseFacts, ResponseMeter } from './meter';
 import { matchOpenAiRoute } from './openai';
 import { promptFingerprint, readRequestFacts, type RequestFacts } from './requestFacts';
 import { checkRequestOrigin } from './security';
+import { usageEventFor } from './usageEvent';
 
 /**
  * The local metering gateway: a reverse proxy on 127.0.0.1 for OpenAI- and Anthropic-style APIs.
@@ -295,37 +295,7 @@ export class GatewayServer {
   }
 
   private record(pending: Pending, status: number, facts: ResponseFacts, aborted: boolean): void {
-    const { provider, request } = pending;
-    // A refused or failed request (4xx/5xx with no stream) is not billed; a stream that started is.
-    const reported = facts.usage;
-    if (status >= 400 && !reported && facts.outputText === '') return;
-    const model = facts.model ?? request.model ?? 'unknown';
-    let estimated = false;
-    const estimate = (text: string) => {
-      estimated = true;
-      return countTokens(text, model);
-    };
-    const inputTokens = reported?.inputTokens ?? estimate(request.promptText);
-    const outputTokens = reported?.outputTokens ?? estimate(facts.outputText);
-    const reasoningTokens = Math.min(reported?.reasoningTokens ?? 0, outputTokens);
-    const event: UsageEvent = {
-      id: facts.responseId ? makeEventId(provider, facts.responseId) : makeEventId('gateway', randomUUID()),
-      ts: this.now(),
-      source: 'gateway',
-      provider,
-      model,
-      inputTokens,
-      outputTokens,
-      cacheReadTokens: reported?.cacheReadTokens ?? 0,
-      cacheWriteTokens: reported?.cacheWriteTokens ?? 0,
-      reasoningTokens,
-      estimated,
-      latencyMs: this.now() - pending.started,
-      status: aborted && status < 400 ? 499 : status,
-    };
-    if (facts.responseId) event.requestId = facts.responseId;
-    const fingerprint = promptFingerprint(request.promptText);
-    if (fingerprint) event.promptFingerprint = fingerprint;
-    this.options.sink.record(event);
+    const event = usageEventFor({ source: 'gateway', provider: pending.provider, request: pending.request, facts, status, aborted, started: pending.started, now: this.now() });
+    if (event) this.options.sink.record(event);
   }
 }

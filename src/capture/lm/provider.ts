@@ -1,0 +1,189 @@
+import * as vscode from 'vscode';
+import { countTokens } from '../../core/tokenizer';
+import type { UsageService } from '../../ui/usageService';
+import type { LmInputPart, LmMessage, LmOutputPart, LmRequest, LmRole } from './messages';
+import { parseModelConfigs, secretKeyFor, type LmModelConfig } from './models';
+import { decidePreSend, parseLmGuardSettings } from './preSend';
+import { LmUpstreamError, promptTextOf, sendMetered } from './send';
+
+/**
+ * The VS Code side of Token Meter's chat models: lists the models of `tokenMeter.models` in the
+ * model picker, translates VS Code's messages to the neutral form, checks the estimate before
+ * sending, and streams the metered answer back as response parts. Everything else is pure and
+ * lives beside it (models, messages, the two API styles, send, preSend).
+ */
+
+export const LM_VENDOR = 'token-meter';
+const SEND_ANYWAY = 'Send Anyway';
+
+function roleOf(role: vscode.LanguageModelChatMessageRole): LmRole {
+  if (role === vscode.LanguageModelChatMessageRole.User) return 'user';
+  if (role === vscode.LanguageModelChatMessageRole.Assistant) return 'assistant';
+  // The proposed System role (3) and anything newer.
+  return 'system';
+}
+
+const textDecoder = new TextDecoder();
+
+function toolResultText(content: readonly unknown[]): string {
+  return content
+    .map((c) => {
+      if (c instanceof vscode.LanguageModelTextPart) return c.value;
+      if (c instanceof vscode.LanguageModelDataPart) return c.mimeType.startsWith('image/') ? '' : textDecoder.decode(c.data);
+      if (c instanceof vscode.LanguageModelPromptTsxPart) return JSON.stringify(c.value);
+      return '';
+    })
+    .join('');
+}
+
+function toInputPart(part: unknown): LmInputPart | undefined {
+  if (part instanceof vscode.LanguageModelTextPart) return { kind: 'text', text: part.value };
+  if (part instanceof vscode.LanguageModelToolCallPart) return { kind: 'toolCall', callId: part.callId, name: part.name, input: part.input };
+  if (part instanceof vscode.LanguageModelToolResultPart) return { kind: 'toolResult', callId: part.callId, text: toolResultText(part.content) };
+  if (part instanceof vscode.LanguageModelDataPart) {
+    if (part.mimeType.startsWith('image/')) return { kind: 'image', mimeType: part.mimeType, data: part.data };
+    if (part.mimeType.startsWith('text/') || part.mimeType === 'application/json') return { kind: 'text', text: textDecoder.decode(part.data) };
+  }
+  // Other data parts (editor hints such as cache markers) have no meaning upstream.
+  return undefined;
+}
+
+export function toLmMessage(message: vscode.LanguageModelChatRequestMessage): LmMessage {
+  return { role: roleOf(message.role), parts: message.content.map(toInputPart).filter((p): p is LmInputPart => p !== undefined) };
+}
+
+function toLmRequest(messages: readonly vscode.LanguageModelChatRequestMessage[], options: vscode.ProvideLanguageModelChatResponseOptions): LmRequest {
+  return {
+    messages: messages.map(toLmMessage),
+    tools: (options.tools ?? []).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+    toolMode: options.toolMode === vscode.LanguageModelChatToolMode.Required ? 'required' : 'auto',
+    modelOptions: { ...(options.modelOptions ?? {}) },
+  };
+}
+
+function toResponsePart(part: LmOutputPart): vscode.LanguageModelResponsePart {
+  return part.kind === 'text' ? new vscode.LanguageModelTextPart(part.text) : new vscode.LanguageModelToolCallPart(part.callId, part.name, part.input);
+}
+
+function toLanguageModelError(error: LmUpstreamError): vscode.LanguageModelError {
+  switch (error.kind) {
+    case 'auth':
+      return vscode.LanguageModelError.NoPermissions(error.message);
+    case 'notFound':
+      return vscode.LanguageModelError.NotFound(error.message);
+    case 'rateLimited':
+      return vscode.LanguageModelError.Blocked(error.message);
+    default:
+      return new vscode.LanguageModelError(error.message);
+  }
+}
+
+interface ModelInformation extends vscode.LanguageModelChatInformation {
+  readonly config: LmModelConfig;
+}
+
+export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<ModelInformation>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeLanguageModelChatInformation = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+
+  constructor(
+    private readonly secrets: vscode.SecretStorage,
+    private readonly usage: UsageService,
+    /** Whether "Allow 1 Hour Over Budget" is in effect now. */
+    private readonly overrideActive: () => boolean,
+    private readonly reportProblem: (message: string) => void,
+  ) {
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('tokenMeter.models')) this.changed.fire();
+      }),
+      secrets.onDidChange((e) => {
+        if (e.key.startsWith('tokenMeter.models.')) this.changed.fire();
+      }),
+    );
+  }
+
+  models(): LmModelConfig[] {
+    const { models, problems } = parseModelConfigs(vscode.workspace.getConfiguration('tokenMeter').get('models'));
+    for (const problem of problems) this.reportProblem(problem);
+    return models;
+  }
+
+  provideLanguageModelChatInformation(): ModelInformation[] {
+    return this.models().map((config) => ({
+      config,
+      id: config.id,
+      name: config.name,
+      family: config.model,
+      version: config.apiStyle,
+      detail: 'Token Meter',
+      tooltip: `${config.model} via ${config.baseUrl} (${config.apiStyle === 'openai' ? 'OpenAI' : 'Anthropic'} API), metered by Token Meter`,
+      maxInputTokens: Math.max(1, config.contextSize - config.maxOutputTokens),
+      maxOutputTokens: config.maxOutputTokens,
+      capabilities: { toolCalling: config.toolCalling, imageInput: config.imageInput },
+    }));
+  }
+
+  async provideLanguageModelChatResponse(
+    model: ModelInformation,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    // The picker may hold a model whose configuration has since changed: use the current one.
+    const config = this.models().find((m) => m.id === model.id);
+    if (!config) throw vscode.LanguageModelError.NotFound(`Token Meter has no model "${model.id}" any more; add it again with "Token Meter: Add Model…".`);
+    const request = toLmRequest(messages, options);
+    await this.checkBeforeSending(config, request);
+    const controller = new AbortController();
+    const cancellation = token.onCancellationRequested(() => controller.abort());
+    try {
+      await sendMetered({
+        config,
+        apiKey: await this.secrets.get(secretKeyFor(config.id)),
+        request,
+        sink: this.usage,
+        signal: controller.signal,
+        onPart: (part) => progress.report(toResponsePart(part)),
+        now: this.usage.now,
+      });
+    } catch (error) {
+      throw error instanceof LmUpstreamError ? toLanguageModelError(error) : error;
+    } finally {
+      cancellation.dispose();
+    }
+  }
+
+  private async checkBeforeSending(config: LmModelConfig, request: LmRequest): Promise<void> {
+    const raw = vscode.workspace.getConfiguration('tokenMeter.lm');
+    const guard = parseLmGuardSettings({ requestThreshold: raw.get('requestThreshold'), budgetEnforcement: raw.get('budgetEnforcement'), askBeforeSending: raw.get('askBeforeSending') });
+    if (guard.requestThreshold === 0 && guard.budgetEnforcement === 'soft') return;
+    const decision = decidePreSend({
+      settings: this.usage.settings,
+      rows: (from, to) => this.usage.rows(from, to),
+      now: this.usage.now(),
+      model: config.model,
+      promptTokens: countTokens(promptTextOf(config, request), config.model),
+      guard,
+      overrideActive: this.overrideActive(),
+    });
+    if (decision.action === 'send') return;
+    if (guard.askBeforeSending) {
+      const choice = await vscode.window.showWarningMessage(decision.message, { modal: true }, SEND_ANYWAY);
+      if (choice === SEND_ANYWAY) return;
+    }
+    throw vscode.LanguageModelError.Blocked(decision.message);
+  }
+
+  async provideTokenCount(model: ModelInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+    if (typeof text === 'string') return countTokens(text, model.family);
+    const parts = toLmMessage(text).parts.map((p) => (p.kind === 'text' || p.kind === 'toolResult' ? p.text : p.kind === 'toolCall' ? `${p.name}${JSON.stringify(p.input)}` : ''));
+    return countTokens(parts.join('\n'), model.family);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

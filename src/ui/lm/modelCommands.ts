@@ -1,0 +1,122 @@
+import * as vscode from 'vscode';
+import { contextWindowFor } from '../../core/pricing';
+import { DEFAULT_BASE_URLS, DEFAULT_MAX_OUTPUT_TOKENS, secretKeyFor, type ApiStyle, type LmModelConfig } from '../../capture/lm/models';
+import type { TokenMeterChatProvider } from '../../capture/lm/provider';
+
+/**
+ * The commands that connect chat models: "Add Model…" (endpoint, model id, key), "Set Model API
+ * Key…" and "Manage Models…" (the model picker's management command). Configurations go to the
+ * user setting `tokenMeter.models`; keys only to SecretStorage.
+ */
+
+const TITLE = 'Token Meter: Add Model';
+
+async function ask(step: number, prompt: string, value: string, validate?: (v: string) => string | undefined, password = false): Promise<string | undefined> {
+  return vscode.window.showInputBox({ title: `${TITLE} (${step}/5)`, prompt, value, password, ignoreFocusOut: true, validateInput: validate });
+}
+
+function rawModels(): unknown[] {
+  const raw = vscode.workspace.getConfiguration('tokenMeter').get<unknown>('models');
+  return Array.isArray(raw) ? raw : [];
+}
+
+async function saveModels(models: unknown[]): Promise<void> {
+  await vscode.workspace.getConfiguration('tokenMeter').update('models', models, vscode.ConfigurationTarget.Global);
+}
+
+export async function addModelCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
+  const style = await vscode.window.showQuickPick(
+    [
+      { label: 'OpenAI-compatible', detail: 'OpenAI, Azure OpenAI, OpenRouter, vLLM, Ollama, LM Studio… (Chat Completions)', value: 'openai' as ApiStyle },
+      { label: 'Anthropic', detail: 'Anthropic Messages API', value: 'anthropic' as ApiStyle },
+    ],
+    { title: `${TITLE} (1/5)`, placeHolder: 'Which API does the endpoint speak?', ignoreFocusOut: true },
+  );
+  if (!style) return;
+  const baseUrl = await ask(2, style.value === 'openai' ? 'Base URL (the part before /chat/completions)' : 'Base URL (the part before /v1/messages)', DEFAULT_BASE_URLS[style.value], (v) =>
+    /^https?:\/\/[^/]/.test(v.trim()) ? undefined : 'An http:// or https:// URL.',
+  );
+  if (baseUrl === undefined) return;
+  const model = await ask(3, 'Model id, as the endpoint names it (for example gpt-4.1 or claude-sonnet-4-5)', '', (v) => (v.trim() ? undefined : 'The model id is required.'));
+  if (!model) return;
+  const existing = new Set(provider.models().map((m) => m.id));
+  const name = await ask(4, 'Name in the model picker (also its id; must be unique)', model.trim(), (v) => (!v.trim() ? 'A name is required.' : existing.has(v.trim()) ? 'Another model has this name.' : undefined));
+  if (!name) return;
+  const key = await ask(5, 'API key (stored in VS Code\'s secret storage, never in settings). Leave empty for local servers without keys.', '', undefined, true);
+  if (key === undefined) return;
+  const contextSize = contextWindowFor(model.trim());
+  const config: Partial<LmModelConfig> = {
+    id: name.trim(),
+    name: name.trim(),
+    apiStyle: style.value,
+    baseUrl: baseUrl.trim().replace(/\/+$/, ''),
+    model: model.trim(),
+    ...(contextSize ? { contextSize } : {}),
+    maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+    toolCalling: true,
+    imageInput: false,
+  };
+  if (key) await secrets.store(secretKeyFor(config.id!), key);
+  await saveModels([...rawModels(), config]);
+  void vscode.window.showInformationMessage(`Token Meter: "${config.name}" is in the chat model picker. Its capabilities and context size can be edited in tokenMeter.models.`);
+}
+
+async function pickModel(provider: TokenMeterChatProvider, title: string): Promise<LmModelConfig | undefined> {
+  const models = provider.models();
+  if (models.length === 0) {
+    void vscode.window.showInformationMessage('Token Meter: no chat models yet. Run "Token Meter: Add Model…" first.');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    models.map((m) => ({ label: m.name, description: m.model, detail: m.baseUrl, model: m })),
+    { title, ignoreFocusOut: true },
+  );
+  return picked?.model;
+}
+
+export async function setModelApiKeyCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
+  const model = await pickModel(provider, 'Token Meter: Set Model API Key');
+  if (!model) return;
+  const key = await vscode.window.showInputBox({ title: `API key for ${model.name}`, prompt: 'Stored in VS Code\'s secret storage. Leave empty to remove the key.', password: true, ignoreFocusOut: true });
+  if (key === undefined) return;
+  if (key) await secrets.store(secretKeyFor(model.id), key);
+  else await secrets.delete(secretKeyFor(model.id));
+  void vscode.window.showInformationMessage(`Token Meter: API key for "${model.name}" ${key ? 'saved' : 'removed'}.`);
+}
+
+async function removeModelCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
+  const model = await pickModel(provider, 'Token Meter: Remove Model');
+  if (!model) return;
+  await secrets.delete(secretKeyFor(model.id));
+  await saveModels(rawModels().filter((m) => {
+    const entry = m as { id?: unknown; model?: unknown };
+    return (entry.id ?? entry.model) !== model.id;
+  }));
+}
+
+export async function manageModelsCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
+  const actions = [
+    { label: '$(add) Add Model…', run: () => addModelCommand(secrets, provider) },
+    { label: '$(key) Set Model API Key…', run: () => setModelApiKeyCommand(secrets, provider) },
+    { label: '$(trash) Remove Model…', run: () => removeModelCommand(secrets, provider) },
+    { label: '$(settings) Edit tokenMeter.models', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'tokenMeter.models') },
+  ];
+  const picked = await vscode.window.showQuickPick(actions, { title: 'Token Meter: Chat Models' });
+  await picked?.run();
+}
+
+/** Registers the chat-model provider and its commands. */
+export function registerChatModels(
+  context: vscode.ExtensionContext,
+  provider: TokenMeterChatProvider,
+  vendor: string,
+): vscode.Disposable[] {
+  const { secrets } = context;
+  return [
+    provider,
+    vscode.lm.registerLanguageModelChatProvider(vendor, provider),
+    vscode.commands.registerCommand('tokenMeter.addModel', () => addModelCommand(secrets, provider)),
+    vscode.commands.registerCommand('tokenMeter.setModelApiKey', () => setModelApiKeyCommand(secrets, provider)),
+    vscode.commands.registerCommand('tokenMeter.manageModels', () => manageModelsCommand(secrets, provider)),
+  ];
+}
