@@ -7,12 +7,15 @@ import { GatewayController } from './ui/gatewayController';
 import { registerChatModels } from './ui/lm/modelCommands';
 import { LogCaptureController } from './ui/logCaptureController';
 import { SubscriptionController } from './ui/subscriptionController';
+import { TeamSyncController } from './ui/teamSyncController';
+import { TelemetryController } from './ui/telemetryController';
 import { MeterController } from './ui/meterController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
 
 export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const started = performance.now();
+  const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems);
@@ -28,6 +31,8 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     logs,
     new MeterController(usage),
     new SubscriptionController(usage, logs, context.globalState),
+    new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version),
+    new TelemetryController(context.extensionPath, usage, problems, version),
     ...registerCommands(usage, dashboard, gateway),
     ...registerChatModels(
       context,

@@ -48,6 +48,8 @@ export interface MeterInput {
   /** Formats an instant as local wall-clock time for the tooltip ("18:00", "Mon 09:00"). */
   formatClock(ts: number): string;
   problems: string[];
+  /** Status lines from other parts (team sync), shown as they are. */
+  notes?: string[];
 }
 
 export interface MeterView {
@@ -171,6 +173,7 @@ export function buildMeterView(input: MeterInput): MeterView {
       md.push(`+? ${formatTokens(today.unpricedTokens)} tokens today are from models without a known price; add one in \`tokenMeter.pricing.overrides\`.`, '');
     }
   }
+  for (const note of input.notes ?? []) md.push(escapeMarkdown(note), '');
   for (const problem of input.problems) md.push(`$(warning) ${escapeMarkdown(problem)}`, '');
   md.push('[Show usage this week](command:tokenMeter.showUsageThisWeek) · [Set budget](command:tokenMeter.setBudget) · [Settings](command:tokenMeter.openSettings)');
 

@@ -57,8 +57,8 @@ export interface Settings {
   period: 'day' | 'week' | 'month';
   peakEnabled: boolean;
   peak: PeakSchedule;
-  /** The built-in schedule in use, if any (its multiplier is still the user's). */
-  peakPreset?: PeakPresetId;
+  /** Who set the peak schedule when it is not the user's own windows (a preset, the team). */
+  peakLabel?: string;
   prices: PriceBook;
   retentionDays: number;
   gateway: GatewaySettings;
@@ -164,7 +164,7 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
       period,
       peakEnabled,
       peak: peak.schedule,
-      ...(presetName !== 'custom' ? { peakPreset: presetName } : {}),
+      ...(peakPreset ? { peakLabel: `${peakPreset.label}; the multiplier is your assumption (the provider does not publish it)` } : {}),
       prices: new PriceBook(overrides.overrides),
       retentionDays,
     },

@@ -1,4 +1,3 @@
-import { PEAK_PRESETS } from './peak';
 import { evaluateBudget, type BudgetStatus } from './budget';
 import { totalTokens, type TokenField } from './events';
 import { formatClock } from './format';
@@ -136,7 +135,7 @@ export function budgetStatuses(settings: Pick<Settings, 'budget' | 'timeZone' | 
 }
 
 /** Everything the status-bar meter shows, from the rollups, the settings and the clock. */
-export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; now: number; problems: string[] }): MeterInput {
+export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; now: number; problems: string[]; notes?: string[] }): MeterInput {
   const { settings, rows, now } = args;
   const totalsFor = (period: 'day' | 'week' | 'month') => {
     const { fromDay, toDay } = rangeDays(period, now, settings);
@@ -161,11 +160,10 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
       multiplier: !peakEnabled ? 1 : schedule.isPeak(now) ? schedule.multiplierAt(now) : next?.peak ? next.multiplier : schedule.data.multiplier,
       nextChange: next ? { at: next.at, peak: next.peak } : undefined,
       timeZone: schedule.timeZone,
-      description: settings.peakPreset
-        ? `${PEAK_PRESETS[settings.peakPreset].label}, ${schedule.describe()}; the multiplier is your assumption (the provider does not publish it)`
-        : schedule.describe(),
+      description: settings.peakLabel ? `${schedule.describe()} — ${settings.peakLabel}` : schedule.describe(),
     },
     formatClock: (ts) => formatClock(ts, now, settings.timeZone),
     problems: args.problems,
+    notes: args.notes ?? [],
   };
 }

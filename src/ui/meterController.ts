@@ -25,7 +25,7 @@ export class MeterController implements vscode.Disposable {
 
   update(): void {
     const now = this.usage.now();
-    const input = buildMeterInput({ settings: this.usage.settings, rows: (from, to) => this.usage.rows(from, to), now, problems: this.usage.problems() });
+    const input = buildMeterInput({ settings: this.usage.settings, rows: (from, to) => this.usage.rows(from, to), now, problems: this.usage.problems(), notes: this.usage.notes() });
     this.statusBar.render(buildMeterView(input));
     for (const budget of input.budgets) if (budget.level === 'over') this.warnOnce(budget, now);
   }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { validateUsageEvent, type UsageEvent, type UsageSink } from '../core/events';
 import { periodTotals, rangeDays, type PeriodTotals, type UsageRange } from '../core/usage';
 import { resolveSettings, rollupContextFor, type ResolvedSettings } from '../core/settings';
+import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
 import { systemTimeZone } from '../core/time';
 import type { ActivityPoint } from '../core/activity';
 import type { RollupRow } from '../core/rollups';
@@ -16,7 +17,12 @@ import type { ProblemReporter } from './problems';
 export class UsageService implements UsageSink, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly recorded = new vscode.EventEmitter<readonly UsageEvent[]>();
+  /** Events this window recorded (each event is recorded by exactly one window). */
+  readonly onDidRecord = this.recorded.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.recorded];
+  private teamPolicy: TeamPolicy | undefined;
+  private readonly noteLines = new Map<string, string>();
   private resolved: ResolvedSettings;
   private storeProblems: string[] = [];
   private readonly store: UsageStore;
@@ -53,9 +59,11 @@ export class UsageService implements UsageSink, vscode.Disposable {
   }
 
   record(event: UsageEvent): void {
-    this.store.record(validateUsageEvent(event, this.now()));
+    const valid = validateUsageEvent(event, this.now());
+    this.store.record(valid);
     this.store.refresh();
     this.changed.fire();
+    this.recorded.fire([valid]);
   }
 
   /** Events already validated (a log import): one write, one refresh, one change notice. */
@@ -63,6 +71,26 @@ export class UsageService implements UsageSink, vscode.Disposable {
     this.store.recordMany(events);
     this.store.refresh();
     this.changed.fire();
+    this.recorded.fire(events);
+  }
+
+  /** The team endpoint's budget and peak hours, combined with the user's and workspace's settings. */
+  setTeamPolicy(policy: TeamPolicy | undefined): void {
+    if (JSON.stringify(policy) === JSON.stringify(this.teamPolicy)) return;
+    this.teamPolicy = policy;
+    this.reloadSettings();
+  }
+
+  /** A line of status for the meter's tooltip (e.g. the last team sync); undefined removes it. */
+  setNote(key: string, text: string | undefined): void {
+    if (this.noteLines.get(key) === text) return;
+    if (text === undefined) this.noteLines.delete(key);
+    else this.noteLines.set(key, text);
+    this.changed.fire();
+  }
+
+  notes(): string[] {
+    return [...this.noteLines.values()];
   }
 
   /** A provider's tokens per minute over the last weeks (subscription windows). */
@@ -85,7 +113,7 @@ export class UsageService implements UsageSink, vscode.Disposable {
   }
 
   private readSettings(): ResolvedSettings {
-    const resolved = resolveSettings(readRawSettings(), systemTimeZone());
+    const resolved = applyTeamPolicy(resolveSettings(readRawSettings(), systemTimeZone()), this.teamPolicy);
     for (const problem of resolved.problems) this.reporter.report(problem, { openSettings: true });
     return resolved;
   }
