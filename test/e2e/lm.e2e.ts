@@ -1,0 +1,153 @@
+import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { formatTokens } from '../../src/core/format';
+import { ANTHROPIC_USAGE, FakeUpstream, STREAM_WORDS } from '../support/fakeUpstream';
+import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
+import { locateE2eTools, REPO_ROOT } from './paths';
+
+const execFileAsync = promisify(execFile);
+const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
+const PROBE_DIR = path.join(REPO_ROOT, 'test', 'e2e', 'lm-probe-extension');
+const PROBE_COMMAND = 'LM Probe: Send Request to Token Meter Model';
+const MODEL = { id: 'fake-claude', name: 'Fake Claude', apiStyle: 'anthropic', model: 'claude-sonnet-4-5', contextSize: 200_000, maxOutputTokens: 4096 };
+const API_KEY = 'sk-ant-e2e-typed-into-the-input-box';
+/** What one request to the fake Anthropic upstream reports, all token kinds together. */
+const REPORTED_TOKENS = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.output_tokens;
+
+interface ProbeResult {
+  models: Array<{ id: string; name: string; vendor: string; family: string; maxInputTokens: number }>;
+  text: string;
+  error?: { message: string; code?: string };
+}
+
+/** Packages the test-only probe extension (never shipped: .vscodeignore excludes test/). */
+async function packageProbe(outDir: string): Promise<string> {
+  const vsix = path.join(outDir, 'lm-probe.vsix');
+  const vsce = path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce');
+  await execFileAsync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: PROBE_DIR, timeout: 120_000 });
+  return vsix;
+}
+
+/**
+ * Installs an extension into a running session's directories with code-server's CLI (the harness
+ * installs only Token Meter); the workbench is reloaded so the extension host starts it.
+ */
+async function installIntoSession(session: VsCodeSession, vsix: string): Promise<void> {
+  const tools = locateE2eTools();
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(session.rootDir, 'xdg-config'), XDG_DATA_HOME: path.join(session.rootDir, 'xdg-data') };
+  await execFileAsync(tools.node, [tools.codeServerEntry, '--user-data-dir', session.userDataDir, '--extensions-dir', path.join(session.rootDir, 'extensions'), '--install-extension', vsix], { env, timeout: 120_000 });
+}
+
+describe('chat-model provider: another extension finds the Token Meter model through vscode.lm, and the meter moves', function () {
+  this.timeout(180_000);
+  const upstream = new FakeUpstream();
+  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-e2e-lm-'));
+  const resultFile = path.join(outDir, 'probe-result.json');
+  const settingsFile = path.join(outDir, 'probe-settings.json');
+  let session: VsCodeSession | undefined;
+  let probeVsix = '';
+
+  before(async () => {
+    await upstream.start();
+    probeVsix = await packageProbe(outDir);
+    session = await VsCodeSession.start({
+      name: 'lm',
+      userSettings: {
+        // The harness turns AI features off to keep chat panels out of the way; the LM API needs them.
+        'chat.disableAIFeatures': false,
+        'tokenMeter.models': [{ ...MODEL, baseUrl: upstream.url }],
+        'tokenMeter.statusBar.display': 'tokens',
+        'tokenMeter.timeZone': 'UTC',
+        'tokenMeterLmProbe.resultFile': resultFile,
+        'tokenMeterLmProbe.settingsFile': settingsFile,
+      },
+    });
+    await session.waitForStatusBarText(METER_ID, exactly('0 tokens today'), 60_000);
+  });
+  after(async () => {
+    await session?.stop();
+    await upstream.stop();
+    fs.rmSync(outDir, { recursive: true, force: true });
+  });
+
+  /** Changes user settings through the probe (the configuration API), as the Settings editor would. */
+  async function updateUserSettings(patch: Record<string, unknown>): Promise<void> {
+    fs.writeFileSync(settingsFile, JSON.stringify(patch));
+    await session!.runCommand('LM Probe: Apply Test Settings');
+  }
+
+  /** Runs the probe's command and returns what it wrote; the first use of another extension's models asks for consent. */
+  async function runProbe(): Promise<ProbeResult> {
+    fs.rmSync(resultFile, { force: true });
+    await session!.runCommand(PROBE_COMMAND, 60_000);
+    const allow = session!.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow$/ });
+    return pollFor(
+      async () => {
+        if (await allow.isVisible().catch(() => false)) await allow.click();
+        return fs.existsSync(resultFile) ? (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ProbeResult) : undefined;
+      },
+      60_000,
+      () => 'the probe extension never wrote its result',
+    );
+  }
+
+  it('stores the API key typed into "Token Meter: Set Model API Key…"', async () => {
+    const page = session!.page;
+    await page.locator('.monaco-workbench').focus();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Token Meter: Set Model API Key…');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Set Model API Key' }).first().waitFor({ state: 'visible' });
+    await page.keyboard.press('Enter');
+    // The model picker of the command, then the password box.
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: MODEL.name }).first().click();
+    await page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible' });
+    await page.keyboard.type(API_KEY);
+    await page.keyboard.press('Enter');
+    await page.locator('.notifications-toasts', { hasText: `API key for "${MODEL.name}" saved` }).waitFor({ state: 'visible' });
+    await session!.screenshot('1-key-saved');
+  });
+
+  it('the probe extension selects the model by vendor, gets the streamed answer, and the meter moves by the upstream usage', async () => {
+    await installIntoSession(session!, probeVsix);
+    await session!.runCommand('Developer: Reload Window');
+    await session!.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await session!.waitForStatusBarText(METER_ID, exactly('0 tokens today'), 60_000);
+    const result = await runProbe();
+    await session!.screenshot('2-probe-done');
+    assert.equal(result.error, undefined, `the request failed: ${JSON.stringify(result.error)}`);
+    assert.deepEqual(result.models, [{ id: MODEL.id, name: MODEL.name, vendor: 'token-meter', family: MODEL.model, maxInputTokens: MODEL.contextSize - MODEL.maxOutputTokens }]);
+    assert.equal(result.text, STREAM_WORDS.join(''));
+
+    const sent = upstream.requests.filter((r) => r.path === '/v1/messages');
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].headers['x-api-key'], API_KEY);
+    assert.equal(JSON.parse(sent[0].body).model, MODEL.model);
+
+    await session!.waitForStatusBarText(METER_ID, exactly(`${formatTokens(REPORTED_TOKENS)} tokens today`));
+    await session!.screenshot('3-meter-moved');
+  });
+
+  it('with a hard budget used up, refuses before sending and names the budget and the override; after the override it sends', async () => {
+    // 1,000 tokens a day, already exceeded by the request above.
+    await updateUserSettings({ 'tokenMeter.budget.unit': 'tokens', 'tokenMeter.budget.daily': 1000, 'tokenMeter.lm.budgetEnforcement': 'hard' });
+    await session!.waitForStatusBarText(METER_ID, (text) => text.includes('/ 1k'));
+    const refused = await runProbe();
+    await session!.screenshot('4-refused');
+    assert.equal(refused.error?.code, 'Blocked');
+    assert.match(refused.error?.message ?? '', /daily budget of 1k tokens \(set in your user settings\) is used up \(32\.1k tokens counted, peak-weighted\).*Run "Token Meter: Allow 1 Hour Over Budget"/);
+    assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, 1, 'nothing was sent upstream');
+
+    await session!.runCommand('Token Meter: Allow 1 Hour Over Budget');
+    const sent = await runProbe();
+    assert.equal(sent.error, undefined, `the request failed: ${JSON.stringify(sent.error)}`);
+    assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, 2);
+    await session!.waitForStatusBarText(METER_ID, (text) => text.startsWith(`${formatTokens(2 * REPORTED_TOKENS)} / 1k tokens`));
+    await session!.screenshot('5-sent-after-override');
+  });
+});
