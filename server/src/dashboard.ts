@@ -1,0 +1,201 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addDays, summaryQuerySchema } from './schemas';
+import type { Store, TeamSummary, UsageTotals } from './store';
+
+/**
+ * The team-lead dashboard: server-rendered HTML, one same-origin stylesheet and script, and a CSP
+ * that forbids everything else. People are listed by name with their own totals; nothing on the
+ * page orders or ranks them by volume.
+ */
+
+const COOKIE = 'tm_dashboard';
+const DEFAULT_RANGE_DAYS = 30;
+const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+const ASSETS: Record<string, { type: string; body: string }> = {
+  'dashboard.css': { type: 'text/css; charset=utf-8', body: fs.readFileSync(path.join(PUBLIC_DIR, 'dashboard.css'), 'utf8') },
+  'dashboard.js': { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(path.join(PUBLIC_DIR, 'dashboard.js'), 'utf8') },
+};
+
+export const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export interface DashboardOptions {
+  store: Store;
+  secureCookies: boolean;
+  now: () => number;
+}
+
+export function escapeHtml(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function usd(value: number | null): string {
+  if (value === null) return '–';
+  return `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+function tokens(value: number): string {
+  if (value >= 1e9) return `${(value / 1e9).toFixed(2)}B`;
+  if (value >= 1e6) return `${(value / 1e6).toFixed(2)}M`;
+  if (value >= 1e3) return `${(value / 1e3).toFixed(1)}k`;
+  return String(Math.round(value));
+}
+
+function percent(value: number | null): string {
+  return value === null ? '–' : `${(value * 100).toFixed(1)}%`;
+}
+
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) cookies.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+  }
+  return cookies;
+}
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<body>${body}<script src="/dashboard/assets/dashboard.js"></script></body></html>`;
+}
+
+function loginPage(message?: string): string {
+  return page(
+    'Token Meter team dashboard',
+    `<h1>Token Meter team dashboard</h1>
+<p>Sign in with your team-lead token (from <code>npm run admin -- create-user … --lead</code>).</p>
+${message ? `<p class="error">${escapeHtml(message)}</p>` : ''}
+<form method="post" action="/dashboard/login"><label>Token <input type="password" name="token" autocomplete="off" required></label>
+<button type="submit">Sign in</button></form>`,
+  );
+}
+
+/** Budgets count peak-weighted use in the budget's unit, as in the extension's meter. */
+function spendOf(totals: UsageTotals, unit: 'usd' | 'tokens'): number {
+  return unit === 'usd' ? totals.peakWeightedCostUsd : totals.peakWeightedTokens;
+}
+
+function formatSpend(value: number, unit: 'usd' | 'tokens'): string {
+  return unit === 'usd' ? usd(value) : `${tokens(value)} tokens`;
+}
+
+function dailyChart(summary: TeamSummary): string {
+  const { unit, daily } = summary.budget;
+  const width = 760;
+  const height = 180;
+  const top = 10;
+  const bottom = 24;
+  const spends = summary.days.map((d) => spendOf(d, unit));
+  const max = Math.max(daily, ...spends) * 1.1 || 1;
+  const y = (v: number) => top + (height - top - bottom) * (1 - v / max);
+  const slot = width / summary.days.length;
+  const bars = summary.days
+    .map((d, i) => {
+      const spend = spends[i];
+      const over = daily > 0 && spend > daily;
+      const barY = y(spend);
+      return `<rect class="spend${over ? ' over' : ''}" x="${(i * slot + slot * 0.1).toFixed(1)}" y="${barY.toFixed(1)}" width="${(slot * 0.8).toFixed(1)}" height="${(height - bottom - barY).toFixed(1)}"><title>${escapeHtml(d.date)}: ${escapeHtml(formatSpend(spend, unit))}${daily > 0 ? ` of ${escapeHtml(formatSpend(daily, unit))}` : ''}</title></rect>`;
+    })
+    .join('');
+  const budgetLine = daily > 0 ? `<line class="budget" x1="0" x2="${width}" y1="${y(daily).toFixed(1)}" y2="${y(daily).toFixed(1)}"><title>Daily budget ${escapeHtml(formatSpend(daily, unit))}</title></line>` : '';
+  const labels = [summary.days[0], summary.days[summary.days.length - 1]]
+    .map((d, i) => `<text x="${i === 0 ? 0 : width}" y="${height - 6}" text-anchor="${i === 0 ? 'start' : 'end'}">${escapeHtml(d.date)}</text>`)
+    .join('');
+  return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Team spend per day against the daily budget">${bars}${budgetLine}${labels}</svg>`;
+}
+
+export function renderDashboard(summary: TeamSummary): string {
+  const { unit, daily, weekly, monthly } = summary.budget;
+  const t = summary.totals;
+  const overDays = daily > 0 ? summary.days.filter((d) => spendOf(d, unit) > daily).length : 0;
+  const limits = [
+    daily > 0 ? `daily ${formatSpend(daily, unit)}` : '',
+    weekly > 0 ? `weekly ${formatSpend(weekly, unit)}` : '',
+    monthly > 0 ? `monthly ${formatSpend(monthly, unit)}` : '',
+  ].filter(Boolean);
+  const people = summary.people
+    .map(
+      (p) => `<tr><td>${escapeHtml(p.name)}${p.isLead ? ' <span class="muted">(lead)</span>' : ''}</td><td>${usd(p.costUsd)}</td><td>${usd(p.peakWeightedCostUsd)}</td>
+<td>${tokens(p.totalTokens)}</td><td>${percent(p.peakShare)}</td><td>${percent(p.cacheReadShare)}</td><td>${p.commits ?? '–'}</td><td>${usd(p.costPerCommitUsd)}</td><td>${p.daysReported}</td></tr>`,
+    )
+    .join('\n');
+  const models = summary.byModel
+    .map((m) => `<tr><td>${escapeHtml(m.model)}</td><td>${escapeHtml(m.source)}</td><td>${tokens(m.inputTokens + m.outputTokens + m.cacheReadTokens + m.cacheWriteTokens)}</td><td>${usd(m.costUsd)}</td></tr>`)
+    .join('\n');
+  return page(
+    `${summary.team.name} · Token Meter`,
+    `<header><h1>${escapeHtml(summary.team.name)}</h1>
+<p class="muted">Team AI usage from ${escapeHtml(summary.from)} to ${escapeHtml(summary.to)}. Budget: ${limits.length > 0 ? escapeHtml(limits.join(', ')) : 'none set'} (peak-weighted).</p>
+<form class="range" method="get" action="/dashboard"><label>From <input type="date" name="from" value="${escapeHtml(summary.from)}" required></label>
+<label>To <input type="date" name="to" value="${escapeHtml(summary.to)}" required></label><button type="submit">Show</button>
+<button type="button" data-days="7">7 days</button><button type="button" data-days="30">30 days</button><button type="button" data-days="90">90 days</button></form>
+<form method="post" action="/dashboard/logout"><button type="submit">Sign out</button></form></header>
+<section class="cards">
+<div class="card">Cost<strong>${usd(t.costUsd)}</strong><span class="muted">${usd(t.peakWeightedCostUsd)} peak-weighted</span></div>
+<div class="card">Tokens<strong>${tokens(t.totalTokens)}</strong><span class="muted">${percent(t.peakShare)} in peak hours</span></div>
+<div class="card">Cache-read share of input<strong>${percent(t.cacheReadShare)}</strong><span class="muted">higher is cheaper</span></div>
+<div class="card">Cost per commit<strong>${usd(t.costPerCommitUsd)}</strong><span class="muted">${t.commits === null ? 'no commits reported' : `${t.commits} commits reported`}</span></div>
+<div class="card">Days over the daily budget<strong>${daily > 0 ? overDays : '–'}</strong><span class="muted">of ${summary.days.length}</span></div>
+</section>
+<h2>Spend per day</h2>${dailyChart(summary)}
+<h2>People</h2><p class="muted">Sorted by name.</p>
+<table><thead><tr><th>Name</th><th>Cost</th><th>Peak-weighted</th><th>Tokens</th><th>Peak share</th><th>Cache-read share</th><th>Commits</th><th>Cost per commit</th><th>Days reported</th></tr></thead>
+<tbody>${people}</tbody></table>
+<h2>Models</h2><table><thead><tr><th>Model</th><th>Source</th><th>Tokens</th><th>Cost</th></tr></thead><tbody>${models}</tbody></table>`,
+  );
+}
+
+export function registerDashboard(app: FastifyInstance, options: DashboardOptions): void {
+  const { store } = options;
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  function html(reply: FastifyReply, status: number, body: string): FastifyReply {
+    return reply
+      .code(status)
+      .header('Content-Type', 'text/html; charset=utf-8')
+      .header('Content-Security-Policy', DASHBOARD_CSP)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'no-referrer')
+      .header('Cache-Control', 'no-store')
+      .send(body);
+  }
+
+  function cookie(value: string, maxAgeSeconds: number): string {
+    return `${COOKIE}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${options.secureCookies ? '; Secure' : ''}`;
+  }
+
+  app.get<{ Params: { file: string } }>('/dashboard/assets/:file', async (request, reply) => {
+    const asset = ASSETS[request.params.file];
+    if (!asset) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
+    return reply.header('Content-Type', asset.type).header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'public, max-age=300').send(asset.body);
+  });
+
+  app.get<{ Querystring: Record<string, string> }>('/dashboard', async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
+    const token = parseCookies(request.headers.cookie).get(COOKIE);
+    const user = token ? await store.findUserByToken(token) : undefined;
+    if (!user) return html(reply, token ? 401 : 200, loginPage(token ? 'That token is no longer valid; sign in again.' : undefined));
+    if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
+    const to = request.query.to ?? new Date(options.now()).toISOString().slice(0, 10);
+    const from = request.query.from ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
+    const range = summaryQuerySchema.safeParse({ from, to });
+    if (!range.success) return html(reply, 400, page('Token Meter', `<p class="error">Bad range: ${escapeHtml(range.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '))}</p><p><a href="/dashboard">Back</a></p>`));
+    return html(reply, 200, renderDashboard(await store.teamSummary(user.teamId, range.data.from, range.data.to)));
+  });
+
+  app.post<{ Body: { token?: string } }>('/dashboard/login', async (request, reply) => {
+    const token = (request.body?.token ?? '').trim();
+    const user = token ? await store.findUserByToken(token) : undefined;
+    if (!user) return html(reply, 401, loginPage('That token is not valid.'));
+    if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
+    return reply.code(303).header('Set-Cookie', cookie(token, 12 * 3600)).header('Location', '/dashboard').send();
+  });
+
+  app.post('/dashboard/logout', async (_request, reply) => reply.code(303).header('Set-Cookie', cookie('', 0)).header('Location', '/dashboard').send());
+}

@@ -1,0 +1,337 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from './db';
+import type { DailyReport, PeakHours, TeamBudget } from './schemas';
+
+/** All SQL the server runs, over the shared Database interface (PGlite or Postgres). */
+
+export interface AuthenticatedUser {
+  id: string;
+  teamId: string;
+  name: string;
+  isLead: boolean;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  budget: TeamBudget;
+  peakHours: PeakHours;
+  updatedAt: string;
+}
+
+/** Sums over any set of daily reports; shares are ratios of the sums, null where undefined. */
+export interface UsageTotals {
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  peakWeightedCostUsd: number;
+  peakWeightedTokens: number;
+  /** Share of tokens used in peak windows. */
+  peakShare: number | null;
+  /** Cache reads as a share of all prompt tokens (input + cache read + cache write). */
+  cacheReadShare: number | null;
+  /** Commits on the days that reported them; null when no day did. */
+  commits: number | null;
+  /** Cost of the days that reported commits, divided by those commits. */
+  costPerCommitUsd: number | null;
+}
+
+export interface TeamSummary {
+  team: { id: string; name: string };
+  from: string;
+  to: string;
+  budget: TeamBudget;
+  totals: UsageTotals;
+  days: (UsageTotals & { date: string; reporters: number })[];
+  /** Every member, sorted by name: the summary never ranks people by volume. */
+  people: (UsageTotals & { userId: string; name: string; isLead: boolean; daysReported: number })[];
+  byModel: { model: string; source: string; requests: number; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; reasoningTokens: number; costUsd: number }[];
+}
+
+export const TOKEN_PREFIX = 'tm_';
+
+/** 32 random bytes, base64url, with a prefix that makes a leaked token easy to recognise. */
+export function newToken(): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+const PROMPT_TOKENS = '(input_tokens + cache_read_tokens + cache_write_tokens)';
+const ALL_TOKENS = '(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens)';
+/** The aggregate columns behind UsageTotals, for any GROUP BY over daily_usage. */
+const TOTALS_COLUMNS = `
+  COALESCE(sum(requests), 0)::float8 AS requests,
+  COALESCE(sum(input_tokens), 0)::float8 AS input_tokens,
+  COALESCE(sum(output_tokens), 0)::float8 AS output_tokens,
+  COALESCE(sum(cache_read_tokens), 0)::float8 AS cache_read_tokens,
+  COALESCE(sum(cache_write_tokens), 0)::float8 AS cache_write_tokens,
+  COALESCE(sum(reasoning_tokens), 0)::float8 AS reasoning_tokens,
+  COALESCE(sum(${ALL_TOKENS}), 0)::float8 AS total_tokens,
+  COALESCE(sum(${PROMPT_TOKENS}), 0)::float8 AS prompt_tokens,
+  COALESCE(sum(cost_usd), 0)::float8 AS cost_usd,
+  COALESCE(sum(peak_weighted_cost_usd), 0)::float8 AS peak_weighted_cost_usd,
+  COALESCE(sum(peak_weighted_tokens), 0)::float8 AS peak_weighted_tokens,
+  COALESCE(sum(peak_share * ${ALL_TOKENS}), 0)::float8 AS peak_tokens,
+  sum(commits)::float8 AS commits,
+  COALESCE(sum(cost_usd) FILTER (WHERE commits IS NOT NULL), 0)::float8 AS cost_with_commits`;
+
+interface TotalsRow {
+  requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  total_tokens: number;
+  prompt_tokens: number;
+  cost_usd: number;
+  peak_weighted_cost_usd: number;
+  peak_weighted_tokens: number;
+  peak_tokens: number;
+  commits: number | null;
+  cost_with_commits: number;
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole > 0 ? part / whole : null;
+}
+
+function toTotals(row: TotalsRow): UsageTotals {
+  return {
+    requests: row.requests,
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cacheReadTokens: row.cache_read_tokens,
+    cacheWriteTokens: row.cache_write_tokens,
+    reasoningTokens: row.reasoning_tokens,
+    totalTokens: row.total_tokens,
+    costUsd: row.cost_usd,
+    peakWeightedCostUsd: row.peak_weighted_cost_usd,
+    peakWeightedTokens: row.peak_weighted_tokens,
+    peakShare: ratio(row.peak_tokens, row.total_tokens),
+    cacheReadShare: ratio(row.cache_read_tokens, row.prompt_tokens),
+    commits: row.commits,
+    costPerCommitUsd: row.commits ? row.cost_with_commits / row.commits : null,
+  };
+}
+
+interface TeamRow {
+  id: string;
+  name: string;
+  budget_unit: TeamBudget['unit'];
+  budget_daily: number;
+  budget_weekly: number;
+  budget_monthly: number;
+  week_start: TeamBudget['weekStart'];
+  peak_enabled: boolean;
+  peak_time_zone: string;
+  peak_windows: PeakHours['windows'];
+  peak_multiplier: number;
+  updated_at: string;
+}
+
+const TEAM_COLUMNS = `id, name, budget_unit, budget_daily, budget_weekly, budget_monthly, week_start,
+  peak_enabled, peak_time_zone, peak_windows, peak_multiplier, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at`;
+
+function toTeam(row: TeamRow): Team {
+  return {
+    id: row.id,
+    name: row.name,
+    budget: { unit: row.budget_unit, daily: row.budget_daily, weekly: row.budget_weekly, monthly: row.budget_monthly, weekStart: row.week_start },
+    peakHours: { enabled: row.peak_enabled, timeZone: row.peak_time_zone, windows: row.peak_windows, multiplier: row.peak_multiplier },
+    updatedAt: row.updated_at,
+  };
+}
+
+export class Store {
+  constructor(readonly db: Database) {}
+
+  async createTeam(id: string, name: string): Promise<Team> {
+    const rows = await this.db.query<TeamRow>(
+      `INSERT INTO teams (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING ${TEAM_COLUMNS}`,
+      [id, name],
+    );
+    if (rows.length === 0) throw new StoreError('conflict', `A team with id "${id}" already exists.`);
+    return toTeam(rows[0]);
+  }
+
+  async getTeam(id: string): Promise<Team> {
+    const rows = await this.db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM teams WHERE id = $1`, [id]);
+    if (rows.length === 0) throw new StoreError('not_found', `No team with id "${id}".`);
+    return toTeam(rows[0]);
+  }
+
+  async listTeams(): Promise<Team[]> {
+    return (await this.db.query<TeamRow>(`SELECT ${TEAM_COLUMNS} FROM teams ORDER BY id`)).map(toTeam);
+  }
+
+  async setBudget(teamId: string, budget: TeamBudget): Promise<Team> {
+    const rows = await this.db.query<TeamRow>(
+      `UPDATE teams SET budget_unit = $2, budget_daily = $3, budget_weekly = $4, budget_monthly = $5, week_start = $6, updated_at = now()
+       WHERE id = $1 RETURNING ${TEAM_COLUMNS}`,
+      [teamId, budget.unit, budget.daily, budget.weekly, budget.monthly, budget.weekStart],
+    );
+    if (rows.length === 0) throw new StoreError('not_found', `No team with id "${teamId}".`);
+    return toTeam(rows[0]);
+  }
+
+  async setPeakHours(teamId: string, peak: PeakHours): Promise<Team> {
+    const rows = await this.db.query<TeamRow>(
+      `UPDATE teams SET peak_enabled = $2, peak_time_zone = $3, peak_windows = $4::jsonb, peak_multiplier = $5, updated_at = now()
+       WHERE id = $1 RETURNING ${TEAM_COLUMNS}`,
+      [teamId, peak.enabled, peak.timeZone, JSON.stringify(peak.windows), peak.multiplier],
+    );
+    if (rows.length === 0) throw new StoreError('not_found', `No team with id "${teamId}".`);
+    return toTeam(rows[0]);
+  }
+
+  /** Creates a member and returns the only copy of their token. */
+  async createUser(teamId: string, id: string, name: string, isLead: boolean): Promise<{ user: AuthenticatedUser; token: string }> {
+    await this.getTeam(teamId);
+    const token = newToken();
+    const rows = await this.db.query(
+      `INSERT INTO users (id, team_id, name, is_lead, token_hash) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [id, teamId, name, isLead, hashToken(token)],
+    );
+    if (rows.length === 0) throw new StoreError('conflict', `A user with id "${id}" already exists.`);
+    return { user: { id, teamId, name, isLead }, token };
+  }
+
+  /** Replaces a user's token (the old one stops working at once) and returns the new one. */
+  async rotateToken(userId: string): Promise<string> {
+    const token = newToken();
+    const rows = await this.db.query('UPDATE users SET token_hash = $2 WHERE id = $1 RETURNING id', [userId, hashToken(token)]);
+    if (rows.length === 0) throw new StoreError('not_found', `No user with id "${userId}".`);
+    return token;
+  }
+
+  async setLead(userId: string, isLead: boolean): Promise<void> {
+    const rows = await this.db.query('UPDATE users SET is_lead = $2 WHERE id = $1 RETURNING id', [userId, isLead]);
+    if (rows.length === 0) throw new StoreError('not_found', `No user with id "${userId}".`);
+  }
+
+  async listUsers(teamId: string): Promise<AuthenticatedUser[]> {
+    return this.db.query<AuthenticatedUser>(
+      `SELECT id, team_id AS "teamId", name, is_lead AS "isLead" FROM users WHERE team_id = $1 ORDER BY name, id`,
+      [teamId],
+    );
+  }
+
+  async findUserByToken(token: string): Promise<AuthenticatedUser | undefined> {
+    const rows = await this.db.query<AuthenticatedUser>(
+      `SELECT id, team_id AS "teamId", name, is_lead AS "isLead" FROM users WHERE token_hash = $1`,
+      [hashToken(token)],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Stores one client's totals for a day. One statement, so concurrent PUTs cannot interleave: the
+   * row is replaced only when the incoming revision is at least the stored one, and an older
+   * revision leaves the newer row untouched (applied: false, with the revision that stays).
+   */
+  async putDaily(user: AuthenticatedUser, day: string, report: DailyReport): Promise<{ applied: boolean; revision: number }> {
+    const sum = (key: 'requests' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens' | 'costUsd') =>
+      report.byModel.reduce((total, m) => total + m[key], 0);
+    const rows = await this.db.query<{ revision: number }>(
+      `INSERT INTO daily_usage (user_id, client_id, day, team_id, revision, extension_version, input_tokens, output_tokens,
+         cache_read_tokens, cache_write_tokens, reasoning_tokens, requests, cost_usd, peak_weighted_cost_usd, peak_weighted_tokens,
+         peak_share, commits, hygiene, by_model)
+       VALUES ($1, $2, $3::date, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb, $19::jsonb)
+       ON CONFLICT (user_id, client_id, day) DO UPDATE SET
+         team_id = excluded.team_id, revision = excluded.revision, extension_version = excluded.extension_version,
+         input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, cache_read_tokens = excluded.cache_read_tokens,
+         cache_write_tokens = excluded.cache_write_tokens, reasoning_tokens = excluded.reasoning_tokens, requests = excluded.requests,
+         cost_usd = excluded.cost_usd, peak_weighted_cost_usd = excluded.peak_weighted_cost_usd,
+         peak_weighted_tokens = excluded.peak_weighted_tokens, peak_share = excluded.peak_share, commits = excluded.commits,
+         hygiene = excluded.hygiene, by_model = excluded.by_model, received_at = now()
+       WHERE excluded.revision >= daily_usage.revision
+       RETURNING revision::float8 AS revision`,
+      [
+        user.id, report.clientId, day, user.teamId, report.revision, report.extensionVersion,
+        sum('inputTokens'), sum('outputTokens'), sum('cacheReadTokens'), sum('cacheWriteTokens'), sum('reasoningTokens'), sum('requests'),
+        sum('costUsd'), report.peakWeightedCostUsd, report.peakWeightedTokens, report.peakShare, report.commits ?? null,
+        JSON.stringify(report.hygiene), JSON.stringify(report.byModel),
+      ],
+    );
+    if (rows.length > 0) return { applied: true, revision: rows[0].revision };
+    const stored = await this.db.query<{ revision: number }>(
+      'SELECT revision::float8 AS revision FROM daily_usage WHERE user_id = $1 AND client_id = $2 AND day = $3::date',
+      [user.id, report.clientId, day],
+    );
+    return { applied: false, revision: stored[0].revision };
+  }
+
+  async teamSummary(teamId: string, from: string, to: string): Promise<TeamSummary> {
+    const team = await this.getTeam(teamId);
+    const range = [teamId, from, to];
+    const [days, people, byModel, totals] = await Promise.all([
+      this.db.query<TotalsRow & { date: string; reporters: number }>(
+        `SELECT to_char(d, 'YYYY-MM-DD') AS date, u.* FROM generate_series($2::date, $3::date, interval '1 day') AS d
+         LEFT JOIN (SELECT day, count(DISTINCT user_id)::int AS reporters, ${TOTALS_COLUMNS}
+                    FROM daily_usage WHERE team_id = $1 AND day BETWEEN $2::date AND $3::date GROUP BY day) u ON u.day = d::date
+         ORDER BY d`,
+        range,
+      ),
+      this.db.query<TotalsRow & { user_id: string; name: string; is_lead: boolean; days_reported: number }>(
+        `SELECT p.id AS user_id, p.name, p.is_lead, count(DISTINCT du.day)::int AS days_reported, ${TOTALS_COLUMNS}
+         FROM users p LEFT JOIN daily_usage du ON du.user_id = p.id AND du.day BETWEEN $2::date AND $3::date
+         WHERE p.team_id = $1 GROUP BY p.id, p.name, p.is_lead ORDER BY p.name, p.id`,
+        range,
+      ),
+      this.db.query<TeamSummary['byModel'][number]>(
+        `SELECT m.model, m.source, sum(m.requests)::float8 AS requests, sum(m."inputTokens")::float8 AS "inputTokens",
+           sum(m."outputTokens")::float8 AS "outputTokens", sum(m."cacheReadTokens")::float8 AS "cacheReadTokens",
+           sum(m."cacheWriteTokens")::float8 AS "cacheWriteTokens", sum(m."reasoningTokens")::float8 AS "reasoningTokens",
+           sum(m."costUsd")::float8 AS "costUsd"
+         FROM daily_usage du, jsonb_to_recordset(du.by_model) AS m(model text, source text, requests float8, "inputTokens" float8,
+           "outputTokens" float8, "cacheReadTokens" float8, "cacheWriteTokens" float8, "reasoningTokens" float8, "costUsd" float8)
+         WHERE du.team_id = $1 AND du.day BETWEEN $2::date AND $3::date
+         GROUP BY m.model, m.source ORDER BY m.model, m.source`,
+        range,
+      ),
+      this.db.query<TotalsRow>(`SELECT ${TOTALS_COLUMNS} FROM daily_usage WHERE team_id = $1 AND day BETWEEN $2::date AND $3::date`, range),
+    ]);
+    return {
+      team: { id: team.id, name: team.name },
+      from,
+      to,
+      budget: team.budget,
+      totals: toTotals(totals[0]),
+      days: days.map((row) => ({ date: row.date, reporters: row.reporters ?? 0, ...toTotals(withZeros(row)) })),
+      people: people.map((row) => ({ userId: row.user_id, name: row.name, isLead: row.is_lead, daysReported: row.days_reported, ...toTotals(row) })),
+      byModel,
+    };
+  }
+}
+
+/** A day nobody reported comes back from the LEFT JOIN as nulls; it is a day of zeros. */
+function withZeros(row: Partial<TotalsRow>): TotalsRow {
+  const zero = (v: number | null | undefined) => v ?? 0;
+  return {
+    requests: zero(row.requests), input_tokens: zero(row.input_tokens), output_tokens: zero(row.output_tokens),
+    cache_read_tokens: zero(row.cache_read_tokens), cache_write_tokens: zero(row.cache_write_tokens),
+    reasoning_tokens: zero(row.reasoning_tokens), total_tokens: zero(row.total_tokens), prompt_tokens: zero(row.prompt_tokens),
+    cost_usd: zero(row.cost_usd), peak_weighted_cost_usd: zero(row.peak_weighted_cost_usd),
+    peak_weighted_tokens: zero(row.peak_weighted_tokens), peak_tokens: zero(row.peak_tokens), commits: row.commits ?? null,
+    cost_with_commits: zero(row.cost_with_commits),
+  };
+}

@@ -1,0 +1,228 @@
+import * as assert from 'node:assert/strict';
+import { addDays } from '../src/schemas';
+import { runAdmin } from '../src/admin';
+import { api, createTeam, describeOnEachBackend, report } from './support/backends';
+
+const DAY = '2026-03-02';
+
+describeOnEachBackend('team API', (env) => {
+  describe('PUT /v1/usage/daily/{date}', () => {
+    it('stores a day and the summary returns its totals', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ commits: 4 }, [{}, { model: 'gpt-5', source: 'gateway', inputTokens: 200, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.1, requests: 1 }]),
+      });
+      assert.equal(put.status, 200);
+      assert.deepEqual(put.body, { date: DAY, clientId: 'laptop', applied: true, revision: 1 });
+
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.status, 200);
+      const t = summary.body.totals;
+      assert.equal(t.inputTokens, 1200);
+      assert.equal(t.outputTokens, 450);
+      assert.equal(t.cacheReadTokens, 3000);
+      assert.equal(t.cacheWriteTokens, 600);
+      assert.equal(t.reasoningTokens, 100);
+      assert.equal(t.totalTokens, 5250);
+      assert.equal(t.requests, 3);
+      assert.ok(Math.abs(t.costUsd - 0.6) < 1e-9);
+      assert.equal(t.peakWeightedCostUsd, 0.6);
+      assert.ok(Math.abs(t.peakShare - 0.25) < 1e-9);
+      assert.ok(Math.abs(t.cacheReadShare - 3000 / 4800) < 1e-9);
+      assert.equal(t.commits, 4);
+      assert.ok(Math.abs(t.costPerCommitUsd - 0.15) < 1e-9);
+      assert.deepEqual(
+        summary.body.byModel.map((m: { model: string; source: string; inputTokens: number }) => [m.model, m.source, m.inputTokens]),
+        [['claude-sonnet-4', 'claude-code', 1000], ['gpt-5', 'gateway', 200]],
+      );
+    });
+
+    it('re-sending the same revision replaces the day instead of adding to it', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      for (let i = 0; i < 3; i++) {
+        const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 7 }) });
+        assert.deepEqual([put.status, put.body.applied, put.body.revision], [200, true, 7]);
+      }
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.body.totals.inputTokens, 1000);
+      assert.equal(summary.body.days[0].reporters, 1);
+    });
+
+    it('a newer revision replaces the day; an older one arriving late is refused without error', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      const newer = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 5 }, [{ inputTokens: 5000 }]) });
+      assert.equal(newer.body.applied, true);
+      const older = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 3 }, [{ inputTokens: 3000 }]) });
+      assert.equal(older.status, 200);
+      assert.deepEqual([older.body.applied, older.body.revision], [false, 5]);
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.body.totals.inputTokens, 5000);
+      const newest = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 6 }, [{ inputTokens: 6000 }]) });
+      assert.deepEqual([newest.body.applied, newest.body.revision], [true, 6]);
+      const after = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(after.body.totals.inputTokens, 6000);
+    });
+
+    it('concurrent PUTs of one day in shuffled order keep the highest revision', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      const revisions = Array.from({ length: 24 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
+      const results = await Promise.all(
+        revisions.map((revision) => api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision }, [{ inputTokens: revision * 10 }]) })),
+      );
+      assert.ok(results.every((r) => r.status === 200));
+      assert.ok(results.every((r) => r.body.revision >= 1 && r.body.revision <= 24));
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.body.totals.inputTokens, 240);
+    });
+
+    it('two clients of the same user are kept apart and summed, each with its own revisions', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      await Promise.all([
+        api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ clientId: 'laptop', revision: 9 }, [{ inputTokens: 900 }]) }),
+        api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ clientId: 'desktop', revision: 2 }, [{ inputTokens: 200 }]) }),
+      ]);
+      // The desktop's revision 2 is independent of the laptop's 9: a desktop revision 3 still lands.
+      const desktop = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ clientId: 'desktop', revision: 3 }, [{ inputTokens: 300 }]) });
+      assert.equal(desktop.body.applied, true);
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.body.totals.inputTokens, 1200);
+      const bo = summary.body.people.find((p: { name: string }) => p.name === 'Bo');
+      assert.deepEqual([bo.inputTokens, bo.daysReported], [1200, 1]);
+    });
+
+    it('rejects malformed JSON, invalid reports, bad dates and other content types with JSON errors', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo']);
+      const path = `/v1/usage/daily/${DAY}`;
+      const malformed = await api(env, 'PUT', path, { token: tokens.Bo, rawBody: '{"clientId": "laptop",' });
+      assert.equal(malformed.status, 400);
+      assert.equal(malformed.body.error.code, 'invalid_json');
+
+      const invalid = await api(env, 'PUT', path, { token: tokens.Bo, body: report({ peakShare: 1.5, extra: true }, [{ inputTokens: -1 }, { inputTokens: 1 }]) });
+      assert.equal(invalid.status, 400);
+      assert.equal(invalid.body.error.code, 'invalid_request');
+      const paths = invalid.body.error.details.map((d: { path: string }) => d.path);
+      assert.ok(paths.includes('byModel.0.inputTokens'), JSON.stringify(paths));
+      assert.ok(paths.includes('peakShare'));
+      assert.ok(paths.includes('(body)'), 'unknown field "extra" is named at the top level');
+
+      const duplicate = await api(env, 'PUT', path, { token: tokens.Bo, body: report({}, [{}, {}]) });
+      assert.equal(duplicate.status, 400);
+      assert.match(duplicate.body.error.details[0].message, /duplicate entry/);
+
+      for (const date of ['2026-02-30', '20260302', addDays(new Date().toISOString().slice(0, 10), 2)]) {
+        const bad = await api(env, 'PUT', `/v1/usage/daily/${date}`, { token: tokens.Bo, body: report() });
+        assert.equal(bad.status, 400, date);
+        assert.equal(bad.body.error.details[0].path, 'date');
+      }
+
+      const text = await api(env, 'PUT', path, { token: tokens.Bo, rawBody: 'hello', contentType: 'text/plain' });
+      assert.equal(text.status, 415);
+      assert.equal(text.body.error.code, 'unsupported_media_type');
+    });
+
+    it('refuses an oversized body with 413 and stores nothing', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      const huge = report({ extensionVersion: 'x'.repeat(300 * 1024) });
+      const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: huge });
+      assert.equal(put.status, 413);
+      assert.equal(put.body.error.code, 'payload_too_large');
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.body.totals.requests, 0);
+    });
+  });
+
+  describe('authentication', () => {
+    it('answers 401 with a JSON body for a missing, malformed or wrong token', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo']);
+      const cases = [
+        await api(env, 'GET', '/v1/budget'),
+        await api(env, 'GET', '/v1/budget', { token: `${tokens.Bo}x` }),
+        await api(env, 'GET', '/v1/budget', { token: 'tm_' }),
+        await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: 'nope', body: report() }),
+      ];
+      for (const response of cases) {
+        assert.equal(response.status, 401);
+        assert.equal(response.body.error.code, 'unauthorized');
+        assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer/);
+      }
+    });
+
+    it('a rotated token stops working at once and the new one works', async () => {
+      const { tokens, userIds } = await createTeam(env.store, ['Bo']);
+      const fresh = await env.store.rotateToken(userIds.Bo);
+      assert.equal((await api(env, 'GET', '/v1/budget', { token: tokens.Bo })).status, 401);
+      assert.equal((await api(env, 'GET', '/v1/budget', { token: fresh })).status, 200);
+    });
+
+    it('keeps only a SHA-256 of each token', async () => {
+      const { tokens, userIds } = await createTeam(env.store, ['Bo']);
+      const rows = await env.db.query<Record<string, unknown>>('SELECT * FROM users WHERE id = $1', [userIds.Bo]);
+      assert.ok(!JSON.stringify(rows).includes(tokens.Bo));
+      assert.match(String(rows[0].token_hash), /^[0-9a-f]{64}$/);
+    });
+  });
+
+  describe('GET /v1/budget', () => {
+    it("returns the team's budget and peak schedule as set by the admin CLI, in the settings' shape", async () => {
+      const { teamId, tokens } = await createTeam(env.store, ['Bo']);
+      const print = () => undefined;
+      await runAdmin(['set-budget', '--team', teamId, '--daily', '25', '--monthly', '400', '--unit', 'usd', '--week-start', 'sunday'], env.db, print);
+      const windows = [{ days: ['mon', 'tue'], start: '22:00', end: '02:00', multiplier: 2 }];
+      await runAdmin(['set-peak-hours', '--team', teamId, '--enabled', 'true', '--time-zone', 'Europe/Berlin', '--windows', JSON.stringify(windows), '--multiplier', '1.5'], env.db, print);
+      const budget = await api(env, 'GET', '/v1/budget', { token: tokens.Bo });
+      assert.equal(budget.status, 200);
+      assert.deepEqual(budget.body.budget, { unit: 'usd', daily: 25, weekly: 0, monthly: 400, weekStart: 'sunday' });
+      assert.deepEqual(budget.body.peakHours, { enabled: true, timeZone: 'Europe/Berlin', windows, multiplier: 1.5 });
+      assert.deepEqual(budget.body.user, { id: `${teamId}-bo`, name: 'Bo', isLead: false });
+      assert.match(budget.body.updatedAt, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    });
+  });
+
+  describe('GET /v1/team/summary', () => {
+    it('is for team leads only', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      const member = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Bo });
+      assert.equal(member.status, 403);
+      assert.equal(member.body.error.code, 'forbidden');
+      assert.equal((await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea })).status, 200);
+    });
+
+    it("shows only the lead's own team", async () => {
+      const ours = await createTeam(env.store, ['Bo'], ['Lea']);
+      const theirs = await createTeam(env.store, ['Zed']);
+      await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: theirs.tokens.Zed, body: report() });
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: ours.tokens.Lea });
+      assert.equal(summary.body.totals.requests, 0);
+      assert.deepEqual(summary.body.people.map((p: { name: string }) => p.name), ['Bo', 'Lea']);
+    });
+
+    it('lists every day of the range and every member by name, never by volume', async () => {
+      const { tokens } = await createTeam(env.store, ['Zoe', 'Adam', 'Mia'], ['Lea']);
+      await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Zoe, body: report({}, [{ inputTokens: 90_000 }]) });
+      await api(env, 'PUT', `/v1/usage/daily/${addDays(DAY, 2)}`, { token: tokens.Adam, body: report({}, [{ inputTokens: 10 }]) });
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${addDays(DAY, -1)}&to=${addDays(DAY, 3)}`, { token: tokens.Lea });
+      assert.deepEqual(summary.body.days.map((d: { date: string }) => d.date), [-1, 0, 1, 2, 3].map((n) => addDays(DAY, n)));
+      assert.deepEqual(summary.body.days.map((d: { inputTokens: number }) => d.inputTokens), [0, 90_000, 0, 10, 0]);
+      assert.deepEqual(summary.body.people.map((p: { name: string }) => p.name), ['Adam', 'Lea', 'Mia', 'Zoe']);
+      const mia = summary.body.people.find((p: { name: string }) => p.name === 'Mia');
+      assert.deepEqual([mia.daysReported, mia.totalTokens, mia.peakShare, mia.commits], [0, 0, null, null]);
+    });
+
+    it('validates the range', async () => {
+      const { tokens } = await createTeam(env.store, [], ['Lea']);
+      for (const query of ['', `?from=${DAY}`, `?from=${DAY}&to=${addDays(DAY, -1)}`, `?from=2020-01-01&to=${DAY}`, `?from=${DAY}&to=${DAY}&x=1`]) {
+        const response = await api(env, 'GET', `/v1/team/summary${query}`, { token: tokens.Lea });
+        assert.equal(response.status, 400, query);
+        assert.equal(response.body.error.code, 'invalid_request');
+        assert.ok(response.body.error.details.length > 0);
+      }
+    });
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const response = await api(env, 'GET', '/v2/budget');
+    assert.equal(response.status, 404);
+    assert.equal(response.body.error.code, 'not_found');
+  });
+});
