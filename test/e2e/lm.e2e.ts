@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { formatTokens } from '../../src/core/format';
+import { countTokens } from '../../src/core/tokenizer';
 import { ANTHROPIC_USAGE, FakeUpstream, STREAM_WORDS } from '../support/fakeUpstream';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 import { locateE2eTools, REPO_ROOT } from './paths';
@@ -13,6 +14,8 @@ const execFileAsync = promisify(execFile);
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
 const PROBE_DIR = path.join(REPO_ROOT, 'test', 'e2e', 'lm-probe-extension');
 const PROBE_COMMAND = 'LM Probe: Send Request to Token Meter Model';
+/** The probe's default user message (tokenMeterLmProbe.prompt). */
+const PROBE_PROMPT = 'Say hello.';
 const MODEL = { id: 'fake-claude', name: 'Fake Claude', apiStyle: 'anthropic', model: 'claude-sonnet-4-5', contextSize: 200_000, maxOutputTokens: 4096 };
 const API_KEY = 'sk-ant-e2e-typed-into-the-input-box';
 /** What one request to the fake Anthropic upstream reports, all token kinds together. */
@@ -80,15 +83,24 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     await session!.runCommand('LM Probe: Apply Test Settings');
   }
 
-  /** Runs the probe's command and returns what it wrote; the first use of another extension's models asks for consent. */
-  async function runProbe(): Promise<ProbeResult> {
+  /**
+   * Runs the probe's command and returns what it wrote, answering a dialog on the way with
+   * `dialogButton` (the first use of another extension's models asks for consent: "Allow"), and
+   * the text of the last dialog seen.
+   */
+  async function runProbe(dialogButton = 'Allow'): Promise<ProbeResult & { dialog: string }> {
     fs.rmSync(resultFile, { force: true });
     await session!.runCommand(PROBE_COMMAND, 60_000);
-    const allow = session!.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Allow$/ });
+    const dialog = session!.page.locator('.monaco-dialog-box');
+    const button = dialog.locator('.monaco-button', { hasText: new RegExp(`^${dialogButton}$`) });
+    let dialogText = '';
     return pollFor(
       async () => {
-        if (await allow.isVisible().catch(() => false)) await allow.click();
-        return fs.existsSync(resultFile) ? (JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ProbeResult) : undefined;
+        if (await button.isVisible().catch(() => false)) {
+          dialogText = await dialog.innerText();
+          await button.click();
+        }
+        return fs.existsSync(resultFile) ? { ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ProbeResult), dialog: dialogText } : undefined;
       },
       60_000,
       () => 'the probe extension never wrote its result',
@@ -149,5 +161,24 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, 2);
     await session!.waitForStatusBarText(METER_ID, (text) => text.startsWith(`${formatTokens(2 * REPORTED_TOKENS)} / 1k tokens`));
     await session!.screenshot('5-sent-after-override');
+  });
+
+  it('asks before sending a prompt over the per-request threshold: Cancel refuses, "Send Anyway" sends', async () => {
+    // The probe's prompt counted with the project's tokenizer; a threshold one below stops it. The budget override is still in effect.
+    const promptTokens = countTokens(PROBE_PROMPT, MODEL.model);
+    const threshold = promptTokens - 1;
+    await updateUserSettings({ 'tokenMeter.lm.requestThreshold': threshold, 'tokenMeter.lm.askBeforeSending': true });
+    const sentBefore = upstream.requests.filter((r) => r.path === '/v1/messages').length;
+    const cancelled = await runProbe('Cancel');
+    assert.ok(cancelled.dialog.includes(`This request's prompt is about ${promptTokens} tokens, over your per-request threshold of ${threshold} tokens (tokenMeter.lm.requestThreshold)`), `dialog: ${JSON.stringify(cancelled.dialog)}`);
+    assert.equal(cancelled.error?.code, 'Blocked');
+    assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, sentBefore);
+
+    const confirmed = await runProbe('Send Anyway');
+    await session!.screenshot('6-sent-anyway');
+    assert.ok(confirmed.dialog.includes(`over your per-request threshold of ${threshold} tokens`), `dialog: ${JSON.stringify(confirmed.dialog)}`);
+    assert.equal(confirmed.error, undefined, `the request failed: ${JSON.stringify(confirmed.error)}`);
+    assert.equal(confirmed.text, STREAM_WORDS.join(''));
+    assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, sentBefore + 1);
   });
 });

@@ -9,6 +9,7 @@ import * as zlib from 'node:zlib';
  *   "*-slow"      stream that drips (100 ms apart)   "*-gzip"       gzip-compressed JSON body
  *   "*-bad"       400 with the provider's error body   "*-20ms"       answers after 20 ms, like a fast real API
  *   "*-tools"     streams a call of the first tool in the request (arguments split into pieces)
+ *   "*-json"      answers with one JSON body even when a stream was asked for (some compatible servers do)
  *   "*-401", "*-404", "*-429"  that HTTP status with the provider's error body (429 with retry-after: 7)
  */
 
@@ -37,7 +38,7 @@ function sse(res: http.ServerResponse, data: unknown, event?: string): void {
 async function openAiChat(req: ReceivedRequest, body: Record<string, unknown>, res: http.ServerResponse): Promise<void> {
   const model = String(body.model);
   const id = `chatcmpl-${Math.random().toString(36).slice(2, 10)}`;
-  if (!body.stream) {
+  if (!body.stream || model.endsWith('-json')) {
     if (model.endsWith('-20ms')) await sleep(20);
     const payload = JSON.stringify({ id, object: 'chat.completion', created: 1763900000, model: `${model}-2026-01-01`, choices: [{ index: 0, message: { role: 'assistant', content: STREAM_WORDS.join('') }, finish_reason: 'stop' }], usage: CHAT_USAGE });
     if (model.endsWith('-gzip')) {

@@ -86,6 +86,8 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeLanguageModelChatInformation = this.changed.event;
   private readonly disposables: vscode.Disposable[] = [this.changed];
+  /** Configuration problems already reported, so re-reading the setting on every request stays quiet. */
+  private readonly reportedProblems = new Set<string>();
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
@@ -106,7 +108,11 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
 
   models(): LmModelConfig[] {
     const { models, problems } = parseModelConfigs(vscode.workspace.getConfiguration('tokenMeter').get('models'));
-    for (const problem of problems) this.reportProblem(problem);
+    for (const problem of problems) {
+      if (this.reportedProblems.has(problem)) continue;
+      this.reportedProblems.add(problem);
+      this.reportProblem(problem);
+    }
     return models;
   }
 
