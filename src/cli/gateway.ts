@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../cli';
 import { GatewayHost, GatewayPortInUseError } from '../capture/gateway/host';
-import { DEFAULT_MAX_BODY_BYTES } from '../capture/gateway/server';
-import { PriceBook } from '../core/pricing';
-import { dayKey, systemTimeZone } from '../core/time';
+import { listPriceContext } from '../core/settings';
+import { systemTimeZone } from '../core/time';
 import { defaultDataDir } from '../store/paths';
 import { UsageStore } from '../store/usageStore';
 
@@ -71,11 +70,9 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     return 2;
   }
 
-  const zone = systemTimeZone();
-  const prices = new PriceBook();
   const store = UsageStore.open({
     dataDir: options.dataDir,
-    context: { dayOf: (ts) => dayKey(ts, zone), value: (e) => ({ costUsd: prices.costOf(e), peakMultiplier: 1, peak: false }), fingerprint: `cli:${zone}:${prices.fingerprint()}` },
+    context: listPriceContext(systemTimeZone()),
     onProblem: (m) => io.stderr.write(`token-meter gateway: ${m}\n`),
   });
   let host: GatewayHost;
@@ -85,7 +82,6 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
       port: options.port,
       upstreams: options.upstreams,
       sink: store,
-      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     });
   } catch (error) {
     store.dispose();

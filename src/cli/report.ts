@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../cli';
 import { formatTokensExact, formatUsd } from '../core/format';
-import { PriceBook } from '../core/pricing';
 import type { RollupRow } from '../core/rollups';
 import { renderTable } from '../core/table';
 import { dayKey, isValidTimeZone, systemTimeZone } from '../core/time';
 import { rangeDays, totalsBy, periodTotals, type PeriodTotals, type UsageRange } from '../core/usage';
+import { listPriceContext, WEEK_STARTS } from '../core/settings';
 import { UsageStore } from '../store/usageStore';
 import { defaultDataDir } from '../store/paths';
 import { ingestLogs } from '../capture/logs/ingest';
@@ -53,7 +53,6 @@ Exit codes: 0 success, 2 bad arguments, 1 the store could not be read.
 
 const DIMENSIONS = ['day', 'model', 'source', 'project'] as const;
 type Dimension = (typeof DIMENSIONS)[number];
-const WEEK_STARTS: Record<string, number> = { sunday: 0, monday: 1, saturday: 6 };
 
 class UsageError extends Error {}
 
@@ -192,14 +191,9 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
   }
   if (fs.existsSync(dataDir)) {
-    const prices = new PriceBook();
     const store = UsageStore.open({
       dataDir,
-      context: {
-        dayOf: (ts) => dayKey(ts, timeZone),
-        value: (e) => ({ costUsd: prices.costOf(e), peakMultiplier: 1, peak: false }),
-        fingerprint: `cli:${timeZone}:${prices.fingerprint()}`,
-      },
+      context: listPriceContext(timeZone),
       onProblem: (m) => problems.push(m),
     });
     rows = store.rollups.rows({ fromDay, toDay });

@@ -28,7 +28,8 @@ export interface BudgetStatus extends BudgetLimit {
 }
 
 export const DEFAULT_THRESHOLDS = [50, 80, 100];
-const PERIOD_KEYS: Record<BudgetPeriod, 'daily' | 'weekly' | 'monthly'> = { day: 'daily', week: 'weekly', month: 'monthly' };
+/** The adjective of each period, as in the settings' names (tokenMeter.budget.daily) and in messages. */
+export const PERIOD_ADJECTIVES: Record<BudgetPeriod, 'daily' | 'weekly' | 'monthly'> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
 export interface RawBudget {
   daily?: unknown;
@@ -52,7 +53,7 @@ export function parseBudget(
 
   const limits: BudgetLimit[] = [];
   for (const period of ['day', 'week', 'month'] as const) {
-    const key = PERIOD_KEYS[period];
+    const key = PERIOD_ADJECTIVES[period];
     const value = raw[key];
     if (value === undefined || value === null || value === 0) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {

@@ -68,11 +68,6 @@ export function totalTokens(e: Pick<UsageEvent, TokenField>): number {
   return e.inputTokens + e.outputTokens + e.cacheReadTokens + e.cacheWriteTokens;
 }
 
-/** Input-side tokens of a request: what filled the model's context. */
-export function promptTokens(e: Pick<UsageEvent, TokenField>): number {
-  return e.inputTokens + e.cacheReadTokens + e.cacheWriteTokens;
-}
-
 /** Derives a stable id from a source and the provider's request id (or any unique key of the record). */
 export function makeEventId(source: string, key: string): string {
   return `${source}:${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;

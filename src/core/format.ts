@@ -1,4 +1,4 @@
-import { dayKey, zonedParts } from './time';
+import { dayKey, WEEKDAY_LABELS, zonedParts } from './time';
 
 /** Compact, honest number formats shared by the status bar, tooltips, reports and the CLI. */
 
@@ -60,7 +60,6 @@ export function formatMultiplier(multiplier: number): string {
   return `×${Number(multiplier.toFixed(2))}`;
 }
 
-const WEEKDAY_LABELS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /** Wall-clock time in the user's zone: "18:00" later today, "Mon 09:00" on another day. */
 export function formatClock(ts: number, now: number, timeZone: string): string {

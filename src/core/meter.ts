@@ -1,4 +1,4 @@
-import type { BudgetStatus, BudgetUnit } from './budget';
+import { PERIOD_ADJECTIVES, type BudgetStatus, type BudgetUnit } from './budget';
 import { formatDuration, formatMultiplier, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
 import type { PeriodTotals } from './usage';
 
@@ -60,7 +60,6 @@ export interface MeterView {
 }
 
 const PERIOD_WORD: Record<MeterPeriod, string> = { day: 'today', week: 'this week', month: 'this month' };
-const PERIOD_ADJECTIVE: Record<MeterPeriod, string> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
 /** Dollar amount with a marker when some tokens have no known price, so unknown is never shown as $0. */
 function costText(totals: MeterTotals, weighted: boolean): string {
@@ -137,7 +136,7 @@ function budgetLines(input: MeterInput): string[] {
   }
   return input.budgets.map((b) => {
     const used = input.unit === 'usd' ? formatUsd(b.used) : formatTokens(b.used);
-    return `**${PERIOD_ADJECTIVE[b.period][0].toUpperCase()}${PERIOD_ADJECTIVE[b.period].slice(1)} budget:** ${used} of ${limitText(b.limit, input.unit)} (${formatPercent(b.ratio)}) — ${b.sourceLabel}`;
+    return `**${PERIOD_ADJECTIVES[b.period][0].toUpperCase()}${PERIOD_ADJECTIVES[b.period].slice(1)} budget:** ${used} of ${limitText(b.limit, input.unit)} (${formatPercent(b.ratio)}) — ${b.sourceLabel}`;
   });
 }
 

@@ -1,4 +1,4 @@
-import { addDays, dayKey, isValidTimeZone, parseDayKey, weekdayOf, zonedTimeToUtc, zoneOffsetMs } from './time';
+import { addDays, dayKey, isValidTimeZone, parseDayKey, WEEKDAY_LABELS, WEEKDAYS, weekdayOf, zonedTimeToUtc, zoneOffsetMs } from './time';
 
 /**
  * Peak hours: weekday time windows on the wall clock of one IANA zone. Usage inside a window weighs
@@ -27,8 +27,6 @@ export interface PeakChange {
   multiplier: number;
 }
 
-const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const DAY_LABELS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MINUTE = 60_000;
 /** Zone offsets only change on UTC quarter hours, so one lookup serves a whole quarter. */
 const OFFSET_BUCKET = 15 * MINUTE;
@@ -134,7 +132,7 @@ function describeDays(days: number[]): string {
     if (last && prev !== undefined && (prev + 1) % 7 === d && d !== 1) last.push(d);
     else runs.push([d]);
   }
-  return runs.map((r) => (r.length > 2 ? `${DAY_LABELS[r[0]]}–${DAY_LABELS[r[r.length - 1]]}` : r.map((d) => DAY_LABELS[d]).join(', '))).join(', ');
+  return runs.map((r) => (r.length > 2 ? `${WEEKDAY_LABELS[r[0]]}–${WEEKDAY_LABELS[r[r.length - 1]]}` : r.map((d) => WEEKDAY_LABELS[d]).join(', '))).join(', ');
 }
 
 /**
@@ -207,7 +205,7 @@ export function parsePeakSchedule(
       return;
     }
     const w = entry as Record<string, unknown>;
-    const days = Array.isArray(w.days) ? w.days.map((d) => (typeof d === 'string' ? DAY_NAMES.indexOf(d.trim().toLowerCase().slice(0, 3)) : -1)) : [];
+    const days = Array.isArray(w.days) ? w.days.map((d) => (typeof d === 'string' ? (WEEKDAYS as readonly string[]).indexOf(d.trim().toLowerCase().slice(0, 3)) : -1)) : [];
     if (days.length === 0 || days.includes(-1)) {
       problems.push(`${where}.days must list days such as ["mon", "tue"] (got ${JSON.stringify(w.days)}); skipping this window.`);
       return;

@@ -74,7 +74,8 @@ export interface ResolvedSettings {
   problems: string[];
 }
 
-const WEEK_STARTS: Record<string, number> = { sunday: 0, monday: 1, saturday: 6 };
+/** Week-start names and the weekday each means (0 = Sunday). */
+export const WEEK_STARTS: Record<string, number> = { sunday: 0, monday: 1, saturday: 6 };
 const DEFAULT_RETENTION_DAYS = 400;
 const MIN_RETENTION_DAYS = 7;
 
@@ -228,6 +229,16 @@ function resolveLogCapture(raw: RawSettings['logCapture'], problems: string[]): 
     }
   }
   return { enabled: raw.enabled !== false, sources };
+}
+
+/** List prices, no peak weighting, days of the given zone: how the headless CLI counts. */
+export function listPriceContext(timeZone: string): RollupContext {
+  const prices = new PriceBook();
+  return {
+    dayOf: (ts) => dayKey(ts, timeZone),
+    value: (e) => ({ costUsd: prices.costOf(e), peakMultiplier: 1, peak: false }),
+    fingerprint: `cli:${timeZone}:${prices.fingerprint()}`,
+  };
 }
 
 /** How the rollups value events under these settings; its fingerprint changes whenever a total would. */

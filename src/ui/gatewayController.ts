@@ -3,18 +3,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
 import type { GuardDecision } from '../capture/gateway/server';
+import { PERIOD_ADJECTIVES } from '../core/budget';
 import { baselinePerWindow, BurnRateMonitor } from '../core/burnRate';
 import { totalTokens, type UsageEvent } from '../core/events';
 import { addDays, dayKey } from '../core/time';
 import { formatDuration, formatTokens, formatUsd, formatUsdLimit } from '../core/format';
-import type { GatewaySettings } from '../core/settings';
+import { rollupContextFor, type GatewaySettings } from '../core/settings';
 import { budgetSourceLabel, budgetStatuses } from '../core/usage';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
 const OVERRIDE_FILE = 'budget-override.json';
 const OVERRIDE_MS = 3600_000;
-const PERIOD_NAMES = { day: 'Daily', week: 'Weekly', month: 'Monthly' } as const;
 
 /** Variables common clients read for their API base URL. */
 const SPIKE_WINDOW_MS = 10 * 60_000;
@@ -84,17 +84,16 @@ export class GatewayController implements vscode.Disposable {
     if (!settings.spikeAlert) return;
     const usd = this.usage.settings.budget.unit === 'usd';
     this.spikes ??= new BurnRateMonitor({ windowMs: SPIKE_WINDOW_MS, factor: SPIKE_FACTOR, minimum: usd ? 0.5 : 50_000, cooldownMs: 3600_000 });
-    const value = this.usage.settings.prices.costOf(event);
-    const multiplier = this.usage.settings.peakEnabled ? this.usage.settings.peak.multiplierAt(event.ts) : 1;
-    this.spikes.add(event.ts, usd ? (value ?? 0) * multiplier : totalTokens(event) * multiplier);
+    const { costUsd, peakMultiplier } = rollupContextFor(this.usage.settings).value(event);
+    this.spikes.add(event.ts, usd ? (costUsd ?? 0) * peakMultiplier : totalTokens(event) * peakMultiplier);
     const now = this.usage.now();
     const today = dayKey(now, this.usage.settings.timeZone);
-    const days: number[] = [];
-    for (let i = 1; i <= BASELINE_DAYS; i++) {
-      const day = addDays(today, -i);
-      const rows = this.usage.rows(day, day);
-      days.push(rows.reduce((sum, r) => sum + (usd ? r.weightedCostUsd : r.weightedTokens), 0));
+    // One query for the baseline days (this runs on every gateway request), summed per day.
+    const byDay = new Map<string, number>();
+    for (const r of this.usage.rows(addDays(today, -BASELINE_DAYS), addDays(today, -1))) {
+      byDay.set(r.day, (byDay.get(r.day) ?? 0) + (usd ? r.weightedCostUsd : r.weightedTokens));
     }
+    const days = Array.from({ length: BASELINE_DAYS }, (_, i) => byDay.get(addDays(today, -(i + 1))) ?? 0);
     const alert = this.spikes.check(now, baselinePerWindow(days, SPIKE_WINDOW_MS));
     if (!alert) return;
     const amount = (n: number) => (usd ? formatUsd(n) : `${formatTokens(n)} tokens`);
@@ -144,7 +143,7 @@ export class GatewayController implements vscode.Disposable {
     const limit = usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`;
     return {
       allow: false,
-      message: `Token Meter: ${PERIOD_NAMES[s.period].toLowerCase()} budget of ${limit} (${budgetSourceLabel(s.source)}) is used up (${amount(s.used)} counted, peak-weighted). Run "Token Meter: Allow 1 Hour Over Budget" in VS Code to continue for ${formatDuration(OVERRIDE_MS)}, or raise the budget.`,
+      message: `Token Meter: ${PERIOD_ADJECTIVES[s.period]} budget of ${limit} (${budgetSourceLabel(s.source)}) is used up (${amount(s.used)} counted, peak-weighted). Run "Token Meter: Allow 1 Hour Over Budget" in VS Code to continue for ${formatDuration(OVERRIDE_MS)}, or raise the budget.`,
     };
   }
 

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { PERIOD_ADJECTIVES } from '../core/budget';
 import { buildMeterView, type MeterBudget } from '../core/meter';
 import { formatTokens, formatUsd, formatUsdLimit } from '../core/format';
 import { rangeDays } from '../core/usage';
@@ -37,9 +38,8 @@ export class MeterController implements vscode.Disposable {
     const usd = this.usage.settings.budget.unit === 'usd';
     const limit = usd ? formatUsdLimit(budget.limit) : `${formatTokens(budget.limit)} tokens`;
     const used = usd ? formatUsd(budget.used) : `${formatTokens(budget.used)} tokens`;
-    const period = { day: 'daily', week: 'weekly', month: 'monthly' }[budget.period];
     void vscode.window
-      .showWarningMessage(`Token Meter: your ${period} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`, 'Show Usage', 'Set Budget…')
+      .showWarningMessage(`Token Meter: your ${PERIOD_ADJECTIVES[budget.period]} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`, 'Show Usage', 'Set Budget…')
       .then((choice) => {
         if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
         if (choice === 'Set Budget…') void vscode.commands.executeCommand('tokenMeter.setBudget');

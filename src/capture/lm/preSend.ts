@@ -1,3 +1,4 @@
+import { PERIOD_ADJECTIVES } from '../../core/budget';
 import { formatDuration, formatMultiplier, formatTokens, formatUsd, formatUsdLimit } from '../../core/format';
 import type { Settings } from '../../core/settings';
 import { budgetSourceLabel, budgetStatuses, type UsageRowLike } from '../../core/usage';
@@ -45,7 +46,6 @@ export type PreSendDecision =
   | { action: 'send'; estimate: PreSendEstimate }
   | { action: 'stop'; reason: 'threshold' | 'budget'; message: string; estimate: PreSendEstimate };
 
-const PERIOD_WORDS = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
 
 export function estimatePrompt(settings: Settings, model: string, promptTokens: number, now: number): PreSendEstimate {
   const costUsd = settings.prices.costOf({ model, inputTokens: promptTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });
@@ -73,7 +73,7 @@ export function decidePreSend(input: PreSendInput): PreSendDecision {
         action: 'stop',
         reason: 'budget',
         estimate,
-        message: `Token Meter: your ${PERIOD_WORDS[over.period]} budget of ${limitText(over.limit)} (${budgetSourceLabel(over.source)}) ${state}. ${about}. Run "${OVERRIDE_COMMAND_TITLE}" (${OVERRIDE_COMMAND_ID}) to continue for ${formatDuration(OVERRIDE_DURATION_MS)}, or raise the budget.`,
+        message: `Token Meter: your ${PERIOD_ADJECTIVES[over.period]} budget of ${limitText(over.limit)} (${budgetSourceLabel(over.source)}) ${state}. ${about}. Run "${OVERRIDE_COMMAND_TITLE}" (${OVERRIDE_COMMAND_ID}) to continue for ${formatDuration(OVERRIDE_DURATION_MS)}, or raise the budget.`,
       };
     }
   }

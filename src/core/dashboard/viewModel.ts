@@ -2,7 +2,7 @@ import type { BudgetLevel, BudgetPeriod } from '../budget';
 import { formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../format';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
-import { addDays, dayKey, daysBetween, parseDayKey, startOfDay, weekdayOf } from '../time';
+import { addDays, dayKey, daysBetween, parseDayKey, startOfDay, WEEKDAY_LABELS, weekdayOf } from '../time';
 import { budgetSourceLabel, budgetStatuses, periodTotals, rangeDays, totalsBy, type PeriodTotals, type UsageRowLike } from '../usage';
 
 /**
@@ -149,13 +149,12 @@ export interface DashboardView {
   problems: string[];
 }
 
-const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** "Mon 23 Nov". */
 export function dayLabel(key: string): string {
   const { month, day } = parseDayKey(key);
-  return `${DAY_NAMES[weekdayOf(key)]} ${day} ${MONTH_NAMES[month - 1]}`;
+  return `${WEEKDAY_LABELS[weekdayOf(key)]} ${day} ${MONTH_NAMES[month - 1]}`;
 }
 
 /** Names people know for the capture sources; others (an extension's own id) are shown as recorded. */
@@ -309,7 +308,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     const peakCost = peakCostByDay.get(day) ?? 0;
     return {
       day,
-      label: `${DAY_NAMES[weekdayOf(day)]} ${parseDayKey(day).day}`,
+      label: `${WEEKDAY_LABELS[weekdayOf(day)]} ${parseDayKey(day).day}`,
       isToday: day === today,
       isFuture: day > today,
       events: t.events,
@@ -398,7 +397,7 @@ function hygieneView(hygiene: HygieneSummary | undefined): DashboardView['hygien
 }
 
 function outcomesView(commits: CommitCount | undefined, week: PeriodTotals): DashboardView['outcomes'] {
-  if (!commits) return { available: false, text: 'Commits: not counted yet.' };
+  if (!commits) return { available: false, text: 'Commits: counting…' };
   if (!commits.available) return { available: false, text: `Commits: ${commits.reason}` };
   const byYou = commits.byAuthor ? ' by you' : '';
   const where = `in ${commits.repositories} open ${commits.repositories === 1 ? 'repository' : 'repositories'}`;
