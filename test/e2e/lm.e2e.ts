@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { formatTokens } from '../../src/core/format';
 import { countTokens } from '../../src/core/tokenizer';
-import { ANTHROPIC_USAGE, FakeUpstream, STREAM_WORDS } from '../support/fakeUpstream';
+import { ANTHROPIC_USAGE, FakeUpstream, STREAM_WORDS, TOOL_CALL_INPUT } from '../support/fakeUpstream';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 import { locateE2eTools, REPO_ROOT } from './paths';
 
@@ -17,13 +17,21 @@ const PROBE_COMMAND = 'LM Probe: Send Request to Token Meter Model';
 /** The probe's default user message (tokenMeterLmProbe.prompt). */
 const PROBE_PROMPT = 'Say hello.';
 const MODEL = { id: 'fake-claude', name: 'Fake Claude', apiStyle: 'anthropic', model: 'claude-sonnet-4-5', contextSize: 200_000, maxOutputTokens: 4096 };
+/** The fake answers "*-tools" models with a call of the first tool offered. */
+const TOOLS_MODEL = { id: 'fake-claude-tools', name: 'Fake Claude with tools', apiStyle: 'anthropic', model: 'claude-sonnet-4-5-tools', imageInput: true };
+/** The fake answers "*-401" models with 401 Invalid API key. */
+const DENIED_MODEL = { id: 'fake-gpt-denied', name: 'Fake GPT with a bad key', apiStyle: 'openai', model: 'gpt-4o-401' };
 const API_KEY = 'sk-ant-e2e-typed-into-the-input-box';
 /** What one request to the fake Anthropic upstream reports, all token kinds together. */
 const REPORTED_TOKENS = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.output_tokens;
 
+/** The 1×1 PNG the probe sends in its toolResult scenario. */
+const PIXEL_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
 interface ProbeResult {
   models: Array<{ id: string; name: string; vendor: string; family: string; maxInputTokens: number }>;
   text: string;
+  toolCalls: Array<{ callId: string; name: string; input: object }>;
   error?: { message: string; code?: string };
 }
 
@@ -62,11 +70,16 @@ describe('chat-model provider: another extension finds the Token Meter model thr
       userSettings: {
         // The harness turns AI features off to keep chat panels out of the way; the LM API needs them.
         'chat.disableAIFeatures': false,
-        'tokenMeter.models': [{ ...MODEL, baseUrl: upstream.url }],
+        'tokenMeter.models': [
+          { ...MODEL, baseUrl: upstream.url },
+          { ...TOOLS_MODEL, baseUrl: upstream.url },
+          { ...DENIED_MODEL, baseUrl: `${upstream.url}/v1` },
+        ],
         'tokenMeter.statusBar.display': 'tokens',
         'tokenMeter.timeZone': 'UTC',
         'tokenMeterLmProbe.resultFile': resultFile,
         'tokenMeterLmProbe.settingsFile': settingsFile,
+        'tokenMeterLmProbe.modelId': MODEL.id,
       },
     });
     await session.waitForStatusBarText(METER_ID, exactly('0 tokens today'), 60_000);
@@ -117,7 +130,7 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Set Model API Key' }).first().waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
     // The model picker of the command, then the password box.
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: MODEL.name }).first().click();
+    await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.getByText(MODEL.name, { exact: true }) }).click();
     await page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible' });
     await page.keyboard.type(API_KEY);
     await page.keyboard.press('Enter');
@@ -133,7 +146,8 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     const result = await runProbe();
     await session!.screenshot('2-probe-done');
     assert.equal(result.error, undefined, `the request failed: ${JSON.stringify(result.error)}`);
-    assert.deepEqual(result.models, [{ id: MODEL.id, name: MODEL.name, vendor: 'token-meter', family: MODEL.model, maxInputTokens: MODEL.contextSize - MODEL.maxOutputTokens }]);
+    assert.deepEqual(result.models.map((m) => m.id).sort(), [MODEL.id, TOOLS_MODEL.id, DENIED_MODEL.id].sort());
+    assert.deepEqual(result.models.find((m) => m.id === MODEL.id), { id: MODEL.id, name: MODEL.name, vendor: 'token-meter', family: MODEL.model, maxInputTokens: MODEL.contextSize - MODEL.maxOutputTokens });
     assert.equal(result.text, STREAM_WORDS.join(''));
 
     const sent = upstream.requests.filter((r) => r.path === '/v1/messages');
@@ -180,5 +194,31 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     assert.equal(confirmed.error, undefined, `the request failed: ${JSON.stringify(confirmed.error)}`);
     assert.equal(confirmed.text, STREAM_WORDS.join(''));
     assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, sentBefore + 1);
+  });
+
+  it("passes VS Code's tool calls, tool results and images through, both ways", async () => {
+    await updateUserSettings({ 'tokenMeter.lm.requestThreshold': 0, 'tokenMeter.lm.askBeforeSending': false, 'tokenMeterLmProbe.modelId': TOOLS_MODEL.id, 'tokenMeterLmProbe.scenario': 'tools' });
+    const called = await runProbe();
+    assert.equal(called.error, undefined, `the request failed: ${JSON.stringify(called.error)}`);
+    assert.deepEqual(called.toolCalls, [{ callId: 'toolu_fake1', name: 'read_file', input: TOOL_CALL_INPUT }]);
+    const offered = JSON.parse(upstream.requests[upstream.requests.length - 1].body);
+    assert.deepEqual(offered.tools.map((t: { name: string }) => t.name), ['read_file']);
+
+    await updateUserSettings({ 'tokenMeterLmProbe.scenario': 'toolResult' });
+    const answered = await runProbe();
+    assert.equal(answered.error, undefined, `the request failed: ${JSON.stringify(answered.error)}`);
+    const sent = JSON.parse(upstream.requests[upstream.requests.length - 1].body) as { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> };
+    assert.deepEqual(sent.messages[1], { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_probe', name: 'read_file', input: { path: 'a.ts' } }] });
+    assert.equal(sent.messages[2].role, 'user');
+    assert.deepEqual(sent.messages[2].content[0], { type: 'tool_result', tool_use_id: 'toolu_probe', content: 'export {}' });
+    assert.deepEqual(sent.messages[2].content[1], { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL_BASE64 } });
+  });
+
+  it('turns an upstream 401 into a NoPermissions error that says where to fix the key', async () => {
+    await updateUserSettings({ 'tokenMeterLmProbe.modelId': DENIED_MODEL.id, 'tokenMeterLmProbe.scenario': 'text' });
+    const denied = await runProbe();
+    await session!.screenshot('7-denied');
+    assert.equal(denied.error?.code, 'NoPermissions');
+    assert.match(denied.error?.message ?? '', /Model "Fake GPT with a bad key" was refused \(127\.0\.0\.1:\d+ answered 401: Invalid API key\)\. Check its API key with "Token Meter: Set Model API Key…"/);
   });
 });
