@@ -9,6 +9,8 @@ const path = require('node:path');
 const suites = [
   { name: 'unit+integration', script: 'test' },
   { name: 'e2e', script: 'test:e2e' },
+  // The team server is its own package: `npm ci` in server/, then its tests (PGlite and a real Postgres).
+  { name: 'server', script: 'test', dir: 'server', install: true },
 ];
 
 const tallyFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'token-meter-tally-')), 'tally.jsonl');
@@ -16,9 +18,15 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const failedToRun = [];
 
 for (const suite of suites) {
-  console.log(`\n=== ${suite.name}: npm run ${suite.script}\n`);
+  const cwd = path.join(__dirname, '..', suite.dir ?? '');
+  console.log(`\n=== ${suite.name}: npm run ${suite.script}${suite.dir ? ` in ${suite.dir}/` : ''}\n`);
+  if (suite.install && spawnSync(npm, ['ci', '--no-audit', '--no-fund'], { stdio: 'inherit', cwd }).status !== 0) {
+    failedToRun.push(`${suite.name} (npm ci failed)`);
+    continue;
+  }
   const result = spawnSync(npm, ['run', suite.script], {
     stdio: 'inherit',
+    cwd,
     env: { ...process.env, TOKEN_METER_TALLY: tallyFile, TOKEN_METER_SUITE: suite.name },
   });
   if (result.status !== 0) failedToRun.push(`${suite.name} (exit ${result.status ?? result.signal})`);
