@@ -232,3 +232,9 @@ export function writeLines(file: string, lines: string[]): void {
 export function appendLines(file: string, lines: string[]): void {
   fs.appendFileSync(file, lines.map((l) => `${l}\n`).join(''));
 }
+
+/** Copilot Chat 0.51+'s own transcript: typed events, no token counts. */
+export const copilotTranscript = {
+  event: (type: string, ts: number, data: Record<string, unknown>, id = randomUUID()): string =>
+    JSON.stringify({ type, data, id, timestamp: new Date(ts).toISOString(), parentId: null }),
+};

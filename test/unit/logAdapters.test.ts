@@ -6,7 +6,7 @@ import { geminiCli } from '../../src/capture/logs/geminiCli';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord } from '../../src/capture/logs/types';
 import { makeEventId, type UsageEvent } from '../../src/core/events';
 import {
-  claudeAssistantLine, claudeSummaryLine, claudeUserLine, codexLines, copilotMutations, copilotSession,
+  claudeAssistantLine, claudeSummaryLine, claudeUserLine, codexLines, copilotMutations, copilotSession, copilotTranscript,
   geminiMessage, geminiUserMessage,
 } from '../support/assistantLogs';
 
@@ -208,7 +208,28 @@ describe('Copilot Chat adapter', () => {
     assert.ok(copilotChat.accepts('s.json'), 'globalStorage/emptyWindowChatSessions/s.json');
     assert.ok(!copilotChat.accepts('ab12/workspace.json'));
     assert.ok(!copilotChat.accepts('ab12/state.vscdb'));
-    assert.ok(copilotChat.descends!('ab12') && copilotChat.descends!('ab12/chatSessions') && !copilotChat.descends!('ab12/GitHub.copilot-chat'));
+    assert.ok(copilotChat.descends!('ab12') && copilotChat.descends!('ab12/chatSessions') && !copilotChat.descends!('ab12/ms-python.python'));
+  });
+
+  it('estimates each answer of a Copilot Chat transcript (0.51+), from the visible prompt and the answer', () => {
+    const relative = 'ab12/GitHub.copilot-chat/transcripts/7f3a.jsonl';
+    assert.ok(copilotChat.accepts(relative));
+    assert.ok(copilotChat.descends!('ab12/GitHub.copilot-chat') && copilotChat.descends!('ab12/GitHub.copilot-chat/transcripts'));
+    const reader = lineReader(copilotChat, relative);
+    const got = events(readAll(reader, [
+      copilotTranscript.event('session.start', T0, { sessionId: 'sess-9', selectedModel: 'gpt-4.1', context: { cwd: '/home/dev/src/web' } }),
+      copilotTranscript.event('user.message', T0 + 1, { content: 'Rename the checkout handler and update its callers.' }),
+      copilotTranscript.event('assistant.message', T0 + 900, { content: 'I will search for callers first.', toolRequests: [{ name: 'grep_search', arguments: '{"query":"checkoutHandler"}' }] }, 'a1'),
+      copilotTranscript.event('tool.execution_complete', T0 + 950, { toolCallId: 'call_1', success: true }),
+      copilotTranscript.event('session.model_change', T0 + 960, { newModel: 'claude-sonnet-4' }),
+      copilotTranscript.event('assistant.message', T0 + 1500, { content: 'Renamed in 3 files.', reasoningText: 'All callers are in src/.' }, 'a2'),
+    ]));
+    assert.equal(got.length, 2);
+    assert.deepEqual(got.map((e) => [e.model, e.provider, e.estimated]), [['gpt-4.1', 'openai', true], ['claude-sonnet-4', 'anthropic', true]]);
+    assert.ok(got[0].inputTokens > 5 && got[0].outputTokens > 5);
+    assert.equal(got[1].inputTokens, 0, 'no new user text before the second answer');
+    assert.ok(got[1].reasoningTokens > 0 && got[1].outputTokens > got[1].reasoningTokens);
+    assert.equal(got[0].id, makeEventId('copilot-chat', 'sess-9:a1'));
   });
 
   it('finds Code, Insiders and VSCodium on Linux, macOS and Windows', () => {

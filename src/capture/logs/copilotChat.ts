@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { makeEventId, type UsageEvent } from '../../core/events';
 import { countTokens } from '../../core/tokenizer';
 import { asObject, asString, count, MalformedRecordError, projectOfDirectory, providerOfModel, timestampOf, type Json } from './records';
+import { CopilotTranscriptReader } from './copilotTranscript';
 import type { DocumentReader, LogAdapter, LogEnvironment, LogRecord } from './types';
 
 /**
@@ -16,7 +17,8 @@ import type { DocumentReader, LogAdapter, LogEnvironment, LogRecord } from './ty
  *
  * Newer sessions record the request's token usage; older ones do not, so their tokens are counted
  * with the tokenizer from the visible prompt and answer, and marked estimated (the hidden system
- * prompt and attached context are not in the file, so estimates run low).
+ * prompt and attached context are not in the file, so estimates run low). Copilot Chat 0.51+ also
+ * writes its own transcripts (copilotTranscript.ts).
  */
 
 const PRODUCTS = ['Code', 'Code - Insiders', 'VSCodium', 'Code - OSS'];
@@ -181,6 +183,9 @@ class ChatSessionDocument implements DocumentReader {
   }
 }
 
+/** Copilot Chat's own transcripts (0.51+), beside VS Code's chat sessions. */
+const TRANSCRIPT = /^[^/]+\/GitHub\.copilot-chat\/transcripts\/[^/]+\.jsonl$/i;
+
 export const copilotChat: LogAdapter = {
   source: 'copilot-chat',
   label: 'Copilot Chat',
@@ -193,11 +198,14 @@ export const copilotChat: LogAdapter = {
   },
   rootsInHome: (home) =>
     [home, path.join(home, 'User')].flatMap((user) => [path.join(user, 'workspaceStorage'), path.join(user, 'globalStorage', 'emptyWindowChatSessions')]),
-  accepts: (relative) => /^([^/]+\/chatSessions\/)?[^/]+\.jsonl?$/.test(relative),
-  descends: (relative) => !relative.includes('/') || /^[^/]+\/chatSessions$/.test(relative),
-  open: (file) => {
+  accepts: (relative) => /^([^/]+\/chatSessions\/)?[^/]+\.jsonl?$/.test(relative) || TRANSCRIPT.test(relative),
+  descends: (relative) => !relative.includes('/') || /^[^/]+\/(chatSessions|GitHub\.copilot-chat|GitHub\.copilot-chat\/transcripts)$/i.test(relative),
+  open: (file, saved) => {
     const parts = file.relative.split('/');
-    const project = parts.length === 3 ? workspaceProject(path.join(file.root, parts[0])) : undefined;
+    const project = parts.length >= 3 ? workspaceProject(path.join(file.root, parts[0])) : undefined;
+    if (TRANSCRIPT.test(file.relative)) {
+      return { kind: 'lines', reader: new CopilotTranscriptReader(saved, path.basename(file.path, '.jsonl'), project) };
+    }
     return { kind: 'document', reader: new ChatSessionDocument(file.path, project) };
   },
 };
