@@ -113,7 +113,13 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
     assert.ok(byModel.includes(SEED_MODEL), `the model table does not name ${SEED_MODEL}:\n${byModel}`);
     const todayRow = await text(frame, 'table.by-day tr:has-text("(today)")');
     assert.ok(todayRow.includes(formatUsd(today.costUsd)), `today's row does not show ${formatUsd(today.costUsd)}: ${todayRow}`);
-    assert.match(await text(frame, '#outcomes'), /^Commits: Git is turned off/);
+    // Git is off in the test profile; the count arrives after the usage figures.
+    let outcomes = '';
+    await pollFor(
+      async () => (/^Commits: Git is turned off/.test((outcomes = await text(frame, '#outcomes'))) ? true : undefined),
+      30_000,
+      () => `the dashboard never said why commits are not counted; it said ${JSON.stringify(outcomes)}`,
+    );
     assert.equal(await text(frame, '#hygiene'), 'Prompt-hygiene findings: not enabled.');
     assert.equal(await frame.locator('.chart canvas').count(), 1, 'the by-day chart is drawn');
     await session!.screenshot('1-dashboard-dark');
@@ -156,6 +162,8 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
   });
 
   it('follows a switch to the light theme', async () => {
+    // The export's notification would cover part of the screenshot.
+    await session!.runCommand('Notifications: Clear All Notifications');
     await session!.runCommand('Preferences: Toggle between Light/Dark Themes');
     const frame = await dashboardFrame(session!, thisWeekFrom);
     await pollFor(async () => ((await frame.locator('body').getAttribute('class'))?.includes('vscode-light') ? true : undefined), 30_000, () => 'the webview never switched to the light theme');

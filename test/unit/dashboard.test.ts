@@ -1,55 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { parseBudget } from '../../src/core/budget';
-import { buildDashboard, shownWeek, type DashboardInput, type DashboardSettings } from '../../src/core/dashboard/viewModel';
+import { dashboardRollupContext, dashboardSettings as settingsWith, PRICED, type DashboardTestSettings } from '../../bench/support/dashboardSettings';
+import { buildDashboard, shownWeek, type DashboardInput } from '../../src/core/dashboard/viewModel';
 import { makeEventId, validateUsageEvent, type UsageEvent } from '../../src/core/events';
-import { parsePeakSchedule } from '../../src/core/peak';
-import { parsePriceOverrides, PriceBook } from '../../src/core/pricing';
-import { Rollups, type RollupContext } from '../../src/core/rollups';
-import { dayKey, zonedTimeToUtc } from '../../src/core/time';
+import { Rollups } from '../../src/core/rollups';
+import { zonedTimeToUtc } from '../../src/core/time';
+import { restoredState } from '../../src/ui/dashboard/messages';
 
-/** Prices per million tokens, given as overrides so every expected dollar follows from these numbers. */
-const PRICED = { model: 'test-model', input: 2, output: 10, cacheRead: 0.5, cacheWrite: 4 };
 const UNPRICED_MODEL = 'mystery-model-without-price';
-const prices = new PriceBook(parsePriceOverrides([PRICED]).overrides);
-
-interface TestSettings extends DashboardSettings {
-  prices: PriceBook;
-}
-
-function settingsWith(patch: {
-  budget?: { daily?: number; weekly?: number; unit?: 'usd' | 'tokens' };
-  timeZone?: string;
-  peak?: { windows: unknown; multiplier: number };
-  gatewayEnabled?: boolean;
-} = {}): TestSettings {
-  const timeZone = patch.timeZone ?? 'UTC';
-  const budget = parseBudget(patch.budget ?? {}, { daily: 'user', weekly: 'workspace', monthly: 'user' });
-  const peak = parsePeakSchedule({ timeZone, windows: patch.peak?.windows ?? [], multiplier: patch.peak?.multiplier }, 'tokenMeter.peakHours', timeZone);
-  assert.deepEqual([...budget.problems, ...peak.problems], []);
-  return {
-    budget: budget.budget,
-    timeZone,
-    weekStart: 1,
-    display: 'cost',
-    peakEnabled: patch.peak !== undefined,
-    peak: peak.schedule,
-    gateway: { enabled: patch.gatewayEnabled ?? false },
-    logCapture: { enabled: true },
-    prices,
-  };
-}
-
-/** Values events the way the extension's rollups do: list price, and the peak weight at the event's instant. */
-function contextFor(settings: TestSettings): RollupContext {
-  return {
-    dayOf: (ts) => dayKey(ts, settings.timeZone),
-    value: (e) => {
-      const multiplier = settings.peakEnabled ? settings.peak.multiplierAt(e.ts) : 1;
-      return { costUsd: settings.prices.costOf(e), peakMultiplier: multiplier, peak: multiplier > 1 };
-    },
-    fingerprint: 'test',
-  };
-}
 
 let counter = 0;
 function event(ts: number, patch: Partial<UsageEvent> = {}): UsageEvent {
@@ -74,8 +31,8 @@ function event(ts: number, patch: Partial<UsageEvent> = {}): UsageEvent {
 }
 
 /** The dashboard of real rollups built from `events` under `settings`. */
-function dashboardOf(settings: TestSettings, now: number, events: UsageEvent[], extra: Partial<DashboardInput> = {}) {
-  const rollups = new Rollups(contextFor(settings));
+function dashboardOf(settings: DashboardTestSettings, now: number, events: UsageEvent[], extra: Partial<DashboardInput> = {}) {
+  const rollups = new Rollups(dashboardRollupContext(settings));
   for (const e of events) rollups.add(e);
   return buildDashboard({ settings, now, weekOffset: 0, rows: (fromDay, toDay) => rollups.rows({ fromDay, toDay }), ...extra });
 }
@@ -102,7 +59,7 @@ describe('dashboard view model', () => {
     assert.deepEqual([view.byModel, view.bySource, view.byProject, view.budgets], [[], [], [], []]);
     assert.equal(view.comparison.tokensChangeText, 'no change');
     assert.equal(view.hygiene.text, 'Prompt-hygiene findings: not enabled.');
-    assert.equal(view.outcomes.text, 'Commits: not counted yet.');
+    assert.equal(view.outcomes.text, 'Commits: counting…');
 
     const withGateway = dashboardOf(settingsWith({ gatewayEnabled: true }), now, []);
     assert.match(withGateway.emptyState.join('\n'), /The gateway is on: run “Token Meter: Show Gateway Base URLs”/);
@@ -240,5 +197,12 @@ describe('dashboard view model', () => {
   it('is plain JSON that survives postMessage', () => {
     const view = dashboardOf(settingsWith({ budget: { daily: 5 } }), now, [event(utc(25), { inputTokens: 1000 })]);
     assert.deepEqual(JSON.parse(JSON.stringify(view)), view);
+  });
+
+  it('restores the week and measure a panel showed before a reload; anything malformed is this week', () => {
+    assert.deepEqual(restoredState({ weekOffset: -3, measure: 'tokens' }), { weekOffset: -3, measure: 'tokens' });
+    assert.deepEqual(restoredState(undefined), { weekOffset: 0, measure: undefined });
+    assert.deepEqual(restoredState({ weekOffset: 2, measure: 'bananas' }), { weekOffset: 0, measure: undefined });
+    assert.deepEqual(restoredState({ weekOffset: -1.5 }), { weekOffset: 0, measure: undefined });
   });
 });

@@ -58,7 +58,7 @@ export class Dashboard implements vscode.Disposable {
 
 class DashboardPanel {
   private readonly subscriptions: vscode.Disposable[] = [];
-  private commits: { fromDay: string; count: Promise<CommitCount> } | undefined;
+  private commits: { fromDay: string; count: Promise<CommitCount>; settled?: CommitCount } | undefined;
   /** When the view being drawn was asked for, to log how long drawing it took. */
   private requestedAt: number | undefined;
 
@@ -112,31 +112,47 @@ class DashboardPanel {
   }
 
   /** Commits are counted once per shown week and panel; git's log is slow next to the rollups. */
-  private commitsFor(fromDay: string, toDay: string): Promise<CommitCount> {
+  private commitsFor(fromDay: string, toDay: string): NonNullable<DashboardPanel['commits']> {
     if (this.commits?.fromDay !== fromDay) {
       const zone = this.usage.settings.timeZone;
-      const count = countCommits(startOfDay(fromDay, zone), startOfDay(addDays(toDay, 1), zone)).catch(
-        (error: unknown): CommitCount => ({ available: false, reason: `git could not be read (${error instanceof Error ? error.message : String(error)}).` }),
-      );
-      this.commits = { fromDay, count };
+      const entry: NonNullable<DashboardPanel['commits']> = {
+        fromDay,
+        count: countCommits(startOfDay(fromDay, zone), startOfDay(addDays(toDay, 1), zone))
+          .catch((error: unknown): CommitCount => ({ available: false, reason: `git could not be read (${error instanceof Error ? error.message : String(error)}).` }))
+          .then((count) => (entry.settled = count)),
+      };
+      this.commits = entry;
     }
-    return this.commits.count;
+    return this.commits;
   }
 
+  /**
+   * Sends the shown week at once, and again when its commits are counted: the git extension can
+   * take seconds to start, and the usage figures should not wait for it.
+   */
   private async post(): Promise<void> {
-    const now = this.usage.now();
-    const settings = this.usage.settings;
-    const { fromDay, toDay } = shownWeek(settings, now, this.weekOffset);
-    const view = buildDashboard({
-      settings,
-      now,
-      weekOffset: this.weekOffset,
-      rows: (from, to) => this.usage.rows(from, to),
-      commits: await this.commitsFor(fromDay, toDay),
-      problems: this.usage.problems(),
-    });
-    const message: HostMessage = { type: 'view', view };
-    await this.panel.webview.postMessage(message);
+    const { fromDay, toDay } = shownWeek(this.usage.settings, this.usage.now(), this.weekOffset);
+    const commits = this.commitsFor(fromDay, toDay);
+    this.send(commits.settled);
+    if (commits.settled) return;
+    const counted = await commits.count;
+    if (this.commits === commits) this.send(counted);
+  }
+
+  /** Posts without waiting: code-server settles postMessage's promise late, and nothing depends on it. */
+  private send(commits: CommitCount | undefined): void {
+    const message: HostMessage = {
+      type: 'view',
+      view: buildDashboard({
+        settings: this.usage.settings,
+        now: this.usage.now(),
+        weekOffset: this.weekOffset,
+        rows: (from, to) => this.usage.rows(from, to),
+        commits,
+        problems: this.usage.problems(),
+      }),
+    };
+    void this.panel.webview.postMessage(message);
   }
 
   private disposeSubscriptions(): void {
