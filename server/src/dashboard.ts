@@ -120,11 +120,8 @@ export function renderDashboard(summary: TeamSummary): string {
   const people = summary.people
     .map(
       (p) => `<tr><td>${escapeHtml(p.name)}${p.isLead ? ' <span class="muted">(lead)</span>' : ''}</td><td>${usd(p.costUsd)}</td><td>${usd(p.peakWeightedCostUsd)}</td>
-<td>${tokens(p.totalTokens)}</td><td>${percent(p.peakShare)}</td><td>${percent(p.cacheReadShare)}</td><td>${p.commits ?? '–'}</td><td>${usd(p.costPerCommitUsd)}</td><td>${p.daysReported}</td></tr>`,
+<td>${tokens(p.totalTokens)}</td><td>${percent(p.peakShare)}</td><td>${percent(p.cacheReadShare)}</td><td>${p.commits ?? '–'}</td><td>${usd(p.costPerCommitUsd)}</td><td>${p.reports}</td></tr>`,
     )
-    .join('\n');
-  const models = summary.byModel
-    .map((m) => `<tr><td>${escapeHtml(m.model)}</td><td>${escapeHtml(m.source)}</td><td>${tokens(m.inputTokens + m.outputTokens + m.cacheReadTokens + m.cacheWriteTokens)}</td><td>${usd(m.costUsd)}</td></tr>`)
     .join('\n');
   return page(
     `${summary.team.name} · Token Meter`,
@@ -143,9 +140,10 @@ export function renderDashboard(summary: TeamSummary): string {
 </section>
 <h2>Spend per day</h2>${dailyChart(summary)}
 <h2>People</h2><p class="muted">Sorted by name.</p>
-<table><thead><tr><th>Name</th><th>Cost</th><th>Peak-weighted</th><th>Tokens</th><th>Peak share</th><th>Cache-read share</th><th>Commits</th><th>Cost per commit</th><th>Days reported</th></tr></thead>
+<table><thead><tr><th>Name</th><th>Cost</th><th>Peak-weighted</th><th>Tokens</th><th>Peak share</th><th>Cache-read share</th><th>Commits</th><th>Cost per commit</th><th>Reports</th></tr></thead>
 <tbody>${people}</tbody></table>
-<h2>Models</h2><table><thead><tr><th>Model</th><th>Source</th><th>Tokens</th><th>Cost</th></tr></thead><tbody>${models}</tbody></table>`,
+<p class="muted">Reports: one per editor installation and day. Cache-read share: cache reads as a share of all prompt tokens.
+Cost per commit: the cost of the days that reported commits, divided by those commits.</p>`,
   );
 }
 

@@ -29,7 +29,8 @@ describeOnEachBackend('team dashboard', (env) => {
     const { teamId, tokens } = await createTeam(env.store, ['Zoe', 'Adam'], ['Lea']);
     await env.store.setBudget(teamId, { unit: 'usd', daily: 1, weekly: 0, monthly: 0, weekStart: 'monday' });
     await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Zoe, body: report({ peakWeightedCostUsd: 5, commits: 2 }, [{ costUsd: 4 }]) });
-    await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Adam, body: report({ peakWeightedCostUsd: 0.1 }, [{ costUsd: 0.1, model: '<script>alert(1)</script>' }]) });
+    await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Adam, body: report({ peakWeightedCostUsd: 0.1 }, [{ costUsd: 0.1 }]) });
+    await env.store.createUser(teamId, `${teamId}-mallory`, '<script>alert(1)</script>', false);
 
     const login = await signIn(env.url, tokens.Lea);
     assert.equal(login.status, 303);
@@ -47,7 +48,7 @@ describeOnEachBackend('team dashboard', (env) => {
     assert.match(html, /Days over the daily budget<strong>1<\/strong>/);
     assert.match(html, /<rect class="spend over"/);
     assert.match(html, /Cost per commit<strong>\$2\.00<\/strong>/);
-    assert.ok(!html.includes('<script>alert(1)</script>'), 'model names are escaped');
+    assert.ok(!html.includes('<script>alert(1)</script>'), 'names are escaped');
     assert.ok(html.includes('&#60;script&#62;alert(1)&#60;/script&#62;'));
     // Nothing remote and nothing inline that the CSP would have to allow.
     assert.ok(!/(src|href)="(https?:)?\/\//.test(html));
