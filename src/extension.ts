@@ -4,6 +4,7 @@ import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { registerCommands } from './ui/commands';
 import { Dashboard } from './ui/dashboard/dashboardPanel';
 import { GatewayController } from './ui/gatewayController';
+import { HygieneMonitor } from './ui/hygiene/hygieneMonitor';
 import { registerChatModels } from './ui/lm/modelCommands';
 import { LogCaptureController } from './ui/logCaptureController';
 import { SubscriptionController } from './ui/subscriptionController';
@@ -20,13 +21,15 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems);
   const dashboard = new Dashboard(context.extensionUri, usage, output);
-  const gateway = new GatewayController(context, usage, problems, output);
+  const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output);
+  const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
     output,
     problems,
     usage,
     dashboard,
+    hygiene,
     gateway,
     logs,
     new MeterController(usage),

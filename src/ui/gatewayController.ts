@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
 import type { GuardDecision } from '../capture/gateway/server';
+import type { PromptObserver } from '../core/hygiene/types';
 import { PERIOD_ADJECTIVES } from '../core/budget';
 import { baselinePerWindow, BurnRateMonitor } from '../core/burnRate';
 import { totalTokens, type UsageEvent } from '../core/events';
@@ -40,6 +41,8 @@ export class GatewayController implements vscode.Disposable {
     private readonly usage: UsageService,
     private readonly problems: ProblemReporter,
     private readonly output: vscode.LogOutputChannel,
+    /** Receives each gateway prompt for prompt-hygiene analysis (in memory only). */
+    private readonly onPrompt?: PromptObserver,
   ) {
     this.overrideFile = path.join(context.globalStorageUri.fsPath, OVERRIDE_FILE);
     context.environmentVariableCollection.description = new vscode.MarkdownString(
@@ -66,6 +69,7 @@ export class GatewayController implements vscode.Disposable {
         maxBodyBytes: settings.maxBodyBytes,
         sink: { record: (event) => this.record(event, settings) },
         guard: () => this.guard(settings),
+        onPrompt: this.onPrompt,
         onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
       });
     } catch (error) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { obj, str } from './meter';
+import { num, obj, str } from './meter';
 
 /**
  * What the gateway needs from a request body: the model, whether it streams, and the prompt text.
@@ -10,6 +10,10 @@ export interface RequestFacts {
   model?: string;
   streaming: boolean;
   promptText: string;
+  /** The user's newest turn when the request ends with one; absent for an agent's tool-result step. */
+  question?: string;
+  /** Requested output budget (max_tokens and its variants, or the thinking budget if larger). */
+  maxOutputTokens?: number;
 }
 
 /** Keys whose string values are prompt content; media payloads (base64, URLs) are not text. */
@@ -48,7 +52,33 @@ export function readRequestFacts(body: Buffer): RequestFacts {
   if (!parsed) return { streaming: false, promptText: '' };
   const text: string[] = [];
   for (const root of TEXT_ROOTS) collectText(parsed[root], text);
-  return { model: str(parsed.model), streaming: parsed.stream === true, promptText: text.join('\n') };
+  const facts: RequestFacts = { model: str(parsed.model), streaming: parsed.stream === true, promptText: text.join('\n') };
+  const question = finalUserText(parsed.messages ?? parsed.input);
+  if (question !== undefined) facts.question = question;
+  const budgets = [num(parsed.max_tokens), num(parsed.max_completion_tokens), num(parsed.max_output_tokens), num(obj(parsed.thinking)?.budget_tokens)].filter((n): n is number => n !== undefined);
+  if (budgets.length > 0) facts.maxOutputTokens = Math.max(...budgets);
+  return facts;
+}
+
+/**
+ * The text of the last message when a user wrote it: a string, or its text parts. A last message
+ * carrying tool results (role "tool", Anthropic's tool_result blocks, Responses function output)
+ * is an agent step, not a question.
+ */
+function finalUserText(messages: unknown): string | undefined {
+  if (typeof messages === 'string') return messages;
+  if (!Array.isArray(messages)) return undefined;
+  const last = obj(messages[messages.length - 1]);
+  if (!last || (last.role !== undefined && last.role !== 'user')) return undefined;
+  if (typeof last.content === 'string') return last.content;
+  if (!Array.isArray(last.content)) return undefined;
+  const parts: string[] = [];
+  for (const part of last.content) {
+    const p = obj(part);
+    if (p?.type === 'text' || p?.type === 'input_text') parts.push(str(p.text) ?? '');
+    else if (p?.type === 'tool_result' || p?.type === 'function_call_output') return undefined;
+  }
+  return parts.length > 0 ? parts.join('\n') : undefined;
 }
 
 /** A one-way hash of the normalised prompt, so repeats can be recognised without keeping text. */

@@ -3,11 +3,11 @@ import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as zlib from 'node:zlib';
 import type { UsageSink } from '../../core/events';
-import { countTokens } from '../../core/tokenizer';
+import type { PromptObserver } from '../../core/hygiene/types';
 import { matchAnthropicRoute } from './anthropic';
 import type { MeteredRoute, Provider, ResponseFacts, ResponseMeter } from './meter';
 import { matchOpenAiRoute } from './openai';
-import { promptFingerprint, readRequestFacts, type RequestFacts } from './requestFacts';
+import { readRequestFacts, type RequestFacts } from './requestFacts';
 import { checkRequestOrigin } from './security';
 import { usageEventFor } from './usageEvent';
 
@@ -20,14 +20,6 @@ import { usageEventFor } from './usageEvent';
 
 export type GuardDecision = { allow: true } | { allow: false; message: string };
 
-export interface PromptInfo {
-  provider: Provider;
-  model: string;
-  fingerprint: string | undefined;
-  promptTokens: number;
-  ts: number;
-}
-
 export interface GatewayOptions {
   /** Per-install secret every path must start with, so other local users cannot use the relay. */
   secret: string;
@@ -37,8 +29,11 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   /** Budget enforcement: a refusal is answered in the provider's own error format (HTTP 429). */
   guard?: (request: { provider: Provider; model: string }) => GuardDecision;
-  /** For prompt-hygiene analysis: a fingerprint and counts, never the text. */
-  onPrompt?: (info: PromptInfo) => void;
+  /**
+   * For prompt-hygiene analysis: each billable request's prompt (in memory, never stored) once its
+   * answer is complete or has failed, so the observer works off the response path.
+   */
+  onPrompt?: PromptObserver;
   /** Idle time allowed on the upstream connection before the request fails. */
   upstreamTimeoutMs?: number;
   now?: () => number;
@@ -187,7 +182,6 @@ export class GatewayServer {
           sendError(res, provider, 429, decision.message, 'token_meter_budget_exceeded');
           return;
         }
-        this.notePrompt(provider, model, request);
       }
       this.forward(req, res, { provider, route, request, started: this.now() }, `${rest}${url.search}`, body);
     });
@@ -199,14 +193,19 @@ export class GatewayServer {
     req.resume();
   }
 
-  private notePrompt(provider: Provider, model: string, request: RequestFacts): void {
-    if (!this.options.onPrompt) return;
+  private notePrompt(pending: Pending, status: number, facts?: ResponseFacts): void {
+    if (!this.options.onPrompt || !pending.route?.billable) return;
+    const { request } = pending;
     this.options.onPrompt({
-      provider,
-      model,
-      fingerprint: promptFingerprint(request.promptText),
-      promptTokens: countTokens(request.promptText, model),
+      source: 'gateway',
+      provider: pending.provider,
+      model: facts?.model ?? request.model ?? 'unknown',
       ts: this.now(),
+      text: request.promptText,
+      question: request.question,
+      maxOutputTokens: request.maxOutputTokens,
+      usage: facts?.usage && { inputTokens: facts.usage.inputTokens ?? 0, outputTokens: facts.usage.outputTokens ?? 0, cacheReadTokens: facts.usage.cacheReadTokens ?? 0, cacheWriteTokens: facts.usage.cacheWriteTokens ?? 0 },
+      error: status >= 400 ? `HTTP ${status}` : facts?.streamError ? 'an error inside the stream' : undefined,
     });
   }
 
@@ -235,7 +234,11 @@ export class GatewayServer {
       finished = true;
       if (!pending.route?.billable || !meter) return;
       const m = meter;
-      const done = () => this.record(pending, status, m.finish(), aborted);
+      const done = () => {
+        const facts = m.finish();
+        this.record(pending, status, facts, aborted);
+        this.notePrompt(pending, status, facts);
+      };
       if (decoder) {
         decoder.once('end', done);
         decoder.once('error', done);
@@ -247,6 +250,7 @@ export class GatewayServer {
     upstreamReq.on('error', (error) => {
       if (!res.headersSent) {
         sendError(res, pending.provider, 502, `Token Meter gateway could not reach ${target.origin}: ${error.message}`, 'token_meter_upstream_unreachable');
+        this.notePrompt(pending, 502);
       } else {
         finish(true);
         res.destroy();

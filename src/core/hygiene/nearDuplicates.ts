@@ -1,0 +1,139 @@
+import { jaccard, mix32 } from './text';
+
+/**
+ * Near-duplicate lookup over recent prompt fingerprints without a linear scan.
+ *
+ * A fingerprint is a one-permutation MinHash signature (one hash per shingle, spread over
+ * SIGNATURE_SIZE bins, the minimum kept per bin, empty bins filled from their neighbours), so it
+ * costs O(shingles) however long the prompt. Locality-sensitive hashing splits the signature
+ * into BANDS bands of ROWS values; prompts sharing any whole band are candidates, so a lookup
+ * examines only the prompts in the buckets it lands in. Candidates are confirmed by exact
+ * Jaccard on the shingle hashes when both prompts are short (where a sketch is noisiest), by the
+ * share of equal signature bins otherwise. No text is kept: hashes only.
+ */
+
+export const SIGNATURE_SIZE = 64;
+const ROWS = 3;
+/** 21 bands of 3: prompts half alike share a band ~94% of the time, a tenth alike ~2%. */
+const BANDS = Math.floor(SIGNATURE_SIZE / ROWS);
+/** Below this many shingles the exact hash set is kept to confirm matches. */
+const EXACT_SET_LIMIT = 256;
+const EMPTY = 0xffffffff;
+
+export interface Fingerprint {
+  signature: Uint32Array;
+  /** Sorted shingle hashes, kept only for short prompts. */
+  shingles?: Uint32Array;
+}
+
+export function fingerprintOf(shingles: Uint32Array): Fingerprint {
+  const signature = new Uint32Array(SIGNATURE_SIZE).fill(EMPTY);
+  for (let i = 0; i < shingles.length; i++) {
+    const h = shingles[i];
+    const bin = h & (SIGNATURE_SIZE - 1);
+    const value = mix32(h ^ 0x5bd1e995);
+    if (value < signature[bin]) signature[bin] = value;
+  }
+  // Rotation densification: an empty bin borrows the next filled bin's value, salted by distance,
+  // so two similar sets fill their empty bins the same way.
+  if (shingles.length > 0) {
+    const filled = signature.map((v) => (v === EMPTY ? 0 : 1));
+    for (let bin = 0; bin < SIGNATURE_SIZE; bin++) {
+      if (filled[bin]) continue;
+      let distance = 1;
+      while (!filled[(bin + distance) % SIGNATURE_SIZE]) distance++;
+      signature[bin] = mix32(signature[(bin + distance) % SIGNATURE_SIZE] + Math.imul(distance, 0x9e3779b1));
+    }
+  }
+  return { signature, shingles: shingles.length <= EXACT_SET_LIMIT ? shingles : undefined };
+}
+
+export function similarity(a: Fingerprint, b: Fingerprint): number {
+  if (a.shingles && b.shingles) return jaccard(a.shingles, b.shingles);
+  let equal = 0;
+  for (let i = 0; i < SIGNATURE_SIZE; i++) if (a.signature[i] === b.signature[i]) equal++;
+  return equal / SIGNATURE_SIZE;
+}
+
+interface Entry {
+  id: number;
+  ts: number;
+  key: number;
+  fingerprint: Fingerprint;
+  bands: number[];
+}
+
+export interface NearMatch {
+  ts: number;
+  key: number;
+  similarity: number;
+}
+
+export class NearDuplicateIndex {
+  private readonly buckets = new Map<number, Entry[]>();
+  private readonly entries: Entry[] = [];
+  private head = 0;
+  private nextId = 0;
+  /** Candidates compared by the last lookup: shows the lookup is not a scan. */
+  lastCandidates = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get size(): number {
+    return this.entries.length - this.head;
+  }
+
+  /** Earlier prompts at least `threshold` similar, at or after `since`. */
+  lookup(fingerprint: Fingerprint, threshold: number, since: number): NearMatch[] {
+    const seen = new Set<number>();
+    const matches: NearMatch[] = [];
+    for (const band of bandKeys(fingerprint.signature)) {
+      for (const entry of this.buckets.get(band) ?? []) {
+        if (seen.has(entry.id)) continue;
+        seen.add(entry.id);
+        if (entry.ts < since) continue;
+        const s = similarity(fingerprint, entry.fingerprint);
+        if (s >= threshold) matches.push({ ts: entry.ts, key: entry.key, similarity: s });
+      }
+    }
+    this.lastCandidates = seen.size;
+    return matches;
+  }
+
+  /** Adds a prompt; the oldest goes once `capacity` is reached. `key` is the caller's tag (an exact hash). */
+  add(fingerprint: Fingerprint, ts: number, key: number): void {
+    const entry: Entry = { id: this.nextId++, ts, key, fingerprint, bands: bandKeys(fingerprint.signature) };
+    this.entries.push(entry);
+    for (const band of entry.bands) {
+      const bucket = this.buckets.get(band);
+      if (bucket) bucket.push(entry);
+      else this.buckets.set(band, [entry]);
+    }
+    while (this.size > this.capacity) this.evictOldest();
+  }
+
+  private evictOldest(): void {
+    const entry = this.entries[this.head++];
+    for (const band of entry.bands) {
+      const bucket = this.buckets.get(band)!;
+      const at = bucket.indexOf(entry);
+      bucket.splice(at, 1);
+      if (bucket.length === 0) this.buckets.delete(band);
+    }
+    // Compact the queue now and then instead of shifting on every eviction.
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+function bandKeys(signature: Uint32Array): number[] {
+  const keys: number[] = [];
+  for (let band = 0; band < BANDS; band++) {
+    let h = band + 1;
+    for (let row = 0; row < ROWS; row++) h = mix32(h ^ signature[band * ROWS + row]);
+    keys.push(h);
+  }
+  return keys;
+}

@@ -1,0 +1,125 @@
+/**
+ * Text handling for prompt hygiene: normalisation, content words, shingles and paragraph hashes.
+ * Everything here works on text held in memory for one analysis; only numbers come out.
+ */
+
+/** 32-bit FNV-1a over UTF-16 code units: fast, stable across runs, good enough for bucketing. */
+export function fnv1a(text: string, seed = 0x811c9dc5): number {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A second, independent 32-bit hash finaliser (murmur3 fmix32), to spread FNV's low bits. */
+export function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Words that carry no topic: a repeated question is recognised by what it asks about, so "how do
+ * I" versus "what is the way to" should not make two prompts look different.
+ */
+const STOPWORDS = new Set(
+  (
+    'a an the and or but if then so of to in on at by for with from into onto as is are was were be been being am do does did doing ' +
+    'i me my we our you your it its this that these those there here what which who whom whose how why when where can could ' +
+    'would should will shall may might must have has had having not no yes please pls thanks thank hi hello hey just also ' +
+    'some any all each every more most very really about again once me us them they he she his her their let lets get got ' +
+    'want need like way tell show give make help know way'
+  ).split(' '),
+);
+
+/** Light suffix stripping so "lists"/"list" and "sorting"/"sort" meet; no dictionary needed. */
+function stem(word: string): string {
+  if (word.length > 5 && word.endsWith('ing')) return word.slice(0, -3);
+  if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('es')) return word.slice(0, -2);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  return word;
+}
+
+/** Lower-cased alphanumeric runs of the text, in order. */
+export function words(text: string): string[] {
+  return text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+}
+
+/** The topic-bearing words of a text, stemmed, in order. */
+export function contentWords(text: string): string[] {
+  const out: string[] = [];
+  for (const w of words(text)) if (!STOPWORDS.has(w)) out.push(stem(w));
+  return out;
+}
+
+/** Whitespace- and case-insensitive form, for exact-repeat fingerprints. */
+export function normalise(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Shingle hashes of a word sequence: every word and every adjacent pair. Single words make the
+ * set tolerant to reordered sentences; pairs keep unrelated prompts on the same topic apart.
+ * Returned sorted and without repeats.
+ */
+export function shingleHashes(seq: readonly string[]): Uint32Array {
+  const out = new Uint32Array(seq.length * 2);
+  let n = 0;
+  for (let i = 0; i < seq.length; i++) {
+    out[n++] = mix32(fnv1a(seq[i]));
+    if (i + 1 < seq.length) out[n++] = mix32(fnv1a(seq[i + 1], fnv1a(seq[i]) ^ 0x9e3779b9));
+  }
+  const sorted = out.subarray(0, n).sort();
+  let unique = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) sorted[unique++] = sorted[i];
+  return sorted.slice(0, unique);
+}
+
+/** Exact Jaccard similarity of two sorted, duplicate-free hash arrays. */
+export function jaccard(a: Uint32Array, b: Uint32Array): number {
+  if (a.length === 0 && b.length === 0) return 1;
+  let i = 0;
+  let j = 0;
+  let common = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      common++;
+      i++;
+      j++;
+    } else if (a[i] < b[j]) i++;
+    else j++;
+  }
+  return common / (a.length + b.length - common);
+}
+
+export interface Paragraph {
+  hash: number;
+  chars: number;
+}
+
+/**
+ * Blank-line separated blocks of a text with their hashes, skipping blocks shorter than
+ * `minChars` (a greeting or "continue" repeats without being re-sent context).
+ */
+export function paragraphs(text: string, minChars: number): Paragraph[] {
+  const out: Paragraph[] = [];
+  let start = 0;
+  const push = (end: number) => {
+    const block = text.slice(start, end).trim();
+    if (block.length >= minChars) out.push({ hash: fnv1a(block), chars: block.length });
+  };
+  for (;;) {
+    const gap = text.indexOf('\n\n', start);
+    if (gap < 0) break;
+    push(gap);
+    start = gap + 2;
+  }
+  push(text.length);
+  return out;
+}

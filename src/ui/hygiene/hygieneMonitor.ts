@@ -1,0 +1,174 @@
+import * as vscode from 'vscode';
+import { formatTokens, formatUsd } from '../../core/format';
+import { HygieneAnalyzer, type Pricing } from '../../core/hygiene/analyzer';
+import { hygieneReport } from '../../core/hygiene/report';
+import { parseHygieneSettings, type HygieneSettings } from '../../core/hygiene/settings';
+import { FIX_ADVICE, KIND_TITLES, type HygieneFinding, type HygieneKind, type PromptObservation, type PromptObserver } from '../../core/hygiene/types';
+import { typingQuietDelay, WarningRateLimiter } from '../../core/hygiene/warnings';
+import { countTokens } from '../../core/tokenizer';
+import type { ProblemReporter } from '../problems';
+import type { UsageService } from '../usageService';
+import { FindingsLog } from './findingsLog';
+
+const SECTION = 'tokenMeter.hygiene';
+export const REPORT_COMMAND = 'tokenMeter.showHygieneReport';
+const REPORT_URI = vscode.Uri.parse('token-meter-hygiene:/Prompt%20Hygiene%20(last%207%20days).md');
+const SNOOZE_MS = 3600_000;
+/** A warning waits until the user has not typed for this long. */
+const TYPING_QUIET_MS = 2000;
+/** Prompts waiting for analysis beyond this are dropped (oldest first) rather than piling up. */
+const MAX_QUEUE = 200;
+
+const SHOW_DETAILS = 'Show Details';
+const SNOOZE = 'Snooze 1 Hour';
+const MUTE_KIND = "Don't Warn About This Kind";
+
+/**
+ * Prompt hygiene in VS Code: capture paths hand each prompt to `observe`; analysis runs later on
+ * the event loop (never on a request's path), findings go to the week's log, and at most one
+ * non-modal warning per kind per interval is shown — never while the user is typing.
+ */
+export class HygieneMonitor implements vscode.Disposable {
+  private settings: HygieneSettings;
+  private readonly analyzer: HygieneAnalyzer;
+  private readonly limiter: WarningRateLimiter;
+  private readonly log: FindingsLog;
+  private readonly queue: PromptObservation[] = [];
+  private draining = false;
+  private lastTypedAt: number | undefined;
+  private readonly held = new Map<HygieneKind, HygieneFinding>();
+  private heldTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
+  private readonly disposables: vscode.Disposable[] = [this.reportChanged];
+
+  constructor(
+    storageDir: string,
+    private readonly usage: UsageService,
+    private readonly problems: ProblemReporter,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.settings = this.readSettings();
+    const pricing: Pricing = {
+      costUsd: (model, tokens) => this.usage.settings.prices.costOf({ model, ...tokens }),
+      multiplierAt: (ts) => (this.usage.settings.peakEnabled ? this.usage.settings.peak.multiplierAt(ts) : 1),
+    };
+    this.analyzer = new HygieneAnalyzer(this.settings, pricing);
+    this.limiter = new WarningRateLimiter(this.settings.warnIntervalMs);
+    this.log = new FindingsLog(storageDir);
+    this.disposables.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) return;
+        this.settings = this.readSettings();
+        this.analyzer.updateSettings(this.settings);
+        this.limiter.setInterval(this.settings.warnIntervalMs);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // Output channels and other generated documents change without anyone typing.
+        if (e.contentChanges.length > 0 && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled')) this.lastTypedAt = this.usage.now();
+      }),
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_URI.scheme, {
+        onDidChange: this.reportChanged.event,
+        provideTextDocumentContent: () => hygieneReport(this.log.load(this.usage.now()), this.usage.now(), this.usage.settings.timeZone),
+      }),
+      vscode.commands.registerCommand(REPORT_COMMAND, () => this.showReport()),
+    );
+  }
+
+  /** Hands a prompt over for analysis; returns at once. The text is dropped once analysed. */
+  readonly observe: PromptObserver = (observation) => {
+    if (!this.settings.enabled) return;
+    if (this.queue.length >= MAX_QUEUE) this.queue.shift();
+    this.queue.push(observation);
+    if (!this.draining) {
+      this.draining = true;
+      setImmediate(() => this.drain());
+    }
+  };
+
+  private drain(): void {
+    this.draining = false;
+    const started = performance.now();
+    while (this.queue.length > 0) {
+      const observation = this.queue.shift()!;
+      try {
+        for (const finding of this.analyzer.analyze(observation, promptTokensOf(observation))) {
+          this.log.append(finding);
+          this.hold(finding);
+        }
+      } catch (error) {
+        this.output.warn(`Prompt hygiene: analysis failed: ${(error as Error).message}`);
+      }
+      // Yield to the editor after a few milliseconds of work; the rest continues next turn.
+      if (performance.now() - started > 8 && this.queue.length > 0) {
+        this.draining = true;
+        setImmediate(() => this.drain());
+        return;
+      }
+    }
+    this.reportChanged.fire(REPORT_URI);
+    this.showHeld();
+  }
+
+  /** Keeps the newest finding of each kind until it can be shown. */
+  private hold(finding: HygieneFinding): void {
+    this.output.info(`Prompt hygiene: ${KIND_TITLES[finding.kind]} (${finding.source}, ${finding.model}): ${finding.evidence}`);
+    if (!this.settings.mutedKinds.includes(finding.kind)) this.held.set(finding.kind, finding);
+  }
+
+  private showHeld(): void {
+    clearTimeout(this.heldTimer);
+    const now = this.usage.now();
+    const wait = typingQuietDelay(this.lastTypedAt, now, TYPING_QUIET_MS);
+    if (wait > 0) {
+      this.heldTimer = setTimeout(() => this.showHeld(), wait);
+      return;
+    }
+    for (const [kind, finding] of this.held) {
+      this.held.delete(kind);
+      if (this.limiter.tryWarn(kind, now, this.settings.mutedKinds)) void this.warn(finding);
+    }
+  }
+
+  private async warn(f: HygieneFinding): Promise<void> {
+    const saving = `${formatUsd(f.saving.usd)} (${formatTokens(f.saving.tokens)} tokens)`;
+    const choice = await vscode.window.showWarningMessage(
+      `Token Meter: ${KIND_TITLES[f.kind]}. ${f.evidence} Estimated saving ${saving}: ${FIX_ADVICE[f.saving.fix]}.`,
+      SHOW_DETAILS,
+      SNOOZE,
+      MUTE_KIND,
+    );
+    if (choice === SHOW_DETAILS) await this.showReport();
+    else if (choice === SNOOZE) this.limiter.snooze(this.usage.now(), SNOOZE_MS);
+    else if (choice === MUTE_KIND) {
+      const muted = [...new Set([...this.settings.mutedKinds, f.kind])];
+      await vscode.workspace.getConfiguration(SECTION).update('mutedKinds', muted, vscode.ConfigurationTarget.Global);
+    }
+  }
+
+  private async showReport(): Promise<void> {
+    this.reportChanged.fire(REPORT_URI);
+    const doc = await vscode.workspace.openTextDocument(REPORT_URI);
+    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
+
+  private readSettings(): HygieneSettings {
+    const config = vscode.workspace.getConfiguration(SECTION);
+    const keys = ['enabled', 'detectors', 'mutedKinds', 'warnIntervalMinutes', 'repeatCount', 'repeatWindowMinutes', 'nearDuplicateSimilarity', 'verboseFactor', 'verboseMinTokens', 'resentPasteMinTokens', 'fillerMinTokens', 'contextLoopRequests', 'contextLoopWindowMinutes', 'contextLoopMinTokens', 'outputBudgetMinTokens', 'confirmLargePrompts', 'confirmAboveTokens'];
+    const { settings, problems } = parseHygieneSettings(Object.fromEntries(keys.map((k) => [k, config.get(k)])));
+    for (const problem of problems) this.problems.report(problem, { openSettings: true });
+    return settings;
+  }
+
+  dispose(): void {
+    clearTimeout(this.heldTimer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** The API's own count when it answered, else the tokenizer's (loaded on first use). */
+function promptTokensOf(o: PromptObservation): number {
+  if (o.usage) return o.usage.inputTokens + o.usage.cacheReadTokens + o.usage.cacheWriteTokens;
+  if (o.promptTokens !== undefined) return o.promptTokens;
+  return countTokens(o.text ?? o.messages?.map((m) => m.content).join('\n') ?? '', o.model);
+}
