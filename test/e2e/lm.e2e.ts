@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { formatTokens } from '../../src/core/format';
+import { contextWindowFor } from '../../src/core/pricing';
 import { countTokens } from '../../src/core/tokenizer';
 import { ANTHROPIC_USAGE, FakeUpstream, STREAM_WORDS, TOOL_CALL_INPUT } from '../support/fakeUpstream';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
@@ -93,7 +94,9 @@ describe('chat-model provider: another extension finds the Token Meter model thr
   /** Changes user settings through the probe (the configuration API), as the Settings editor would. */
   async function updateUserSettings(patch: Record<string, unknown>): Promise<void> {
     fs.writeFileSync(settingsFile, JSON.stringify(patch));
+    fs.rmSync(`${settingsFile}.applied`, { force: true });
     await session!.runCommand('LM Probe: Apply Test Settings');
+    await pollFor(async () => (fs.existsSync(`${settingsFile}.applied`) ? true : undefined), 30_000, () => 'the probe never applied the settings');
   }
 
   /**
@@ -120,15 +123,21 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     );
   }
 
-  it('stores the API key typed into "Token Meter: Set Model API Key…"', async () => {
+  /** Runs a command from F1 whose first step is a quick input of its own (runCommand waits for the palette to close). */
+  async function openCommand(title: string): Promise<void> {
     const page = session!.page;
     await page.locator('.monaco-workbench').focus();
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible' });
-    await input.fill('>Token Meter: Set Model API Key…');
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Set Model API Key' }).first().waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
     await page.keyboard.press('Enter');
+  }
+
+  it('stores the API key typed into "Token Meter: Set Model API Key…"', async () => {
+    const page = session!.page;
+    await openCommand('Token Meter: Set Model API Key…');
     // The model picker of the command, then the password box.
     await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.getByText(MODEL.name, { exact: true }) }).click();
     await page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible' });
@@ -220,5 +229,35 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     await session!.screenshot('7-denied');
     assert.equal(denied.error?.code, 'NoPermissions');
     assert.match(denied.error?.message ?? '', /Model "Fake GPT with a bad key" was refused \(127\.0\.0\.1:\d+ answered 401: Invalid API key\)\. Check its API key with "Token Meter: Set Model API Key…"/);
+  });
+
+  it('"Token Meter: Add Model…" adds an endpoint, model and key that the next request uses', async () => {
+    const page = session!.page;
+    const widget = page.locator('.quick-input-widget');
+    const input = widget.locator('input.input');
+    await openCommand('Token Meter: Add Model…');
+    const step = async (n: number, answer?: string) => {
+      await widget.locator('.quick-input-title', { hasText: `(${n}/6)` }).waitFor({ state: 'visible' });
+      if (answer !== undefined) await input.fill(answer);
+      await page.keyboard.press('Enter');
+    };
+    await widget.locator('.monaco-list-row', { hasText: 'OpenAI-compatible' }).click();
+    await step(2, `${upstream.url}/v1`);
+    await step(3, 'gpt-4o');
+    await step(4, 'Added GPT');
+    await step(5, 'sk-added-through-the-ui');
+    // Capabilities: tool calling is preselected.
+    await step(6);
+    await page.locator('.notifications-toasts', { hasText: '"Added GPT" is in the chat model picker' }).waitFor({ state: 'visible' });
+    await session!.screenshot('8-model-added');
+
+    await updateUserSettings({ 'tokenMeterLmProbe.modelId': 'Added GPT', 'tokenMeterLmProbe.scenario': 'text' });
+    const result = await runProbe();
+    assert.equal(result.error, undefined, `the request failed: ${JSON.stringify(result.error)}`);
+    assert.equal(result.text, STREAM_WORDS.join(''));
+    assert.deepEqual(result.models.find((m) => m.id === 'Added GPT'), { id: 'Added GPT', name: 'Added GPT', vendor: 'token-meter', family: 'gpt-4o', maxInputTokens: contextWindowFor('gpt-4o')! - 8192 });
+    const sent = upstream.requests[upstream.requests.length - 1];
+    assert.equal(sent.path, '/v1/chat/completions');
+    assert.equal(sent.headers.authorization, 'Bearer sk-added-through-the-ui');
   });
 });

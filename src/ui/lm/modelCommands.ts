@@ -10,9 +10,10 @@ import type { TokenMeterChatProvider } from '../../capture/lm/provider';
  */
 
 const TITLE = 'Token Meter: Add Model';
+const STEPS = 6;
 
 async function ask(step: number, prompt: string, value: string, validate?: (v: string) => string | undefined, password = false): Promise<string | undefined> {
-  return vscode.window.showInputBox({ title: `${TITLE} (${step}/5)`, prompt, value, password, ignoreFocusOut: true, validateInput: validate });
+  return vscode.window.showInputBox({ title: `${TITLE} (${step}/${STEPS})`, prompt, value, password, ignoreFocusOut: true, validateInput: validate });
 }
 
 function rawModels(): unknown[] {
@@ -30,7 +31,7 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
       { label: 'OpenAI-compatible', detail: 'OpenAI, Azure OpenAI, OpenRouter, vLLM, Ollama, LM Studio… (Chat Completions)', value: 'openai' as ApiStyle },
       { label: 'Anthropic', detail: 'Anthropic Messages API', value: 'anthropic' as ApiStyle },
     ],
-    { title: `${TITLE} (1/5)`, placeHolder: 'Which API does the endpoint speak?', ignoreFocusOut: true },
+    { title: `${TITLE} (1/${STEPS})`, placeHolder: 'Which API does the endpoint speak?', ignoreFocusOut: true },
   );
   if (!style) return;
   const baseUrl = await ask(2, style.value === 'openai' ? 'Base URL (the part before /chat/completions)' : 'Base URL (the part before /v1/messages)', DEFAULT_BASE_URLS[style.value], (v) =>
@@ -44,6 +45,14 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
   if (!name) return;
   const key = await ask(5, 'API key (stored in VS Code\'s secret storage, never in settings). Leave empty for local servers without keys.', '', undefined, true);
   if (key === undefined) return;
+  const capabilities = await vscode.window.showQuickPick(
+    [
+      { label: 'Tool calling', detail: 'Needed for agent mode.', picked: true, value: 'toolCalling' },
+      { label: 'Image input', detail: 'Pictures can be attached to requests.', picked: false, value: 'imageInput' },
+    ],
+    { title: `${TITLE} (6/${STEPS})`, placeHolder: 'What can the model do?', canPickMany: true, ignoreFocusOut: true },
+  );
+  if (!capabilities) return;
   const contextSize = contextWindowFor(model.trim());
   const config: Partial<LmModelConfig> = {
     id: name.trim(),
@@ -53,12 +62,12 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
     model: model.trim(),
     ...(contextSize ? { contextSize } : {}),
     maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
-    toolCalling: true,
-    imageInput: false,
+    toolCalling: capabilities.some((c) => c.value === 'toolCalling'),
+    imageInput: capabilities.some((c) => c.value === 'imageInput'),
   };
   if (key) await secrets.store(secretKeyFor(config.id!), key);
   await saveModels([...rawModels(), config]);
-  void vscode.window.showInformationMessage(`Token Meter: "${config.name}" is in the chat model picker. Its capabilities and context size can be edited in tokenMeter.models.`);
+  void vscode.window.showInformationMessage(`Token Meter: "${config.name}" is in the chat model picker. Its context size and capabilities can be edited in tokenMeter.models.`);
 }
 
 async function pickModel(provider: TokenMeterChatProvider, title: string): Promise<LmModelConfig | undefined> {

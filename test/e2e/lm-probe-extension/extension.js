@@ -57,6 +57,8 @@ async function applySettings() {
   for (const [key, value] of Object.entries(settings)) {
     await vscode.workspace.getConfiguration().update(key, value, vscode.ConfigurationTarget.Global);
   }
+  // The command palette closes before the command finishes; the test waits for this file.
+  fs.writeFileSync(`${file}.applied`, '');
 }
 
 exports.activate = (context) => {
