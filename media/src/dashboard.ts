@@ -138,13 +138,19 @@ function dayChart(v: DashboardView, m: Measure): HTMLElement {
   const foreground = themeColor('--vscode-foreground', '#888');
   const grid = themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)');
   const bars = uPlot.paths.bars!({ size: [0.6, 80], align: 0 });
-  const series: uPlot.Series[] = [
-    { label: 'Day', value: (_u, i) => v.days[i]?.label ?? '—' },
+  const offPeak: uPlot.Series = { label: 'Off-peak', fill: themeColor('--vscode-charts-blue', '#3794ff'), stroke: themeColor('--vscode-charts-blue', '#3794ff'), paths: bars, points: { show: false }, value: (_u, val) => (val === null ? '—' : format(val)) };
+  const series: uPlot.Series[] = [{ label: 'Day', value: (_u, i) => v.days[i]?.label ?? '—' }];
+  const data: uPlot.AlignedData = [v.days.map((_, i) => i)];
+  if (v.peak.enabled || peakValues.some((p) => p > 0)) {
     // Drawn first at the full height, then covered by the off-peak part: a stack of two.
-    { label: 'Peak hours', fill: themeColor('--vscode-charts-orange', '#d18616'), stroke: themeColor('--vscode-charts-orange', '#d18616'), paths: bars, points: { show: false }, value: (_u, _val, _s, i) => (i === null ? '—' : format(peakValues[i])) },
-    { label: 'Off-peak', fill: themeColor('--vscode-charts-blue', '#3794ff'), stroke: themeColor('--vscode-charts-blue', '#3794ff'), paths: bars, points: { show: false }, value: (_u, val) => (val === null ? '—' : format(val)) },
-  ];
-  const data: uPlot.AlignedData = [v.days.map((_, i) => i), stacked, offPeakValues];
+    series.push({ label: 'Peak hours', fill: themeColor('--vscode-charts-orange', '#d18616'), stroke: themeColor('--vscode-charts-orange', '#d18616'), paths: bars, points: { show: false }, value: (_u, _val, _s, i) => (i === null ? '—' : format(peakValues[i])) });
+    data.push(stacked);
+  } else {
+    // Without peak hours there is nothing to split: one bar per day.
+    offPeak.label = m === 'cost' ? 'Cost' : 'Tokens';
+  }
+  series.push(offPeak);
+  data.push(offPeakValues);
   if (line) {
     series.push({ label: line.label, stroke: themeColor('--vscode-charts-red', '#f14c4c'), width: 2, dash: [6, 4], points: { show: false }, value: () => format(line.perDay) });
     data.push(v.days.map(() => line.perDay));
