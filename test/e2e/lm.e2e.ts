@@ -31,6 +31,8 @@ const PIXEL_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42m
 
 interface ProbeResult {
   models: Array<{ id: string; name: string; vendor: string; family: string; maxInputTokens: number }>;
+  /** What the model's countTokens (the provider's provideTokenCount) said about the prompt. */
+  promptTokens: number;
   text: string;
   toolCalls: Array<{ callId: string; name: string; input: object }>;
   error?: { message: string; code?: string };
@@ -158,6 +160,7 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     assert.deepEqual(result.models.map((m) => m.id).sort(), [MODEL.id, TOOLS_MODEL.id, DENIED_MODEL.id].sort());
     assert.deepEqual(result.models.find((m) => m.id === MODEL.id), { id: MODEL.id, name: MODEL.name, vendor: 'token-meter', family: MODEL.model, maxInputTokens: MODEL.contextSize - MODEL.maxOutputTokens });
     assert.equal(result.text, STREAM_WORDS.join(''));
+    assert.equal(result.promptTokens, countTokens(PROBE_PROMPT, MODEL.model), "countTokens answers with the project's tokenizer");
 
     const sent = upstream.requests.filter((r) => r.path === '/v1/messages');
     assert.equal(sent.length, 1);

@@ -46,7 +46,6 @@ export type PreSendDecision =
   | { action: 'send'; estimate: PreSendEstimate }
   | { action: 'stop'; reason: 'threshold' | 'budget'; message: string; estimate: PreSendEstimate };
 
-
 export function estimatePrompt(settings: Settings, model: string, promptTokens: number, now: number): PreSendEstimate {
   const costUsd = settings.prices.costOf({ model, inputTokens: promptTokens, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });
   const multiplier = settings.peakEnabled ? settings.peak.multiplierAt(now) : 1;

@@ -27,12 +27,13 @@ function requestFor(scenario, prompt) {
 
 async function send() {
   const config = vscode.workspace.getConfiguration('tokenMeterLmProbe');
-  const result = { models: [], text: '', toolCalls: [], error: undefined };
+  const result = { models: [], promptTokens: undefined, text: '', toolCalls: [], error: undefined };
   try {
     const models = await vscode.lm.selectChatModels({ vendor: 'token-meter' });
     result.models = models.map((m) => ({ id: m.id, name: m.name, vendor: m.vendor, family: m.family, maxInputTokens: m.maxInputTokens }));
     const model = config.get('modelId') ? models.find((m) => m.id === config.get('modelId')) : models[0];
     if (!model) throw new Error(`no chat model with vendor "token-meter" and id "${config.get('modelId')}"`);
+    result.promptTokens = await model.countTokens(config.get('prompt'));
     const { messages, tools } = requestFor(config.get('scenario'), config.get('prompt'));
     const tokens = new vscode.CancellationTokenSource();
     const response = await model.sendRequest(
