@@ -116,7 +116,9 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     return models;
   }
 
-  provideLanguageModelChatInformation(): ModelInformation[] {
+  async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<ModelInformation[]> {
+    // Asked on the user's behalf (not silently) with nothing configured: offer to add a model.
+    if (!options.silent && this.models().length === 0) await vscode.commands.executeCommand('tokenMeter.addModel');
     return this.models().map((config) => ({
       config,
       id: config.id,
