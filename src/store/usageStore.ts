@@ -91,7 +91,6 @@ export class UsageStore implements UsageSink {
     const result = this.reader.readNew((e) => this.count(e));
     if (!result.consistent) {
       this.rebuild();
-      this.snapshotDirty = true;
       this.maybeWriteSnapshot();
       return true;
     }
@@ -106,7 +105,6 @@ export class UsageStore implements UsageSink {
     this.options.context = context;
     if (unchanged) return;
     this.rebuild();
-    this.snapshotDirty = true;
     this.maybeWriteSnapshot(true);
   }
 
@@ -171,10 +169,12 @@ export class UsageStore implements UsageSink {
     this.rollupTable.dropDaysBefore(cutoff);
   }
 
+  /** Recounts everything from the event log; the result is saved, so the next start need not recount. */
   private rebuild(): void {
     this.reader.reset();
     this.rollupTable = new Rollups(this.options.context);
     this.reader.readNew((e) => this.count(e));
+    this.snapshotDirty = true;
   }
 
   private loadSnapshot(): boolean {

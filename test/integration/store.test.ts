@@ -162,6 +162,7 @@ describe('usage store (real files, real processes)', function () {
     assert.deepEqual(reopen(), expected, 'from the snapshot');
     fs.rmSync(path.join(dataDir, 'rollups.json'));
     assert.deepEqual(reopen(), expected, 'rebuilt after deletion');
+    assert.ok(fs.existsSync(path.join(dataDir, 'rollups.json')), 'the rebuilt totals are saved, so the next start need not recount');
     fs.writeFileSync(path.join(dataDir, 'rollups.json'), '{"version":1,"segm');
     assert.deepEqual(reopen(), expected, 'rebuilt after corruption');
     const paris = UsageStore.open({ dataDir, context: testContext('Pacific/Kiritimati') });

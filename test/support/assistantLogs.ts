@@ -235,6 +235,6 @@ export function appendLines(file: string, lines: string[]): void {
 
 /** Copilot Chat 0.51+'s own transcript: typed events, no token counts. */
 export const copilotTranscript = {
-  event: (type: string, ts: number, data: Record<string, unknown>, id = randomUUID()): string =>
+  event: (type: string, ts: number, data: Record<string, unknown>, id: string = randomUUID()): string =>
     JSON.stringify({ type, data, id, timestamp: new Date(ts).toISOString(), parentId: null }),
 };
