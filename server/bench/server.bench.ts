@@ -190,7 +190,8 @@ async function measure(label: string, db: Database, serverEnv: Record<string, st
 async function main(): Promise<void> {
   const results: Record<string, unknown> = {
     when: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+    // The machine is shared: the load average says how busy it was around the run.
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageAtStart: os.loadavg() },
     clients: CLIENTS,
     putSeconds: PUT_SECONDS,
     goals: { putPerSecond: 2000, summaryMs: 100 },
@@ -219,6 +220,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+  (results.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg();
   const out = path.join(__dirname, 'results', 'server.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');

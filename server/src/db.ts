@@ -53,7 +53,15 @@ class PgliteDatabase implements Database {
 
 class PostgresDatabase implements Database {
   readonly kind = 'postgres';
-  constructor(private readonly pool: Pool) {}
+  private closing = false;
+
+  constructor(private readonly pool: Pool) {
+    // An idle client losing its connection must not crash the server; the next query reconnects.
+    // After close, a server shutdown racing the clients' goodbyes is no news.
+    pool.on('error', (err) => {
+      if (!this.closing) console.error(`Postgres pool: ${err.message}`);
+    });
+  }
 
   async query<Row>(sql: string, params: unknown[] = []): Promise<Row[]> {
     return (await this.pool.query(sql, params)).rows as Row[];
@@ -84,6 +92,7 @@ class PostgresDatabase implements Database {
   }
 
   close(): Promise<void> {
+    this.closing = true;
     return this.pool.end();
   }
 }
@@ -99,10 +108,7 @@ export interface DatabaseOptions {
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   let db: Database;
   if (options.databaseUrl) {
-    const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    // An idle client losing its connection must not crash the server; the next query reconnects.
-    pool.on('error', (err) => console.error(`Postgres pool: ${err.message}`));
-    db = new PostgresDatabase(pool);
+    db = new PostgresDatabase(new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 }));
   } else {
     if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
     db = new PgliteDatabase(await PGlite.create(options.dataDir));
