@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Database } from './db';
 import { registerDashboard } from './dashboard';
-import { dailyReportSchema, dayKeySchema, describeIssues, summaryQuerySchema, addDays } from './schemas';
+import { addDays, dailyReportSchema, dayKeySchema, describeIssues, summaryQuerySchema, todayUtc } from './schemas';
 import { Store, StoreError, type AuthenticatedUser } from './store';
 
 export interface AppOptions {
@@ -72,15 +72,11 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export function todayUtc(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
-}
-
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const now = options.now ?? Date.now;
   const store = new Store(options.db);
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, trustProxy: true });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (err instanceof ApiError) return sendError(reply, err);

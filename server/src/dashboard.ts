@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addDays, summaryQuerySchema } from './schemas';
+import { addDays, summaryQuerySchema, todayUtc } from './schemas';
 import type { Store, TeamSummary, UsageTotals } from './store';
 
 /**
@@ -51,7 +51,12 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   const cookies = new Map<string, string>();
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0) cookies.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+    if (eq <= 0) continue;
+    try {
+      cookies.set(part.slice(0, eq).trim(), decodeURIComponent(part.slice(eq + 1).trim()));
+    } catch {
+      // A cookie that is not valid percent-encoding is not ours; ignore it.
+    }
   }
   return cookies;
 }
@@ -180,7 +185,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     const user = token ? await store.findUserByToken(token) : undefined;
     if (!user) return html(reply, token ? 401 : 200, loginPage(token ? 'That token is no longer valid; sign in again.' : undefined));
     if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
-    const to = request.query.to ?? new Date(options.now()).toISOString().slice(0, 10);
+    const to = request.query.to ?? todayUtc(options.now());
     const from = request.query.from ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
     const range = summaryQuerySchema.safeParse({ from, to });
     if (!range.success) return html(reply, 400, page('Token Meter', `<p class="error">Bad range: ${escapeHtml(range.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '))}</p><p><a href="/dashboard">Back</a></p>`));
