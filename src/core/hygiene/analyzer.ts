@@ -1,7 +1,7 @@
 import { formatDuration, formatPercent, formatTokens } from '../format';
 import { fingerprintOf, NearDuplicateIndex } from './nearDuplicates';
 import type { HygieneSettings } from './settings';
-import { contentWords, fnv1a, mix32, normalise, paragraphs, shingleHashes, words } from './text';
+import { contentWords, fnv1a, headAndTail, mix32, normalise, paragraphs, shingleHashes, words, type Paragraph } from './text';
 import type { HygieneFinding, HygieneKind, PromptObservation, SuggestedFix } from './types';
 
 /**
@@ -28,6 +28,8 @@ const PASTE_MIN_CHARS = 400;
 const CONTEXT_MIN_CHARS = 200;
 const PASTE_WINDOW_MS = 60 * 60_000;
 const MAX_TRACKED_HASHES = 200_000;
+/** Characters from each end of a question judged for repeats and filler. */
+const QUESTION_SAMPLE_CHARS = 1500;
 /** Tokens per character of real prompts range from ~0.2 (English prose) to ~0.5 (dense code, CJK). */
 const MIN_TOKENS_PER_CHAR = 0.1;
 const MAX_TOKENS_PER_CHAR = 0.7;
@@ -94,16 +96,19 @@ export class HygieneAnalyzer {
   analyze(observation: PromptObservation, promptTokens: number): HygieneFinding[] {
     const text = observation.text ?? observation.messages?.map((m) => m.content).join('\n') ?? '';
     const question = observation.question ?? lastUserTurn(observation);
+    const sample = question === undefined ? undefined : headAndTail(question, QUESTION_SAMPLE_CHARS);
     // Parts of the prompt are priced by their share of its characters; the ratio is clamped to what
     // real text has, in case the reported count covers what the text does not (images, caching).
     const tokensPerChar = text.length > 0 ? Math.min(MAX_TOKENS_PER_CHAR, Math.max(MIN_TOKENS_PER_CHAR, promptTokens / text.length)) : 0;
-    const context: DetectorContext = { observation, promptTokens, text, question, tokensPerChar, findings: [] };
+    // One pass over the whole prompt serves the context, re-paste and retry detectors.
+    const blocks = paragraphs(text, CONTEXT_MIN_CHARS);
+    const context: DetectorContext = { observation, promptTokens, text, question, tokensPerChar, blocks, findings: [] };
     const on = this.settings.detectors;
     if (on.retryStorm) this.detectRetryStorm(context);
-    if (on.repeatedPrompt && question) this.detectRepeat(context, question);
+    if (on.repeatedPrompt && sample) this.detectRepeat(context, sample);
     if (on.verbosePrompt) this.detectVerbose(context);
     if (on.resentPaste && question) this.detectResentPaste(context, question);
-    if (on.filler && question) this.detectFiller(context, question);
+    if (on.filler && sample) this.detectFiller(context, sample);
     if (on.contextLoop) this.detectContextLoop(context);
     if (on.outputBudget) this.detectOutputBudget(context);
     this.prune(observation.ts);
@@ -113,7 +118,7 @@ export class HygieneAnalyzer {
   private finding(c: DetectorContext, kind: HygieneKind, evidence: string, tokens: number, costUsd: number | null, saving: { tokens: number; usd: number | null; fix: SuggestedFix }): void {
     const o = c.observation;
     const f: HygieneFinding = { kind, ts: o.ts, source: o.source, provider: o.provider, model: o.model, evidence, tokens, costUsd, multiplier: this.pricing.multiplierAt(o.ts), saving };
-    if (c.question) f.fingerprint = `q_${mix32(fnv1a(normalise(c.question))).toString(16)}`;
+    if (c.question) f.fingerprint = `q_${mix32(fnv1a(normalise(headAndTail(c.question, QUESTION_SAMPLE_CHARS)))).toString(16)}`;
     c.findings.push(f);
   }
 
@@ -133,7 +138,9 @@ export class HygieneAnalyzer {
 
   private detectRetryStorm(c: DetectorContext): void {
     const o = c.observation;
-    const key = mix32(fnv1a(c.text, fnv1a(o.model)));
+    // The same request again: same model, length, beginning, end and blocks (cheaper than hashing it all).
+    let key = fnv1a(headAndTail(c.text, 500), fnv1a(o.model)) ^ c.text.length;
+    for (const b of c.blocks) key = mix32(key ^ b.hash);
     const since = o.ts - this.settings.retryWindowMs;
     const history = (this.requests.get(key) ?? []).filter((r) => r.ts >= since);
     history.push({ ts: o.ts, errored: o.error !== undefined, tokens: c.promptTokens });
@@ -204,7 +211,7 @@ export class HygieneAnalyzer {
     const ts = c.observation.ts;
     let resentChars = 0;
     let blocks = 0;
-    for (const p of paragraphs(question, PASTE_MIN_CHARS)) {
+    for (const p of questionBlocks(c, question)) {
       const seen = this.pastedBlocks.get(p.hash);
       if (seen !== undefined && seen >= ts - PASTE_WINDOW_MS) {
         resentChars += p.chars;
@@ -228,15 +235,14 @@ export class HygieneAnalyzer {
     const seen = new Set<string>();
     for (const sentence of question.split(/[.!?\n]+/)) {
       const s = normalise(sentence);
-      if (s.length < 20) continue;
+      // Code repeats lines by nature; only prose sentences count.
+      if (s.length < 20 || /[{}();=<>]/.test(s)) continue;
       if (seen.has(s)) fillerChars += sentence.length;
       else seen.add(s);
     }
-    const perChar = questionTokensPerChar(c, question);
-    const tokens = Math.round(fillerChars * perChar);
-    const questionTokens = question.length * perChar;
+    const tokens = Math.round(fillerChars * questionTokensPerChar(c, question));
     if (tokens < this.settings.fillerMinTokens) return;
-    this.finding(c, 'filler', `About ${formatTokens(tokens)} tokens (${formatPercent(tokens / Math.max(1, questionTokens))} of the question) are courtesy phrases, boilerplate or repeated instructions.`, tokens, this.cost(c, tokens), {
+    this.finding(c, 'filler', `About ${formatTokens(tokens)} tokens of the question are courtesy phrases, boilerplate or instructions repeated word for word.`, tokens, this.cost(c, tokens), {
       tokens,
       usd: this.cost(c, tokens),
       fix: 'trim-filler',
@@ -249,7 +255,7 @@ export class HygieneAnalyzer {
     let seen = this.contextBlocks.get(o.source);
     if (!seen) this.contextBlocks.set(o.source, (seen = new Map()));
     let resentChars = 0;
-    for (const p of paragraphs(c.text, CONTEXT_MIN_CHARS)) {
+    for (const p of c.blocks) {
       const last = seen.get(p.hash);
       if (last !== undefined && last >= since) resentChars += p.chars;
       seen.set(p.hash, o.ts);
@@ -302,7 +308,17 @@ interface DetectorContext {
   text: string;
   question: string | undefined;
   tokensPerChar: number;
+  /** The prompt's blocks of at least CONTEXT_MIN_CHARS. */
+  blocks: Paragraph[];
   findings: HygieneFinding[];
+}
+
+/** The question's pasted-size blocks: found within the prompt's blocks when the text contains it. */
+function questionBlocks(c: DetectorContext, question: string): Paragraph[] {
+  const at = c.text.lastIndexOf(question);
+  if (at < 0) return paragraphs(question, PASTE_MIN_CHARS);
+  const end = at + question.length;
+  return c.blocks.filter((b) => b.chars >= PASTE_MIN_CHARS && b.start >= at && b.start + b.chars <= end);
 }
 
 function lastUserTurn(o: PromptObservation): string | undefined {

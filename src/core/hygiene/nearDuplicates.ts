@@ -3,13 +3,13 @@ import { jaccard, mix32 } from './text';
 /**
  * Near-duplicate lookup over recent prompt fingerprints without a linear scan.
  *
- * A fingerprint is a one-permutation MinHash signature (one hash per shingle, spread over
- * SIGNATURE_SIZE bins, the minimum kept per bin, empty bins filled from their neighbours), so it
- * costs O(shingles) however long the prompt. Locality-sensitive hashing splits the signature
- * into BANDS bands of ROWS values; prompts sharing any whole band are candidates, so a lookup
- * examines only the prompts in the buckets it lands in. Candidates are confirmed by exact
+ * A fingerprint is a MinHash signature: SIGNATURE_SIZE independent hash functions, each keeping
+ * its smallest value over the prompt's shingles, so two prompts agree in a share of positions
+ * equal (in expectation) to their Jaccard similarity. Locality-sensitive hashing splits the
+ * signature into BANDS bands of ROWS values; prompts sharing any whole band are candidates, so a
+ * lookup examines only the prompts in the buckets it lands in. Candidates are confirmed by exact
  * Jaccard on the shingle hashes when both prompts are short (where a sketch is noisiest), by the
- * share of equal signature bins otherwise. No text is kept: hashes only.
+ * share of equal signature positions otherwise. No text is kept: hashes only.
  */
 
 export const SIGNATURE_SIZE = 64;
@@ -18,7 +18,10 @@ const ROWS = 3;
 const BANDS = Math.floor(SIGNATURE_SIZE / ROWS);
 /** Below this many shingles the exact hash set is kept to confirm matches. */
 const EXACT_SET_LIMIT = 256;
-const EMPTY = 0xffffffff;
+
+/** Per-function salts and odd multipliers: each (salt, multiplier) pair is one hash function. */
+const SALTS = Uint32Array.from({ length: SIGNATURE_SIZE }, (_, i) => mix32(0x9e3779b9 + i));
+const MULTIPLIERS = Uint32Array.from({ length: SIGNATURE_SIZE }, (_, i) => mix32(0x7f4a7c15 ^ i) | 1);
 
 export interface Fingerprint {
   signature: Uint32Array;
@@ -27,22 +30,13 @@ export interface Fingerprint {
 }
 
 export function fingerprintOf(shingles: Uint32Array): Fingerprint {
-  const signature = new Uint32Array(SIGNATURE_SIZE).fill(EMPTY);
-  for (let i = 0; i < shingles.length; i++) {
-    const h = shingles[i];
-    const bin = h & (SIGNATURE_SIZE - 1);
-    const value = mix32(h ^ 0x5bd1e995);
-    if (value < signature[bin]) signature[bin] = value;
-  }
-  // Rotation densification: an empty bin borrows the next filled bin's value, salted by distance,
-  // so two similar sets fill their empty bins the same way.
-  if (shingles.length > 0) {
-    const filled = signature.map((v) => (v === EMPTY ? 0 : 1));
-    for (let bin = 0; bin < SIGNATURE_SIZE; bin++) {
-      if (filled[bin]) continue;
-      let distance = 1;
-      while (!filled[(bin + distance) % SIGNATURE_SIZE]) distance++;
-      signature[bin] = mix32(signature[(bin + distance) % SIGNATURE_SIZE] + Math.imul(distance, 0x9e3779b1));
+  const signature = new Uint32Array(SIGNATURE_SIZE).fill(0xffffffff);
+  for (let s = 0; s < shingles.length; s++) {
+    const h = shingles[s];
+    for (let i = 0; i < SIGNATURE_SIZE; i++) {
+      let v = Math.imul(h ^ SALTS[i], MULTIPLIERS[i]);
+      v = (v ^ (v >>> 15)) >>> 0;
+      if (v < signature[i]) signature[i] = v;
     }
   }
   return { signature, shingles: shingles.length <= EXACT_SET_LIMIT ? shingles : undefined };

@@ -100,26 +100,45 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
 
 export interface Paragraph {
   hash: number;
+  /** Offset of the block's first non-blank character in the text. */
+  start: number;
   chars: number;
 }
 
+const isSpace = (code: number) => code === 32 || code === 10 || code === 13 || code === 9;
+
 /**
  * Blank-line separated blocks of a text with their hashes, skipping blocks shorter than
- * `minChars` (a greeting or "continue" repeats without being re-sent context).
+ * `minChars` (a greeting or "continue" repeats without being re-sent context). Hashes the text in
+ * place, without copying blocks out, since this runs over whole 100k-token agent contexts.
  */
 export function paragraphs(text: string, minChars: number): Paragraph[] {
   const out: Paragraph[] = [];
   let start = 0;
-  const push = (end: number) => {
-    const block = text.slice(start, end).trim();
-    if (block.length >= minChars) out.push({ hash: fnv1a(block), chars: block.length });
-  };
   for (;;) {
     const gap = text.indexOf('\n\n', start);
-    if (gap < 0) break;
-    push(gap);
+    const end = gap < 0 ? text.length : gap;
+    let from = start;
+    let to = end;
+    while (from < to && isSpace(text.charCodeAt(from))) from++;
+    while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
+    if (to - from >= minChars) {
+      let h = 0x811c9dc5;
+      for (let i = from; i < to; i++) {
+        h ^= text.charCodeAt(i);
+        h = Math.imul(h, 0x01000193);
+      }
+      out.push({ hash: h >>> 0, start: from, chars: to - from });
+    }
+    if (gap < 0) return out;
     start = gap + 2;
   }
-  push(text.length);
-  return out;
+}
+
+/**
+ * The beginning and end of a long text: what a question asks and how it signs off. Repeats and
+ * filler are judged on this sample so a pasted 8k-token file costs no more than a short question.
+ */
+export function headAndTail(text: string, chars: number): string {
+  return text.length <= 2 * chars ? text : `${text.slice(0, chars)}\n${text.slice(-chars)}`;
 }
