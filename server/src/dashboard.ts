@@ -144,6 +144,7 @@ export function renderDashboard(summary: TeamSummary): string {
 <div class="card">Days over the daily budget<strong>${daily > 0 ? overDays : '–'}</strong><span class="muted">of ${summary.days.length}</span></div>
 </section>
 <h2>Spend per day</h2>${dailyChart(summary)}
+<p class="muted">Bars: the team's peak-weighted spend per day${daily > 0 ? '; dashed line: the daily budget; red: over it' : ''}.</p>
 <h2>People</h2><p class="muted">Sorted by name.</p>
 <table><thead><tr><th>Name</th><th>Cost</th><th>Peak-weighted</th><th>Tokens</th><th>Peak share</th><th>Cache-read share</th><th>Commits</th><th>Cost per commit</th><th>Reports</th></tr></thead>
 <tbody>${people}</tbody></table>
@@ -199,6 +200,9 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
     return reply.code(303).header('Set-Cookie', cookie(token, 12 * 3600)).header('Location', '/dashboard').send();
   });
+
+  // Browsers ask for it on every page; an empty answer keeps a 404 out of the console.
+  app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
   app.post('/dashboard/logout', async (_request, reply) => reply.code(303).header('Set-Cookie', cookie('', 0)).header('Location', '/dashboard').send());
 }
