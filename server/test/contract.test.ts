@@ -47,6 +47,24 @@ describe('protocol documents', () => {
     assert.deepEqual(Object.keys(openapi.paths).sort(), ['/healthz', '/v1/budget', '/v1/team/summary', '/v1/usage/daily/{date}']);
   });
 
+  it("GET /v1/budget's example reads cleanly through the extension's own settings parsers", () => {
+    // Loaded by path at run time: server/ typechecks on its own, and the client will call these very functions.
+    const core = path.join(__dirname, '..', '..', 'src', 'core');
+    const { parsePeakSchedule } = require(path.join(core, 'peak')) as {
+      parsePeakSchedule(raw: Record<string, unknown>, settingPrefix: string, fallbackZone: string): { schedule: { describe(): string }; problems: string[] };
+    };
+    const { parseBudget } = require(path.join(core, 'budget')) as {
+      parseBudget(raw: Record<string, unknown>): { budget: { limits: { period: string; limit: number }[] }; problems: string[] };
+    };
+    const example = jsonBlockAfter('## `GET /v1/budget`') as { budget: Record<string, unknown>; peakHours: { timeZone: string; windows: unknown; multiplier: number } };
+    const peak = parsePeakSchedule(example.peakHours, 'team.peakHours', 'UTC');
+    assert.deepEqual(peak.problems, []);
+    assert.equal(peak.schedule.describe(), 'Mon–Fri 09:00–18:00, Fri 22:00–02:00 ×2 (Europe/Berlin)');
+    const budget = parseBudget(example.budget);
+    assert.deepEqual(budget.problems, []);
+    assert.deepEqual(budget.budget.limits.map((l) => [l.period, l.limit]), [['day', 25], ['month', 400]]);
+  });
+
   it("team-api.md's examples are valid for the server", () => {
     assert.equal(dailyReportSchema.safeParse(jsonBlockAfter('## `PUT /v1/usage/daily/{date}`')).success, true);
     const budget = jsonBlockAfter('## `GET /v1/budget`') as { budget: unknown; peakHours: unknown };
