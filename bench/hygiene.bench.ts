@@ -18,6 +18,7 @@ import { corpusDocuments } from './support/corpus';
 const MODEL = 'gpt-4o';
 const TARGET_TOKENS = 8000;
 const PROMPTS = 400;
+const ROUNDS = 3;
 const random = seededRandom(20261123);
 
 // Real text: sentences and code lines of the corpus, shuffled into prompts. The type declarations
@@ -61,13 +62,14 @@ for (let i = 0; i < 2000; i++) {
 }
 
 // Two shapes of 8k-token prompt: an agent context with a short question, and an 8k pasted question.
-const prompts: Array<{ observation: PromptObservation; tokens: number }> = [];
-for (let i = 0; i < PROMPTS; i++) {
-  const pasted = i % 2 === 1;
-  const body = textOfTokens(TARGET_TOKENS - 40);
-  const question = pasted ? `${pick()}\n\n${body}` : pick();
-  const text = pasted ? question : `${body}\n\n${question}`;
-  prompts.push({ observation: { source: 'bench', provider: 'openai', model: MODEL, ts: 0, text, question, maxOutputTokens: 8192 }, tokens: 0 });
+function makePrompts(): Array<{ observation: PromptObservation; tokens: number }> {
+  return Array.from({ length: PROMPTS }, (_, i) => {
+    const pasted = i % 2 === 1;
+    const body = textOfTokens(TARGET_TOKENS - 40);
+    const question = pasted ? `${pick()}\n\n${body}` : pick();
+    const text = pasted ? question : `${body}\n\n${question}`;
+    return { observation: { source: 'bench', provider: 'openai', model: MODEL, ts: 0, text, question, maxOutputTokens: 8192 }, tokens: 0 };
+  });
 }
 
 // Warm-up on prompts of the same shapes, so the timings below are of compiled code.
@@ -76,38 +78,48 @@ for (let i = 0; i < 40; i++) {
   analyzer.analyze({ source: 'warm-up', provider: 'openai', model: MODEL, ts: (ts += 15_000), text, question: i % 2 ? text : pick() }, TARGET_TOKENS);
 }
 
-const tokenizeMs: number[] = [];
-for (const p of prompts) {
-  const start = performance.now();
-  p.tokens = countTokens(p.observation.text!, MODEL);
-  tokenizeMs.push(performance.now() - start);
+// The machine is shared, so the p99 is taken in ROUNDS rounds of fresh prompts and the median
+// round is reported (every round's figure is kept in the results).
+const rounds: Array<{ p50: number; p99: number; max: number; tokenizeP50: number; meanTokens: number }> = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const prompts = makePrompts();
+  const tokenizeMs: number[] = [];
+  for (const p of prompts) {
+    const start = performance.now();
+    p.tokens = countTokens(p.observation.text!, MODEL);
+    tokenizeMs.push(performance.now() - start);
+  }
+  const analyzeMs: number[] = [];
+  for (const p of prompts) {
+    p.observation.ts = ts += 15_000;
+    const start = performance.now();
+    analyzer.analyze(p.observation, p.tokens);
+    analyzeMs.push(performance.now() - start);
+  }
+  analyzeMs.sort((a, b) => a - b);
+  tokenizeMs.sort((a, b) => a - b);
+  rounds.push({
+    p50: Number(percentile(analyzeMs, 0.5).toFixed(3)),
+    p99: Number(percentile(analyzeMs, 0.99).toFixed(3)),
+    max: Number(analyzeMs[analyzeMs.length - 1].toFixed(3)),
+    tokenizeP50: Number(percentile(tokenizeMs, 0.5).toFixed(3)),
+    meanTokens: Math.round(prompts.reduce((sum, p) => sum + p.tokens, 0) / prompts.length),
+  });
 }
-const meanTokens = prompts.reduce((s, p) => s + p.tokens, 0) / prompts.length;
-
-const analyzeMs: number[] = [];
-prompts.forEach((p) => {
-  p.observation.ts = ts += 15_000;
-  const start = performance.now();
-  analyzer.analyze(p.observation, p.tokens);
-  const ms = performance.now() - start;
-  analyzeMs.push(ms);
-});
-
-analyzeMs.sort((a, b) => a - b);
-tokenizeMs.sort((a, b) => a - b);
+const median = [...rounds].sort((a, b) => a.p99 - b.p99)[Math.floor(ROUNDS / 2)];
 const analysis = {
-  prompts: PROMPTS,
-  meanPromptTokens: Math.round(meanTokens),
-  analyzeP50Ms: Number(percentile(analyzeMs, 0.5).toFixed(3)),
-  analyzeP99Ms: Number(percentile(analyzeMs, 0.99).toFixed(3)),
-  analyzeMaxMs: Number(analyzeMs[analyzeMs.length - 1].toFixed(3)),
-  tokenizeP50Ms: Number(percentile(tokenizeMs, 0.5).toFixed(3)),
-  analysisShareOfTokenizing: Number((percentile(analyzeMs, 0.5) / percentile(tokenizeMs, 0.5)).toFixed(3)),
+  promptsPerRound: PROMPTS,
+  rounds,
+  meanPromptTokens: median.meanTokens,
+  analyzeP50Ms: median.p50,
+  analyzeP99Ms: median.p99,
+  tokenizeP50Ms: median.tokenizeP50,
+  analysisShareOfTokenizing: Number((median.p50 / median.tokenizeP50).toFixed(3)),
   goalP99Ms: 1,
-  meetsGoal: percentile(analyzeMs, 0.99) <= 1,
+  meetsGoal: median.p99 <= 1,
 };
-console.log(`Analysis of ${PROMPTS} prompts of ~${analysis.meanPromptTokens} tokens (after tokenization):`);
-console.log(`  p50 ${analysis.analyzeP50Ms} ms, p99 ${analysis.analyzeP99Ms} ms (goal ≤ 1 ms), max ${analysis.analyzeMaxMs} ms`);
+console.log(`Analysis of ${ROUNDS} × ${PROMPTS} prompts of ~${analysis.meanPromptTokens} tokens (after tokenization), median round:`);
+console.log(`  p50 ${analysis.analyzeP50Ms} ms, p99 ${analysis.analyzeP99Ms} ms (goal ≤ 1 ms); rounds' p99: ${rounds.map((r) => r.p99).join(', ')} ms`);
 console.log(`  tokenizing the same prompts: p50 ${analysis.tokenizeP50Ms} ms — analysis is ${analysis.analysisShareOfTokenizing}× that`);
 
 // Near-duplicate lookup at growing index sizes. Prompts here are 30 words drawn from the corpus

@@ -144,7 +144,7 @@ export class HygieneAnalyzer {
     const since = o.ts - this.settings.retryWindowMs;
     const history = (this.requests.get(key) ?? []).filter((r) => r.ts >= since);
     history.push({ ts: o.ts, errored: o.error !== undefined, tokens: c.promptTokens });
-    this.requests.set(key, history);
+    touch(this.requests, key, history);
     const failedBefore = history.slice(0, -1).filter((r) => r.errored).length;
     // One finding when the run reaches the count, not one per further retry.
     if (failedBefore + 1 !== this.settings.retryCount) return;
@@ -171,8 +171,8 @@ export class HygieneAnalyzer {
     if (matches.length + 1 < this.settings.repeatCount) return;
     const since = o.ts - this.settings.repeatWindowMs;
     if (matches.some((m) => (this.reportedRepeats.get(m.key) ?? -Infinity) >= since)) return;
-    for (const m of matches) this.reportedRepeats.set(m.key, o.ts);
-    this.reportedRepeats.set(exactKey, o.ts);
+    for (const m of matches) touch(this.reportedRepeats, m.key, o.ts);
+    touch(this.reportedRepeats, exactKey, o.ts);
     const exact = matches.filter((m) => m.key === exactKey).length;
     const near = matches.length - exact;
     const least = Math.min(...matches.map((m) => m.similarity));
@@ -217,7 +217,7 @@ export class HygieneAnalyzer {
         resentChars += p.chars;
         blocks++;
       }
-      this.pastedBlocks.set(p.hash, ts);
+      touch(this.pastedBlocks, p.hash, ts);
     }
     const tokens = Math.round(resentChars * questionTokensPerChar(c, question));
     if (tokens < this.settings.resentPasteMinTokens) return;
@@ -258,7 +258,7 @@ export class HygieneAnalyzer {
     for (const p of c.blocks) {
       const last = seen.get(p.hash);
       if (last !== undefined && last >= since) resentChars += p.chars;
-      seen.set(p.hash, o.ts);
+      touch(seen, p.hash, o.ts);
     }
     const resent = Math.round(resentChars * c.tokensPerChar);
     if (resent < this.settings.contextLoopMinTokens) return;
@@ -292,13 +292,31 @@ export class HygieneAnalyzer {
     });
   }
 
-  /** Forgets what is older than every window, so memory stays bounded in a long session. */
+  /**
+   * Forgets what is older than every window, and the least recently seen beyond a size cap, so
+   * memory stays bounded in a long session. Maps are kept in recency order (see `touch`), so this
+   * only ever visits what it deletes.
+   */
   private prune(now: number): void {
     const horizon = now - Math.max(this.settings.repeatWindowMs, this.settings.retryWindowMs, this.settings.contextLoopWindowMs, PASTE_WINDOW_MS);
-    if (this.requests.size > MAX_TRACKED_HASHES / 10) for (const [k, v] of this.requests) if (v[v.length - 1].ts < horizon) this.requests.delete(k);
-    if (this.reportedRepeats.size > MAX_TRACKED_HASHES / 10) for (const [k, ts] of this.reportedRepeats) if (ts < horizon) this.reportedRepeats.delete(k);
-    if (this.pastedBlocks.size > MAX_TRACKED_HASHES) for (const [k, ts] of this.pastedBlocks) if (ts < horizon) this.pastedBlocks.delete(k);
-    for (const seen of this.contextBlocks.values()) if (seen.size > MAX_TRACKED_HASHES) for (const [k, ts] of seen) if (ts < horizon) seen.delete(k);
+    forgetOld(this.requests, (v) => v[v.length - 1].ts < horizon, MAX_TRACKED_HASHES / 10);
+    forgetOld(this.reportedRepeats, (ts) => ts < horizon, MAX_TRACKED_HASHES / 10);
+    forgetOld(this.pastedBlocks, (ts) => ts < horizon, MAX_TRACKED_HASHES);
+    for (const seen of this.contextBlocks.values()) forgetOld(seen, (ts) => ts < horizon, MAX_TRACKED_HASHES);
+  }
+}
+
+/** Sets a key as the most recently seen (Map iteration follows insertion order). */
+function touch<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+}
+
+/** Deletes from the least recently seen end while entries are stale or the map is over its cap. */
+function forgetOld<K, V>(map: Map<K, V>, stale: (value: V) => boolean, cap: number): void {
+  for (const [key, value] of map) {
+    if (map.size <= cap && !stale(value)) return;
+    map.delete(key);
   }
 }
 
