@@ -83,7 +83,7 @@ function dailyReport(revision: number): string {
     peakWeightedCostUsd: 2.1,
     peakWeightedTokens: 1_400_000,
     peakShare: 0.55,
-    hygiene: { repeatedPrompts: 3, oversizedContext: 1 },
+    hygiene: { repeatedPrompt: 3, retryStorm: 1 },
     commits: 4,
   });
 }
@@ -110,7 +110,7 @@ export async function seed(db: Database): Promise<{ putTokens: string[]; leadTok
        peak_share, commits, hygiene, by_model)
      SELECT u.id, 'laptop', $1::date - d, 'big', 1, '0.9.0', 1000 * (1 + (h % 97)), 300 * (1 + (h % 31)), 5000 * (h % 13), 400 * (h % 7),
        50 * (h % 11), 10 + h % 40, (h % 500) / 100.0, (h % 500) / 80.0, 8000 * (1 + h % 17), (h % 100) / 100.0,
-       CASE WHEN h % 3 = 0 THEN NULL ELSE h % 6 END, '{"repeatedPrompts": 1}',
+       CASE WHEN h % 3 = 0 THEN NULL ELSE h % 6 END, '{"repeatedPrompt": 1}',
        jsonb_build_array(
          jsonb_build_object('model', 'claude-sonnet-4', 'source', 'claude-code', 'requests', 10, 'inputTokens', 1000 * (1 + (h % 97)),
            'outputTokens', 300 * (1 + (h % 31)), 'cacheReadTokens', 5000 * (h % 13), 'cacheWriteTokens', 400 * (h % 7),

@@ -121,7 +121,7 @@ export function report(overrides: Record<string, unknown> = {}, lines: ModelLine
     peakWeightedCostUsd: 0.6,
     peakWeightedTokens: 6000,
     peakShare: 0.25,
-    hygiene: { repeatedPrompts: 1 },
+    hygiene: { repeatedPrompt: 1 },
     ...overrides,
   };
 }
