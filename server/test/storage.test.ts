@@ -55,6 +55,20 @@ for (const kind of BACKENDS) {
       assert.ok(lines.includes('  grace-hopper  Grace Hopper  (lead)'));
     });
 
+    it('rotates a token and changes a role', async () => {
+      await run('create-team', '--id', 'infra', '--name', 'Infra');
+      await run('create-user', '--team', 'infra', '--name', 'Linus', '--id', 'linus');
+      const old = /(tm_\S+)$/.exec(lines[1])![1];
+      await run('rotate-token', '--user', 'linus');
+      const fresh = /(tm_\S+)$/.exec(lines[2])![1];
+      const store = new Store(db);
+      assert.equal(await store.findUserByToken(old), undefined);
+      assert.equal((await store.findUserByToken(fresh))?.isLead, false);
+      await run('set-role', '--user', 'linus', '--role', 'lead');
+      assert.equal((await store.findUserByToken(fresh))?.isLead, true);
+      await assert.rejects(run('set-role', '--user', 'linus', '--role', 'boss'), /lead or member/);
+    });
+
     it('changes only the budget fields given and keeps the rest', async () => {
       await run('create-team', '--id', 'ops', '--name', 'Ops');
       await run('set-budget', '--team', 'ops', '--daily', '10', '--unit', 'tokens');
