@@ -58,9 +58,9 @@ for (const kind of BACKENDS) {
     it('rotates a token and changes a role', async () => {
       await run('create-team', '--id', 'infra', '--name', 'Infra');
       await run('create-user', '--team', 'infra', '--name', 'Linus', '--id', 'linus');
-      const old = /(tm_\S+)$/.exec(lines[1])![1];
+      const old = /(tm_\S+)$/.exec(lines[2])![1];
       await run('rotate-token', '--user', 'linus');
-      const fresh = /(tm_\S+)$/.exec(lines[2])![1];
+      const fresh = /(tm_\S+)$/.exec(lines[3])![1];
       const store = new Store(db);
       assert.equal(await store.findUserByToken(old), undefined);
       assert.equal((await store.findUserByToken(fresh))?.isLead, false);
