@@ -21,7 +21,8 @@ export const modelUsageSchema = z
   .object({
     model: z.string().min(1).max(200),
     source: z.string().min(1).max(64),
-    provider: z.string().min(1).max(64).optional(),
+    /** May be empty: a record whose provider is unknown still belongs in the day's totals. */
+    provider: z.string().max(64).optional(),
     requests: tokenCount,
     inputTokens: tokenCount,
     outputTokens: tokenCount,

@@ -11,7 +11,7 @@ describeOnEachBackend('team API', (env) => {
       const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
       const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
         token: tokens.Bo,
-        body: report({ commits: 4 }, [{}, { model: 'gpt-5', source: 'gateway', inputTokens: 200, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.1, requests: 1 }]),
+        body: report({ commits: 4 }, [{ provider: 'anthropic' }, { model: 'gpt-5', source: 'gateway', provider: '', inputTokens: 200, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.1, requests: 1 }]),
       });
       assert.equal(put.status, 200);
       assert.deepEqual(put.body, { date: DAY, clientId: 'laptop', applied: true, revision: 1 });

@@ -91,6 +91,7 @@ export async function createTeam(store: Store, members: string[], leads: string[
 export interface ModelLine {
   model?: string;
   source?: string;
+  provider?: string;
   requests?: number;
   inputTokens?: number;
   outputTokens?: number;
