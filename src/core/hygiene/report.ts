@@ -13,7 +13,7 @@ export function hygieneReport(findings: readonly HygieneFinding[], now: number, 
     return lines.join('\n') + '\n';
   }
   const savingUsd = sumUsd(recent.map((f) => f.saving.usd));
-  lines.push(`${recent.length} finding${recent.length === 1 ? '' : 's'}; fixing them would have saved about ${formatTokens(recent.reduce((s, f) => s + f.saving.tokens, 0))} tokens (${formatUsd(savingUsd)} at the peak weight in force).`, '');
+  lines.push(`${recent.length} finding${recent.length === 1 ? '; fixing it' : 's; fixing them'} would have saved about ${formatTokens(recent.reduce((s, f) => s + f.saving.tokens, 0))} tokens (${formatUsd(savingUsd)} at the peak weight in force).`, '');
   lines.push('| Kind | Findings | Tokens involved | Estimated saving | Suggested fix |', '| --- | ---: | ---: | ---: | --- |');
   for (const kind of HYGIENE_KINDS) {
     const of = recent.filter((f) => f.kind === kind);

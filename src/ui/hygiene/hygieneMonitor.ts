@@ -125,7 +125,7 @@ export class HygieneMonitor implements vscode.Disposable {
     }
     for (const [kind, finding] of this.held) {
       this.held.delete(kind);
-      if (this.limiter.tryWarn(kind, now, this.settings.mutedKinds)) void this.warn(finding);
+      if (this.limiter.tryWarn(kind, now, this.settings.mutedKinds)) this.warn(finding).catch((error: Error) => this.output.warn(`Prompt hygiene: warning failed: ${error.message}`));
     }
   }
 
@@ -147,8 +147,8 @@ export class HygieneMonitor implements vscode.Disposable {
 
   private async showReport(): Promise<void> {
     this.reportChanged.fire(REPORT_URI);
+    // The .md path gives the read-only document Markdown highlighting.
     const doc = await vscode.workspace.openTextDocument(REPORT_URI);
-    await vscode.languages.setTextDocumentLanguage(doc, 'markdown');
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 
