@@ -20,7 +20,7 @@ export interface Pricing {
 /** Questions shorter than this (in content words) — "continue", "try again" — are not compared. */
 const MIN_QUESTION_WORDS = 4;
 /** Recent question fingerprints kept for near-duplicate lookup. */
-export const INDEX_CAPACITY = 10_000;
+const INDEX_CAPACITY = 10_000;
 const SAMPLES_PER_MODEL = 100;
 const MIN_SAMPLES = 20;
 /** Blocks shorter than these are not "pasted" content or "context". */
@@ -62,12 +62,6 @@ interface RequestRecord {
   tokens: number;
 }
 
-export interface AnalyzerStats {
-  /** Near-duplicate candidates compared by the last lookup (not the whole index). */
-  lastCandidates: number;
-  indexed: number;
-}
-
 export class HygieneAnalyzer {
   private readonly questions = new NearDuplicateIndex(INDEX_CAPACITY);
   /** Exact question keys already reported as repeated, so a run of repeats is one finding. */
@@ -86,10 +80,6 @@ export class HygieneAnalyzer {
 
   updateSettings(settings: HygieneSettings): void {
     this.settings = settings;
-  }
-
-  get stats(): AnalyzerStats {
-    return { lastCandidates: this.questions.lastCandidates, indexed: this.questions.size };
   }
 
   /** Findings for one prompt whose token count is known (`promptTokens`: counted by the caller). */
