@@ -20,8 +20,8 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems);
-  const dashboard = new Dashboard(context.extensionUri, usage, output);
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output);
+  const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
@@ -34,12 +34,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     logs,
     new MeterController(usage),
     new SubscriptionController(usage, logs, context.globalState),
-    new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version),
+    new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),
     new TelemetryController(context.extensionPath, usage, problems, version),
     ...registerCommands(usage, dashboard, gateway),
     ...registerChatModels(
       context,
-      new TokenMeterChatProvider(context.secrets, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true })),
+      new TokenMeterChatProvider(context.secrets, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),
       LM_VENDOR,
     ),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),

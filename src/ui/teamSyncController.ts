@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatClock } from '../core/format';
-import { dayKey } from '../core/time';
+import { addDays, dayKey, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
 import { SyncService, type SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
@@ -52,6 +52,8 @@ export class TeamSyncController implements vscode.Disposable {
     private readonly usage: UsageService,
     private readonly dataDir: string,
     private readonly version: string,
+    /** Prompt-hygiene findings per kind between two instants (the day's counters in the report). */
+    private readonly hygieneCounts: (from: number, to: number) => Record<string, number>,
   ) {
     this.disposables.push(
       vscode.commands.registerCommand('tokenMeter.setTeamToken', () => this.setToken()),
@@ -129,6 +131,7 @@ export class TeamSyncController implements vscode.Disposable {
       token,
       extensionVersion: this.version,
       rows: (from, to) => this.usage.rows(from, to),
+      hygiene: (day) => this.hygieneCounts(startOfDay(day, zone()), startOfDay(addDays(day, 1), zone())),
       recentDays: (now) => Array.from({ length: RECENT_DAYS }, (_, i) => dayKey(now - i * 86_400_000, zone())),
     });
   }

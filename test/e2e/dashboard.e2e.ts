@@ -120,7 +120,7 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
       30_000,
       () => `the dashboard never said why commits are not counted; it said ${JSON.stringify(outcomes)}`,
     );
-    assert.equal(await text(frame, '#hygiene'), 'Prompt-hygiene findings: not enabled.');
+    assert.equal(await text(frame, '#hygiene'), 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.');
     assert.equal(await frame.locator('.chart canvas').count(), 1, 'the by-day chart is drawn');
     await session!.screenshot('1-dashboard-dark');
   });

@@ -172,7 +172,12 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
       assert.equal(viaGateway.headers['content-encoding'], direct.headers['content-encoding']);
       assert.equal(normalise(viaGateway.body, viaGateway.headers['content-encoding']), normalise(direct.body, direct.headers['content-encoding']));
     }
-    const gzipEvent = recorded.find((e) => e.model.startsWith('gpt-4o-gzip'));
+    // The compressed copy is decoded after the response has been passed on: wait for its event.
+    let gzipEvent: UsageEvent | undefined;
+    for (let i = 0; i < 200 && !gzipEvent; i++) {
+      gzipEvent = recorded.find((e) => e.model.startsWith('gpt-4o-gzip'));
+      if (!gzipEvent) await new Promise((r) => setTimeout(r, 10));
+    }
     assert.equal(gzipEvent?.outputTokens, CHAT_USAGE.completion_tokens, 'a gzip body is metered from a decompressed copy');
   });
 

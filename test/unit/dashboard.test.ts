@@ -191,6 +191,8 @@ describe('dashboard view model', () => {
       commits: { available: false, reason: 'no git repository is open in this window.' },
     });
     assert.deepEqual(view.hygiene, { enabled: true, findings: 3, tokens: 42_000, costUsd: 0.126, text: '3 prompt-hygiene findings this week, costing 42k tokens ($0.13).' });
+    const none = dashboardOf(settingsWith(), now, [], { hygiene: { findings: 0, tokens: 0, costUsd: 0 } });
+    assert.equal(none.hygiene.text, 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.');
     assert.deepEqual(view.outcomes, { available: false, text: 'Commits: no git repository is open in this window.' });
   });
 

@@ -4,7 +4,6 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readRequestFacts } from '../../src/capture/gateway/requestFacts';
 import { GatewayServer } from '../../src/capture/gateway/server';
-import { shouldConfirmBeforeSend } from '../../src/core/hygiene/confirm';
 import { fingerprintOf, NearDuplicateIndex } from '../../src/core/hygiene/nearDuplicates';
 import { hygieneReport } from '../../src/core/hygiene/report';
 import { DEFAULT_HYGIENE_SETTINGS, parseHygieneSettings } from '../../src/core/hygiene/settings';
@@ -185,7 +184,7 @@ describe('prompt hygiene: detectors', () => {
   });
 });
 
-describe('prompt hygiene: warnings, settings, confirmation, report', () => {
+describe('prompt hygiene: warnings, settings, report', () => {
   it('rate limiter: one warning per kind per interval on an injected clock, snooze and mute', () => {
     const limiter = new WarningRateLimiter(60 * MINUTE);
     let now = T0;
@@ -217,16 +216,6 @@ describe('prompt hygiene: warnings, settings, confirmation, report', () => {
     assert.match(problems.join('\n'), /detectors: "bogus"[\s\S]*mutedKinds: "nope"[\s\S]*verboseFactor: 1 is not a number from 1.5/);
   });
 
-  it('shouldConfirmBeforeSend: only when opted in, for large or over-budget prompts, with the weighted cost', () => {
-    const on = { enabled: true, confirmLargePrompts: true, confirmAboveTokens: 50_000 };
-    assert.deepEqual(shouldConfirmBeforeSend({ promptTokens: 80_000, costUsd: 0.2, multiplier: 2 }, { ...on, confirmLargePrompts: false }), { confirm: false });
-    assert.deepEqual(shouldConfirmBeforeSend({ promptTokens: 10_000, costUsd: 0.02, multiplier: 1 }, on), { confirm: false });
-    const large = shouldConfirmBeforeSend({ promptTokens: 80_000, costUsd: 0.2, multiplier: 2 }, on);
-    assert.deepEqual(large, { confirm: true, message: 'This prompt is 80k tokens (about $0.40 at the peak weight ×2), above your 50k-token confirmation threshold. Send it?' });
-    const over = shouldConfirmBeforeSend({ promptTokens: 1000, costUsd: null, multiplier: 1, overBudget: true }, on);
-    assert.deepEqual(over, { confirm: true, message: 'This prompt is 1k tokens (cost unknown for this model), it would go over your budget. Send it?' });
-  });
-
   it('report: the last seven days by kind, then each finding with its fix', () => {
     const finding = (ts: number, usd: number): HygieneFinding => ({ kind: 'repeatedPrompt', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'The same question was asked 3 times within 10 m, word for word.', tokens: 1245, costUsd: usd, multiplier: 1, saving: { tokens: 1245, usd, fix: 'reuse-answer' } });
     const now = T0 + 86_400_000;
@@ -237,11 +226,11 @@ describe('prompt hygiene: warnings, settings, confirmation, report', () => {
     assert.match(hygieneReport([], now, 'UTC'), /No findings/);
   });
 
-  it('findings log: survives a reload, prunes what is over eight days old and unreadable lines', () => {
+  it('findings log: survives a reload, prunes what is over 35 days old and unreadable lines', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-hygiene-'));
     const log = new FindingsLog(dir);
     const finding = (ts: number): HygieneFinding => ({ kind: 'filler', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'About 40 tokens are filler.', tokens: 40, costUsd: 0.0001, multiplier: 1, saving: { tokens: 40, usd: 0.0001, fix: 'trim-filler' } });
-    log.append(finding(T0 - 9 * 86_400_000));
+    log.append(finding(T0 - 36 * 86_400_000));
     log.append(finding(T0));
     fs.appendFileSync(log.file, '{not json\n');
     const loaded = new FindingsLog(dir).load(T0);

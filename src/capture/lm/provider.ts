@@ -4,7 +4,9 @@ import type { UsageService } from '../../ui/usageService';
 import type { LmInputPart, LmMessage, LmOutputPart, LmRequest, LmRole } from './messages';
 import { parseModelConfigs, secretKeyFor, type LmModelConfig } from './models';
 import { decidePreSend, parseLmGuardSettings } from './preSend';
-import { LmUpstreamError, promptTextOf, sendMetered } from './send';
+import type { RequestFacts } from '../gateway/requestFacts';
+import type { PromptObserver } from '../../core/hygiene/types';
+import { LmUpstreamError, requestFactsOf, sendMetered } from './send';
 
 /**
  * The VS Code side of Token Meter's chat models: lists the models of `tokenMeter.models` in the
@@ -95,6 +97,8 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     /** Whether "Allow 1 Hour Over Budget" is in effect now. */
     private readonly overrideActive: () => boolean,
     private readonly reportProblem: (message: string) => void,
+    /** Prompt hygiene sees each prompt (in memory only) once it has been answered. */
+    private readonly observePrompt?: PromptObserver,
   ) {
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -144,11 +148,24 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     const config = this.models().find((m) => m.id === model.id);
     if (!config) throw vscode.LanguageModelError.NotFound(`Token Meter has no model "${model.id}" any more; add it again with "Token Meter: Add Model…".`);
     const request = toLmRequest(messages, options);
-    await this.checkBeforeSending(config, request);
+    const facts = requestFactsOf(config, request);
+    await this.checkBeforeSending(config, facts);
     const controller = new AbortController();
     const cancellation = token.onCancellationRequested(() => controller.abort());
+    const observe = (patch: { event?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }; error?: string }) =>
+      this.observePrompt?.({
+        source: 'lm-provider',
+        provider: config.apiStyle,
+        model: config.model,
+        ts: this.usage.now(),
+        text: facts.promptText,
+        ...(facts.question !== undefined ? { question: facts.question } : {}),
+        ...(facts.maxOutputTokens !== undefined ? { maxOutputTokens: facts.maxOutputTokens } : {}),
+        ...(patch.event ? { usage: patch.event } : {}),
+        ...(patch.error ? { error: patch.error } : {}),
+      });
     try {
-      await sendMetered({
+      const result = await sendMetered({
         config,
         apiKey: await this.secrets.get(secretKeyFor(config.id)),
         request,
@@ -157,14 +174,16 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
         onPart: (part) => progress.report(toResponsePart(part)),
         now: this.usage.now,
       });
+      observe({ event: result.event });
     } catch (error) {
+      observe({ error: (error as Error).message });
       throw error instanceof LmUpstreamError ? toLanguageModelError(error) : error;
     } finally {
       cancellation.dispose();
     }
   }
 
-  private async checkBeforeSending(config: LmModelConfig, request: LmRequest): Promise<void> {
+  private async checkBeforeSending(config: LmModelConfig, facts: RequestFacts): Promise<void> {
     const raw = vscode.workspace.getConfiguration('tokenMeter.lm');
     const guard = parseLmGuardSettings({ requestThreshold: raw.get('requestThreshold'), budgetEnforcement: raw.get('budgetEnforcement'), askBeforeSending: raw.get('askBeforeSending') });
     if (guard.requestThreshold === 0 && guard.budgetEnforcement === 'soft') return;
@@ -173,7 +192,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
       rows: (from, to) => this.usage.rows(from, to),
       now: this.usage.now(),
       model: config.model,
-      promptTokens: countTokens(promptTextOf(config, request), config.model),
+      promptTokens: countTokens(facts.promptText, config.model),
       guard,
       overrideActive: this.overrideActive(),
     });

@@ -2,7 +2,7 @@ import type { UsageEvent, UsageSink } from '../../core/events';
 import { matchAnthropicRoute } from '../gateway/anthropic';
 import { obj, str, type MeteredRoute } from '../gateway/meter';
 import { matchOpenAiRoute } from '../gateway/openai';
-import { readRequestFacts } from '../gateway/requestFacts';
+import { readRequestFacts, type RequestFacts } from '../gateway/requestFacts';
 import { SseParser } from '../gateway/sse';
 import { usageEventFor } from '../gateway/usageEvent';
 import { anthropicEndpoint, anthropicHeaders, anthropicRequestBody, anthropicStreamReader } from './anthropicStyle';
@@ -66,9 +66,9 @@ export function requestBodyFor(config: LmModelConfig, request: LmRequest): Recor
   return STYLES[config.apiStyle].body(config, request);
 }
 
-/** The prompt text of a request (what the gateway would count), for the pre-send estimate. */
-export function promptTextOf(config: LmModelConfig, request: LmRequest): string {
-  return readRequestFacts(Buffer.from(JSON.stringify(requestBodyFor(config, request)))).promptText;
+/** What the gateway would read from this request: its prompt text, the user's question, the output budget. */
+export function requestFactsOf(config: LmModelConfig, request: LmRequest): RequestFacts {
+  return readRequestFacts(Buffer.from(JSON.stringify(requestBodyFor(config, request))));
 }
 
 const MAX_ERROR_BODY = 64 * 1024;

@@ -392,7 +392,9 @@ function hygieneView(hygiene: HygieneSummary | undefined): DashboardView['hygien
   return {
     enabled: true,
     ...hygiene,
-    text: `${hygiene.findings} prompt-hygiene ${hygiene.findings === 1 ? 'finding' : 'findings'} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
+    text: hygiene.findings === 0
+      ? 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.'
+      : `${hygiene.findings} prompt-hygiene ${hygiene.findings === 1 ? 'finding' : 'findings'} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
   };
 }
 

@@ -22,8 +22,6 @@ export interface HygieneSettings {
   contextLoopMinTokens: number;
   outputBudgetMinTokens: number;
   outputBudgetSmallPromptTokens: number;
-  confirmLargePrompts: boolean;
-  confirmAboveTokens: number;
 }
 
 export const DEFAULT_HYGIENE_SETTINGS: HygieneSettings = {
@@ -45,8 +43,6 @@ export const DEFAULT_HYGIENE_SETTINGS: HygieneSettings = {
   contextLoopMinTokens: 20_000,
   outputBudgetMinTokens: 32_000,
   outputBudgetSmallPromptTokens: 1000,
-  confirmLargePrompts: false,
-  confirmAboveTokens: 50_000,
 };
 
 /** The raw `tokenMeter.hygiene.*` values, by key without the prefix. */
@@ -110,8 +106,6 @@ export function parseHygieneSettings(raw: RawHygieneSettings): { settings: Hygie
       contextLoopMinTokens: number('contextLoopMinTokens', d.contextLoopMinTokens, 100),
       outputBudgetMinTokens: number('outputBudgetMinTokens', d.outputBudgetMinTokens, 1000),
       outputBudgetSmallPromptTokens: d.outputBudgetSmallPromptTokens,
-      confirmLargePrompts: bool('confirmLargePrompts', d.confirmLargePrompts),
-      confirmAboveTokens: number('confirmAboveTokens', d.confirmAboveTokens, 1000),
     },
   };
 }

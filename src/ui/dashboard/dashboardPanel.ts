@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { buildDashboard, shownWeek, type CommitCount } from '../../core/dashboard/viewModel';
+import { buildDashboard, shownWeek, type CommitCount, type HygieneSummary } from '../../core/dashboard/viewModel';
 import { addDays, startOfDay } from '../../core/time';
 import { exportUsageFile } from '../exportCommand';
 import type { UsageService } from '../usageService';
@@ -24,6 +24,8 @@ export class Dashboard implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly usage: UsageService,
     private readonly log: vscode.LogOutputChannel,
+    /** The prompt-hygiene findings between two instants; undefined while that feature is off. */
+    private readonly hygiene: (from: number, to: number) => HygieneSummary | undefined,
   ) {
     this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => this.adopt(panel, restoredState(state), performance.now()),
@@ -43,7 +45,7 @@ export class Dashboard implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel, state: DashboardState, requested: number): void {
     this.panel?.dispose();
     const assets = vscode.Uri.joinPath(this.extensionUri, ...ASSETS);
-    const dashboard = new DashboardPanel(panel, assets, this.usage, this.log, state.weekOffset, requested);
+    const dashboard = new DashboardPanel(panel, assets, this.usage, this.log, this.hygiene, state.weekOffset, requested);
     this.panel = dashboard;
     panel.onDidDispose(() => {
       if (this.panel === dashboard) this.panel = undefined;
@@ -67,6 +69,7 @@ class DashboardPanel {
     assets: vscode.Uri,
     private readonly usage: UsageService,
     private readonly log: vscode.LogOutputChannel,
+    private readonly hygiene: (from: number, to: number) => HygieneSummary | undefined,
     private weekOffset: number,
     requested: number,
   ) {
@@ -141,6 +144,9 @@ class DashboardPanel {
 
   /** Posts without waiting: code-server settles postMessage's promise late, and nothing depends on it. */
   private send(commits: CommitCount | undefined): void {
+    const { fromDay, toDay } = shownWeek(this.usage.settings, this.usage.now(), this.weekOffset);
+    const zone = this.usage.settings.timeZone;
+    const hygiene = this.hygiene(startOfDay(fromDay, zone), startOfDay(addDays(toDay, 1), zone));
     const message: HostMessage = {
       type: 'view',
       view: buildDashboard({
@@ -149,6 +155,7 @@ class DashboardPanel {
         weekOffset: this.weekOffset,
         rows: (from, to) => this.usage.rows(from, to),
         commits,
+        ...(hygiene ? { hygiene } : {}),
         problems: this.usage.problems(),
       }),
     };

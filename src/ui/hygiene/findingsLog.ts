@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { HYGIENE_KINDS, type HygieneFinding } from '../../core/hygiene/types';
 
 /** Findings older than this are dropped: the report covers a week, with a day of slack for time zones. */
-const KEEP_MS = 8 * 86_400_000;
+/** Long enough for the dashboard's recent weeks and the team report's recent days. */
+const KEEP_MS = 35 * 86_400_000;
 export const FINDINGS_FILE = 'hygiene-findings.jsonl';
 
 /**

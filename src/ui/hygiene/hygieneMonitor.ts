@@ -8,6 +8,7 @@ import { typingQuietDelay, WarningRateLimiter } from '../../core/hygiene/warning
 import { countTokens } from '../../core/tokenizer';
 import type { ProblemReporter } from '../problems';
 import type { UsageService } from '../usageService';
+import type { HygieneSummary } from '../../core/dashboard/viewModel';
 import { FindingsLog } from './findingsLog';
 
 const SECTION = 'tokenMeter.hygiene';
@@ -154,10 +155,28 @@ export class HygieneMonitor implements vscode.Disposable {
 
   private readSettings(): HygieneSettings {
     const config = vscode.workspace.getConfiguration(SECTION);
-    const keys = ['enabled', 'detectors', 'mutedKinds', 'warnIntervalMinutes', 'repeatCount', 'repeatWindowMinutes', 'nearDuplicateSimilarity', 'verboseFactor', 'verboseMinTokens', 'resentPasteMinTokens', 'fillerMinTokens', 'contextLoopRequests', 'contextLoopWindowMinutes', 'contextLoopMinTokens', 'outputBudgetMinTokens', 'confirmLargePrompts', 'confirmAboveTokens'];
+    const keys = ['enabled', 'detectors', 'mutedKinds', 'warnIntervalMinutes', 'repeatCount', 'repeatWindowMinutes', 'nearDuplicateSimilarity', 'verboseFactor', 'verboseMinTokens', 'resentPasteMinTokens', 'fillerMinTokens', 'contextLoopRequests', 'contextLoopWindowMinutes', 'contextLoopMinTokens', 'outputBudgetMinTokens'];
     const { settings, problems } = parseHygieneSettings(Object.fromEntries(keys.map((k) => [k, config.get(k)])));
     for (const problem of problems) this.problems.report(problem, { openSettings: true });
     return settings;
+  }
+
+  /** The findings between two instants, summed (the dashboard's week); undefined while hygiene is off. */
+  summary(from: number, to: number): HygieneSummary | undefined {
+    if (!this.settings.enabled) return undefined;
+    const findings = this.log.load(this.usage.now()).filter((f) => f.ts >= from && f.ts < to);
+    return {
+      findings: findings.length,
+      tokens: findings.reduce((n, f) => n + f.tokens, 0),
+      costUsd: findings.reduce((n, f) => n + (f.costUsd ?? 0), 0),
+    };
+  }
+
+  /** Findings per kind between two instants (a day's counts for the team report). */
+  countsByKind(from: number, to: number): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const f of this.log.load(this.usage.now())) if (f.ts >= from && f.ts < to) counts[f.kind] = (counts[f.kind] ?? 0) + 1;
+    return counts;
   }
 
   dispose(): void {
