@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Frame } from 'playwright-core';
 import { makeEventId, totalTokens, validateUsageEvent } from '../../src/core/events';
 import { formatTokens, formatUsd } from '../../src/core/format';
 import { addDays, dayKey, startOfDay, weekStartDay } from '../../src/core/time';
+import { dashboardFrame, frameText as text } from './dashboardFrame';
 import { pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 import { SEED_FILE, SEED_MODEL, SEED_PRICE_OVERRIDE, SEED_TIME_ZONE, seedTodaysUsage } from './usageFixtures';
 
@@ -35,29 +35,6 @@ function seedLastWeek(now: number) {
   return { fromDay, event, costUsd: (event.inputTokens * p.input + event.outputTokens * p.output) / 1e6, totalTokens: totalTokens(event) };
 }
 
-/** The dashboard's document: the innermost webview frame that holds `#dashboard`, once it has drawn `week`. */
-async function dashboardFrame(session: VsCodeSession, week: string, timeoutMs = 30_000): Promise<Frame> {
-  let seen: string[] = [];
-  return pollFor(
-    async () => {
-      seen = [];
-      for (const frame of session.page.frames()) {
-        const root = await frame.$('#dashboard').catch(() => null);
-        const drawn = await root?.getAttribute('data-drawn-week').catch(() => null);
-        if (!drawn) continue;
-        seen.push(drawn);
-        if (drawn === week) return frame;
-      }
-      return undefined;
-    },
-    timeoutMs,
-    () => `no webview frame drew the week of ${week}; drawn weeks seen: ${JSON.stringify(seen)}`,
-  );
-}
-
-async function text(frame: Frame, selector: string): Promise<string> {
-  return (await frame.locator(selector).innerText()).replace(/\u00a0/g, ' ').trim();
-}
 
 /** The "drawn in N ms" lines the extension logs, from VS Code's log folder of this session. */
 function drawTimes(session: VsCodeSession): string[] {

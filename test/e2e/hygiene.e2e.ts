@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import { formatTokens, formatUsd } from '../../src/core/format';
 import { PriceBook } from '../../src/core/pricing';
 import { CHAT_USAGE, FakeUpstream } from '../support/fakeUpstream';
+import { dayKey, weekStartDay } from '../../src/core/time';
+import { dashboardFrame, frameText } from './dashboardFrame';
 import { pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
@@ -98,5 +100,10 @@ describe('prompt hygiene: the same question sent through the gateway again and a
     assert.match(report, /Token Meter: prompt hygiene, last 7 days/);
     const row = `| Repeated prompt | 1 | ${savingTokens} | ${savingTokens} tokens, ${savingUsd} |`;
     assert.ok(report.includes(row), `"${report}" should include "${row}"`);
+
+    // The dashboard counts the week's findings too.
+    await session!.runCommand('Token Meter: Show My Usage This Week');
+    const frame = await dashboardFrame(session!, weekStartDay(dayKey(Date.now(), 'UTC'), 1));
+    assert.equal(await frameText(frame, '#hygiene'), `1 prompt-hygiene finding this week, costing ${savingTokens} tokens (${savingUsd}).`);
   });
 });
