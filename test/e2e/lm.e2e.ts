@@ -263,4 +263,21 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     assert.equal(sent.path, '/v1/chat/completions');
     assert.equal(sent.headers.authorization, 'Bearer sk-added-through-the-ui');
   });
+
+  it('hands chat-model prompts to prompt hygiene: the same question asked three times is a finding', async () => {
+    // A real question (hygiene leaves "continue"-sized ones alone), asked three times in a row.
+    const question = 'How do I rename the checkout handler in every caller of it?';
+    await updateUserSettings({ 'tokenMeterLmProbe.modelId': MODEL.id, 'tokenMeterLmProbe.scenario': 'text', 'tokenMeterLmProbe.prompt': question, 'tokenMeter.lm.budgetEnforcement': 'soft' });
+    for (let i = 0; i < 3; i++) assert.equal((await runProbe()).error, undefined);
+    const toast = session!.page.locator('.notifications-toasts .notification-toast', { hasText: 'Token Meter: Repeated prompt.' });
+    await toast.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await session!.screenshot('9-repeated-chat-prompt');
+    await session!.runCommand('Token Meter: Show Prompt Hygiene Report');
+    const editor = session!.page.locator('.editor-group-container.active .monaco-editor .view-lines');
+    const report = await pollFor(async () => {
+      const text = (await editor.innerText().catch(() => '')).replace(/\s+/g, ' ');
+      return text.includes('Repeated prompt') ? text : undefined;
+    }, 30_000, () => 'the hygiene report shows no repeated prompt');
+    assert.match(report, /Repeated prompt\*\* \(lm-provider, claude-sonnet-4-5\)/);
+  });
 });
