@@ -1,25 +1,15 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatTokens } from '../../src/core/format';
 import { CHAT_USAGE, FakeUpstream } from '../support/fakeUpstream';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
+import { freePort } from '../support/net';
 
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {

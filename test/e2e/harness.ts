@@ -1,12 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { ARTIFACTS_DIR, locateE2eTools, type E2eTools } from './paths';
+import { freePort } from '../support/net';
 
 const execFileAsync = promisify(execFile);
 
@@ -101,16 +101,6 @@ export async function pollFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
 
 function httpStatus(url: string): Promise<number | undefined> {
   return new Promise((resolve) => {

@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { formatTokens, formatUsd } from '../../src/core/format';
 import { PriceBook } from '../../src/core/pricing';
@@ -8,22 +7,13 @@ import { CHAT_USAGE, FakeUpstream } from '../support/fakeUpstream';
 import { dayKey, weekStartDay } from '../../src/core/time';
 import { dashboardFrame, frameText } from './dashboardFrame';
 import { pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
+import { freePort } from '../support/net';
 
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
 const QUESTION = 'How do I paginate orders and customers in PostgreSQL when writes must not block? I tried OFFSET and LIMIT but it takes minutes.';
 const MODEL = 'o1';
 const PEAK = 2;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('prompt hygiene: the same question sent through the gateway again and again', function () {
   this.timeout(180_000);

@@ -10,20 +10,11 @@ import { UsageStore } from '../../src/store/usageStore';
 import { createOtelExport } from '../../src/sync/otelExport';
 import { SyncService } from '../../src/sync/syncService';
 import { testContext, usageEvent } from '../support/events';
+import { freePort } from '../support/net';
 
 const SERVER_DIR = path.resolve(__dirname, '../../server');
 const DAY = 86_400_000;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The reference team server, as a team runs it: `npm start` in server/, PGlite in a folder. */
 class TeamServer {

@@ -62,6 +62,20 @@ export function obj(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
+/** An SSE parser that hands over each event's JSON object; `[DONE]` and data that is not a JSON object are skipped. */
+export function jsonSseParser(onJson: (payload: Record<string, unknown>, eventName: string) => void): SseParser {
+  return new SseParser(({ event, data }) => {
+    if (data === '[DONE]') return;
+    let payload: Record<string, unknown> | undefined;
+    try {
+      payload = obj(JSON.parse(data));
+    } catch {
+      return;
+    }
+    if (payload) onJson(payload, event);
+  });
+}
+
 /** A meter for JSON bodies: buffers (up to a cap) and reads them once at the end. */
 export function jsonMeter(read: (body: Record<string, unknown>, facts: ResponseFacts) => void, maxBytes = 64 * 1024 * 1024): ResponseMeter {
   const chunks: Uint8Array[] = [];
@@ -89,16 +103,7 @@ export function sseJsonMeter(
   onFinish?: (facts: ResponseFacts) => void,
 ): ResponseMeter {
   const facts: ResponseFacts = { outputText: '' };
-  const parser = new SseParser(({ event, data }) => {
-    if (data === '[DONE]') return;
-    let payload: Record<string, unknown> | undefined;
-    try {
-      payload = obj(JSON.parse(data));
-    } catch {
-      return;
-    }
-    if (payload) onEvent(payload, event, facts);
-  });
+  const parser = jsonSseParser((payload, event) => onEvent(payload, event, facts));
   return {
     feed: (chunk) => parser.feed(chunk),
     finish: () => {

@@ -1,9 +1,8 @@
 import type { UsageEvent, UsageSink } from '../../core/events';
 import { matchAnthropicRoute } from '../gateway/anthropic';
-import { obj, str, type MeteredRoute } from '../gateway/meter';
+import { jsonSseParser, obj, str, type MeteredRoute } from '../gateway/meter';
 import { matchOpenAiRoute } from '../gateway/openai';
 import { readRequestFacts, type RequestFacts } from '../gateway/requestFacts';
-import { SseParser } from '../gateway/sse';
 import { usageEventFor } from '../gateway/usageEvent';
 import { anthropicEndpoint, anthropicHeaders, anthropicRequestBody, anthropicStreamReader } from './anthropicStyle';
 import type { LmOutputPart, LmRequest, StreamReader } from './messages';
@@ -147,16 +146,7 @@ export async function sendMetered(options: LmSendOptions): Promise<LmSendResult>
   const emit = (parts: LmOutputPart[]) => {
     for (const part of parts) options.onPart(part);
   };
-  const parser = new SseParser(({ event, data }) => {
-    if (data === '[DONE]') return;
-    let payload: Record<string, unknown> | undefined;
-    try {
-      payload = obj(JSON.parse(data));
-    } catch {
-      return;
-    }
-    if (payload) emit(reader.event(payload, event));
-  });
+  const parser = jsonSseParser((payload, event) => emit(reader.event(payload, event)));
   let aborted = false;
   let streamFailure: Error | undefined;
   try {
