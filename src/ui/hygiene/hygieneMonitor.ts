@@ -13,7 +13,8 @@ import { FindingsLog } from './findingsLog';
 
 const SECTION = 'tokenMeter.hygiene';
 export const REPORT_COMMAND = 'tokenMeter.showHygieneReport';
-const REPORT_URI = vscode.Uri.parse('token-meter-hygiene:/Prompt%20Hygiene%20(last%207%20days).md');
+const REPORT_SCHEME = 'token-meter-hygiene';
+const REPORT_PATH = '/Prompt Hygiene (last 7 days).md';
 const SNOOZE_MS = 3600_000;
 /** A warning waits until the user has not typed for this long. */
 const TYPING_QUIET_MS = 2000;
@@ -40,6 +41,7 @@ export class HygieneMonitor implements vscode.Disposable {
   private readonly held = new Map<HygieneKind, HygieneFinding>();
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly reportChanged = new vscode.EventEmitter<vscode.Uri>();
+  private readonly reportUri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: REPORT_PATH });
   private readonly disposables: vscode.Disposable[] = [this.reportChanged];
 
   constructor(
@@ -67,7 +69,7 @@ export class HygieneMonitor implements vscode.Disposable {
         // Output channels and other generated documents change without anyone typing.
         if (e.contentChanges.length > 0 && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled')) this.lastTypedAt = this.usage.now();
       }),
-      vscode.workspace.registerTextDocumentContentProvider(REPORT_URI.scheme, {
+      vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
         onDidChange: this.reportChanged.event,
         provideTextDocumentContent: () => hygieneReport(this.log.load(this.usage.now()), this.usage.now(), this.usage.settings.timeZone),
       }),
@@ -106,7 +108,7 @@ export class HygieneMonitor implements vscode.Disposable {
         return;
       }
     }
-    this.reportChanged.fire(REPORT_URI);
+    this.reportChanged.fire(this.reportUri);
     this.showHeld();
   }
 
@@ -147,9 +149,9 @@ export class HygieneMonitor implements vscode.Disposable {
   }
 
   private async showReport(): Promise<void> {
-    this.reportChanged.fire(REPORT_URI);
+    this.reportChanged.fire(this.reportUri);
     // The .md path gives the read-only document Markdown highlighting.
-    const doc = await vscode.workspace.openTextDocument(REPORT_URI);
+    const doc = await vscode.workspace.openTextDocument(this.reportUri);
     await vscode.window.showTextDocument(doc, { preview: true });
   }
 
