@@ -73,10 +73,29 @@ export function zonedParts(ts: number, timeZone: string): ZonedParts {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/**
+ * Zone offsets are whole quarter hours, so a local day always begins on a quarter hour of UTC and
+ * every instant of one UTC quarter hour has the same local day. Counting a long event log asks for
+ * the day of many instants close together; Intl's formatting is the slow part, so it runs once per
+ * quarter hour and zone.
+ */
+const QUARTER_HOUR_MS = 15 * 60_000;
+const MAX_CACHED_DAYS = 50_000;
+const dayCache = new Map<string, Map<number, string>>();
+
 /** The local calendar day of an instant, as 'YYYY-MM-DD'. */
 export function dayKey(ts: number, timeZone: string): string {
-  const p = zonedParts(ts, timeZone);
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+  let zone = dayCache.get(timeZone);
+  if (!zone) dayCache.set(timeZone, (zone = new Map()));
+  const quarter = Math.floor(ts / QUARTER_HOUR_MS);
+  let key = zone.get(quarter);
+  if (key === undefined) {
+    const p = zonedParts(ts, timeZone);
+    key = `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+    if (zone.size >= MAX_CACHED_DAYS) zone.clear();
+    zone.set(quarter, key);
+  }
+  return key;
 }
 
 export function parseDayKey(key: string): { year: number; month: number; day: number } {
