@@ -199,7 +199,8 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     rows = store.rollups.rows({ fromDay, toDay });
     store.dispose();
   } else if (!json) {
-    problems.push(`No Token Meter data in ${dataDir} yet (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);
+    const where = logSources.length > 0 ? `no logs of ${logSources.map((s) => s.adapter.label).join(', ')} were found in their usual places, and ` : '';
+    problems.push(`No usage yet: ${where}there is no Token Meter data in ${dataDir} (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);
   }
   for (const p of problems) io.stderr.write(`token-meter report: ${p}\n`);
 

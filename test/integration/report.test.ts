@@ -83,6 +83,6 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
   it('explains an empty or missing store instead of failing', () => {
     const { code, stderr } = run(['--data-dir', path.join(dataDir, 'nope')]);
     assert.equal(code, 0);
-    assert.match(stderr, /No Token Meter data in .*nope/);
+    assert.match(stderr, /No usage yet: .*no Token Meter data in .*nope/);
   });
 });
