@@ -32,6 +32,8 @@ const builds = desktopTests
       { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
       // The first read of assistants' logs runs in a worker thread, off the extension host's main thread.
       { ...shared, entryPoints: ['src/capture/logs/worker.ts'], outfile: 'dist/logWorker.js' },
+      // Recounting a large event log (a settings change, a lost snapshot) runs in a worker thread.
+      { ...shared, entryPoints: ['src/store/recountWorker.ts'], outfile: 'dist/recountWorker.js' },
       // The OpenTelemetry SDK is loaded only when a collector is configured.
       { ...shared, entryPoints: ['src/sync/otelExport.ts'], outfile: 'dist/otel.js' },
       // Each tokenizer encoding is its own file, loaded on first count rather than at activation.

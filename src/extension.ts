@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
@@ -19,7 +20,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
-  const usage = new UsageService(context.globalStorageUri.fsPath, problems);
+  const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output);
   const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);

@@ -31,7 +31,18 @@ export interface UsageStoreOptions {
   now?: () => number;
   /** Problems worth telling the user about (torn or unreadable lines), each reported once. */
   onProblem?: (message: string) => void;
+  /**
+   * Recounts a large event log away from this thread (a worker), for an editor that must not
+   * freeze: resolves once `rollups.json` holds the recount made under the context with this
+   * fingerprint. Without it, or for a log smaller than `backgroundRecountBytes`, recounting is
+   * done here and now.
+   */
+  recountInBackground?: (fingerprint: string) => Promise<void>;
+  /** Event logs at least this large are recounted in the background (default 16 MB). */
+  backgroundRecountBytes?: number;
 }
+
+const DEFAULT_BACKGROUND_RECOUNT_BYTES = 16 * 1024 * 1024;
 
 export class UsageStore implements UsageSink {
   private rollupTable: Rollups;
@@ -44,6 +55,8 @@ export class UsageStore implements UsageSink {
   private lastSnapshotAt = 0;
   private lastRetentionDay = '';
   private readonly listeners = new Set<() => void>();
+  /** Set while a background recount runs; the totals are not read until it is done. */
+  private recounting: Promise<void> | undefined;
   private watcher: fs.FSWatcher | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
@@ -87,6 +100,7 @@ export class UsageStore implements UsageSink {
 
   /** Reads what any process appended since the last call. True when totals changed. */
   refresh(): boolean {
+    if (this.recounting) return false;
     this.applyRetention();
     const result = this.reader.readNew((e) => this.count(e));
     if (!result.consistent) {
@@ -169,12 +183,66 @@ export class UsageStore implements UsageSink {
     this.rollupTable.dropDaysBefore(cutoff);
   }
 
+  /** Whether a background recount has started (or is still running) in place of a rebuild. */
+  get isRecounting(): boolean {
+    return this.recounting !== undefined;
+  }
+
+  /** Resolves when no background recount is running. */
+  async whenCounted(): Promise<void> {
+    while (this.recounting) await this.recounting;
+  }
+
   /** Recounts everything from the event log; the result is saved, so the next start need not recount. */
   private rebuild(): void {
+    if (!this.startBackgroundRecount()) this.rebuildHere();
+  }
+
+  private rebuildHere(): void {
     this.reader.reset();
     this.rollupTable = new Rollups(this.options.context);
     this.reader.readNew((e) => this.count(e));
     this.snapshotDirty = true;
+  }
+
+  private eventLogBytes(): number {
+    let bytes = 0;
+    for (const name of this.reader.listSegments()) {
+      try {
+        bytes += fs.statSync(path.join(this.eventsDir, name)).size;
+      } catch {
+        // removed meanwhile
+      }
+    }
+    return bytes;
+  }
+
+  /**
+   * Hands a large recount to `recountInBackground`. Until it is done the totals stay as they were
+   * (empty at first start) and nothing is read; then its snapshot is loaded and the rest caught up.
+   * A failed or stale background recount falls back to recounting here.
+   */
+  private startBackgroundRecount(): boolean {
+    const recount = this.options.recountInBackground;
+    if (!recount || this.recounting) return this.recounting !== undefined;
+    if (this.eventLogBytes() < (this.options.backgroundRecountBytes ?? DEFAULT_BACKGROUND_RECOUNT_BYTES)) return false;
+    const fingerprint = this.options.context.fingerprint;
+    const done = (next: 'load' | 'recount-again' | 'recount-here') => {
+      this.recounting = undefined;
+      if (next === 'recount-again') this.rebuild();
+      else if (next === 'recount-here') this.rebuildHere();
+      this.refresh();
+      this.notify();
+    };
+    this.recounting = recount(fingerprint).then(
+      // Settings that changed meanwhile need a recount of their own.
+      () => done(this.options.context.fingerprint !== fingerprint ? 'recount-again' : this.loadSnapshot() ? 'load' : 'recount-here'),
+      (error: unknown) => {
+        this.options.onProblem?.(`Recounting usage in the background failed (${(error as Error).message}); recounting here instead.`);
+        done('recount-here');
+      },
+    );
+    return true;
   }
 
   private loadSnapshot(): boolean {
@@ -194,7 +262,8 @@ export class UsageStore implements UsageSink {
 
   /** Writes the snapshot atomically (temp file + rename), at most every few seconds. */
   private maybeWriteSnapshot(force = false): void {
-    if (!this.snapshotDirty) return;
+    // While a background recount runs, its snapshot is the one that will be current.
+    if (!this.snapshotDirty || this.recounting) return;
     const now = this.now();
     if (!force && now - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
     const snapshot: SnapshotFile = {

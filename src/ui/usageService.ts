@@ -6,6 +6,8 @@ import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
 import { systemTimeZone } from '../core/time';
 import type { ActivityPoint } from '../core/activity';
 import type { RollupRow } from '../core/rollups';
+import { Worker } from 'node:worker_threads';
+import type { RecountInput, RecountMessage } from '../store/recountWorker';
 import { UsageStore } from '../store/usageStore';
 import { onDidChangeSettings, readRawSettings } from './config';
 import type { ProblemReporter } from './problems';
@@ -28,8 +30,10 @@ export class UsageService implements UsageSink, vscode.Disposable {
   private readonly store: UsageStore;
 
   constructor(
-    dataDir: string,
+    private readonly dataDir: string,
     private readonly reporter: ProblemReporter,
+    /** The bundled recount worker; without it a large event log is recounted on this thread. */
+    private readonly recountWorker?: string,
     readonly now: () => number = Date.now,
   ) {
     this.resolved = this.readSettings();
@@ -42,7 +46,9 @@ export class UsageService implements UsageSink, vscode.Disposable {
         this.storeProblems.push(message);
         reporter.report(message, { notify: false });
       },
+      ...(recountWorker ? { recountInBackground: (fingerprint: string) => this.recountInWorker(fingerprint) } : {}),
     });
+    this.noteRecounting();
     this.disposables.push(
       this.store.watch(() => this.changed.fire()),
       onDidChangeSettings(() => this.reloadSettings()),
@@ -121,7 +127,32 @@ export class UsageService implements UsageSink, vscode.Disposable {
   private reloadSettings(): void {
     this.resolved = this.readSettings();
     this.store.setContext(rollupContextFor(this.resolved.settings));
+    this.noteRecounting();
     this.changed.fire();
+  }
+
+  /** Recounts the store in the worker thread under the current settings (see UsageStore). */
+  private recountInWorker(fingerprint: string): Promise<void> {
+    const input: RecountInput = {
+      dataDir: this.dataDir,
+      raw: readRawSettings(),
+      systemZone: systemTimeZone(),
+      ...(this.teamPolicy ? { teamPolicy: this.teamPolicy } : {}),
+      fingerprint,
+    };
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(this.recountWorker!, { workerData: input });
+      worker.once('message', (message: RecountMessage) => (message.type === 'done' ? resolve() : reject(new Error(message.message))));
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`the recount worker stopped (exit code ${code})`)));
+    });
+  }
+
+  /** While a large event log is recounted in the background, the meter says why its totals lag. */
+  private noteRecounting(): void {
+    if (!this.store.isRecounting) return;
+    this.setNote('recount', 'Recounting usage from the event log (settings changed or totals were missing); figures will update when it is done.');
+    void this.store.whenCounted().then(() => this.setNote('recount', undefined));
   }
 
   dispose(): void {

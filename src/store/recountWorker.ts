@@ -1,0 +1,32 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { resolveSettings, rollupContextFor, type RawSettings } from '../core/settings';
+import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
+import { UsageStore } from './usageStore';
+
+/**
+ * Recounts the rollups of a large event log in a worker thread, so the editor stays responsive:
+ * the window sends the settings it counts under, this thread rebuilds and saves `rollups.json`,
+ * and the window loads it.
+ */
+
+export interface RecountInput {
+  dataDir: string;
+  raw: RawSettings;
+  systemZone: string;
+  teamPolicy?: TeamPolicy;
+  /** The context the window expects; a different one here means the settings moved on. */
+  fingerprint: string;
+}
+
+export type RecountMessage = { type: 'done' } | { type: 'failed'; message: string };
+
+const input = workerData as RecountInput;
+try {
+  const { settings } = applyTeamPolicy(resolveSettings(input.raw, input.systemZone), input.teamPolicy);
+  const context = rollupContextFor(settings);
+  if (context.fingerprint !== input.fingerprint) throw new Error('the settings changed while recounting');
+  UsageStore.open({ dataDir: input.dataDir, context, retentionDays: settings.retentionDays }).dispose();
+  parentPort!.postMessage({ type: 'done' } satisfies RecountMessage);
+} catch (error) {
+  parentPort!.postMessage({ type: 'failed', message: (error as Error).message } satisfies RecountMessage);
+}
