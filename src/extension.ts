@@ -21,7 +21,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
-  const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output);
+  const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
   const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);

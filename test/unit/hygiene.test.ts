@@ -198,6 +198,20 @@ describe('prompt hygiene: warnings, settings, report', () => {
     assert.equal(limiter.tryWarn('outputBudget', now + 60 * MINUTE, ['outputBudget']), false);
   });
 
+  it('rate limiter: the snooze and the last warning of each kind survive a reload', () => {
+    const before = new WarningRateLimiter(60 * MINUTE);
+    assert.equal(before.tryWarn('repeatedPrompt', T0, []), true);
+    before.snooze(T0 + MINUTE, 60 * MINUTE);
+    const after = new WarningRateLimiter(60 * MINUTE);
+    after.restore(JSON.parse(JSON.stringify(before.toJSON())));
+    assert.equal(after.tryWarn('filler', T0 + 30 * MINUTE, []), false, 'still snoozed');
+    assert.equal(after.tryWarn('repeatedPrompt', T0 + 61 * MINUTE + 1, []), true, 'snooze over, interval over');
+    assert.equal(after.tryWarn('filler', T0 + 62 * MINUTE, []), true);
+    const fresh = new WarningRateLimiter(60 * MINUTE);
+    fresh.restore({ snoozedUntil: 'soon', lastWarned: [['filler', 'x'], 7] });
+    assert.equal(fresh.tryWarn('filler', T0, []), true, 'a malformed saved state is ignored');
+  });
+
   it('holds a warning until two quiet seconds after the last keystroke', () => {
     assert.equal(typingQuietDelay(undefined, T0, 2000), 0);
     assert.equal(typingQuietDelay(T0 - 500, T0, 2000), 1500);

@@ -31,6 +31,27 @@ export class WarningRateLimiter {
   get snoozeEnds(): number {
     return this.snoozedUntil;
   }
+
+  /** What must survive a reload: the snooze and when each kind last warned. */
+  toJSON(): WarningState {
+    return { snoozedUntil: this.snoozedUntil, lastWarned: [...this.lastWarned] };
+  }
+
+  /** Takes over the state a previous window saved; anything malformed is ignored. */
+  restore(state: unknown): void {
+    const s = state as Partial<WarningState> | undefined;
+    if (typeof s?.snoozedUntil === 'number') this.snoozedUntil = s.snoozedUntil;
+    if (Array.isArray(s?.lastWarned)) {
+      for (const entry of s.lastWarned) {
+        if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number') this.lastWarned.set(entry[0] as HygieneKind, entry[1]);
+      }
+    }
+  }
+}
+
+export interface WarningState {
+  snoozedUntil: number;
+  lastWarned: Array<[HygieneKind, number]>;
 }
 
 /** How long to hold a warning back so it does not pop up under the user's typing; 0 = show now. */

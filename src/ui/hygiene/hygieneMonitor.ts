@@ -23,6 +23,7 @@ const MAX_QUEUE = 200;
 
 const SHOW_DETAILS = 'Show Details';
 const SNOOZE = 'Snooze 1 Hour';
+const WARNING_STATE_KEY = 'tokenMeter.hygieneWarnings';
 const MUTE_KIND = "Don't Warn About This Kind";
 
 /**
@@ -49,6 +50,8 @@ export class HygieneMonitor implements vscode.Disposable {
     private readonly usage: UsageService,
     private readonly problems: ProblemReporter,
     private readonly output: vscode.LogOutputChannel,
+    /** Keeps the snooze and the last warning of each kind across reloads. */
+    private readonly state: vscode.Memento,
   ) {
     this.settings = this.readSettings();
     const pricing: Pricing = {
@@ -57,6 +60,7 @@ export class HygieneMonitor implements vscode.Disposable {
     };
     this.analyzer = new HygieneAnalyzer(this.settings, pricing);
     this.limiter = new WarningRateLimiter(this.settings.warnIntervalMs);
+    this.limiter.restore(state.get(WARNING_STATE_KEY));
     this.log = new FindingsLog(storageDir);
     this.disposables.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
@@ -128,8 +132,14 @@ export class HygieneMonitor implements vscode.Disposable {
     }
     for (const [kind, finding] of this.held) {
       this.held.delete(kind);
-      if (this.limiter.tryWarn(kind, now, this.settings.mutedKinds)) this.warn(finding).catch((error: Error) => this.output.warn(`Prompt hygiene: warning failed: ${error.message}`));
+      if (!this.limiter.tryWarn(kind, now, this.settings.mutedKinds)) continue;
+      void this.saveWarningState();
+      this.warn(finding).catch((error: Error) => this.output.warn(`Prompt hygiene: warning failed: ${error.message}`));
     }
+  }
+
+  private saveWarningState(): Thenable<void> {
+    return this.state.update(WARNING_STATE_KEY, this.limiter.toJSON());
   }
 
   private async warn(f: HygieneFinding): Promise<void> {
@@ -141,7 +151,10 @@ export class HygieneMonitor implements vscode.Disposable {
       MUTE_KIND,
     );
     if (choice === SHOW_DETAILS) await this.showReport();
-    else if (choice === SNOOZE) this.limiter.snooze(this.usage.now(), SNOOZE_MS);
+    else if (choice === SNOOZE) {
+      this.limiter.snooze(this.usage.now(), SNOOZE_MS);
+      await this.saveWarningState();
+    }
     else if (choice === MUTE_KIND) {
       const muted = [...new Set([...this.settings.mutedKinds, f.kind])];
       await vscode.workspace.getConfiguration(SECTION).update('mutedKinds', muted, vscode.ConfigurationTarget.Global);
