@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RollupRow } from '../core/rollups';
+import { addToTotals, emptyTotals, type PeriodTotals } from '../core/usage';
 
 /**
  * One user's day as the team endpoint receives it (PUT /v1/usage/daily/{date}, docs/team-api.md):
@@ -37,38 +38,26 @@ const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
 /** The day's rows summed by model and source (projects are left out: they stay on this machine). */
 export function dailyTotals(rows: readonly RollupRow[], hygiene: Record<string, number> = {}, commits?: number): DailyTotals {
-  const byKey = new Map<string, ModelUsage>();
-  let weightedCost = 0;
-  let weightedTokens = 0;
-  let peakTokens = 0;
-  let tokens = 0;
+  const byKey = new Map<string, { model: string; source: string; provider: string; totals: PeriodTotals }>();
+  const day = emptyTotals('', '');
   for (const r of rows) {
     const key = `${r.model}\u0000${r.source}`;
-    let m = byKey.get(key);
-    if (!m) {
-      m = { model: r.model, source: r.source, provider: r.provider, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0 };
-      byKey.set(key, m);
-    }
-    m.requests += r.events;
-    m.inputTokens += r.inputTokens;
-    m.outputTokens += r.outputTokens;
-    m.cacheReadTokens += r.cacheReadTokens;
-    m.cacheWriteTokens += r.cacheWriteTokens;
-    m.reasoningTokens += r.reasoningTokens;
-    m.costUsd += r.costUsd;
-    weightedCost += r.weightedCostUsd;
-    weightedTokens += r.weightedTokens;
-    peakTokens += r.peakTokens;
-    tokens += r.inputTokens + r.outputTokens + r.cacheReadTokens + r.cacheWriteTokens;
+    let entry = byKey.get(key);
+    if (!entry) byKey.set(key, (entry = { model: r.model, source: r.source, provider: r.provider, totals: emptyTotals('', '') }));
+    addToTotals(entry.totals, r);
+    addToTotals(day, r);
   }
   const byModel = [...byKey.values()]
-    .map((m) => ({ ...m, costUsd: round6(m.costUsd) }))
+    .map(({ model, source, provider, totals: t }) => ({
+      model, source, provider, requests: t.events, inputTokens: t.inputTokens, outputTokens: t.outputTokens,
+      cacheReadTokens: t.cacheReadTokens, cacheWriteTokens: t.cacheWriteTokens, reasoningTokens: t.reasoningTokens, costUsd: round6(t.costUsd),
+    }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.source.localeCompare(b.source));
   return {
     byModel,
-    peakWeightedCostUsd: round6(weightedCost),
-    peakWeightedTokens: Math.round(weightedTokens),
-    peakShare: tokens > 0 ? round6(peakTokens / tokens) : 0,
+    peakWeightedCostUsd: round6(day.weightedCostUsd),
+    peakWeightedTokens: Math.round(day.weightedTokens),
+    peakShare: day.totalTokens > 0 ? round6(day.peakTokens / day.totalTokens) : 0,
     hygiene,
     ...(commits !== undefined ? { commits } : {}),
   };

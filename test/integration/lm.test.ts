@@ -1,24 +1,12 @@
 import * as assert from 'node:assert/strict';
-import * as net from 'node:net';
 import type { LmOutputPart, LmRequest } from '../../src/capture/lm/messages';
 import { parseModelConfigs, type LmModelConfig } from '../../src/capture/lm/models';
 import { LmUpstreamError, sendMetered, type LmSendResult } from '../../src/capture/lm/send';
 import { makeEventId, validateUsageEvent, type UsageEvent } from '../../src/core/events';
+import { freePort } from '../support/net';
 import { ANTHROPIC_USAGE, CHAT_USAGE, FakeUpstream, RETRY_AFTER_SECONDS, STREAM_WORDS, TOOL_CALL_INPUT } from '../support/fakeUpstream';
 
 const API_KEY = 'sk-test-lm-provider-0123456789';
-
-/** A loopback port nothing listens on (it was free a moment ago). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const ask: LmRequest = {
   messages: [
@@ -169,7 +157,7 @@ describe('chat-model provider: metered requests against a local fake upstream', 
       }
 
       it('names the endpoint when it cannot be reached', async () => {
-        const port = await closedPort();
+        const port = await freePort(); // free a moment ago: nothing listens on it
         await assert.rejects(send(model(style, 'gpt-4o', `http://127.0.0.1:${port}`), ask), (error: LmUpstreamError) => {
           assert.equal(error.kind, 'unreachable');
           assert.match(error.message, new RegExp(`Could not reach http://127\\.0\\.0\\.1:${port} for model "gpt-4o": .*ECONNREFUSED`));

@@ -238,8 +238,8 @@ export class LogScanner {
     let result: { bytes: number; events: number };
     try {
       result = this.readerKind(file, adapter, state) === 'lines'
-        ? this.readLines(file, state, stat)
-        : this.readDocument(file, state, stat);
+        ? this.readLines(file, adapter, state, stat)
+        : this.readDocument(file, adapter, state, stat);
     } catch (error) {
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return { bytes: 0, events: 0, malformed: 0 };
@@ -273,9 +273,8 @@ export class LogScanner {
     return opened.kind;
   }
 
-  private readLines(file: LogFile, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
+  private readLines(file: LogFile, adapter: LogAdapter, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
     const reader = this.lineReaders.get(file.path)!;
-    const adapter = this.adapterOf(file);
     const fd = fs.openSync(file.path, 'r');
     let events = 0;
     const startOffset = state.offset;
@@ -321,9 +320,8 @@ export class LogScanner {
     return { bytes: state.offset - startOffset, events };
   }
 
-  private readDocument(file: LogFile, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
+  private readDocument(file: LogFile, adapter: LogAdapter, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
     const reader = this.documentReaders.get(file.path)!;
-    const adapter = this.adapterOf(file);
     let records: LogRecord[];
     try {
       records = reader.read(fs.readFileSync(file.path, 'utf8'));
@@ -382,9 +380,9 @@ export class LogScanner {
       this.holding.delete(p);
       const reader = this.lineReaders.get(p);
       const state = this.files.get(p);
-      const file = this.locate(p);
-      if (!reader?.flush || !state || !file) continue;
-      events += this.deliver(this.adapterOf(file), reader.flush());
+      const adapter = state && this.options.sources.find((s) => s.adapter.source === state.source)?.adapter;
+      if (!reader?.flush || !state || !adapter) continue;
+      events += this.deliver(adapter, reader.flush());
       state.saved = reader.save();
       this.dirty = true;
     }

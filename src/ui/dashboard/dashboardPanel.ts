@@ -136,15 +136,14 @@ class DashboardPanel {
   private async post(): Promise<void> {
     const { fromDay, toDay } = shownWeek(this.usage.settings, this.usage.now(), this.weekOffset);
     const commits = this.commitsFor(fromDay, toDay);
-    this.send(commits.settled);
+    this.send({ fromDay, toDay }, commits.settled);
     if (commits.settled) return;
     const counted = await commits.count;
-    if (this.commits === commits) this.send(counted);
+    if (this.commits === commits) this.send({ fromDay, toDay }, counted);
   }
 
   /** Posts without waiting: code-server settles postMessage's promise late, and nothing depends on it. */
-  private send(commits: CommitCount | undefined): void {
-    const { fromDay, toDay } = shownWeek(this.usage.settings, this.usage.now(), this.weekOffset);
+  private send({ fromDay, toDay }: { fromDay: string; toDay: string }, commits: CommitCount | undefined): void {
     const zone = this.usage.settings.timeZone;
     const hygiene = this.hygiene(startOfDay(fromDay, zone), startOfDay(addDays(toDay, 1), zone));
     const message: HostMessage = {
