@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { registerCommands } from './ui/commands';
+import { readChatModelSettings } from './ui/config';
 import { Dashboard } from './ui/dashboard/dashboardPanel';
 import { GatewayController } from './ui/gatewayController';
 import { HygieneMonitor } from './ui/hygiene/hygieneMonitor';
@@ -40,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     ...registerCommands(usage, dashboard, gateway),
     ...registerChatModels(
       context,
-      new TokenMeterChatProvider(context.secrets, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),
+      new TokenMeterChatProvider(context.secrets, readChatModelSettings, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),
       LM_VENDOR,
     ),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { TeamSettingValues, UserOnlySetting } from '../core/settingScopes';
 import type { RawSettings, SettingSource } from '../core/settings';
 
 export const CONFIG_SECTION = 'tokenMeter';
@@ -16,12 +17,26 @@ function sourceOf(config: vscode.WorkspaceConfiguration, key: string): SettingSo
 }
 
 /**
+ * A setting that decides where keys, tokens or data go, or what is read from disk, from the user's
+ * own settings only: a workspace's value is ignored even where VS Code would apply it.
+ */
+function userOnly(config: vscode.WorkspaceConfiguration, key: UserOnlySetting): unknown {
+  const inspected = config.inspect(key);
+  return inspected?.globalValue ?? inspected?.defaultValue;
+}
+
+function trimmedString(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/**
  * The one place that reads Token Meter's settings from VS Code. Values are passed on untyped:
  * `resolveSettings` in the core validates them and names any setting it had to ignore.
  */
 export function readRawSettings(): RawSettings {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
   const get = (key: string): unknown => config.get(key);
+  const user = (key: UserOnlySetting): unknown => userOnly(config, key);
   return {
     budget: {
       daily: get('budget.daily'),
@@ -43,20 +58,48 @@ export function readRawSettings(): RawSettings {
       multiplier: get('peakHours.multiplier'),
     },
     pricingOverrides: get('pricing.overrides'),
-    retentionDays: get('retentionDays'),
+    retentionDays: user('retentionDays'),
     gateway: {
-      enabled: get('gateway.enabled'),
-      port: get('gateway.port'),
-      openaiUpstream: get('gateway.openaiUpstream'),
-      anthropicUpstream: get('gateway.anthropicUpstream'),
+      enabled: user('gateway.enabled'),
+      port: user('gateway.port'),
+      openaiUpstream: user('gateway.openaiUpstream'),
+      anthropicUpstream: user('gateway.anthropicUpstream'),
       budgetEnforcement: get('gateway.budgetEnforcement'),
       maxBodyMB: get('gateway.maxBodyMB'),
       spikeAlert: get('gateway.spikeAlert'),
     },
-    logCapture: { enabled: get('logCapture.enabled'), sources: get('logCapture.sources') },
+    logCapture: { enabled: user('logCapture.enabled'), sources: user('logCapture.sources') },
     plans: get('plans'),
     planLimits: get('planLimits'),
     contextGauge: { enabled: get('contextGauge.enabled'), warnAtPercent: get('contextGauge.warnAtPercent') },
+  };
+}
+
+/** The chat models the user configured (`tokenMeter.models`), from user settings only. */
+export function readChatModelSettings(): unknown {
+  return userOnly(vscode.workspace.getConfiguration(CONFIG_SECTION), 'models');
+}
+
+/** The OpenTelemetry collector address, from user settings only; '' when off. */
+export function readOtlpEndpoint(): string {
+  return trimmedString(userOnly(vscode.workspace.getConfiguration(CONFIG_SECTION), 'telemetry.otlpEndpoint'));
+}
+
+/**
+ * The team endpoint and id as the user set them, and as the workspace proposes them (folder
+ * settings win over the workspace file, as elsewhere). Which one is used is decided by
+ * `chooseTeamEndpoint` with the user's approvals.
+ */
+export function readTeamSettingValues(): { user: TeamSettingValues; workspace: TeamSettingValues | undefined; intervalMinutes: unknown } {
+  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  const endpoint = config.inspect('team.endpoint');
+  const teamId = config.inspect('team.id');
+  // Restricted Mode drops these from the workspace already (restrictedConfigurations); this holds regardless.
+  const workspaceEndpoint = vscode.workspace.isTrusted ? trimmedString(endpoint?.workspaceFolderValue ?? endpoint?.workspaceValue) : '';
+  return {
+    user: { endpoint: trimmedString(endpoint?.globalValue), teamId: trimmedString(teamId?.globalValue) },
+    workspace: workspaceEndpoint ? { endpoint: workspaceEndpoint, teamId: trimmedString(teamId?.workspaceFolderValue ?? teamId?.workspaceValue) } : undefined,
+    intervalMinutes: config.get('team.syncIntervalMinutes'),
   };
 }
 

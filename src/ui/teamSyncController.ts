@@ -5,34 +5,29 @@ import { addDays, dayKey, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
 import { SyncService, type SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
-import { CONFIG_SECTION } from './config';
+import { chooseTeamEndpoint, httpOrigin, LEGACY_TEAM_TOKEN_KEY, teamTokenSecretKey, type OriginDecision, type TeamEndpointChoice } from '../core/settingScopes';
+import { CONFIG_SECTION, readTeamSettingValues, updateSetting } from './config';
 import type { UsageService } from './usageService';
 
 /**
  * Sends this machine's daily totals to the team endpoint and brings the team's budget back. The
- * token lives in SecretStorage; one window syncs (the sync lock), on the interval and when it
- * closes. The meter's tooltip shows the last successful sync and any problem.
+ * token lives in SecretStorage, bound to the origin it was entered for; one window syncs (the sync
+ * lock), on the interval and when it closes. An endpoint proposed by a workspace is used only once
+ * the user has allowed its origin. The meter's tooltip shows where the endpoint came from, the last
+ * successful sync and any problem.
  */
 
-const TOKEN_SECRET = 'tokenMeter.teamToken';
 const NOTE_KEY = 'team-sync';
 const RECENT_DAYS = 7;
 const LOCK_FILE = 'sync.lock';
+/** The user's decisions on workspace-proposed endpoint origins, shared by every window. */
+const DECISIONS_KEY = 'tokenMeter.teamEndpointDecisions';
+
+type UsedEndpoint = Extract<TeamEndpointChoice, { kind: 'use' }>;
 
 interface TeamSettings {
-  endpoint: string;
-  teamId: string;
+  choice: TeamEndpointChoice;
   intervalMinutes: number;
-}
-
-function readTeamSettings(): TeamSettings {
-  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  const interval = config.get<number>('team.syncIntervalMinutes', 15);
-  return {
-    endpoint: (config.get<string>('team.endpoint', '') ?? '').trim(),
-    teamId: (config.get<string>('team.id', '') ?? '').trim(),
-    intervalMinutes: typeof interval === 'number' && interval >= 1 ? interval : 15,
-  };
 }
 
 function policyOf(response: TeamBudgetResponse | undefined) {
@@ -46,6 +41,8 @@ export class TeamSyncController implements vscode.Disposable {
   private lock: LeaderLock | undefined;
   private settingsKey = '';
   private running: Promise<void> | undefined;
+  /** Origins already asked about in this window, so a dismissed question is not repeated until reload. */
+  private readonly asked = new Set<string>();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -58,43 +55,130 @@ export class TeamSyncController implements vscode.Disposable {
     this.disposables.push(
       vscode.commands.registerCommand('tokenMeter.setTeamToken', () => this.setToken()),
       vscode.commands.registerCommand('tokenMeter.syncTeamNow', () => this.syncNow(true)),
-      context.secrets.onDidChange((e) => e.key === TOKEN_SECRET && void this.syncNow(false)),
+      vscode.commands.registerCommand('tokenMeter.reviewTeamEndpoints', () => this.reviewDecisions()),
+      context.secrets.onDidChange((e) => e.key.startsWith(LEGACY_TEAM_TOKEN_KEY) && void this.syncNow(false)),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${CONFIG_SECTION}.team`) && this.apply()),
     );
     this.apply();
   }
 
+  private decisions(): Record<string, OriginDecision> {
+    return this.context.globalState.get<Record<string, OriginDecision>>(DECISIONS_KEY) ?? {};
+  }
+
+  private readSettings(): TeamSettings {
+    const values = readTeamSettingValues();
+    const interval = values.intervalMinutes;
+    return {
+      choice: chooseTeamEndpoint(values.user, values.workspace, this.decisions()),
+      intervalMinutes: typeof interval === 'number' && interval >= 1 ? interval : 15,
+    };
+  }
+
   private apply(): void {
-    const settings = readTeamSettings();
+    const settings = this.readSettings();
     const key = JSON.stringify(settings);
     if (key === this.settingsKey) return;
     this.settingsKey = key;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    if (!settings.endpoint) {
+    const { choice } = settings;
+    if (choice.kind !== 'use') {
       this.usage.setTeamPolicy(undefined);
-      this.usage.setNote(NOTE_KEY, undefined);
+      this.usage.setNote(NOTE_KEY, choice.kind === 'none' ? undefined : `Team sync: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}; ${choice.kind === 'ask' ? 'nothing is sent until you allow it' : `nothing is sent (${choice.reason})`}.`);
+      if (choice.kind === 'ask') void this.askAbout(choice.origin);
       return;
     }
     this.timer = setInterval(() => void this.syncNow(false), settings.intervalMinutes * 60_000);
     void this.syncNow(false);
   }
 
+  /** Asks once per window whether this workspace's endpoint origin may receive the team totals. */
+  private async askAbout(origin: string): Promise<void> {
+    if (this.asked.has(origin)) return;
+    this.asked.add(origin);
+    const allow = `Allow ${origin}`;
+    const refuse = "Don't Allow";
+    const answer = await vscode.window.showWarningMessage(
+      `Token Meter: this workspace's settings ask to send your daily usage totals (and a team token you enter for it) to ${origin}. Allow only if this is your team's server.`,
+      allow,
+      refuse,
+    );
+    if (answer !== allow && answer !== refuse) return;
+    await this.context.globalState.update(DECISIONS_KEY, { ...this.decisions(), [origin]: { allowed: answer === allow, at: Date.now() } });
+    this.apply();
+  }
+
+  /** Lists the remembered decisions on workspace endpoints; picking one forgets it (it is asked again). */
+  private async reviewDecisions(): Promise<void> {
+    const decisions = this.decisions();
+    const origins = Object.keys(decisions);
+    if (origins.length === 0) {
+      void vscode.window.showInformationMessage('Token Meter: no workspace has proposed a team endpoint yet.');
+      return;
+    }
+    const zone = this.usage.settings.timeZone;
+    const picked = await vscode.window.showQuickPick(
+      origins.map((origin) => ({ label: origin, description: `${decisions[origin].allowed ? 'allowed' : 'refused'} ${formatClock(decisions[origin].at, Date.now(), zone)}`, origin })),
+      { title: 'Token Meter: Team Endpoints Proposed by Workspaces', placeHolder: 'Pick one to forget the decision (you are asked again)', canPickMany: true },
+    );
+    if (!picked || picked.length === 0) return;
+    const kept = { ...decisions };
+    for (const item of picked) {
+      delete kept[item.origin];
+      this.asked.delete(item.origin);
+    }
+    await this.context.globalState.update(DECISIONS_KEY, kept);
+    this.settingsKey = '';
+    this.apply();
+  }
+
   private async setToken(): Promise<void> {
+    let { choice } = this.readSettings();
+    if (choice.kind === 'ask' || choice.kind === 'refused') {
+      void vscode.window.showWarningMessage(`Token Meter: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}, which you have not allowed. Allow it first (or set tokenMeter.team.endpoint in your user settings); a token is kept for one endpoint only.`);
+      if (choice.kind === 'ask') {
+        this.asked.delete(choice.origin);
+        void this.askAbout(choice.origin);
+      }
+      return;
+    }
+    if (choice.kind === 'none') {
+      const endpoint = await vscode.window.showInputBox({
+        title: 'Token Meter: Set Team Token (1/2)',
+        prompt: "Your team's budget endpoint, e.g. https://tokens.example.com (saved as tokenMeter.team.endpoint in your user settings).",
+        ignoreFocusOut: true,
+        validateInput: (v) => (httpOrigin(v.trim()) ? undefined : 'An http:// or https:// address.'),
+      });
+      if (endpoint === undefined) return;
+      await updateSetting('team.endpoint', endpoint.trim(), 'user');
+      choice = this.readSettings().choice;
+      if (choice.kind !== 'use') return;
+    }
     const token = await vscode.window.showInputBox({
       title: 'Token Meter: Set Team Token',
-      prompt: 'The token your team lead gave you. It is kept in VS Code\'s secret storage, never in settings.',
+      prompt: `The token your team lead gave you for ${choice.origin}. It is kept in VS Code's secret storage, never in settings, and sent to that endpoint only.`,
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (v.trim() === '' ? 'Paste the token, or press Escape.' : undefined),
     });
     if (token === undefined) return;
-    await this.context.secrets.store(TOKEN_SECRET, token.trim());
-    if (!readTeamSettings().endpoint) {
-      void vscode.window.showInformationMessage('Token Meter: team token saved. Set tokenMeter.team.endpoint to start syncing.', 'Open Settings').then((c) => {
-        if (c) void vscode.commands.executeCommand('workbench.action.openSettings', `${CONFIG_SECTION}.team`);
-      });
-    }
+    await this.context.secrets.store(teamTokenSecretKey(choice.origin), token.trim());
+  }
+
+  /**
+   * The token entered for this endpoint's origin. A token saved before tokens were bound to an
+   * origin belongs to the user's own endpoint, never to one a workspace proposed.
+   */
+  private async tokenFor(endpoint: UsedEndpoint): Promise<string | undefined> {
+    const key = teamTokenSecretKey(endpoint.origin);
+    const token = await this.context.secrets.get(key);
+    if (token || endpoint.from !== 'user') return token;
+    const legacy = await this.context.secrets.get(LEGACY_TEAM_TOKEN_KEY);
+    if (!legacy) return undefined;
+    await this.context.secrets.store(key, legacy);
+    await this.context.secrets.delete(LEGACY_TEAM_TOKEN_KEY);
+    return legacy;
   }
 
   /** One sync at a time in this window, and in one window at a time on this machine. */
@@ -104,30 +188,31 @@ export class TeamSyncController implements vscode.Disposable {
   }
 
   private async runSync(userAsked: boolean): Promise<void> {
-    const settings = readTeamSettings();
-    if (!settings.endpoint) {
-      if (userAsked) void vscode.window.showInformationMessage('Token Meter: set tokenMeter.team.endpoint to sync with a team.');
+    const settings = this.readSettings();
+    const { choice } = settings;
+    if (choice.kind !== 'use') {
+      if (userAsked) void vscode.window.showInformationMessage(choice.kind === 'none' ? 'Token Meter: set tokenMeter.team.endpoint to sync with a team.' : `Token Meter: the team endpoint ${choice.origin || choice.endpoint} proposed by this workspace is not allowed; nothing is sent.`);
       return;
     }
-    const token = await this.context.secrets.get(TOKEN_SECRET);
+    const token = await this.tokenFor(choice);
     if (!token) {
-      this.usage.setNote(NOTE_KEY, 'Team sync: no team token yet — run "Token Meter: Set Team Token".');
+      this.usage.setNote(NOTE_KEY, `Team sync: no team token for ${choice.origin} yet — run "Token Meter: Set Team Token".`);
       return;
     }
     this.lock ??= LeaderLock.tryAcquire(path.join(this.dataDir, LOCK_FILE));
-    const service = this.service(settings, token);
+    const service = this.service(choice, token);
     // Another window holds the sync lock: show its results (the state file is shared) without sending.
     const status = this.lock ? await service.sync() : service.status();
-    this.show(status);
+    this.show(choice, status);
     if (userAsked && status.problem) void vscode.window.showWarningMessage(`Token Meter: ${status.problem}`);
   }
 
-  private service(settings: TeamSettings, token: string): SyncService {
+  private service(endpoint: UsedEndpoint, token: string): SyncService {
     const zone = () => this.usage.settings.timeZone;
     return new SyncService({
       dataDir: this.dataDir,
-      endpoint: settings.endpoint,
-      ...(settings.teamId ? { teamId: settings.teamId } : {}),
+      endpoint: endpoint.endpoint,
+      ...(endpoint.teamId ? { teamId: endpoint.teamId } : {}),
       token,
       extensionVersion: this.version,
       rows: (from, to) => this.usage.rows(from, to),
@@ -136,20 +221,22 @@ export class TeamSyncController implements vscode.Disposable {
     });
   }
 
-  private show(status: SyncStatus): void {
+  private show(endpoint: UsedEndpoint, status: SyncStatus): void {
     this.usage.setTeamPolicy(policyOf(status.policy));
     const now = Date.now();
-    const last = status.lastSuccessAt ? `last synced ${formatClock(status.lastSuccessAt, now, this.usage.settings.timeZone)}` : 'not synced yet';
+    const zone = this.usage.settings.timeZone;
+    const last = status.lastSuccessAt ? `last synced ${formatClock(status.lastSuccessAt, now, zone)}` : 'not synced yet';
     const pending = status.pendingDays > 0 ? `, ${status.pendingDays} day${status.pendingDays === 1 ? '' : 's'} waiting` : '';
     const team = status.policy ? ` with ${status.policy.team.name}` : '';
-    this.usage.setNote(NOTE_KEY, `Team sync${team}: ${last}${pending}.${status.problem ? ` Problem: ${status.problem}` : ''}`);
+    const from = endpoint.from === 'workspace' ? ` (${endpoint.origin}, proposed by this workspace, allowed by you ${formatClock(endpoint.approvedAt ?? now, now, zone)})` : '';
+    this.usage.setNote(NOTE_KEY, `Team sync${team}${from}: ${last}${pending}.${status.problem ? ` Problem: ${status.problem}` : ''}`);
   }
 
   dispose(): void {
     if (this.timer) clearInterval(this.timer);
     for (const d of this.disposables) d.dispose();
     // A last sync as the window closes; VS Code gives deactivation a few seconds at most.
-    if (this.lock && this.settingsKey && readTeamSettings().endpoint) void this.syncNow(false).finally(() => this.lock?.release());
+    if (this.lock && this.readSettings().choice.kind === 'use') void this.syncNow(false).finally(() => this.lock?.release());
     else this.lock?.release();
   }
 }

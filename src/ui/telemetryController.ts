@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UsageEvent } from '../core/events';
 import type { OtelExport } from '../sync/otelExport';
-import { CONFIG_SECTION } from './config';
+import { CONFIG_SECTION, readOtlpEndpoint } from './config';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
@@ -29,7 +29,7 @@ export class TelemetryController implements vscode.Disposable {
   }
 
   private apply(): void {
-    const endpoint = (vscode.workspace.getConfiguration(CONFIG_SECTION).get<string>('telemetry.otlpEndpoint', '') ?? '').trim();
+    const endpoint = readOtlpEndpoint();
     if (endpoint === this.endpoint) return;
     this.endpoint = endpoint;
     void this.exporter?.shutdown();

@@ -1,22 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { formatTokens } from '../../src/core/format';
 import { contextWindowFor } from '../../src/core/pricing';
 import { countTokens } from '../../src/core/tokenizer';
 import { ANTHROPIC_USAGE, FakeUpstream, STREAM_WORDS, TOOL_CALL_INPUT } from '../support/fakeUpstream';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
-import { locateE2eTools, REPO_ROOT } from './paths';
+import { installIntoSession, openQuickInputCommand, packageProbe, PROBE_PROMPT, runProbeCommand } from './lmProbe';
 
-const execFileAsync = promisify(execFile);
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
-const PROBE_DIR = path.join(REPO_ROOT, 'test', 'e2e', 'lm-probe-extension');
-const PROBE_COMMAND = 'LM Probe: Send Request to Token Meter Model';
-/** The probe's default user message (tokenMeterLmProbe.prompt). */
-const PROBE_PROMPT = 'Say hello.';
 const MODEL = { id: 'fake-claude', name: 'Fake Claude', apiStyle: 'anthropic', model: 'claude-sonnet-4-5', contextSize: 200_000, maxOutputTokens: 4096 };
 /** The fake answers "*-tools" models with a call of the first tool offered. */
 const TOOLS_MODEL = { id: 'fake-claude-tools', name: 'Fake Claude with tools', apiStyle: 'anthropic', model: 'claude-sonnet-4-5-tools', imageInput: true };
@@ -28,33 +21,6 @@ const REPORTED_TOKENS = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_cre
 
 /** The 1×1 PNG the probe sends in its toolResult scenario. */
 const PIXEL_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
-
-interface ProbeResult {
-  models: Array<{ id: string; name: string; vendor: string; family: string; maxInputTokens: number }>;
-  /** What the model's countTokens (the provider's provideTokenCount) said about the prompt. */
-  promptTokens: number;
-  text: string;
-  toolCalls: Array<{ callId: string; name: string; input: object }>;
-  error?: { message: string; code?: string };
-}
-
-/** Packages the test-only probe extension (never shipped: .vscodeignore excludes test/). */
-async function packageProbe(outDir: string): Promise<string> {
-  const vsix = path.join(outDir, 'lm-probe.vsix');
-  const vsce = path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce');
-  await execFileAsync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: PROBE_DIR, timeout: 120_000 });
-  return vsix;
-}
-
-/**
- * Installs an extension into a running session's directories with code-server's CLI (the harness
- * installs only Token Meter); the workbench is reloaded so the extension host starts it.
- */
-async function installIntoSession(session: VsCodeSession, vsix: string): Promise<void> {
-  const tools = locateE2eTools();
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(session.rootDir, 'xdg-config'), XDG_DATA_HOME: path.join(session.rootDir, 'xdg-data') };
-  await execFileAsync(tools.node, [tools.codeServerEntry, '--user-data-dir', session.userDataDir, '--extensions-dir', path.join(session.rootDir, 'extensions'), '--install-extension', vsix], { env, timeout: 120_000 });
-}
 
 describe('chat-model provider: another extension finds the Token Meter model through vscode.lm, and the meter moves', function () {
   this.timeout(180_000);
@@ -101,41 +67,8 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     await pollFor(async () => (fs.existsSync(`${settingsFile}.applied`) ? true : undefined), 30_000, () => 'the probe never applied the settings');
   }
 
-  /**
-   * Runs the probe's command and returns what it wrote, answering a dialog on the way with
-   * `dialogButton` (the first use of another extension's models asks for consent: "Allow"), and
-   * the text of the last dialog seen.
-   */
-  async function runProbe(dialogButton = 'Allow'): Promise<ProbeResult & { dialog: string }> {
-    fs.rmSync(resultFile, { force: true });
-    await session!.runCommand(PROBE_COMMAND, 60_000);
-    const dialog = session!.page.locator('.monaco-dialog-box');
-    const button = dialog.locator('.monaco-button', { hasText: new RegExp(`^${dialogButton}$`) });
-    let dialogText = '';
-    return pollFor(
-      async () => {
-        if (await button.isVisible().catch(() => false)) {
-          dialogText = await dialog.innerText();
-          await button.click();
-        }
-        return fs.existsSync(resultFile) ? { ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ProbeResult), dialog: dialogText } : undefined;
-      },
-      60_000,
-      () => 'the probe extension never wrote its result',
-    );
-  }
-
-  /** Runs a command from F1 whose first step is a quick input of its own (runCommand waits for the palette to close). */
-  async function openCommand(title: string): Promise<void> {
-    const page = session!.page;
-    await page.locator('.monaco-workbench').focus();
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input.input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor({ state: 'visible' });
-    await page.keyboard.press('Enter');
-  }
+  const runProbe = (dialogButton = 'Allow') => runProbeCommand(session!, resultFile, dialogButton);
+  const openCommand = (title: string) => openQuickInputCommand(session!, title);
 
   it('stores the API key typed into "Token Meter: Set Model API Key…"', async () => {
     const page = session!.page;

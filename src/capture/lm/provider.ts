@@ -93,6 +93,8 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
+    /** The raw `tokenMeter.models` value, from the user's own settings (a workspace never sets where a key goes). */
+    private readonly readModelSettings: () => unknown,
     private readonly usage: UsageService,
     /** Whether "Allow 1 Hour Over Budget" is in effect now. */
     private readonly overrideActive: () => boolean,
@@ -111,7 +113,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
   }
 
   models(): LmModelConfig[] {
-    const { models, problems } = parseModelConfigs(vscode.workspace.getConfiguration('tokenMeter').get('models'));
+    const { models, problems } = parseModelConfigs(this.readModelSettings());
     for (const problem of problems) {
       if (this.reportedProblems.has(problem)) continue;
       this.reportedProblems.add(problem);

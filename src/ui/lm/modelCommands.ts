@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { contextWindowFor } from '../../core/pricing';
 import { DEFAULT_BASE_URLS, DEFAULT_MAX_OUTPUT_TOKENS, secretKeyFor, type ApiStyle, type LmModelConfig } from '../../capture/lm/models';
 import type { TokenMeterChatProvider } from '../../capture/lm/provider';
+import { readChatModelSettings } from '../config';
 
 /**
  * The commands that connect chat models: "Add Model…" (endpoint, model id, key), "Set Model API
@@ -17,7 +18,7 @@ async function ask(step: number, prompt: string, value: string, validate?: (v: s
 }
 
 function rawModels(): unknown[] {
-  const raw = vscode.workspace.getConfiguration('tokenMeter').get<unknown>('models');
+  const raw = readChatModelSettings();
   return Array.isArray(raw) ? raw : [];
 }
 
