@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Database } from './db';
 import { registerDashboard } from './dashboard';
-import { addDays, dailyReportSchema, dayKeySchema, describeIssues, summaryQuerySchema, todayUtc } from './schemas';
+import { dayKey, dayNumber, todayUtc } from './days';
+import { dailyReportSchema, dayKeySchema, describeIssues, summaryQuerySchema } from './schemas';
 import { Store, StoreError, type AuthenticatedUser } from './store';
 
 export interface AppOptions {
@@ -109,8 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }
       const day = dayKeySchema.safeParse(request.params.date);
       if (!day.success) throw new ApiError(400, 'invalid_request', `The date in the path ${day.error.issues[0].message}.`, [{ path: 'date', message: day.error.issues[0].message }]);
-      const latest = addDays(todayUtc(now()), FUTURE_DAYS_ALLOWED);
-      if (day.data > latest) throw new ApiError(400, 'invalid_request', `The date ${day.data} is in the future (latest accepted: ${latest}).`, [{ path: 'date', message: 'is in the future' }]);
+      const latest = dayNumber(todayUtc(now()))! + FUTURE_DAYS_ALLOWED;
+      if (dayNumber(day.data)! > latest) throw new ApiError(400, 'invalid_request', `The date ${day.data} is in the future (latest accepted: ${dayKey(latest)}).`, [{ path: 'date', message: 'is in the future' }]);
       const report = dailyReportSchema.safeParse(request.body);
       if (!report.success) throw new ApiError(400, 'invalid_request', 'The daily report is not valid; see details.', describeIssues(report.error));
       const result = await store.putDaily(request.user!, day.data, report.data);

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addDays, summaryQuerySchema, todayUtc } from './schemas';
+import { dayKey, dayNumber, FIRST_DAY, todayUtc } from './days';
+import { summaryQuerySchema } from './schemas';
 import type { Store, TeamSummary, UsageTotals } from './store';
 
 /**
@@ -187,7 +188,9 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     if (!user) return html(reply, token ? 401 : 200, loginPage(token ? 'That token is no longer valid; sign in again.' : undefined));
     if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
     const to = request.query.to ?? todayUtc(options.now());
-    const from = request.query.from ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
+    const toDay = dayNumber(to);
+    // Without a valid `to` there is no default `from` to work out; the range check below names `to`.
+    const from = request.query.from ?? (toDay === undefined ? to : dayKey(Math.max(dayNumber(FIRST_DAY)!, toDay - (DEFAULT_RANGE_DAYS - 1))));
     const range = summaryQuerySchema.safeParse({ from, to });
     if (!range.success) return html(reply, 400, page('Token Meter', `<p class="error">Bad range: ${escapeHtml(range.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '))}</p><p><a href="/dashboard">Back</a></p>`));
     return html(reply, 200, renderDashboard(await store.teamSummary(user.teamId, range.data.from, range.data.to)));

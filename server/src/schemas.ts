@@ -1,21 +1,29 @@
 import { z } from 'zod';
+import { dayNumber, FIRST_DAY, LAST_DAY } from './days';
 
 /**
  * Wire formats of the team API (docs/team-api.md). Every limit here is part of the protocol: the
  * docs and docs/openapi.yaml state the same numbers.
  */
 
+/**
+ * What one report may add. With at most MAX_MODELS_PER_REPORT lines of at most MAX_COUNT_PER_LINE
+ * per count, a report's sums stay below 2^53 (exact in JSON and in a bigint column, with room for
+ * four token kinds added together); the summary sums in numeric, so no number of reports overflows.
+ */
+export const MAX_MODELS_PER_REPORT = 500;
+export const MAX_COUNT_PER_LINE = 1e12;
+export const MAX_COST_PER_LINE_USD = 1e6;
+
 const tokenCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const lineCount = z.number().int().min(0).max(MAX_COUNT_PER_LINE);
 const usd = z.number().finite().min(0).max(1e9);
 
-/** YYYY-MM-DD naming a real calendar day. */
+/** YYYY-MM-DD naming a real calendar day in the range the server accepts. */
 export const dayKeySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-11-23')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a calendar date');
+  .refine((s) => dayNumber(s) !== undefined, `must be a calendar day from ${FIRST_DAY} to ${LAST_DAY}`);
 
 export const modelUsageSchema = z
   .object({
@@ -23,13 +31,13 @@ export const modelUsageSchema = z
     source: z.string().min(1).max(64),
     /** May be empty: a record whose provider is unknown still belongs in the day's totals. */
     provider: z.string().max(64).optional(),
-    requests: tokenCount,
-    inputTokens: tokenCount,
-    outputTokens: tokenCount,
-    cacheReadTokens: tokenCount,
-    cacheWriteTokens: tokenCount,
-    reasoningTokens: tokenCount,
-    costUsd: usd,
+    requests: lineCount,
+    inputTokens: lineCount,
+    outputTokens: lineCount,
+    cacheReadTokens: lineCount,
+    cacheWriteTokens: lineCount,
+    reasoningTokens: lineCount,
+    costUsd: z.number().finite().min(0).max(MAX_COST_PER_LINE_USD),
   })
   .strict();
 
@@ -42,7 +50,7 @@ export const dailyReportSchema = z
     /** Grows whenever the client's totals for the day change; the highest revision is kept. */
     revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     extensionVersion: z.string().min(1).max(64),
-    byModel: z.array(modelUsageSchema).max(500),
+    byModel: z.array(modelUsageSchema).max(MAX_MODELS_PER_REPORT),
     peakWeightedCostUsd: usd,
     peakWeightedTokens: z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER),
     /** Fraction (0–1) of the day's tokens used inside peak windows. */
@@ -116,21 +124,13 @@ export const summaryQuerySchema = z
   .object({ from: dayKeySchema, to: dayKeySchema })
   .strict()
   .superRefine((q, ctx) => {
-    if (q.from > q.to) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'must not be before from' });
-    else if (daysBetween(q.from, q.to) + 1 > MAX_SUMMARY_DAYS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
+    // Zod runs this refinement even when a day failed its own check; such a range is already refused.
+    const [from, to] = [dayNumber(q.from), dayNumber(q.to)];
+    if (from === undefined || to === undefined) return;
+    const span = to - from;
+    if (span < 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'must not be before from' });
+    else if (span + 1 > MAX_SUMMARY_DAYS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
   });
-
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-}
-
-export function todayUtc(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
-}
-
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
 
 /** Zod issues as the `details` of a 400 body: where, and what is wrong. */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db';
-import { addDays, type DailyReport, type PeakHours, type TeamBudget } from './schemas';
+import { dayKey, dayNumber } from './days';
+import { MAX_SUMMARY_DAYS, type DailyReport, type PeakHours, type TeamBudget } from './schemas';
 
 /** All SQL the server runs, over the shared Database interface (PGlite or Postgres). */
 
@@ -79,20 +80,22 @@ export class StoreError extends Error {
 /**
  * The aggregate columns behind UsageTotals, for any GROUP BY over daily_usage. Kept to plain sums
  * (no DISTINCT): the 500-person, 90-day summary aggregates 45,000 rows twice within its 100 ms goal.
+ * Every count is summed as numeric, which cannot overflow (the sum of bigints, or bigints added
+ * together, can); the result goes out as float8: exact up to 2^53 − 1, the nearest double above.
  */
 const TOTALS_COLUMNS = `
   count(*)::int AS reports,
-  sum(requests)::float8 AS requests,
-  sum(input_tokens)::float8 AS input_tokens,
-  sum(output_tokens)::float8 AS output_tokens,
-  sum(cache_read_tokens)::float8 AS cache_read_tokens,
-  sum(cache_write_tokens)::float8 AS cache_write_tokens,
-  sum(reasoning_tokens)::float8 AS reasoning_tokens,
+  sum(requests::numeric)::float8 AS requests,
+  sum(input_tokens::numeric)::float8 AS input_tokens,
+  sum(output_tokens::numeric)::float8 AS output_tokens,
+  sum(cache_read_tokens::numeric)::float8 AS cache_read_tokens,
+  sum(cache_write_tokens::numeric)::float8 AS cache_write_tokens,
+  sum(reasoning_tokens::numeric)::float8 AS reasoning_tokens,
   sum(cost_usd)::float8 AS cost_usd,
   sum(peak_weighted_cost_usd)::float8 AS peak_weighted_cost_usd,
   sum(peak_weighted_tokens)::float8 AS peak_weighted_tokens,
-  sum(peak_share * (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens))::float8 AS peak_tokens,
-  sum(commits)::float8 AS commits,
+  sum(peak_share * (input_tokens::numeric + output_tokens::numeric + cache_read_tokens::numeric + cache_write_tokens::numeric)::float8)::float8 AS peak_tokens,
+  sum(commits::numeric)::float8 AS commits,
   COALESCE(sum(cost_usd) FILTER (WHERE commits IS NOT NULL), 0)::float8 AS cost_with_commits`;
 
 interface TotalsRow {
@@ -301,6 +304,10 @@ export class Store {
 
   /** One scan of the range's reports, grouped by day and by person in the same pass. */
   async teamSummary(teamId: string, from: string, to: string): Promise<TeamSummary> {
+    const [first, last] = [dayNumber(from), dayNumber(to)];
+    if (first === undefined || last === undefined || last < first || last - first + 1 > MAX_SUMMARY_DAYS) {
+      throw new RangeError(`A summary needs a range of 1 to ${MAX_SUMMARY_DAYS} calendar days (got ${from}..${to}).`);
+    }
     const [team, members, groups] = await Promise.all([
       this.getTeam(teamId),
       this.db.query<{ id: string; name: string; is_lead: boolean }>('SELECT id, name, is_lead FROM users WHERE team_id = $1 ORDER BY name, id', [teamId]),
@@ -319,7 +326,8 @@ export class Store {
     }
     const days: TeamSummary['days'] = [];
     let totals = EMPTY_TOTALS;
-    for (let date = from; date <= to; date = addDays(date, 1)) {
+    for (let n = first; n <= last; n++) {
+      const date = dayKey(n);
       const row = byDay.get(date) ?? EMPTY_TOTALS;
       totals = addTotals(totals, row);
       days.push({ date, ...toTotals(row) });
