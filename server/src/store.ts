@@ -63,6 +63,11 @@ export function newToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** A dashboard session id: 32 random bytes, base64url; the database keeps only its hash. */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
@@ -237,10 +242,14 @@ export class Store {
     return { user: { id, teamId, name, isLead }, token };
   }
 
-  /** Replaces a user's token (the old one stops working at once) and returns the new one. */
+  /** Replaces a user's token (the old one and the dashboard sessions it opened stop working at once) and returns the new one. */
   async rotateToken(userId: string): Promise<string> {
     const token = newToken();
-    const rows = await this.db.query('UPDATE users SET token_hash = $2 WHERE id = $1 RETURNING id', [userId, hashToken(token)]);
+    const rows = await this.db.transaction(async (tx) => {
+      const updated = await tx.query('UPDATE users SET token_hash = $2 WHERE id = $1 RETURNING id', [userId, hashToken(token)]);
+      await tx.query('DELETE FROM dashboard_sessions WHERE user_id = $1', [userId]);
+      return updated;
+    });
     if (rows.length === 0) throw new StoreError('not_found', `No user with id "${userId}".`);
     return token;
   }
@@ -263,6 +272,32 @@ export class Store {
       [hashToken(token)],
     );
     return rows[0];
+  }
+
+  /** Opens a dashboard session for `userId` until `now + ttlMs`, clearing expired ones; returns the id for the cookie. */
+  async createSession(userId: string, now: number, ttlMs: number): Promise<string> {
+    const id = newSessionId();
+    await this.db.query('DELETE FROM dashboard_sessions WHERE expires_at <= to_timestamp($1::float8 / 1000)', [now]);
+    await this.db.query(
+      'INSERT INTO dashboard_sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, to_timestamp($3::float8 / 1000), to_timestamp($4::float8 / 1000))',
+      [hashToken(id), userId, now, now + ttlMs],
+    );
+    return id;
+  }
+
+  /** The user of a live session, read afresh (a demoted lead is a member at once); undefined when unknown or expired. */
+  async findUserBySession(id: string, now: number): Promise<AuthenticatedUser | undefined> {
+    const rows = await this.db.query<AuthenticatedUser>(
+      `SELECT u.id, u.team_id AS "teamId", u.name, u.is_lead AS "isLead"
+       FROM dashboard_sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.id_hash = $1 AND s.expires_at > to_timestamp($2::float8 / 1000)`,
+      [hashToken(id), now],
+    );
+    return rows[0];
+  }
+
+  async endSession(id: string): Promise<void> {
+    await this.db.query('DELETE FROM dashboard_sessions WHERE id_hash = $1', [hashToken(id)]);
   }
 
   /**
