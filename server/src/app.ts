@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Database } from './db';
 import { registerDashboard } from './dashboard';
 import { dayKey, dayNumber, todayUtc } from './days';
-import { dailyReportSchema, dayKeySchema, describeIssues, summaryQuerySchema } from './schemas';
+import { dailyReportSchema, dayKeySchema, describeIssues, issuesNote, summaryQuerySchema } from './schemas';
 import { Store, StoreError, type AuthenticatedUser } from './store';
 import { DEFAULT_AUTH_THROTTLE, FailureThrottle, type ThrottleSettings } from './throttle';
 
@@ -124,6 +124,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit,
     trustProxy: options.trustProxy && options.trustProxy.length > 0 ? options.trustProxy : false,
     clientErrorHandler,
+    // URLs the router cannot decode (%ff) or whose parameters are too long, in the API's error format.
+    frameworkErrors: (err, _request, reply) => sendError(reply, fromFastifyError(err, bodyLimit)),
   });
 
   /**
@@ -175,7 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const latest = dayNumber(todayUtc(now()))! + FUTURE_DAYS_ALLOWED;
       if (dayNumber(day.data)! > latest) throw new ApiError(400, 'invalid_request', `The date ${day.data} is in the future (latest accepted: ${dayKey(latest)}).`, [{ path: 'date', message: 'is in the future' }]);
       const report = dailyReportSchema.safeParse(request.body);
-      if (!report.success) throw new ApiError(400, 'invalid_request', 'The daily report is not valid; see details.', describeIssues(report.error));
+      if (!report.success) throw new ApiError(400, 'invalid_request', `The daily report is not valid; ${issuesNote(report.error)}.`, describeIssues(report.error));
       const result = await store.putDaily(request.user!, day.data, report.data);
       return { date: day.data, clientId: report.data.clientId, applied: result.applied, revision: result.revision };
     });
@@ -196,7 +198,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       const user = request.user!;
       if (!user.isLead) throw new ApiError(403, 'forbidden', 'Only team leads can read the team summary.');
       const query = summaryQuerySchema.safeParse(request.query);
-      if (!query.success) throw new ApiError(400, 'invalid_request', 'Give the range as ?from=YYYY-MM-DD&to=YYYY-MM-DD; see details.', describeIssues(query.error));
+      if (!query.success) throw new ApiError(400, 'invalid_request', `Give the range as ?from=YYYY-MM-DD&to=YYYY-MM-DD; ${issuesNote(query.error)}.`, describeIssues(query.error, '(query)'));
       return store.teamSummary(user.teamId, query.data.from, query.data.to);
     });
   }, { prefix: '/v1' });

@@ -41,6 +41,23 @@ export const modelUsageSchema = z
   })
   .strict();
 
+/**
+ * A list of at most `max` elements, counted before any element is checked: zod checks every element
+ * of an over-long array too, and 80,000 empty lines would cost seconds and a 40 MB list of issues.
+ */
+function listOf<T extends z.ZodTypeAny>(max: number, elements: T) {
+  return z.array(z.unknown()).max(max).pipe(elements);
+}
+
+function noDuplicateModels(lines: { model: string; source: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  lines.forEach((m, index) => {
+    const key = JSON.stringify([m.model, m.source]);
+    if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index], message: `duplicate entry for model "${m.model}" and source "${m.source}"` });
+    seen.add(key);
+  });
+}
+
 export const HYGIENE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
 export const dailyReportSchema = z
@@ -50,26 +67,19 @@ export const dailyReportSchema = z
     /** Grows whenever the client's totals for the day change; the highest revision is kept. */
     revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     extensionVersion: z.string().min(1).max(64),
-    byModel: z.array(modelUsageSchema).max(MAX_MODELS_PER_REPORT),
+    byModel: listOf(MAX_MODELS_PER_REPORT, z.array(modelUsageSchema).superRefine(noDuplicateModels)),
     peakWeightedCostUsd: usd,
     peakWeightedTokens: z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER),
     /** Fraction (0–1) of the day's tokens used inside peak windows. */
     peakShare: z.number().min(0).max(1),
     hygiene: z
-      .record(z.string().regex(HYGIENE_KEY, 'hygiene counter names are letters, digits, _ . -, starting with a letter'), tokenCount)
-      .refine((h) => Object.keys(h).length <= 50, 'at most 50 hygiene counters'),
+      .record(z.unknown())
+      .refine((h) => Object.keys(h).length <= 50, 'at most 50 hygiene counters')
+      .pipe(z.record(z.string().regex(HYGIENE_KEY, 'hygiene counter names are letters, digits, _ . -, starting with a letter'), tokenCount)),
     /** Commits made that day, where the client reports them (for cost per commit). */
     commits: z.number().int().min(0).max(100_000).optional(),
   })
-  .strict()
-  .superRefine((report, ctx) => {
-    const seen = new Set<string>();
-    report.byModel.forEach((m, index) => {
-      const key = JSON.stringify([m.model, m.source]);
-      if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['byModel', index], message: `duplicate entry for model "${m.model}" and source "${m.source}"` });
-      seen.add(key);
-    });
-  });
+  .strict();
 export type DailyReport = z.infer<typeof dailyReportSchema>;
 
 export const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -132,7 +142,16 @@ export const summaryQuerySchema = z
     else if (span + 1 > MAX_SUMMARY_DAYS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
   });
 
-/** Zod issues as the `details` of a 400 body: where, and what is wrong. */
-export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+/** The most issues one 400 lists, so an answer stays short whatever the request held. */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Zod issues as the `details` of a 400 body: where (`root` for the whole body or query), and what is wrong. */
+export function describeIssues(error: z.ZodError, root = '(body)'): { path: string; message: string }[] {
+  return error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => ({ path: issue.path.join('.') || root, message: issue.message }));
+}
+
+/** "see details", or how many of how many issues the details list. */
+export function issuesNote(error: z.ZodError): string {
+  const count = error.issues.length;
+  return count > MAX_LISTED_ISSUES ? `see details (the first ${MAX_LISTED_ISSUES} of ${count} issues)` : 'see details';
 }

@@ -289,6 +289,39 @@ describeOnEachBackend('team API', (env) => {
     });
   });
 
+  describe('hostile input', () => {
+    it('refuses a report with 80,000 lines or 20,000 hygiene counters with a short answer, not one issue per element', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo']);
+      const lines = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ byModel: Array(80_000).fill({}) }) });
+      assert.equal(lines.status, 400);
+      assert.deepEqual(lines.body.error.details.map((d: { path: string }) => d.path), ['byModel']);
+      const counters = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ hygiene: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'x'])) }) });
+      assert.equal(counters.status, 400);
+      assert.deepEqual(counters.body.error.details.map((d: { path: string }) => d.path), ['hygiene']);
+    });
+
+    it('lists at most 20 validation issues', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo']);
+      const lines = Array.from({ length: 50 }, (_, i) => ({ model: `m${i}`, inputTokens: -1, outputTokens: -1 }));
+      const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, lines) });
+      assert.equal(put.status, 400);
+      assert.equal(put.body.error.details.length, 20);
+      assert.match(put.body.error.message, /first 20 of 100/);
+    });
+
+    it('answers malformed URLs and unknown query parameters in the error format', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      for (const path of ['/v1/usage/daily/%ff', '/v1/%zz', `/dashboard/assets/${'a'.repeat(200)}`]) {
+        const response = await api(env, 'GET', path, { token: tokens.Bo });
+        assert.ok(response.status >= 400 && response.status < 500, path);
+        assert.equal(typeof response.body.error?.code, 'string', `${path}: ${JSON.stringify(response.body)}`);
+      }
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}&constructor=1`, { token: tokens.Lea });
+      assert.equal(summary.status, 400);
+      assert.equal(summary.body.error.details[0].path, '(query)');
+    });
+  });
+
   it('answers unknown routes with a JSON 404', async () => {
     const response = await api(env, 'GET', '/v2/budget');
     assert.equal(response.status, 404);
