@@ -3,9 +3,11 @@
 -- several servers on one Postgres, and ends when its user's token is rotated.
 CREATE TABLE dashboard_sessions (
   id_hash     text PRIMARY KEY,
+  -- Order of creation, for keeping a user's newest sessions (created_at may tie within a millisecond).
+  seq         bigint GENERATED ALWAYS AS IDENTITY,
   user_id     text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   created_at  timestamptz NOT NULL,
   expires_at  timestamptz NOT NULL
 );
-CREATE INDEX dashboard_sessions_user ON dashboard_sessions (user_id);
+CREATE INDEX dashboard_sessions_user ON dashboard_sessions (user_id, seq);
 CREATE INDEX dashboard_sessions_expiry ON dashboard_sessions (expires_at);

@@ -57,6 +57,8 @@ export interface TeamSummary {
 }
 
 export const TOKEN_PREFIX = 'tm_';
+/** Dashboard sessions one user may hold at once (browsers, devices); the oldest ends first. */
+export const MAX_SESSIONS_PER_USER = 20;
 
 /** 32 random bytes, base64url, with a prefix that makes a leaked token easy to recognise. */
 export function newToken(): string {
@@ -274,13 +276,22 @@ export class Store {
     return rows[0];
   }
 
-  /** Opens a dashboard session for `userId` until `now + ttlMs`, clearing expired ones; returns the id for the cookie. */
+  /**
+   * Opens a dashboard session for `userId` until `now + ttlMs` and returns the id for the cookie.
+   * Clears expired sessions, and keeps the user's newest MAX_SESSIONS_PER_USER, so repeated sign-ins
+   * cannot grow the table without bound.
+   */
   async createSession(userId: string, now: number, ttlMs: number): Promise<string> {
     const id = newSessionId();
     await this.db.query('DELETE FROM dashboard_sessions WHERE expires_at <= to_timestamp($1::float8 / 1000)', [now]);
     await this.db.query(
       'INSERT INTO dashboard_sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, to_timestamp($3::float8 / 1000), to_timestamp($4::float8 / 1000))',
       [hashToken(id), userId, now, now + ttlMs],
+    );
+    await this.db.query(
+      `DELETE FROM dashboard_sessions WHERE user_id = $1 AND seq < (
+         SELECT min(seq) FROM (SELECT seq FROM dashboard_sessions WHERE user_id = $1 ORDER BY seq DESC LIMIT $2) AS newest)`,
+      [userId, MAX_SESSIONS_PER_USER],
     );
     return id;
   }

@@ -104,6 +104,15 @@ describeOnEachBackend('team dashboard', (env) => {
     assert.equal(after.status, 401, 'a copied cookie stops working after sign-out');
   });
 
+  it('keeps at most 20 sessions per user: signing in again ends the oldest', async () => {
+    const { tokens, userIds } = await createTeam(env.store, [], ['Lea']);
+    const first = cookieOf(await signIn(env.url, tokens.Lea));
+    for (let i = 0; i < 24; i++) assert.equal((await signIn(env.url, tokens.Lea)).status, 303);
+    const rows = await env.db.query<{ n: number }>('SELECT count(*)::int AS n FROM dashboard_sessions WHERE user_id = $1', [userIds.Lea]);
+    assert.equal(rows[0].n, 20);
+    assert.equal((await fetch(`${env.url}/dashboard`, { headers: { cookie: first } })).status, 401);
+  });
+
   it('a lead demoted to member loses the dashboard at once', async () => {
     const { tokens, userIds } = await createTeam(env.store, [], ['Lea']);
     const cookie = cookieOf(await signIn(env.url, tokens.Lea));
