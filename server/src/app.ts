@@ -30,19 +30,22 @@ export const DEFAULT_BODY_LIMIT = 256 * 1024;
 /** A client may report "tomorrow" in UTC when its own zone is ahead; later days are refused. */
 const FUTURE_DAYS_ALLOWED = 1;
 
-export type ErrorCode =
-  | 'invalid_request'
-  | 'invalid_json'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'too_many_requests'
-  | 'request_timeout'
-  | 'headers_too_large'
-  | 'internal';
+/** Every `error.code` the server answers with (docs/team-api.md, "Errors"). */
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_json',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'too_many_requests',
+  'request_timeout',
+  'headers_too_large',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class ApiError extends Error {
   constructor(
