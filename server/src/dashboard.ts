@@ -162,13 +162,15 @@ Cost per commit: the cost of the days that reported commits, divided by those co
 }
 
 /**
- * A browser marks a cross-site post with Sec-Fetch-Site or an Origin naming another site; either
- * one refuses it (sign-in CSRF, forged sign-out). A request with neither header comes from a
- * non-browser client, which carries no victim's cookies.
+ * Whether a post comes from another site (sign-in CSRF, forged sign-out). A browser that sends
+ * Sec-Fetch-Site has compared the origins itself, and pages cannot forge that header, so it decides
+ * alone (this also holds behind a proxy that rewrites Host). Older browsers send only Origin, which
+ * must then name this server. A request with neither comes from a non-browser client, which carries
+ * no victim's cookies.
  */
 function crossSite(request: FastifyRequest): boolean {
   const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin') return true;
+  if (site !== undefined) return site !== 'same-origin';
   const origin = request.headers.origin;
   return origin !== undefined && origin.toLowerCase() !== `${request.protocol}://${request.host}`.toLowerCase();
 }

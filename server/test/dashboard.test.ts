@@ -129,6 +129,10 @@ describeOnEachBackend('team dashboard', (env) => {
     }
     const sameOrigin = await signIn(env.url, tokens.Lea, { origin: env.url, 'sec-fetch-site': 'same-origin' });
     assert.equal(sameOrigin.status, 303);
+    // Behind a proxy that rewrites Host, the browser's own same-origin verdict is what counts.
+    const proxied = await signIn(env.url, tokens.Lea, { origin: 'https://team.example', 'sec-fetch-site': 'same-origin' });
+    assert.equal(proxied.status, 303);
+    assert.equal((await signIn(env.url, tokens.Lea, { origin: env.url })).status, 303, 'an older browser sending only Origin');
     const cookie = cookieOf(sameOrigin);
     const forged = await fetch(`${env.url}/dashboard/logout`, { method: 'POST', headers: { cookie, origin: 'http://evil.example' }, redirect: 'manual' });
     assert.equal(forged.status, 403);
