@@ -61,7 +61,7 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(code: ErrorCode, message: string, details?: unknown): { error: { code: ErrorCode; message: string; details?: unknown } } {
+function errorBody(code: ErrorCode, message: string, details?: unknown): { error: { code: ErrorCode; message: string; details?: unknown } } {
   return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
 }
 
@@ -71,7 +71,7 @@ function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
   return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.details));
 }
 
-export function tooManyFailures(retryAfterSeconds: number): ApiError {
+function tooManyFailures(retryAfterSeconds: number): ApiError {
   return new ApiError(429, 'too_many_requests', `Too many failed sign-ins or token checks from this address; try again in ${retryAfterSeconds} s.`, undefined, retryAfterSeconds);
 }
 
