@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { readConfig } from './config';
 import { openDatabase, type Database } from './db';
+import { PRIVATE_UMASK } from './permissions';
 import { budgetSchema, describeIssues, peakHoursSchema } from './schemas';
 import { Store, StoreError } from './store';
 
@@ -166,6 +167,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
+  process.umask(PRIVATE_UMASK);
   const db = await openDatabase(readConfig().database);
   try {
     await runAdmin(argv, db, (line) => console.log(line));

@@ -10,6 +10,8 @@ export interface ServerConfig {
   bodyLimit: number;
   logger: boolean;
   secureCookies: boolean;
+  /** Proxies whose forwarding headers are believed; empty: none. */
+  trustProxy: string[];
 }
 
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -32,6 +34,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     bodyLimit: positiveInt(env, 'TOKEN_METER_SERVER_BODY_LIMIT', DEFAULT_BODY_LIMIT),
     logger: env.TOKEN_METER_SERVER_LOG === '1',
     secureCookies: env.TOKEN_METER_SERVER_SECURE_COOKIES === '1',
+    trustProxy: (env.TOKEN_METER_SERVER_TRUST_PROXY ?? '').split(',').map((a) => a.trim()).filter(Boolean),
   };
 }
 

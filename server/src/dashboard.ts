@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addDays, summaryQuerySchema, todayUtc } from './schemas';
+import { dayKey, dayNumber, FIRST_DAY, todayUtc } from './days';
+import { summaryQuerySchema } from './schemas';
 import type { Store, TeamSummary, UsageTotals } from './store';
+import type { FailureThrottle } from './throttle';
 
 /**
  * The team-lead dashboard: server-rendered HTML, one same-origin stylesheet and script, and a CSP
@@ -11,18 +13,24 @@ import type { Store, TeamSummary, UsageTotals } from './store';
  */
 
 const COOKIE = 'tm_dashboard';
+/** How long a sign-in lasts; the session row and the cookie end together. */
+export const SESSION_TTL_MS = 12 * 3600_000;
 const DEFAULT_RANGE_DAYS = 30;
 const PUBLIC_DIR = path.join(__dirname, '..', 'public');
-const ASSETS: Record<string, { type: string; body: string }> = {
-  'dashboard.css': { type: 'text/css; charset=utf-8', body: fs.readFileSync(path.join(PUBLIC_DIR, 'dashboard.css'), 'utf8') },
-  'dashboard.js': { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(path.join(PUBLIC_DIR, 'dashboard.js'), 'utf8') },
-};
+/** Every file the dashboard serves, by name: a Map, so no inherited property name ("constructor") is ever a file. */
+const ASSETS = new Map<string, { type: string; body: string }>([
+  ['dashboard.css', { type: 'text/css; charset=utf-8', body: fs.readFileSync(path.join(PUBLIC_DIR, 'dashboard.css'), 'utf8') }],
+  ['dashboard.js', { type: 'text/javascript; charset=utf-8', body: fs.readFileSync(path.join(PUBLIC_DIR, 'dashboard.js'), 'utf8') }],
+]);
 
 export const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface DashboardOptions {
   store: Store;
+  /** Shared with the API's token checks: failed sign-ins and unknown sessions count against the client. */
+  throttle: FailureThrottle;
+  /** Always mark the cookie Secure; without it, only requests that arrived over HTTPS (per a trusted proxy) get Secure. */
   secureCookies: boolean;
   now: () => number;
 }
@@ -153,8 +161,29 @@ Cost per commit: the cost of the days that reported commits, divided by those co
   );
 }
 
+/**
+ * Whether a post comes from another site (sign-in CSRF, forged sign-out). A browser that sends
+ * Sec-Fetch-Site has compared the origins itself, and pages cannot forge that header, so it decides
+ * alone (this also holds behind a proxy that rewrites Host). Older browsers send only Origin, which
+ * must then name this server. A request with neither comes from a non-browser client, which carries
+ * no victim's cookies.
+ */
+function crossSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined) return site !== 'same-origin';
+  const origin = request.headers.origin;
+  return origin !== undefined && origin.toLowerCase() !== `${request.protocol}://${request.host}`.toLowerCase();
+}
+
+/** The form's `token` field; anything but a string (a JSON object, say) counts as none. */
+function submittedToken(body: unknown): string {
+  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'token')) return '';
+  const token = (body as { token: unknown }).token;
+  return typeof token === 'string' ? token.trim() : '';
+}
+
 export function registerDashboard(app: FastifyInstance, options: DashboardOptions): void {
-  const { store } = options;
+  const { store, throttle } = options;
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
@@ -171,38 +200,66 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
       .send(body);
   }
 
-  function cookie(value: string, maxAgeSeconds: number): string {
-    return `${COOKIE}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${options.secureCookies ? '; Secure' : ''}`;
+  function throttled(reply: FastifyReply, seconds: number): FastifyReply {
+    reply.header('Retry-After', String(seconds));
+    return html(reply, 429, loginPage(`Too many failed sign-ins from this address; try again in ${seconds} s.`));
+  }
+
+  function cookie(request: FastifyRequest, value: string, maxAgeSeconds: number): string {
+    const secure = options.secureCookies || request.protocol === 'https';
+    return `${COOKIE}=${encodeURIComponent(value)}; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure ? '; Secure' : ''}`;
   }
 
   app.get<{ Params: { file: string } }>('/dashboard/assets/:file', async (request, reply) => {
-    const asset = ASSETS[request.params.file];
+    const asset = ASSETS.get(request.params.file);
     if (!asset) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
     return reply.header('Content-Type', asset.type).header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'public, max-age=300').send(asset.body);
   });
 
   app.get<{ Querystring: Record<string, string> }>('/dashboard', async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
-    const token = parseCookies(request.headers.cookie).get(COOKIE);
-    const user = token ? await store.findUserByToken(token) : undefined;
-    if (!user) return html(reply, token ? 401 : 200, loginPage(token ? 'That token is no longer valid; sign in again.' : undefined));
+    const sessionId = parseCookies(request.headers.cookie).get(COOKIE);
+    if (!sessionId) return html(reply, 200, loginPage());
+    const wait = throttle.retryAfterSeconds(request.ip);
+    if (wait > 0) return throttled(reply, wait);
+    const user = await store.findUserBySession(sessionId, options.now());
+    if (!user) {
+      throttle.recordFailure(request.ip);
+      reply.header('Set-Cookie', cookie(request, '', 0));
+      return html(reply, 401, loginPage('That session is no longer valid; sign in again.'));
+    }
     if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
     const to = request.query.to ?? todayUtc(options.now());
-    const from = request.query.from ?? addDays(to, -(DEFAULT_RANGE_DAYS - 1));
+    const toDay = dayNumber(to);
+    // Without a valid `to` there is no default `from` to work out; the range check below names `to`.
+    const from = request.query.from ?? (toDay === undefined ? to : dayKey(Math.max(dayNumber(FIRST_DAY)!, toDay - (DEFAULT_RANGE_DAYS - 1))));
     const range = summaryQuerySchema.safeParse({ from, to });
     if (!range.success) return html(reply, 400, page('Token Meter', `<p class="error">Bad range: ${escapeHtml(range.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '))}</p><p><a href="/dashboard">Back</a></p>`));
     return html(reply, 200, renderDashboard(await store.teamSummary(user.teamId, range.data.from, range.data.to)));
   });
 
-  app.post<{ Body: { token?: string } }>('/dashboard/login', async (request, reply) => {
-    const token = (request.body?.token ?? '').trim();
-    const user = token ? await store.findUserByToken(token) : undefined;
-    if (!user) return html(reply, 401, loginPage('That token is not valid.'));
+  app.post('/dashboard/login', async (request, reply) => {
+    if (crossSite(request)) return html(reply, 403, loginPage('Sign in from this dashboard\'s own page.'));
+    const token = submittedToken(request.body);
+    if (!token) return html(reply, 401, loginPage('That token is not valid.'));
+    const wait = throttle.retryAfterSeconds(request.ip);
+    if (wait > 0) return throttled(reply, wait);
+    const user = await store.findUserByToken(token);
+    if (!user) {
+      throttle.recordFailure(request.ip);
+      return html(reply, 401, loginPage('That token is not valid.'));
+    }
     if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
-    return reply.code(303).header('Set-Cookie', cookie(token, 12 * 3600)).header('Location', '/dashboard').send();
+    const sessionId = await store.createSession(user.id, options.now(), SESSION_TTL_MS);
+    return reply.code(303).header('Set-Cookie', cookie(request, sessionId, SESSION_TTL_MS / 1000)).header('Location', '/dashboard').send();
   });
 
   // Browsers ask for it on every page; an empty answer keeps a 404 out of the console.
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
-  app.post('/dashboard/logout', async (_request, reply) => reply.code(303).header('Set-Cookie', cookie('', 0)).header('Location', '/dashboard').send());
+  app.post('/dashboard/logout', async (request, reply) => {
+    if (crossSite(request)) return html(reply, 403, loginPage('Sign out from this dashboard\'s own page.'));
+    const sessionId = parseCookies(request.headers.cookie).get(COOKIE);
+    if (sessionId) await store.endSession(sessionId);
+    return reply.code(303).header('Set-Cookie', cookie(request, '', 0)).header('Location', '/dashboard').send();
+  });
 }

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { Pool } from 'pg';
+import { makePrivate } from './permissions';
 
 /** Running SQL: $1-style parameters; callers cast numbers to float8/int and dates to text in SQL, so both drivers hand back the same JS values. */
 export interface Queryable {
@@ -25,7 +26,11 @@ export const MIGRATIONS_DIR = path.join(__dirname, '..', 'migrations');
 
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
-  constructor(private readonly db: PGlite) {}
+  constructor(
+    private readonly db: PGlite,
+    /** Made private again on close: PGlite rewrites some files (pg_internal.init) 0644 while it runs, inside the 0700 folder. */
+    private readonly dataDir: string | undefined,
+  ) {}
 
   async query<Row>(sql: string, params: unknown[] = []): Promise<Row[]> {
     return (await this.db.query<Row>(sql, params)).rows;
@@ -46,8 +51,9 @@ class PgliteDatabase implements Database {
     );
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.db.close();
+    if (this.dataDir) makePrivate(this.dataDir);
   }
 }
 
@@ -110,8 +116,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (options.databaseUrl) {
     db = new PostgresDatabase(new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 }));
   } else {
-    if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
-    db = new PgliteDatabase(await PGlite.create(options.dataDir));
+    if (options.dataDir) {
+      fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+      makePrivate(options.dataDir);
+    }
+    const pglite = await PGlite.create(options.dataDir);
+    if (options.dataDir) makePrivate(options.dataDir);
+    db = new PgliteDatabase(pglite, options.dataDir);
   }
   try {
     await migrate(db);

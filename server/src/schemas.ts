@@ -1,21 +1,29 @@
 import { z } from 'zod';
+import { dayNumber, FIRST_DAY, LAST_DAY } from './days';
 
 /**
  * Wire formats of the team API (docs/team-api.md). Every limit here is part of the protocol: the
  * docs and docs/openapi.yaml state the same numbers.
  */
 
+/**
+ * What one report may add. With at most MAX_MODELS_PER_REPORT lines of at most MAX_COUNT_PER_LINE
+ * per count, a report's sums stay below 2^53 (exact in JSON and in a bigint column, with room for
+ * four token kinds added together); the summary sums in numeric, so no number of reports overflows.
+ */
+export const MAX_MODELS_PER_REPORT = 500;
+export const MAX_COUNT_PER_LINE = 1e12;
+export const MAX_COST_PER_LINE_USD = 1e6;
+
 const tokenCount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const lineCount = z.number().int().min(0).max(MAX_COUNT_PER_LINE);
 const usd = z.number().finite().min(0).max(1e9);
 
-/** YYYY-MM-DD naming a real calendar day. */
+/** YYYY-MM-DD naming a real calendar day in the range the server accepts. */
 export const dayKeySchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-11-23')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
-  }, 'is not a calendar date');
+  .refine((s) => dayNumber(s) !== undefined, `must be a calendar day from ${FIRST_DAY} to ${LAST_DAY}`);
 
 export const modelUsageSchema = z
   .object({
@@ -23,15 +31,32 @@ export const modelUsageSchema = z
     source: z.string().min(1).max(64),
     /** May be empty: a record whose provider is unknown still belongs in the day's totals. */
     provider: z.string().max(64).optional(),
-    requests: tokenCount,
-    inputTokens: tokenCount,
-    outputTokens: tokenCount,
-    cacheReadTokens: tokenCount,
-    cacheWriteTokens: tokenCount,
-    reasoningTokens: tokenCount,
-    costUsd: usd,
+    requests: lineCount,
+    inputTokens: lineCount,
+    outputTokens: lineCount,
+    cacheReadTokens: lineCount,
+    cacheWriteTokens: lineCount,
+    reasoningTokens: lineCount,
+    costUsd: z.number().finite().min(0).max(MAX_COST_PER_LINE_USD),
   })
   .strict();
+
+/**
+ * A list of at most `max` elements, counted before any element is checked: zod checks every element
+ * of an over-long array too, and 80,000 empty lines would cost seconds and a 40 MB list of issues.
+ */
+function listOf<T extends z.ZodTypeAny>(max: number, elements: T) {
+  return z.array(z.unknown()).max(max).pipe(elements);
+}
+
+function noDuplicateModels(lines: { model: string; source: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  lines.forEach((m, index) => {
+    const key = JSON.stringify([m.model, m.source]);
+    if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index], message: `duplicate entry for model "${m.model}" and source "${m.source}"` });
+    seen.add(key);
+  });
+}
 
 export const HYGIENE_KEY = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 
@@ -42,26 +67,19 @@ export const dailyReportSchema = z
     /** Grows whenever the client's totals for the day change; the highest revision is kept. */
     revision: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     extensionVersion: z.string().min(1).max(64),
-    byModel: z.array(modelUsageSchema).max(500),
+    byModel: listOf(MAX_MODELS_PER_REPORT, z.array(modelUsageSchema).superRefine(noDuplicateModels)),
     peakWeightedCostUsd: usd,
     peakWeightedTokens: z.number().finite().min(0).max(Number.MAX_SAFE_INTEGER),
     /** Fraction (0–1) of the day's tokens used inside peak windows. */
     peakShare: z.number().min(0).max(1),
     hygiene: z
-      .record(z.string().regex(HYGIENE_KEY, 'hygiene counter names are letters, digits, _ . -, starting with a letter'), tokenCount)
-      .refine((h) => Object.keys(h).length <= 50, 'at most 50 hygiene counters'),
+      .record(z.unknown())
+      .refine((h) => Object.keys(h).length <= 50, 'at most 50 hygiene counters')
+      .pipe(z.record(z.string().regex(HYGIENE_KEY, 'hygiene counter names are letters, digits, _ . -, starting with a letter'), tokenCount)),
     /** Commits made that day, where the client reports them (for cost per commit). */
     commits: z.number().int().min(0).max(100_000).optional(),
   })
-  .strict()
-  .superRefine((report, ctx) => {
-    const seen = new Set<string>();
-    report.byModel.forEach((m, index) => {
-      const key = JSON.stringify([m.model, m.source]);
-      if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['byModel', index], message: `duplicate entry for model "${m.model}" and source "${m.source}"` });
-      seen.add(key);
-    });
-  });
+  .strict();
 export type DailyReport = z.infer<typeof dailyReportSchema>;
 
 export const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -116,23 +134,24 @@ export const summaryQuerySchema = z
   .object({ from: dayKeySchema, to: dayKeySchema })
   .strict()
   .superRefine((q, ctx) => {
-    if (q.from > q.to) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'must not be before from' });
-    else if (daysBetween(q.from, q.to) + 1 > MAX_SUMMARY_DAYS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
+    // Zod runs this refinement even when a day failed its own check; such a range is already refused.
+    const [from, to] = [dayNumber(q.from), dayNumber(q.to)];
+    if (from === undefined || to === undefined) return;
+    const span = to - from;
+    if (span < 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'must not be before from' });
+    else if (span + 1 > MAX_SUMMARY_DAYS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
   });
 
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+/** The most issues one 400 lists, so an answer stays short whatever the request held. */
+export const MAX_LISTED_ISSUES = 20;
+
+/** Zod issues as the `details` of a 400 body: where (`root` for the whole body or query), and what is wrong. */
+export function describeIssues(error: z.ZodError, root = '(body)'): { path: string; message: string }[] {
+  return error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => ({ path: issue.path.join('.') || root, message: issue.message }));
 }
 
-export function todayUtc(now: number): string {
-  return new Date(now).toISOString().slice(0, 10);
-}
-
-export function addDays(day: string, n: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
-}
-
-/** Zod issues as the `details` of a 400 body: where, and what is wrong. */
-export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({ path: issue.path.join('.') || '(body)', message: issue.message }));
+/** "see details", or how many of how many issues the details list. */
+export function issuesNote(error: z.ZodError): string {
+  const count = error.issues.length;
+  return count > MAX_LISTED_ISSUES ? `see details (the first ${MAX_LISTED_ISSUES} of ${count} issues)` : 'see details';
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from './db';
-import { addDays, type DailyReport, type PeakHours, type TeamBudget } from './schemas';
+import { dayKey, dayNumber } from './days';
+import { MAX_SUMMARY_DAYS, type DailyReport, type PeakHours, type TeamBudget } from './schemas';
 
 /** All SQL the server runs, over the shared Database interface (PGlite or Postgres). */
 
@@ -56,10 +57,17 @@ export interface TeamSummary {
 }
 
 export const TOKEN_PREFIX = 'tm_';
+/** Dashboard sessions one user may hold at once (browsers, devices); the oldest ends first. */
+export const MAX_SESSIONS_PER_USER = 20;
 
 /** 32 random bytes, base64url, with a prefix that makes a leaked token easy to recognise. */
 export function newToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** A dashboard session id: 32 random bytes, base64url; the database keeps only its hash. */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 export function hashToken(token: string): string {
@@ -79,6 +87,10 @@ export class StoreError extends Error {
 /**
  * The aggregate columns behind UsageTotals, for any GROUP BY over daily_usage. Kept to plain sums
  * (no DISTINCT): the 500-person, 90-day summary aggregates 45,000 rows twice within its 100 ms goal.
+ * No sum can overflow: Postgres sums bigint columns into numeric (exact, unbounded), and token kinds
+ * are added per row as float8, never as bigint (four bigints added can pass 2^63). Casting each
+ * column to numeric first would give the same sums 1.5–2.5 times slower (it skips Postgres' int128
+ * accumulator). The results go out as float8: exact up to 2^53 − 1, the nearest double above.
  */
 const TOTALS_COLUMNS = `
   count(*)::int AS reports,
@@ -91,7 +103,7 @@ const TOTALS_COLUMNS = `
   sum(cost_usd)::float8 AS cost_usd,
   sum(peak_weighted_cost_usd)::float8 AS peak_weighted_cost_usd,
   sum(peak_weighted_tokens)::float8 AS peak_weighted_tokens,
-  sum(peak_share * (input_tokens + output_tokens + cache_read_tokens + cache_write_tokens))::float8 AS peak_tokens,
+  sum(peak_share * (input_tokens::float8 + output_tokens::float8 + cache_read_tokens::float8 + cache_write_tokens::float8))::float8 AS peak_tokens,
   sum(commits)::float8 AS commits,
   COALESCE(sum(cost_usd) FILTER (WHERE commits IS NOT NULL), 0)::float8 AS cost_with_commits`;
 
@@ -234,10 +246,14 @@ export class Store {
     return { user: { id, teamId, name, isLead }, token };
   }
 
-  /** Replaces a user's token (the old one stops working at once) and returns the new one. */
+  /** Replaces a user's token (the old one and the dashboard sessions it opened stop working at once) and returns the new one. */
   async rotateToken(userId: string): Promise<string> {
     const token = newToken();
-    const rows = await this.db.query('UPDATE users SET token_hash = $2 WHERE id = $1 RETURNING id', [userId, hashToken(token)]);
+    const rows = await this.db.transaction(async (tx) => {
+      const updated = await tx.query('UPDATE users SET token_hash = $2 WHERE id = $1 RETURNING id', [userId, hashToken(token)]);
+      await tx.query('DELETE FROM dashboard_sessions WHERE user_id = $1', [userId]);
+      return updated;
+    });
     if (rows.length === 0) throw new StoreError('not_found', `No user with id "${userId}".`);
     return token;
   }
@@ -260,6 +276,41 @@ export class Store {
       [hashToken(token)],
     );
     return rows[0];
+  }
+
+  /**
+   * Opens a dashboard session for `userId` until `now + ttlMs` and returns the id for the cookie.
+   * Clears expired sessions, and keeps the user's newest MAX_SESSIONS_PER_USER, so repeated sign-ins
+   * cannot grow the table without bound.
+   */
+  async createSession(userId: string, now: number, ttlMs: number): Promise<string> {
+    const id = newSessionId();
+    await this.db.query('DELETE FROM dashboard_sessions WHERE expires_at <= to_timestamp($1::float8 / 1000)', [now]);
+    await this.db.query(
+      'INSERT INTO dashboard_sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, to_timestamp($3::float8 / 1000), to_timestamp($4::float8 / 1000))',
+      [hashToken(id), userId, now, now + ttlMs],
+    );
+    await this.db.query(
+      `DELETE FROM dashboard_sessions WHERE user_id = $1 AND seq < (
+         SELECT min(seq) FROM (SELECT seq FROM dashboard_sessions WHERE user_id = $1 ORDER BY seq DESC LIMIT $2) AS newest)`,
+      [userId, MAX_SESSIONS_PER_USER],
+    );
+    return id;
+  }
+
+  /** The user of a live session, read afresh (a demoted lead is a member at once); undefined when unknown or expired. */
+  async findUserBySession(id: string, now: number): Promise<AuthenticatedUser | undefined> {
+    const rows = await this.db.query<AuthenticatedUser>(
+      `SELECT u.id, u.team_id AS "teamId", u.name, u.is_lead AS "isLead"
+       FROM dashboard_sessions s JOIN users u ON u.id = s.user_id
+       WHERE s.id_hash = $1 AND s.expires_at > to_timestamp($2::float8 / 1000)`,
+      [hashToken(id), now],
+    );
+    return rows[0];
+  }
+
+  async endSession(id: string): Promise<void> {
+    await this.db.query('DELETE FROM dashboard_sessions WHERE id_hash = $1', [hashToken(id)]);
   }
 
   /**
@@ -301,6 +352,10 @@ export class Store {
 
   /** One scan of the range's reports, grouped by day and by person in the same pass. */
   async teamSummary(teamId: string, from: string, to: string): Promise<TeamSummary> {
+    const [first, last] = [dayNumber(from), dayNumber(to)];
+    if (first === undefined || last === undefined || last < first || last - first + 1 > MAX_SUMMARY_DAYS) {
+      throw new RangeError(`A summary needs a range of 1 to ${MAX_SUMMARY_DAYS} calendar days (got ${from}..${to}).`);
+    }
     const [team, members, groups] = await Promise.all([
       this.getTeam(teamId),
       this.db.query<{ id: string; name: string; is_lead: boolean }>('SELECT id, name, is_lead FROM users WHERE team_id = $1 ORDER BY name, id', [teamId]),
@@ -319,7 +374,8 @@ export class Store {
     }
     const days: TeamSummary['days'] = [];
     let totals = EMPTY_TOTALS;
-    for (let date = from; date <= to; date = addDays(date, 1)) {
+    for (let n = first; n <= last; n++) {
+      const date = dayKey(n);
       const row = byDay.get(date) ?? EMPTY_TOTALS;
       totals = addTotals(totals, row);
       days.push({ date, ...toTotals(row) });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { addDays } from '../src/schemas';
+import { addDays } from '../src/days';
 import { runAdmin } from '../src/admin';
 import { api, createTeam, describeOnEachBackend, report } from './support/backends';
 
@@ -217,6 +217,108 @@ describeOnEachBackend('team API', (env) => {
         assert.equal(response.body.error.code, 'invalid_request');
         assert.ok(response.body.error.details.length > 0);
       }
+    });
+  });
+
+  describe('dates', () => {
+    it('refuses days that are not calendar days or lie outside 2000-01-01..2999-12-31, with a 400 naming the field', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      for (const date of ['0000-01-01', '1999-12-31', '2026-02-30', '2025-02-29']) {
+        const put = await api(env, 'PUT', `/v1/usage/daily/${date}`, { token: tokens.Bo, body: report() });
+        assert.equal(put.status, 400, date);
+        assert.equal(put.body.error.code, 'invalid_request');
+        assert.equal(put.body.error.details[0].path, 'date');
+      }
+      for (const [from, to, field] of [['0000-01-01', DAY, 'from'], ['2026-02-30', DAY, 'from'], [DAY, '3000-01-01', 'to'], ['9999-12-31', '9999-12-31', 'from']]) {
+        const summary = await api(env, 'GET', `/v1/team/summary?from=${from}&to=${to}`, { token: tokens.Lea });
+        assert.equal(summary.status, 400, `${from}..${to}`);
+        assert.equal(summary.body.error.code, 'invalid_request');
+        assert.ok(summary.body.error.details.some((d: { path: string }) => d.path === field), JSON.stringify(summary.body));
+      }
+    });
+
+    it('answers a summary that ends on the last day of the range, and stops there', async () => {
+      const { tokens } = await createTeam(env.store, [], ['Lea']);
+      const summary = await api(env, 'GET', '/v1/team/summary?from=2999-12-30&to=2999-12-31', { token: tokens.Lea });
+      assert.equal(summary.status, 200);
+      assert.deepEqual(summary.body.days.map((d: { date: string }) => d.date), ['2999-12-30', '2999-12-31']);
+    });
+  });
+
+  describe('bounds on what one report adds', () => {
+    it('refuses a report whose counts or costs exceed the per-line bounds', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      const huge = Number.MAX_SAFE_INTEGER;
+      const lines = Array.from({ length: 500 }, (_, i) => ({ model: `m${i}`, requests: huge, inputTokens: huge, outputTokens: huge, cacheReadTokens: huge, cacheWriteTokens: huge, reasoningTokens: huge }));
+      const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, lines) });
+      assert.equal(put.status, 400);
+      assert.equal(put.body.error.code, 'invalid_request');
+      assert.ok(put.body.error.details.some((d: { path: string }) => d.path === 'byModel.0.inputTokens'));
+      const costly = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, [{ costUsd: 2_000_000 }]) });
+      assert.equal(costly.status, 400);
+      assert.equal(costly.body.error.details[0].path, 'byModel.0.costUsd');
+      const tooMany = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, Array.from({ length: 501 }, (_, i) => ({ model: `m${i}` }))) });
+      assert.equal(tooMany.status, 400);
+      // The largest report the bounds allow is stored and summed exactly.
+      const max = 1e12;
+      const biggest = Array.from({ length: 500 }, (_, i) => ({ model: `m${i}`, requests: max, inputTokens: max, outputTokens: max, cacheReadTokens: max, cacheWriteTokens: max, reasoningTokens: max, costUsd: 1e6 }));
+      const ok = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, biggest) });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.status, 200);
+      assert.equal(summary.body.totals.inputTokens, 5e14);
+      assert.equal(summary.body.totals.totalTokens, 2e15);
+    });
+
+    it('sums rows larger than any one bigint sum allows (stored before the bounds) without failing', async () => {
+      const { teamId, tokens, userIds } = await createTeam(env.store, ['Bo', 'Cy'], ['Lea']);
+      const big = '4503599627370495500'; // 500 × (2^53 − 1): what one report could store before the bounds
+      for (const name of ['Bo', 'Cy']) {
+        await env.db.query(
+          `INSERT INTO daily_usage (user_id, client_id, day, team_id, revision, extension_version, input_tokens, output_tokens, cache_read_tokens,
+             cache_write_tokens, reasoning_tokens, requests, cost_usd, peak_weighted_cost_usd, peak_weighted_tokens, peak_share, commits, hygiene, by_model)
+           VALUES ($1, 'old', $2::date, $3, 1, '0.1.0', $4, $4, $4, $4, $4, $4, 1, 1, 1, 0.5, NULL, '{}', '[]')`,
+          [userIds[name], DAY, teamId, big],
+        );
+      }
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
+      assert.equal(summary.status, 200, JSON.stringify(summary.body));
+      assert.equal(summary.body.totals.inputTokens, 2 * 4503599627370495500);
+      assert.equal(summary.body.totals.totalTokens, 8 * 4503599627370495500);
+      assert.ok(Math.abs(summary.body.totals.peakShare - 0.5) < 1e-9);
+    });
+  });
+
+  describe('hostile input', () => {
+    it('refuses a report with 80,000 lines or 20,000 hygiene counters with a short answer, not one issue per element', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo']);
+      const lines = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ byModel: Array(80_000).fill({}) }) });
+      assert.equal(lines.status, 400);
+      assert.deepEqual(lines.body.error.details.map((d: { path: string }) => d.path), ['byModel']);
+      const counters = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ hygiene: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'x'])) }) });
+      assert.equal(counters.status, 400);
+      assert.deepEqual(counters.body.error.details.map((d: { path: string }) => d.path), ['hygiene']);
+    });
+
+    it('lists at most 20 validation issues', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo']);
+      const lines = Array.from({ length: 50 }, (_, i) => ({ model: `m${i}`, inputTokens: -1, outputTokens: -1 }));
+      const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, lines) });
+      assert.equal(put.status, 400);
+      assert.equal(put.body.error.details.length, 20);
+      assert.match(put.body.error.message, /first 20 of 100/);
+    });
+
+    it('answers malformed URLs and unknown query parameters in the error format', async () => {
+      const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
+      for (const path of ['/v1/usage/daily/%ff', '/v1/%zz', `/dashboard/assets/${'a'.repeat(200)}`]) {
+        const response = await api(env, 'GET', path, { token: tokens.Bo });
+        assert.ok(response.status >= 400 && response.status < 500, path);
+        assert.equal(typeof response.body.error?.code, 'string', `${path}: ${JSON.stringify(response.body)}`);
+      }
+      const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}&constructor=1`, { token: tokens.Lea });
+      assert.equal(summary.status, 400);
+      assert.equal(summary.body.error.details[0].path, '(query)');
     });
   });
 

@@ -3,13 +3,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { z } from 'zod';
-import { budgetSchema, dailyReportSchema, modelUsageSchema, peakHoursSchema, peakWindowSchema } from '../src/schemas';
+import { ERROR_CODES } from '../src/app';
+import { FIRST_DAY, LAST_DAY } from '../src/days';
+import { budgetSchema, dailyReportSchema, MAX_COST_PER_LINE_USD, MAX_COUNT_PER_LINE, MAX_LISTED_ISSUES, modelUsageSchema, peakHoursSchema, peakWindowSchema } from '../src/schemas';
 
 /** docs/team-api.md and docs/openapi.yaml are what the client is written against: they must match the server. */
 const DOCS = path.join(__dirname, '..', '..', 'docs');
 const openapi = load(fs.readFileSync(path.join(DOCS, 'openapi.yaml'), 'utf8')) as {
   paths: Record<string, unknown>;
-  components: { schemas: Record<string, { properties: Record<string, unknown>; required: string[] }> };
+  components: { schemas: Record<string, { properties: Record<string, any>; required: string[]; maximum?: number; description?: string }> };
 };
 const prose = fs.readFileSync(path.join(DOCS, 'team-api.md'), 'utf8');
 
@@ -42,6 +44,17 @@ describe('protocol documents', () => {
       assert.deepEqual([...documented.required].sort(), Object.keys(shape).filter((k) => !shape[k].isOptional()).sort());
     });
   }
+
+  it("OpenAPI and team-api.md state the server's error codes and bounds", () => {
+    const { schemas } = openapi.components;
+    assert.deepEqual([...schemas.Error.properties.error.properties.code.enum].sort(), [...ERROR_CODES].sort());
+    for (const code of ERROR_CODES) assert.ok(prose.includes(`\`${code}\``), `team-api.md names ${code}`);
+    assert.equal(schemas.Error.properties.error.properties.details.maxItems, MAX_LISTED_ISSUES);
+    assert.equal(schemas.LineCount.maximum, MAX_COUNT_PER_LINE);
+    assert.equal(schemas.LineUsd.maximum, MAX_COST_PER_LINE_USD);
+    assert.ok(schemas.Day.description?.includes(`${FIRST_DAY} to ${LAST_DAY}`));
+    assert.ok(prose.includes(`${FIRST_DAY} to ${LAST_DAY}`), 'team-api.md states the range of days');
+  });
 
   it('OpenAPI lists the v1 routes', () => {
     assert.deepEqual(Object.keys(openapi.paths).sort(), ['/healthz', '/v1/budget', '/v1/team/summary', '/v1/usage/daily/{date}']);
