@@ -1,3 +1,4 @@
+import { readBoundedText } from '../core/boundedBody';
 import type { DailyReport } from './dailyReport';
 
 /** The team endpoint over HTTP (docs/team-api.md). Errors say what the client should do next. */
@@ -29,6 +30,32 @@ export interface TeamBudgetResponse {
 }
 
 const TIMEOUT_MS = 15_000;
+/** The API's answers are a few hundred bytes; anything near this is not the team API. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+/** The budget answer as the client relies on it; anything else is the endpoint's fault, said as such. */
+export function parseTeamBudgetResponse(value: unknown): TeamBudgetResponse {
+  const team = isRecord(value) ? value.team : undefined;
+  const user = isRecord(value) ? value.user : undefined;
+  const budget = isRecord(value) ? value.budget : undefined;
+  const peak = isRecord(value) ? value.peakHours : undefined;
+  const problems = [
+    !isRecord(team) || typeof team.id !== 'string' || typeof team.name !== 'string' ? 'team' : '',
+    !isRecord(user) || typeof user.id !== 'string' || typeof user.name !== 'string' || typeof user.isLead !== 'boolean' ? 'user' : '',
+    !isRecord(budget) || (budget.unit !== 'usd' && budget.unit !== 'tokens') || !isLimit(budget.daily) || !isLimit(budget.weekly) || !isLimit(budget.monthly) || typeof budget.weekStart !== 'string' ? 'budget' : '',
+    !isRecord(peak) || typeof peak.enabled !== 'boolean' || typeof peak.timeZone !== 'string' || !isLimit(peak.multiplier) ? 'peakHours' : '',
+  ].filter(Boolean);
+  if (problems.length > 0) throw new TeamApiError(`The team endpoint's budget answer is malformed (${problems.join(', ')}); the team's budget is not applied.`, 'retry');
+  return value as TeamBudgetResponse;
+}
 
 export class TeamClient {
   private readonly base: string;
@@ -46,7 +73,7 @@ export class TeamClient {
   }
 
   async getBudget(): Promise<TeamBudgetResponse> {
-    return (await this.request('GET', '/v1/budget')) as TeamBudgetResponse;
+    return parseTeamBudgetResponse(await this.request('GET', '/v1/budget'));
   }
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
@@ -57,20 +84,40 @@ export class TeamClient {
         headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(TIMEOUT_MS),
+        // The token goes to the configured origin only: a redirect is refused, not followed.
+        redirect: 'manual',
       });
     } catch (error) {
       const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS / 1000} s` : (error as Error).message;
       throw new TeamApiError(`The team endpoint ${this.base} could not be reached (${reason}).`, 'retry');
     }
-    const text = await response.text();
-    if (response.ok) return text ? JSON.parse(text) : {};
+    const status = response.status;
+    if (status >= 300 && status < 400) {
+      await response.body?.cancel();
+      const location = response.headers.get('location');
+      throw new TeamApiError(`${method} ${path} → ${status}: the team endpoint redirects${location ? ` to ${location}` : ''}; the token is sent to ${this.base} only. Set tokenMeter.team.endpoint to the final address.`, 'rejected', status);
+    }
+    let text: string;
+    try {
+      const body = await readBoundedText(response, MAX_RESPONSE_BYTES);
+      if (body.truncated && response.ok) throw new Error(`its answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB`);
+      text = body.text;
+    } catch (error) {
+      throw new TeamApiError(`The team endpoint ${this.base} sent an unusable answer to ${method} ${path} (${(error as Error).message}).`, 'retry', status);
+    }
+    if (response.ok) {
+      try {
+        return text ? (JSON.parse(text) as unknown) : {};
+      } catch {
+        throw new TeamApiError(`The team endpoint ${this.base} answered ${method} ${path} with something that is not JSON.`, 'retry', status);
+      }
+    }
     let detail = text.slice(0, 300);
     try {
       detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail;
     } catch {
       // not JSON: keep the start of the body
     }
-    const status = response.status;
     const kind: FailureKind = status === 401 || status === 403 ? 'auth' : status === 429 || status >= 500 ? 'retry' : 'rejected';
     throw new TeamApiError(`${method} ${path} → ${status}: ${detail}`, kind, status);
   }

@@ -1,9 +1,12 @@
 import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { LmOutputPart, LmRequest } from '../../src/capture/lm/messages';
 import { parseModelConfigs, type LmModelConfig } from '../../src/capture/lm/models';
 import { LmUpstreamError, sendMetered, type LmSendResult } from '../../src/capture/lm/send';
 import { makeEventId, validateUsageEvent, type UsageEvent } from '../../src/core/events';
 import { freePort } from '../support/net';
+import { RecordingServer } from '../support/recordingServer';
 import { ANTHROPIC_USAGE, CHAT_USAGE, FakeUpstream, RETRY_AFTER_SECONDS, STREAM_WORDS, TOOL_CALL_INPUT } from '../support/fakeUpstream';
 
 const API_KEY = 'sk-test-lm-provider-0123456789';
@@ -182,5 +185,26 @@ describe('chat-model provider: metered requests against a local fake upstream', 
     assert.equal(result.cancelled, true);
     assert.equal(upstream.requests.length, 0);
     assert.equal(recorded.length, 0);
+  });
+
+  it("does not follow a base URL's redirect: the API key never reaches another server", async () => {
+    const elsewhere = await new RecordingServer().start();
+    const redirecting = http.createServer((req, res) => {
+      req.resume();
+      res.writeHead(307, { location: `${elsewhere.url}${req.url ?? '/'}` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', () => resolve()));
+    const base = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+    try {
+      for (const style of ['anthropic', 'openai'] as const) {
+        await assert.rejects(send(model(style, style === 'openai' ? 'gpt-4o' : 'claude-sonnet-4-5', base), ask), (error: Error) => error instanceof LmUpstreamError && /redirect/i.test(error.message));
+      }
+      assert.equal(elsewhere.requests.length, 0, elsewhere.describe());
+    } finally {
+      redirecting.closeAllConnections();
+      await new Promise<void>((resolve) => redirecting.close(() => resolve()));
+      await elsewhere.stop();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { readBoundedText } from '../../core/boundedBody';
 import type { UsageEvent, UsageSink } from '../../core/events';
 import { matchAnthropicRoute } from '../gateway/anthropic';
 import { jsonSseParser, obj, str, type MeteredRoute } from '../gateway/meter';
@@ -128,6 +129,8 @@ export async function sendMetered(options: LmSendOptions): Promise<LmSendResult>
       headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...style.headers(options.apiKey) },
       body,
       signal,
+      // The API key goes to the configured base URL only: a redirect is an error, not followed.
+      redirect: 'error',
     });
   } catch (error) {
     if (isAbort(error, signal)) return { event: undefined, cancelled: true };
@@ -136,8 +139,8 @@ export async function sendMetered(options: LmSendOptions): Promise<LmSendResult>
   }
 
   if (!response.ok) {
-    const text = await response.text().catch(() => '');
-    throw errorFor(config, url, response.status, text.slice(0, MAX_ERROR_BODY), retryAfterSeconds(response.headers.get('retry-after'), now()));
+    const { text } = await readBoundedText(response, MAX_ERROR_BODY).catch(() => ({ text: '' }));
+    throw errorFor(config, url, response.status, text, retryAfterSeconds(response.headers.get('retry-after'), now()));
   }
 
   const streaming = (response.headers.get('content-type') ?? '').includes('text/event-stream');
