@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { formatClock } from '../core/format';
 import { addDays, dayKey, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
+import { DATA_FILES } from '../store/paths';
 import { SyncService, type SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
 import { CONFIG_SECTION } from './config';
@@ -17,7 +18,7 @@ import type { UsageService } from './usageService';
 const TOKEN_SECRET = 'tokenMeter.teamToken';
 const NOTE_KEY = 'team-sync';
 const RECENT_DAYS = 7;
-const LOCK_FILE = 'sync.lock';
+const LOCK_FILE = DATA_FILES.syncLock;
 
 interface TeamSettings {
   endpoint: string;
