@@ -277,7 +277,7 @@ export class SegmentReader {
     try {
       names = this.listSegments();
     } catch (error) {
-      this.unreadableOnce(EVENTS_DIR, `${EVENTS_DIR}/ could not be listed (${(error as Error).message}); no usage could be read from it.`);
+      this.unreadableOnce(EVENTS_DIR, `${this.eventsDir} could not be listed (${(error as Error).message}); no usage could be read from it.`);
       return { consistent: true, eventsRead: 0 };
     }
     this.unreadable.delete(EVENTS_DIR);
@@ -311,7 +311,7 @@ export class SegmentReader {
   }
 
   private segmentUnreadable(name: string, error: Error): void {
-    this.unreadableOnce(name, `${EVENTS_DIR}/${name} could not be read (${error.message}); the usage in it is left out until it can be.`);
+    this.unreadableOnce(name, `${path.join(this.eventsDir, name)} could not be read (${error.message}); the usage in it is left out until it can be.`);
   }
 
   private unreadableOnce(key: string, message: string): void {
