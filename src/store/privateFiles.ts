@@ -72,15 +72,16 @@ export function isDataDirEntry(name: string): boolean {
 }
 
 /**
- * Tightens the data directory on start: our folders to 0700, our files to 0600. Only Token Meter's
- * own entries are touched (a data directory pointed at a folder that holds other things keeps that
- * folder's mode and the other things as they are), and symbolic links are never followed.
- * Returns what could not be fixed, worded for people.
+ * Tightens the data directory on start: our folders to 0700 and our files to 0600 wherever group or
+ * others could reach them. Only Token Meter's own entries are touched (a data directory pointed at
+ * a folder that holds other things keeps that folder's mode and the other things as they are), and
+ * symbolic links are never followed. Returns what could not be fixed, worded for people.
  */
 export function securePrivateTree(dataDir: string): string[] {
   const problems: string[] = [];
+  // Only what others could read or write is changed; an owner's stricter mode (0400) is kept.
   const fix = (p: string, stat: fs.Stats, mode: number) => {
-    if ((stat.mode & 0o777) === mode) return;
+    if ((stat.mode & 0o077) === 0) return;
     try {
       fs.chmodSync(p, mode);
     } catch (error) {
