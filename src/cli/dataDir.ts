@@ -12,7 +12,7 @@ export function dataDirProblem(dir: string, { mustExist }: { mustExist: boolean 
     stat = fs.statSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return `${dir} cannot be used: ${(error as Error).message}.`;
-    return mustExist ? `${dir} does not exist.` : undefined;
+    return mustExist ? `${dir} does not exist (to start a new store there, create the folder first).` : undefined;
   }
   if (!stat.isDirectory()) return `${dir} is not a folder.`;
   let entries: string[];
