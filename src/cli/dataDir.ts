@@ -1,6 +1,11 @@
 import * as fs from 'node:fs';
 import { isDataDirEntry } from '../store/privateFiles';
 
+/** How the user named the store, for messages: the flag, the environment variable, or neither. */
+export function dataDirSource(explicit: boolean, env: NodeJS.ProcessEnv = process.env): string {
+  return explicit ? '--data-dir' : env.TOKEN_METER_DATA_DIR ? 'TOKEN_METER_DATA_DIR' : 'the default store';
+}
+
 /**
  * Why a folder given with --data-dir cannot be used as a Token Meter store, or undefined when it
  * can: it must be a folder, and either empty (a new store) or one that already holds Token Meter's

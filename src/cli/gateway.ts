@@ -6,7 +6,7 @@ import { listPriceContext } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import { defaultDataDir } from '../store/paths';
 import { UsageStore } from '../store/usageStore';
-import { dataDirProblem } from './dataDir';
+import { dataDirProblem, dataDirSource } from './dataDir';
 
 const HELP = `Usage: token-meter gateway [options]
 
@@ -61,8 +61,8 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error('--port must be a whole number from 0 to 65535.');
     const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : defaultDataDir();
-    const dataDirIssue = values['data-dir'] !== undefined ? dataDirProblem(dataDir, { mustExist: false }) : undefined;
-    if (dataDirIssue) throw new Error(`--data-dir: ${dataDirIssue}`);
+    const dataDirIssue = dataDirProblem(dataDir, { mustExist: false });
+    if (dataDirIssue) throw new Error(`${dataDirSource(values['data-dir'] !== undefined)}: ${dataDirIssue}`);
     options = {
       port,
       dataDir,

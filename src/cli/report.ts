@@ -11,7 +11,7 @@ import { listPriceContext, WEEK_STARTS } from '../core/settings';
 import { UsageStore } from '../store/usageStore';
 import { defaultDataDir } from '../store/paths';
 import { ingestLogs } from '../capture/logs/ingest';
-import { dataDirProblem } from './dataDir';
+import { dataDirProblem, dataDirSource } from './dataDir';
 import { LOG_ADAPTERS } from '../capture/logs/registry';
 import { SinkError, type LogSource } from '../capture/logs/scanner';
 import { currentEnvironment, rootsIn } from '../capture/logs/sources';
@@ -154,10 +154,9 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
   }
   const by = (v.by ?? 'day') as Dimension;
   if (!DIMENSIONS.includes(by)) throw new UsageError(`--by must be one of ${DIMENSIONS.join(', ')}.`);
-  if (v['data-dir'] !== undefined) {
-    const problem = dataDirProblem(path.resolve(v['data-dir']), { mustExist: true });
-    if (problem) throw new UsageError(`--data-dir: ${problem}`);
-  }
+  const explicitDir = v['data-dir'] !== undefined;
+  const dataDirIssue = dataDirProblem(explicitDir ? path.resolve(v['data-dir']!) : defaultDataDir(), { mustExist: explicitDir });
+  if (dataDirIssue) throw new UsageError(`${dataDirSource(explicitDir)}: ${dataDirIssue}`);
   return {
     range, by, json: Boolean(v.json), dataDir: v['data-dir'] !== undefined ? path.resolve(v['data-dir']) : defaultDataDir(), timeZone, weekStart,
     logSources: logSourcesFrom(v, Boolean(v['no-logs'])),
