@@ -72,7 +72,9 @@ export class SegmentWriter {
       return;
     }
     this.held.push(`${JSON.stringify(event)}\n`);
-    this.flushHeld();
+    // While writes fail, only the retry timer tries again: one attempt per event would rewrite
+    // the whole queue each time.
+    if (this.failure === undefined) this.flushHeld();
   }
 
   /**

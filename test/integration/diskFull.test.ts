@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
+import { MAX_HELD_EVENTS } from '../../src/store/eventLog';
 import { UsageStore } from '../../src/store/usageStore';
 import { FakeUpstream } from '../support/fakeUpstream';
 import { freePort } from '../support/net';
@@ -107,6 +108,20 @@ describe('a full disk (ulimit -f) under the real processes', function () {
       if (!exited) gateway.kill('SIGKILL');
       await upstream.stop();
     }
+  });
+
+  it('a writer holds at most MAX_HELD_EVENTS in memory, reports each kind of trouble once, and says what was lost when it closes', () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-full-queue-'));
+    const EVENTS = MAX_HELD_EVENTS + 2000;
+    const writer = path.join(__dirname, 'fixtures/store/writer.ts');
+    const r = spawnSync('bash', ['-c', `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`, process.execPath, '--import', 'tsx', writer, dataDir, String(EVENTS), 'q'], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'done\n');
+    const saved = wholeRecords(segmentText(dataDir)).length;
+    assert.ok(saved > 0 && saved < EVENTS - MAX_HELD_EVENTS, `saved ${saved}`);
+    assert.equal(count(r.stderr, /Could not save usage to/), 1, r.stderr);
+    assert.equal(count(r.stderr, new RegExp(`${MAX_HELD_EVENTS} events are already waiting in memory`)), 1, r.stderr);
+    assert.equal(count(r.stderr, new RegExp(`problem: ${MAX_HELD_EVENTS} events could not be saved to .* and are lost`)), 1, r.stderr);
   });
 
   it('a log import that the disk refuses writes nothing torn, exits 1, and is imported exactly once on the next run', () => {

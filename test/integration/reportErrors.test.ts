@@ -84,6 +84,18 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
     expectUsageError(run(['--json', '--no-logs', '--data-dir', path.join(parent, 'file')]), /--data-dir: .*file is not a folder/);
     expectUsageError(run(['--json', '--no-logs', '--data-dir', parent]), /--data-dir: .* is not a Token Meter data folder/);
     assert.deepEqual(fs.readdirSync(parent), ['file'], 'nothing was written into a folder that is not a store');
+    expectUsageError(run(['--json', '--no-logs'], { ...process.env, TOKEN_METER_DATA_DIR: path.join(parent, 'file') }), /TOKEN_METER_DATA_DIR: .*file is not a folder/);
+  });
+
+  it('gateway: rejects a --data-dir that is a file or a folder of other things, writing nothing there', () => {
+    const parent = tempDir('tm-gw-dd-');
+    fs.writeFileSync(path.join(parent, 'file'), '');
+    for (const [dir, message] of [[path.join(parent, 'file'), /--data-dir: .*file is not a folder/], [parent, /--data-dir: .* is not a Token Meter data folder/]] as const) {
+      const r = spawnSync(process.execPath, [CLI, 'gateway', '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+    }
+    assert.deepEqual(fs.readdirSync(parent), ['file']);
   });
 
   it('says on stderr, also with --json, that the default store does not exist yet', () => {
