@@ -128,6 +128,25 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
     if (dayKey(t, 'UTC') === today) assert.equal(JSON.parse(r.stdout).totals.inputTokens, 7, 'the readable session is counted');
   });
 
+  it('never ends with a truncated report: a full disk under the output is an error, a reader that left is not', () => {
+    const dataDir = tempDir('tm-rep-out-');
+    fs.mkdirSync(path.join(dataDir, 'events'));
+    const now = Date.now();
+    // Many days, so the report is far larger than both the file limit and a pipe's buffer.
+    const lines = Array.from({ length: 1500 }, (_, i) => JSON.stringify(usageEvent({ ts: now - i * 6 * 3600_000 })));
+    fs.writeFileSync(path.join(dataDir, 'events', 'many.jsonl'), `${lines.join('\n')}\n`);
+    const args = `report --since ${addDays(today, -370)} --by day --json --no-logs --time-zone UTC --data-dir "${dataDir}"`;
+    const out = path.join(tempDir('tm-rep-outfile-'), 'report.json');
+
+    const full = spawnSync('bash', ['-c', `ulimit -f 8; "${process.execPath}" "${CLI}" ${args} > "${out}"`], { encoding: 'utf8' });
+    assert.equal(full.status, 1, `a report cut short by the disk must not exit 0 (stderr: ${full.stderr})`);
+    assert.match(full.stderr, /token-meter: could not write the output: EFBIG/);
+
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ${args} | head -c 1 >/dev/null; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    assert.equal(piped.status, 0, piped.stderr);
+    assert.equal(piped.stderr, '');
+  });
+
   it('reports the rest of the store and names a segment it cannot read (exit 1)', () => {
     // As nobody: a segment of mode 000.
     const dataDir = storeWithOneEvent(NOBODY);
