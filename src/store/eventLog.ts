@@ -58,11 +58,6 @@ export class SegmentWriter {
     private readonly onProblem: (message: string) => void = () => {},
   ) {}
 
-  /** Number of events waiting in memory for the disk to take them. */
-  get heldEvents(): number {
-    return this.held.length;
-  }
-
   /** Records one event; never throws on a failed write (see the class comment). */
   append(event: UsageEvent): void {
     if (this.held.length >= MAX_HELD_EVENTS) {
