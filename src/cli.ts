@@ -66,7 +66,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
  * whole or fails with an error.
  */
 function standardOutput(): NodeJS.WritableStream {
-  if (!fs.fstatSync(1).isFile()) return process.stdout;
+  let toFile = false;
+  try {
+    toFile = fs.fstatSync(1).isFile();
+  } catch {
+    // no standard output at all (closed): Node's stream reports that
+  }
+  if (!toFile) return process.stdout;
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       try {
