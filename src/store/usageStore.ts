@@ -192,7 +192,7 @@ export class UsageStore implements UsageSink {
     this.lastRetentionDay = cutoff;
     // A segment holds events written on its UTC day; a day of margin covers every time zone.
     const deleteBefore = addDays(cutoff, -1);
-    for (const name of this.reader.listSegments()) {
+    for (const name of this.listableSegments()) {
       const day = segmentDay(name);
       if (day === undefined || day >= deleteBefore) continue;
       try {
@@ -227,9 +227,18 @@ export class UsageStore implements UsageSink {
     this.snapshotDirty = true;
   }
 
+  /** The segments, or none when the folder cannot be listed (the reader reports that once). */
+  private listableSegments(): string[] {
+    try {
+      return this.reader.listSegments();
+    } catch {
+      return [];
+    }
+  }
+
   private eventLogBytes(): number {
     let bytes = 0;
-    for (const name of this.reader.listSegments()) {
+    for (const name of this.listableSegments()) {
       try {
         bytes += fs.statSync(path.join(this.eventsDir, name)).size;
       } catch {
