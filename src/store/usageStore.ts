@@ -37,6 +37,11 @@ export interface UsageStoreOptions {
    */
   onProblem?: (message: string) => void;
   /**
+   * The disk refusing usage events, and taking them again: worth more attention than other
+   * problems, since usage waits in memory meanwhile. Defaults to onProblem.
+   */
+  onWriteProblem?: (message: string) => void;
+  /**
    * Recounts a large event log away from this thread (a worker), for an editor that must not
    * freeze: resolves once `rollups.json` holds the recount made under the context with this
    * fingerprint. Without it, or for a log smaller than `backgroundRecountBytes`, recounting is
@@ -72,7 +77,7 @@ export class UsageStore implements UsageSink {
     this.now = options.now ?? Date.now;
     this.eventsDir = path.join(options.dataDir, EVENTS_DIR);
     this.snapshotPath = path.join(options.dataDir, SNAPSHOT_FILE);
-    this.writer = new SegmentWriter(this.eventsDir, this.now, options.onProblem);
+    this.writer = new SegmentWriter(this.eventsDir, this.now, options.onWriteProblem ?? options.onProblem);
     this.reader = new SegmentReader(this.eventsDir, options.onProblem ?? (() => {}), this.now);
     this.rollupTable = new Rollups(options.context);
   }
