@@ -155,10 +155,11 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
   const by = (v.by ?? 'day') as Dimension;
   if (!DIMENSIONS.includes(by)) throw new UsageError(`--by must be one of ${DIMENSIONS.join(', ')}.`);
   const explicitDir = v['data-dir'] !== undefined;
-  const dataDirIssue = dataDirProblem(explicitDir ? path.resolve(v['data-dir']!) : defaultDataDir(), { mustExist: explicitDir });
+  const dataDir = explicitDir ? path.resolve(v['data-dir']!) : defaultDataDir();
+  const dataDirIssue = dataDirProblem(dataDir, { mustExist: explicitDir });
   if (dataDirIssue) throw new UsageError(`${dataDirSource(explicitDir)}: ${dataDirIssue}`);
   return {
-    range, by, json: Boolean(v.json), dataDir: v['data-dir'] !== undefined ? path.resolve(v['data-dir']) : defaultDataDir(), timeZone, weekStart,
+    range, by, json: Boolean(v.json), dataDir, timeZone, weekStart,
     logSources: logSourcesFrom(v, Boolean(v['no-logs'])),
   };
 }
