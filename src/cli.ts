@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import { Writable } from 'node:stream';
 import { version } from '../package.json';
 
 /** A CLI command: parses its own arguments, writes to the given streams and returns an exit code. */
@@ -58,8 +60,49 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   return command(rest, io);
 }
 
+/**
+ * Standard output that never fails silently. Node's stream for a file ignores a write the disk cuts
+ * short (a full disk would leave a truncated report and exit 0), so output to a file is written
+ * whole or fails with an error.
+ */
+function standardOutput(): NodeJS.WritableStream {
+  let toFile = false;
+  try {
+    toFile = fs.fstatSync(1).isFile();
+  } catch {
+    // no standard output at all (closed): Node's stream reports that
+  }
+  if (!toFile) return process.stdout;
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      try {
+        for (let written = 0; written < chunk.length; ) written += fs.writeSync(1, chunk, written);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
+}
+
+/**
+ * A reader that went away (`token-meter report | head`) ends the command quietly, as SIGPIPE ends
+ * other Unix tools; any other output failure (a full disk) is an error, exit 1.
+ */
+function onOutputError(error: NodeJS.ErrnoException): void {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  try {
+    fs.writeSync(2, `token-meter: could not write the output: ${error.message}\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
+  const stdout = standardOutput();
+  stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
+  main(process.argv.slice(2), { stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;
     },

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../cli';
 import { GatewayHost, GatewayPortInUseError } from '../capture/gateway/host';
@@ -5,6 +6,7 @@ import { listPriceContext } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import { defaultDataDir } from '../store/paths';
 import { UsageStore } from '../store/usageStore';
+import { dataDirProblem, dataDirSource } from './dataDir';
 
 const HELP = `Usage: token-meter gateway [options]
 
@@ -18,7 +20,8 @@ Options:
                             any OpenAI-compatible base URL works (Azure, OpenRouter, vLLM, Ollama)
   --anthropic-upstream URL  where Anthropic requests go (default https://api.anthropic.com)
   --data-dir DIR            the store and gateway.json (default: VS Code's global storage for
-                            Token Meter, or $TOKEN_METER_DATA_DIR)
+                            Token Meter, or $TOKEN_METER_DATA_DIR); created if missing,
+                            else an empty folder or one that holds a Token Meter store
   -h, --help                show this help
 
 Stops on Ctrl+C (SIGINT) or SIGTERM. Exit codes: 0 stopped cleanly, 2 bad arguments,
@@ -57,9 +60,12 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     }
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error('--port must be a whole number from 0 to 65535.');
+    const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : defaultDataDir();
+    const dataDirIssue = dataDirProblem(dataDir, { mustExist: false });
+    if (dataDirIssue) throw new Error(`${dataDirSource(values['data-dir'] !== undefined)}: ${dataDirIssue}`);
     options = {
       port,
-      dataDir: values['data-dir'] ?? defaultDataDir(),
+      dataDir,
       upstreams: {
         openai: parseUpstream(values['openai-upstream'], 'https://api.openai.com', '--openai-upstream'),
         anthropic: parseUpstream(values['anthropic-upstream'], 'https://api.anthropic.com', '--anthropic-upstream'),
@@ -70,11 +76,17 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     return 2;
   }
 
-  const store = UsageStore.open({
-    dataDir: options.dataDir,
-    context: listPriceContext(systemTimeZone()),
-    onProblem: (m) => io.stderr.write(`token-meter gateway: ${m}\n`),
-  });
+  let store: UsageStore;
+  try {
+    store = UsageStore.open({
+      dataDir: options.dataDir,
+      context: listPriceContext(systemTimeZone()),
+      onProblem: (m) => io.stderr.write(`token-meter gateway: ${m}\n`),
+    });
+  } catch (error) {
+    io.stderr.write(`token-meter gateway: could not open the store in ${options.dataDir}: ${(error as Error).message}\n`);
+    return 1;
+  }
   let host: GatewayHost;
   try {
     host = await GatewayHost.start({

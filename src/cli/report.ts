@@ -5,14 +5,15 @@ import type { CliIO } from '../cli';
 import { formatTokensExact, formatUsd } from '../core/format';
 import type { RollupRow } from '../core/rollups';
 import { renderTable } from '../core/table';
-import { dayKey, isValidTimeZone, systemTimeZone } from '../core/time';
+import { dayKey, isCalendarDay, isValidTimeZone, systemTimeZone } from '../core/time';
 import { rangeDays, totalsBy, periodTotals, type PeriodTotals, type UsageRange } from '../core/usage';
 import { listPriceContext, WEEK_STARTS } from '../core/settings';
 import { UsageStore } from '../store/usageStore';
 import { defaultDataDir } from '../store/paths';
 import { ingestLogs } from '../capture/logs/ingest';
+import { dataDirProblem, dataDirSource } from './dataDir';
 import { LOG_ADAPTERS } from '../capture/logs/registry';
-import type { LogSource } from '../capture/logs/scanner';
+import { SinkError, type LogSource } from '../capture/logs/scanner';
 import { currentEnvironment, rootsIn } from '../capture/logs/sources';
 
 const HELP = `Usage: token-meter report [options]
@@ -24,7 +25,7 @@ Period (default --week):
   --day                 today
   --week                this week (weeks start on --week-start)
   --month               this calendar month
-  --since YYYY-MM-DD    from that day until today
+  --since YYYY-MM-DD    from that day (not after today) until today
 
 Output:
   --by DIMENSION        day | model | source | project   (default: day)
@@ -32,7 +33,7 @@ Output:
 
 Where:
   --data-dir DIR        the store (default: VS Code's global storage for Token Meter,
-                        or $TOKEN_METER_DATA_DIR)
+                        or $TOKEN_METER_DATA_DIR); DIR must exist
   --time-zone ZONE      IANA zone defining days (default: the system zone)
   --week-start DAY      monday | sunday | saturday (default: monday)
 
@@ -48,7 +49,9 @@ Assistants' logs (default: each assistant's own place, e.g. ~/.claude/projects, 
 
 Cost is list price; a model without a known price adds its tokens and shows cost "unknown"
 (null in JSON), never $0.
-Exit codes: 0 success, 2 bad arguments, 1 the store could not be read.
+Problems (an unreadable log folder, a damaged line) are reported on stderr; the rest is counted.
+Exit codes: 0 success, 2 bad arguments, 1 the store could not be read or written in full (the
+report then shows what could be read, and stderr names what is missing).
 `;
 
 const DIMENSIONS = ['day', 'model', 'source', 'project'] as const;
@@ -77,10 +80,33 @@ function logSourcesFrom(values: Partial<Record<keyof typeof LOG_DIR_FLAGS, strin
   return explicit.map(([flag, source]) => {
     const adapter = LOG_ADAPTERS.find((a) => a.source === source)!;
     const dirs = values[flag as keyof typeof LOG_DIR_FLAGS]!.map((dir) => path.resolve(dir));
-    for (const dir of dirs) if (!fs.existsSync(dir)) throw new UsageError(`--${flag}: ${dir} does not exist.`);
+    for (const dir of dirs) {
+      const problem = logDirProblem(dir);
+      if (problem) throw new UsageError(`--${flag}: ${problem}`);
+    }
     return { adapter, roots: dirs.flatMap((dir) => rootsIn(adapter, dir)) };
   });
 }
+
+/** Why a log folder named on the command line cannot be read, or undefined when it can. */
+function logDirProblem(dir: string): string | undefined {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist.` : `${dir} cannot be read: ${(error as Error).message}.`;
+  }
+  if (!stat.isDirectory()) return `${dir} is not a folder (give the folder that holds the logs).`;
+  try {
+    fs.accessSync(dir, fs.constants.R_OK | fs.constants.X_OK);
+  } catch (error) {
+    return `${dir} cannot be read: ${(error as Error).message}.`;
+  }
+  return undefined;
+}
+
+/** The oldest --since accepted: usage is timed in Unix time. */
+const EARLIEST_DAY = '1970-01-01';
 
 function parseOptions(argv: string[]): ReportOptions | 'help' {
   let parsed;
@@ -120,13 +146,20 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
   if (weekStart === undefined) throw new UsageError('--week-start must be monday, sunday or saturday.');
   let range: UsageRange = periods[0] ?? 'week';
   if (v.since) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(v.since) || Number.isNaN(Date.parse(v.since))) throw new UsageError('--since must be a day in YYYY-MM-DD form.');
-    range = { from: v.since, to: dayKey(Date.now(), timeZone) };
+    if (!isCalendarDay(v.since)) throw new UsageError(`--since must be a day of the calendar in YYYY-MM-DD form (got "${v.since}").`);
+    const today = dayKey(Date.now(), timeZone);
+    if (v.since > today) throw new UsageError(`--since ${v.since} is after today (${today} in ${timeZone}).`);
+    if (v.since < EARLIEST_DAY) throw new UsageError(`--since must be ${EARLIEST_DAY} or later.`);
+    range = { from: v.since, to: today };
   }
   const by = (v.by ?? 'day') as Dimension;
   if (!DIMENSIONS.includes(by)) throw new UsageError(`--by must be one of ${DIMENSIONS.join(', ')}.`);
+  const explicitDir = v['data-dir'] !== undefined;
+  const dataDir = explicitDir ? path.resolve(v['data-dir']!) : defaultDataDir();
+  const dataDirIssue = dataDirProblem(dataDir, { mustExist: explicitDir });
+  if (dataDirIssue) throw new UsageError(`${dataDirSource(explicitDir)}: ${dataDirIssue}`);
   return {
-    range, by, json: Boolean(v.json), dataDir: v['data-dir'] ?? defaultDataDir(), timeZone, weekStart,
+    range, by, json: Boolean(v.json), dataDir, timeZone, weekStart,
     logSources: logSourcesFrom(v, Boolean(v['no-logs'])),
   };
 }
@@ -183,12 +216,21 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   const { fromDay, toDay } = rangeDays(range, Date.now(), { timeZone, weekStart });
 
   const problems: string[] = [];
+  /** Set when the totals are known to be incomplete: exit code 1 after the report. */
+  let incomplete = false;
   let rows: RollupRow[] = [];
   if (logSources.length > 0) {
     const writer = UsageStore.writerFor(dataDir);
-    const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => writer.appendMany(events), onProblem: (m) => problems.push(m) });
-    writer.close();
-    if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
+    try {
+      const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => writer.appendMany(events), onProblem: (m) => problems.push(m) });
+      if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
+    } catch (error) {
+      if (!(error instanceof SinkError)) throw error;
+      incomplete = true;
+      problems.push(`assistants' logs could not be imported: ${error.message}. Showing the store as it is; the rest is read on the next run.`);
+    } finally {
+      writer.close();
+    }
   }
   if (fs.existsSync(dataDir)) {
     const store = UsageStore.open({
@@ -197,12 +239,14 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
       onProblem: (m) => problems.push(m),
     });
     rows = store.rollups.rows({ fromDay, toDay });
+    if (store.unreadableSegments.length > 0) incomplete = true;
     store.dispose();
-  } else if (!json) {
+  } else {
     const where = logSources.length > 0 ? `no logs of ${logSources.map((s) => s.adapter.label).join(', ')} were found in their usual places, and ` : '';
     problems.push(`No usage yet: ${where}there is no Token Meter data in ${dataDir} (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);
   }
   for (const p of problems) io.stderr.write(`token-meter report: ${p}\n`);
+  const exitCode = incomplete ? 1 : 0;
 
   const totals = periodTotals(rows, fromDay, toDay);
   const groups = totalsBy(rows, keyOf(by), fromDay, toDay);
@@ -216,7 +260,7 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
         2,
       )}\n`,
     );
-    return 0;
+    return exitCode;
   }
   const header = [by[0].toUpperCase() + by.slice(1), 'Requests', 'Input', 'Output', 'Cache read', 'Cache write', 'Total', 'Cost'];
   const line = (key: string, t: PeriodTotals) => [
@@ -232,5 +276,5 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   io.stdout.write(`Token Meter usage ${fromDay} to ${toDay} (${timeZone})\n\n`);
   io.stdout.write(`${renderTable(header, [...groups.map((g) => line(g.key, g)), line('Total', totals)])}\n`);
   if (totals.estimatedTokens > 0) io.stdout.write(`\n${formatTokensExact(totals.estimatedTokens)} tokens are estimates (counted by Token Meter's tokenizer).\n`);
-  return 0;
+  return exitCode;
 }

@@ -104,6 +104,15 @@ export function parseDayKey(key: string): { year: number; month: number; day: nu
   return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
 }
 
+/** Whether `key` is a real calendar day in YYYY-MM-DD form (no 2026-02-30, no month 13). */
+export function isCalendarDay(key: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(key)) return false;
+  const { year, month, day } = parseDayKey(key);
+  const d = new Date(Date.UTC(year, month - 1, day));
+  d.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+}
+
 /** The day `delta` days after `key` (calendar arithmetic, independent of zones). */
 export function addDays(key: string, delta: number): string {
   const { year, month, day } = parseDayKey(key);

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../core/events';
+import { DATA_FILES } from './paths';
+import { mkdirPrivate, PRIVATE_FILE_MODE } from './privateFiles';
 
 /**
  * The event log: `events/*.jsonl` in the data directory, one UsageEvent JSON object per line.
@@ -11,51 +13,187 @@ import { validateUsageEvent, type UsageEvent } from '../core/events';
  * named `<UTC day>_<host>_<pid>_<random>.jsonl`, so several processes write without locks; a
  * new segment starts each UTC day so retention can delete whole files. Each event is one write()
  * of a whole line, so an event whose record() returned survives a kill -9 of its process.
+ *
+ * When the disk refuses a write (full, over quota, over `ulimit -f`), what it took of the record is
+ * cut back off, so the file never holds half a record before later ones. `append` (the gateway's
+ * path) then never throws: the event waits in a bounded queue in memory, the failure is reported
+ * once, and the queue is written, in order, as soon as the disk takes writes again. Events held
+ * in memory are the one exception to the kill -9 guarantee, and the report says so.
+ * `appendMany` (a log import) is all or nothing: it throws, and the importer reads those records
+ * again later.
  */
 
-export const EVENTS_DIR = 'events';
+export const EVENTS_DIR = DATA_FILES.events;
 const SEGMENT_NAME = /^(\d{4}-\d{2}-\d{2})_(.+)_(\d+)_([a-z0-9]+)\.jsonl$/;
+/** Events kept in memory while writes fail; past this, further events are counted and dropped. */
+export const MAX_HELD_EVENTS = 10_000;
+const RETRY_MS = 2000;
 
 function utcDay(ts: number): string {
   return new Date(ts).toISOString().slice(0, 10);
 }
 
+/** A batch the disk did not take; nothing of it is in the file. */
+export class StoreWriteError extends Error {}
+
+type WriteOutcome = { ok: true } | { ok: false; error: Error; keptBytes: number };
+
 export class SegmentWriter {
   private fd: number | undefined;
   private day = '';
-  private readonly tag = randomBytes(4).toString('hex');
+  private tag = newTag();
   private readonly host = hostTag();
+  /** Bytes of whole records in the open segment: where a failed write is cut back to. */
+  private size = 0;
+  /** Lines not yet on disk, oldest first (only while writes fail). */
+  private held: string[] = [];
+  private dropped = 0;
+  /** Why writing fails, while it does; reported once per failure. */
+  private failure: string | undefined;
+  private retry: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly eventsDir: string,
     private readonly now: () => number = Date.now,
+    private readonly onProblem: (message: string) => void = () => {},
   ) {}
 
+  /** Records one event; never throws on a failed write (see the class comment). */
   append(event: UsageEvent): void {
-    this.appendMany([event]);
+    if (this.held.length >= MAX_HELD_EVENTS) {
+      if (this.dropped++ === 0) {
+        this.onProblem(`${MAX_HELD_EVENTS} events are already waiting in memory to be saved; until ${this.eventsDir} takes writes again, further events are not kept.`);
+      }
+      return;
+    }
+    this.held.push(`${JSON.stringify(event)}\n`);
+    // While writes fail, only the retry timer tries again: one attempt per event would rewrite
+    // the whole queue each time.
+    if (this.failure === undefined) this.flushHeld();
   }
 
-  /** One write for many events, so a bulk import costs one syscall per batch, not per event. */
+  /**
+   * One write for many events, so a bulk import costs one syscall per batch, not per event. All or
+   * nothing: on failure nothing of the batch is in the file and a StoreWriteError is thrown.
+   */
   appendMany(events: readonly UsageEvent[]): void {
     if (events.length === 0) return;
-    const today = utcDay(this.now());
-    if (this.fd === undefined || today !== this.day) this.open(today);
+    if (!this.flushHeld()) throw new StoreWriteError(`could not save usage to ${this.eventsDir}: ${this.failure}`);
     let text = '';
     for (const event of events) text += `${JSON.stringify(event)}\n`;
-    fs.writeSync(this.fd!, text);
+    const outcome = this.write(Buffer.from(text), () => 0);
+    if (!outcome.ok) throw new StoreWriteError(`could not save usage to ${this.eventsDir}: ${describe(outcome.error)}`);
+  }
+
+  /** Writes the held events, oldest first; true when none is left waiting. */
+  private flushHeld(): boolean {
+    if (this.held.length === 0) return true;
+    const bytes = Buffer.from(this.held.join(''));
+    // A cut-short write keeps the whole lines it got in, so they are not written twice.
+    const outcome = this.write(bytes, (written) => bytes.lastIndexOf(0x0a, written - 1) + 1);
+    if (outcome.ok) {
+      const saved = this.held.length;
+      this.held = [];
+      this.recovered(saved);
+      return true;
+    }
+    if (outcome.keptBytes > 0) this.held.splice(0, countNewlines(bytes, outcome.keptBytes));
+    this.failed(outcome.error);
+    return false;
+  }
+
+  /** Appends `bytes` at the end of today's segment; on failure cuts the file back to `keep(written)` bytes of them. */
+  private write(bytes: Buffer, keep: (written: number) => number): WriteOutcome {
+    let written = 0;
+    try {
+      const today = utcDay(this.now());
+      if (this.fd === undefined || today !== this.day) this.open(today);
+      while (written < bytes.length) written += fs.writeSync(this.fd!, bytes, written, bytes.length - written);
+      this.size += bytes.length;
+      return { ok: true };
+    } catch (error) {
+      const keptBytes = written > 0 ? keep(written) : 0;
+      if (written > keptBytes) this.cutBack(this.size + keptBytes);
+      this.size += keptBytes;
+      return { ok: false, error: error as Error, keptBytes };
+    }
+  }
+
+  /** Removes a torn tail; if even that fails, later events go to a fresh segment rather than after it. */
+  private cutBack(size: number): void {
+    try {
+      fs.ftruncateSync(this.fd!, size);
+    } catch {
+      this.closeSegment();
+      this.tag = newTag();
+    }
+  }
+
+  private failed(error: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = describe(error);
+    this.onProblem(
+      `Could not save usage to ${this.eventsDir}: ${this.failure}. Metering goes on: new events wait in memory (up to ${MAX_HELD_EVENTS}) and are saved as soon as the disk takes writes again; they are lost if this process ends before that.`,
+    );
+    this.retry = setInterval(() => this.flushHeld(), RETRY_MS);
+    this.retry.unref?.();
+  }
+
+  private recovered(saved: number): void {
+    if (this.failure === undefined) return;
+    this.failure = undefined;
+    clearInterval(this.retry);
+    this.retry = undefined;
+    const lost = this.dropped > 0 ? ` ${this.dropped} events that came while ${MAX_HELD_EVENTS} were waiting could not be kept.` : '';
+    this.dropped = 0;
+    this.onProblem(`Usage is being saved again: ${saved} event${saved === 1 ? '' : 's'} held in memory ${saved === 1 ? 'was' : 'were'} written to ${this.eventsDir}.${lost}`);
   }
 
   private open(day: string): void {
-    this.close();
-    fs.mkdirSync(this.eventsDir, { recursive: true });
+    this.closeSegment();
+    mkdirPrivate(this.eventsDir);
     this.day = day;
-    this.fd = fs.openSync(path.join(this.eventsDir, `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`), 'a', 0o600);
+    this.fd = fs.openSync(path.join(this.eventsDir, `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`), 'a', PRIVATE_FILE_MODE);
+    this.size = fs.fstatSync(this.fd).size;
   }
 
+  /** Closes the segment, after a last try to save held events (reported when they are lost). */
   close(): void {
-    if (this.fd !== undefined) fs.closeSync(this.fd);
+    if (this.held.length > 0 && !this.flushHeld()) {
+      this.onProblem(`${this.held.length} event${this.held.length === 1 ? '' : 's'} could not be saved to ${this.eventsDir} (${this.failure}) and ${this.held.length === 1 ? 'is' : 'are'} lost.`);
+      this.held = [];
+    }
+    clearInterval(this.retry);
+    this.retry = undefined;
+    this.closeSegment();
+  }
+
+  private closeSegment(): void {
+    if (this.fd !== undefined) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // already unusable; nothing more can be written to it
+      }
+    }
     this.fd = undefined;
   }
+}
+
+function newTag(): string {
+  return randomBytes(4).toString('hex');
+}
+
+function describe(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint = code === 'ENOSPC' ? ' (the disk is full)' : code === 'EFBIG' ? ' (over the file size limit)' : code === 'EDQUOT' ? ' (over the disk quota)' : '';
+  return `${error.message}${hint}`;
+}
+
+function countNewlines(bytes: Buffer, end: number): number {
+  let count = 0;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1)) count++;
+  return count;
 }
 
 /** This machine's name as it appears in segment file names. */
@@ -102,6 +240,8 @@ const CHUNK = 4 * 1024 * 1024;
  */
 export class SegmentReader {
   readonly positions = new Map<string, SegmentPosition>();
+  /** Segments (or the events folder itself) that could not be read on the last try. */
+  readonly unreadable = new Set<string>();
   private readonly reportedMalformed = new Set<string>();
 
   constructor(
@@ -125,8 +265,19 @@ export class SegmentReader {
     }
   }
 
+  /**
+   * Reads what was appended to every segment since the last call. A segment that cannot be read is
+   * named once through onProblem and left out (listed in `unreadable`); the others are counted.
+   */
   readNew(onEvent: (e: UsageEvent) => void): ReadResult {
-    const names = this.listSegments();
+    let names: string[];
+    try {
+      names = this.listSegments();
+    } catch (error) {
+      this.unreadableOnce(EVENTS_DIR, `${this.eventsDir} could not be listed (${(error as Error).message}); no usage could be read from it.`);
+      return { consistent: true, eventsRead: 0 };
+    }
+    this.unreadable.delete(EVENTS_DIR);
     const present = new Set(names);
     for (const known of this.positions.keys()) {
       if (!present.has(known)) return { consistent: false, eventsRead: 0 };
@@ -137,27 +288,50 @@ export class SegmentReader {
       let stat: fs.Stats;
       try {
         stat = fs.statSync(file);
-      } catch {
-        return { consistent: false, eventsRead };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { consistent: false, eventsRead }; // removed meanwhile
+        this.segmentUnreadable(name, error as Error);
+        continue;
+      }
+      if (!stat.isFile()) {
+        this.segmentUnreadable(name, new Error('it is not a file'));
+        continue;
       }
       const known = this.positions.get(name);
       if (known && (known.ino !== stat.ino || stat.size < known.offset)) return { consistent: false, eventsRead };
       const position = known ?? { offset: 0, ino: stat.ino };
-      if (stat.size > position.offset) eventsRead += this.readSegment(name, file, position, stat.size, onEvent);
       this.positions.set(name, position);
+      if (stat.size > position.offset) eventsRead += this.readSegment(name, file, position, stat.size, onEvent);
+      else this.unreadable.delete(name);
     }
     return { consistent: true, eventsRead };
   }
 
+  private segmentUnreadable(name: string, error: Error): void {
+    this.unreadableOnce(name, `${path.join(this.eventsDir, name)} could not be read (${error.message}); the usage in it is left out until it can be.`);
+  }
+
+  private unreadableOnce(key: string, message: string): void {
+    if (this.unreadable.has(key)) return;
+    this.unreadable.add(key);
+    this.onProblem(message);
+  }
+
+  /** Reads a segment from `position`, moving it past every line counted (also when a read fails midway). */
   private readSegment(name: string, file: string, position: SegmentPosition, size: number, onEvent: (e: UsageEvent) => void): number {
-    const fd = fs.openSync(file, 'r');
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch (error) {
+      this.segmentUnreadable(name, error as Error);
+      return 0;
+    }
     let count = 0;
     let malformed = 0;
     let firstProblem = '';
     try {
       // Work on bytes, so a multi-byte character split across two reads is decoded whole.
       let carry: Buffer = Buffer.alloc(0);
-      let consumed = position.offset;
       let readAt = position.offset;
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - position.offset));
       while (readAt < size) {
@@ -172,7 +346,6 @@ export class SegmentReader {
         }
         const text = data.toString('utf8', 0, lastNewline);
         carry = Buffer.from(data.subarray(lastNewline + 1));
-        consumed = readAt - carry.length;
         for (const line of text.split('\n')) {
           if (line === '') continue;
           const problem = this.parseLine(line, this.now(), onEvent);
@@ -182,13 +355,16 @@ export class SegmentReader {
             firstProblem ||= problem;
           }
         }
+        position.offset = readAt - carry.length;
       }
-      position.offset = consumed;
       if (carry.length > 0 && !writerAlive(name)) {
         // The writer died mid-write: the torn record can never complete, so skip it for good.
         this.onProblem(`${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`);
         position.offset = size;
       }
+      this.unreadable.delete(name);
+    } catch (error) {
+      this.segmentUnreadable(name, error as Error);
     } finally {
       fs.closeSync(fd);
     }
@@ -216,5 +392,6 @@ export class SegmentReader {
 
   reset(): void {
     this.positions.clear();
+    this.unreadable.clear();
   }
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { PRIVATE_FILE_MODE } from './privateFiles';
 
 /**
  * One process at a time does a shared job (reading assistants' logs) for every window on this
@@ -38,10 +39,17 @@ export class LeaderLock {
   static tryAcquire(file: string, staleMs: number = DEFAULT_STALE_MS): LeaderLock | undefined {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const fd = fs.openSync(file, 'wx', 0o600);
+        const fd = fs.openSync(file, 'wx', PRIVATE_FILE_MODE);
         const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now() };
-        fs.writeSync(fd, JSON.stringify(owner));
-        fs.closeSync(fd);
+        try {
+          fs.writeFileSync(fd, JSON.stringify(owner));
+        } catch (writeError) {
+          // A full disk: leave no half-written lock behind for others to wait on.
+          fs.rmSync(file, { force: true });
+          throw writeError;
+        } finally {
+          fs.closeSync(fd);
+        }
         return new LeaderLock(file);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

@@ -26,3 +26,24 @@ export function defaultDataDir(
   }
   return path.posix.join(userDir, 'globalStorage', EXTENSION_ID);
 }
+
+/**
+ * Everything Token Meter keeps in its data directory. Each module names its file from here, so the
+ * start-up permission sweep (privateFiles.ts) knows every entry that is ours.
+ */
+export const DATA_FILES = {
+  /** The event log: one folder of append-only segments. */
+  events: 'events',
+  rollups: 'rollups.json',
+  /** The gateway's port and path secret. */
+  gateway: 'gateway.json',
+  logsState: 'logs-state.json',
+  logsJournal: 'logs-journal.jsonl',
+  logsLock: 'logs.lock',
+  syncState: 'sync-state.json',
+  syncLock: 'sync.lock',
+  hygieneFindings: 'hygiene-findings.jsonl',
+  budgetOverride: 'budget-override.json',
+} as const;
+
+export const DATA_DIR_ENTRIES: readonly string[] = Object.values(DATA_FILES);

@@ -4,6 +4,8 @@ import type { UsageEvent, UsageSink } from '../core/events';
 import { Rollups, type RollupContext, type RollupSnapshot } from '../core/rollups';
 import { addDays } from '../core/time';
 import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosition } from './eventLog';
+import { DATA_FILES } from './paths';
+import { mkdirPrivate, securePrivateTree, writeFileAtomicSync } from './privateFiles';
 
 /**
  * The local usage store: the append-only event log plus rollups kept beside it. Any number of
@@ -11,7 +13,7 @@ import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosit
  * so every window shows the same totals shortly after a write anywhere.
  */
 
-const SNAPSHOT_FILE = 'rollups.json';
+const SNAPSHOT_FILE = DATA_FILES.rollups;
 const SNAPSHOT_VERSION = 2;
 const POLL_MS = 1000;
 const WATCH_DEBOUNCE_MS = 50;
@@ -29,8 +31,16 @@ export interface UsageStoreOptions {
   /** Days of events kept; older segment files and rollup days are deleted. */
   retentionDays?: number;
   now?: () => number;
-  /** Problems worth telling the user about (torn or unreadable lines), each reported once. */
+  /**
+   * Problems worth telling the user about (torn or unreadable lines, unreadable segments, a disk
+   * that refuses writes, files that could not be made private), each reported once.
+   */
   onProblem?: (message: string) => void;
+  /**
+   * The disk refusing usage events, and taking them again: worth more attention than other
+   * problems, since usage waits in memory meanwhile. Defaults to onProblem.
+   */
+  onWriteProblem?: (message: string) => void;
   /**
    * Recounts a large event log away from this thread (a worker), for an editor that must not
    * freeze: resolves once `rollups.json` holds the recount made under the context with this
@@ -52,6 +62,8 @@ export class UsageStore implements UsageSink {
   private readonly snapshotPath: string;
   private readonly now: () => number;
   private snapshotDirty = false;
+  /** Reported once until a save succeeds again. */
+  private snapshotFailing = false;
   private lastSnapshotAt = 0;
   private lastRetentionDay = '';
   private readonly listeners = new Set<() => void>();
@@ -65,14 +77,18 @@ export class UsageStore implements UsageSink {
     this.now = options.now ?? Date.now;
     this.eventsDir = path.join(options.dataDir, EVENTS_DIR);
     this.snapshotPath = path.join(options.dataDir, SNAPSHOT_FILE);
-    this.writer = new SegmentWriter(this.eventsDir, this.now);
+    this.writer = new SegmentWriter(this.eventsDir, this.now, options.onWriteProblem ?? options.onProblem);
     this.reader = new SegmentReader(this.eventsDir, options.onProblem ?? (() => {}), this.now);
     this.rollupTable = new Rollups(options.context);
   }
 
-  /** Opens a data directory: loads the rollup snapshot when it is current, else rebuilds, then catches up. */
+  /**
+   * Opens a data directory: makes Token Meter's files in it private (0600, folders 0700), loads the
+   * rollup snapshot when it is current, else rebuilds, then catches up.
+   */
   static open(options: UsageStoreOptions): UsageStore {
-    fs.mkdirSync(path.join(options.dataDir, EVENTS_DIR), { recursive: true });
+    for (const problem of securePrivateTree(options.dataDir)) options.onProblem?.(problem);
+    mkdirPrivate(path.join(options.dataDir, EVENTS_DIR));
     const store = new UsageStore(options);
     if (!store.loadSnapshot()) store.rebuild();
     store.refresh();
@@ -80,20 +96,28 @@ export class UsageStore implements UsageSink {
   }
 
   /** A writer for a process that only appends (a log import) without reading the store. */
-  static writerFor(dataDir: string): SegmentWriter {
-    return new SegmentWriter(path.join(dataDir, EVENTS_DIR));
+  static writerFor(dataDir: string, onProblem?: (message: string) => void): SegmentWriter {
+    return new SegmentWriter(path.join(dataDir, EVENTS_DIR), Date.now, onProblem);
   }
 
   get rollups(): Rollups {
     return this.rollupTable;
   }
 
-  /** Appends one event to this process's segment; it is counted on the next refresh. */
+  /**
+   * Appends one event to this process's segment; it is counted on the next refresh. Never throws
+   * on a failed write: the event waits in memory and the failure is reported once.
+   */
   record(event: UsageEvent): void {
     this.writer.append(event);
   }
 
-  /** Appends a batch in one write (a log import); counted on the next refresh. */
+  /** Segments that could not be read on the last refresh: the totals leave them out. */
+  get unreadableSegments(): string[] {
+    return [...this.reader.unreadable];
+  }
+
+  /** Appends a batch in one write (a log import); counted on the next refresh. Throws StoreWriteError, writing nothing, when the disk refuses. */
   recordMany(events: readonly UsageEvent[]): void {
     this.writer.appendMany(events);
   }
@@ -173,11 +197,14 @@ export class UsageStore implements UsageSink {
     this.lastRetentionDay = cutoff;
     // A segment holds events written on its UTC day; a day of margin covers every time zone.
     const deleteBefore = addDays(cutoff, -1);
-    for (const name of this.reader.listSegments()) {
+    for (const name of this.listableSegments()) {
       const day = segmentDay(name);
-      if (day !== undefined && day < deleteBefore) {
+      if (day === undefined || day >= deleteBefore) continue;
+      try {
         fs.rmSync(path.join(this.eventsDir, name), { force: true });
         this.reader.positions.delete(name);
+      } catch (error) {
+        this.options.onProblem?.(`Could not delete ${EVENTS_DIR}/${name}, older than the retention period: ${(error as Error).message}`);
       }
     }
     this.rollupTable.dropDaysBefore(cutoff);
@@ -205,9 +232,18 @@ export class UsageStore implements UsageSink {
     this.snapshotDirty = true;
   }
 
+  /** The segments, or none when the folder cannot be listed (the reader reports that once). */
+  private listableSegments(): string[] {
+    try {
+      return this.reader.listSegments();
+    } catch {
+      return [];
+    }
+  }
+
   private eventLogBytes(): number {
     let bytes = 0;
-    for (const name of this.reader.listSegments()) {
+    for (const name of this.listableSegments()) {
       try {
         bytes += fs.statSync(path.join(this.eventsDir, name)).size;
       } catch {
@@ -260,7 +296,7 @@ export class UsageStore implements UsageSink {
     return true;
   }
 
-  /** Writes the snapshot atomically (temp file + rename), at most every few seconds. */
+  /** Writes the snapshot atomically (temp file, fsync, rename), at most every few seconds. */
   private maybeWriteSnapshot(force = false): void {
     // While a background recount runs, its snapshot is the one that will be current.
     if (!this.snapshotDirty || this.recounting) return;
@@ -271,14 +307,14 @@ export class UsageStore implements UsageSink {
       segments: Object.fromEntries(this.reader.positions),
       rollups: this.rollupTable.toJSON(),
     };
-    const temp = `${this.snapshotPath}.${process.pid}.tmp`;
+    this.lastSnapshotAt = now;
     try {
-      fs.writeFileSync(temp, JSON.stringify(snapshot));
-      fs.renameSync(temp, this.snapshotPath);
+      writeFileAtomicSync(this.snapshotPath, JSON.stringify(snapshot));
       this.snapshotDirty = false;
-      this.lastSnapshotAt = now;
+      this.snapshotFailing = false;
     } catch (error) {
-      fs.rmSync(temp, { force: true });
+      if (this.snapshotFailing) return;
+      this.snapshotFailing = true;
       this.options.onProblem?.(`Could not save usage totals to ${this.snapshotPath}: ${(error as Error).message}. They will be recounted from the event log.`);
     }
   }

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RollupRow } from '../core/rollups';
+import { DATA_FILES } from '../store/paths';
+import { writeFileAtomicSync } from '../store/privateFiles';
 import { dailyTotals, totalsFingerprint } from './dailyReport';
 import { TeamApiError, TeamClient, type TeamBudgetResponse } from './teamClient';
 
@@ -55,7 +57,7 @@ export interface SyncStatus {
   policy?: TeamBudgetResponse;
 }
 
-const STATE_FILE = 'sync-state.json';
+const STATE_FILE = DATA_FILES.syncState;
 const BASE_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 30 * 60_000;
 /** Days older than this are forgotten once sent, keeping the state file small. */
@@ -75,6 +77,7 @@ export class SyncService {
   private readonly statePath: string;
   private readonly now: () => number;
   private state: SyncState;
+  private saveProblem: string | undefined;
 
   constructor(private readonly options: SyncOptions) {
     this.statePath = path.join(options.dataDir, STATE_FILE);
@@ -85,7 +88,7 @@ export class SyncService {
   status(): SyncStatus {
     return {
       ...(this.state.lastSuccessAt ? { lastSuccessAt: this.state.lastSuccessAt } : {}),
-      ...(this.state.problem ? { problem: this.state.problem } : {}),
+      ...(this.state.problem || this.saveProblem ? { problem: this.state.problem ?? this.saveProblem } : {}),
       pendingDays: this.pending().length,
       ...(this.state.policy ? { policy: this.state.policy } : {}),
     };
@@ -182,10 +185,13 @@ export class SyncService {
     return { version: 1, clientId, days: {}, attempt: 0, nextAttemptAt: 0 };
   }
 
+  /** A save the disk refuses is shown as the problem; the state in memory goes on, and the next save retries. */
   private save(): void {
-    fs.mkdirSync(this.options.dataDir, { recursive: true });
-    const temp = `${this.statePath}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(this.state));
-    fs.renameSync(temp, this.statePath);
+    try {
+      writeFileAtomicSync(this.statePath, JSON.stringify(this.state));
+      this.saveProblem = undefined;
+    } catch (error) {
+      this.saveProblem = `Could not save team sync state to ${this.statePath}: ${(error as Error).message}. Days already sent may be sent again after a restart.`;
+    }
   }
 }

@@ -11,10 +11,12 @@ import { addDays, dayKey } from '../core/time';
 import { formatDuration, formatTokens, formatUsd, formatUsdLimit } from '../core/format';
 import { rollupContextFor, type GatewaySettings } from '../core/settings';
 import { budgetSourceLabel, budgetStatuses } from '../core/usage';
+import { DATA_FILES } from '../store/paths';
+import { writeFileAtomicSync } from '../store/privateFiles';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
-const OVERRIDE_FILE = 'budget-override.json';
+const OVERRIDE_FILE = DATA_FILES.budgetOverride;
 const OVERRIDE_MS = 3600_000;
 
 /** Variables common clients read for their API base URL. */
@@ -129,8 +131,7 @@ export class GatewayController implements vscode.Disposable {
   /** "Allow 1 Hour Over Budget": recorded in the shared data dir, so whichever window runs the gateway honours it. */
   allowOverBudget(): void {
     const until = this.usage.now() + OVERRIDE_MS;
-    fs.mkdirSync(path.dirname(this.overrideFile), { recursive: true });
-    fs.writeFileSync(this.overrideFile, JSON.stringify({ until }));
+    writeFileAtomicSync(this.overrideFile, JSON.stringify({ until }));
     void vscode.window.showInformationMessage(`Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`);
   }
 

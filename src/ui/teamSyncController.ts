@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { formatClock } from '../core/format';
 import { addDays, dayKey, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
+import { DATA_FILES } from '../store/paths';
 import { SyncService, type SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
 import { chooseTeamEndpoint, httpOrigin, LEGACY_TEAM_TOKEN_KEY, teamTokenSecretKey, type OriginDecision, type TeamEndpointChoice } from '../core/settingScopes';
@@ -19,7 +20,7 @@ import type { UsageService } from './usageService';
 
 const NOTE_KEY = 'team-sync';
 const RECENT_DAYS = 7;
-const LOCK_FILE = 'sync.lock';
+const LOCK_FILE = DATA_FILES.syncLock;
 /** The user's decisions on workspace-proposed endpoint origins, shared by every window. */
 const DECISIONS_KEY = 'tokenMeter.teamEndpointDecisions';
 

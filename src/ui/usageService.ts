@@ -46,6 +46,8 @@ export class UsageService implements UsageSink, vscode.Disposable {
         this.storeProblems.push(message);
         reporter.report(message, { notify: false });
       },
+      // Usage that cannot be saved is shown once as a warning, not only logged.
+      onWriteProblem: (message) => reporter.report(message),
       ...(recountWorker ? { recountInBackground: (fingerprint: string) => this.recountInWorker(fingerprint) } : {}),
     });
     this.noteRecounting();

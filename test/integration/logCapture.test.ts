@@ -248,6 +248,8 @@ describe('token-meter report reads the logs (headless)', function () {
   });
 
   function report(args: string[]): { status: number | null; json: Record<string, any>; stderr: string } {
+    // A store named with --data-dir must exist: a new one starts as an empty folder.
+    fs.mkdirSync(args[args.indexOf('--data-dir') + 1], { recursive: true });
     const r = spawnSync(process.execPath, [CLI, 'report', '--json', ...args], { encoding: 'utf8', env: { ...process.env, HOME: os.tmpdir() } });
     return { status: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : {}, stderr: r.stderr };
   }
@@ -319,6 +321,7 @@ describe('token-meter report reads the logs (headless)', function () {
       writeLines(path.join(dir, 'claude', 'projects', `p${f % 5}`, `s${f}.jsonl`), lines);
     }
     const args = ['report', '--json', '--since', '2026-11-01', '--time-zone', 'UTC', '--data-dir', path.join(dir, 'data'), '--claude-dir', path.join(dir, 'claude')];
+    fs.mkdirSync(path.join(dir, 'data'));
     for (const killAfterMs of [150, 300, 450]) {
       const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, killAfterMs));

@@ -80,9 +80,9 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
     }
   });
 
-  it('explains an empty or missing store instead of failing', () => {
-    const { code, stderr } = run(['--data-dir', path.join(dataDir, 'nope')]);
-    assert.equal(code, 0);
-    assert.match(stderr, /No usage yet: .*no Token Meter data in .*nope/);
+  it('explains a missing default store instead of failing', () => {
+    const r = spawnSync(process.execPath, [CLI, 'report'], { encoding: 'utf8', env: { ...process.env, TOKEN_METER_DATA_DIR: path.join(dataDir, 'nope') } });
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /No usage yet: .*no Token Meter data in .*nope/);
   });
 });

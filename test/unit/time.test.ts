@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { addDays, dayKey, isValidTimeZone, startOfDay, weekStartDay, zonedTimeToUtc } from '../../src/core/time';
+import { addDays, dayKey, isCalendarDay, isValidTimeZone, startOfDay, weekStartDay, zonedTimeToUtc } from '../../src/core/time';
 
 describe('time zones and calendar days', () => {
   it('puts an instant on the local day of the zone, across a UTC date boundary', () => {
@@ -39,5 +39,10 @@ describe('time zones and calendar days', () => {
     assert.equal(weekStartDay('2026-11-23', 1), '2026-11-23'); // a Monday
     assert.equal(weekStartDay('2026-11-22', 1), '2026-11-16'); // Sunday belongs to the week before
     assert.equal(weekStartDay('2026-11-22', 0), '2026-11-22');
+  });
+
+  it('tells real calendar days from strings that only look like one', () => {
+    for (const day of ['2026-02-28', '2024-02-29', '2000-02-29', '1970-01-01', '2026-12-31', '0099-03-01']) assert.equal(isCalendarDay(day), true, day);
+    for (const day of ['2026-02-30', '2026-02-29', '1900-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-1', '2026-01-01T00:00', ' 2026-01-01', '']) assert.equal(isCalendarDay(day), false, day);
   });
 });

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import { DATA_FILES } from '../../store/paths';
+import { PRIVATE_FILE_MODE, writeFileAtomicSync } from '../../store/privateFiles';
 import { GatewayServer, HEALTH_PATH, type GatewayOptions } from './server';
 
 /**
@@ -17,7 +19,7 @@ import { GatewayServer, HEALTH_PATH, type GatewayOptions } from './server';
  */
 
 export const DEFAULT_GATEWAY_PORT = 4870;
-const STATE_FILE = 'gateway.json';
+const STATE_FILE = DATA_FILES.gateway;
 
 export interface GatewayState {
   port: number;
@@ -28,7 +30,10 @@ export function gatewayStatePath(dataDir: string): string {
   return path.join(dataDir, STATE_FILE);
 }
 
-/** Reads the shared state, creating it (with a fresh secret) on first use; `port` overrides the saved one. */
+/**
+ * Reads the shared state, creating it (with a fresh secret) on first use; `port` overrides the saved
+ * one. The file holds the secret, so it is made private (0600) even when it already existed.
+ */
 export function loadGatewayState(dataDir: string, port?: number): GatewayState {
   const file = gatewayStatePath(dataDir);
   let state: Partial<GatewayState> = {};
@@ -41,12 +46,8 @@ export function loadGatewayState(dataDir: string, port?: number): GatewayState {
     port: port ?? (typeof state.port === 'number' ? state.port : DEFAULT_GATEWAY_PORT),
     secret: typeof state.secret === 'string' && /^[a-f0-9]{32}$/.test(state.secret) ? state.secret : randomBytes(16).toString('hex'),
   };
-  if (next.port !== state.port || next.secret !== state.secret) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(next, null, 2), { mode: 0o600 });
-    fs.renameSync(temp, file);
-  }
+  if (next.port !== state.port || next.secret !== state.secret) writeFileAtomicSync(file, JSON.stringify(next, null, 2));
+  else if ((fs.statSync(file).mode & 0o777) !== PRIVATE_FILE_MODE) fs.chmodSync(file, PRIVATE_FILE_MODE);
   return next;
 }
 

@@ -1,12 +1,13 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageEvent } from '../../core/events';
 import { LeaderLock } from '../../store/leaderLock';
+import { DATA_FILES } from '../../store/paths';
+import { mkdirPrivate } from '../../store/privateFiles';
 import { LogScanner, type LogScannerOptions, type LogSource, type ScanProgress, type ScanSummary } from './scanner';
 
 /** The lock that makes one process at a time read assistants' logs into a data directory. */
 export function logLockPath(dataDir: string): string {
-  return path.join(dataDir, 'logs.lock');
+  return path.join(dataDir, DATA_FILES.logsLock);
 }
 
 export interface IngestOptions {
@@ -28,7 +29,7 @@ export type IngestResult = { summary: ScanSummary } | { busyPid: number | undefi
 export function ingestLogs(options: IngestOptions): IngestResult {
   const scanner = new LogScanner({ ...options, stateDir: options.dataDir });
   if (scanner.discover().length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
-  fs.mkdirSync(options.dataDir, { recursive: true });
+  mkdirPrivate(options.dataDir);
   const lock = LeaderLock.tryAcquire(logLockPath(options.dataDir));
   if (!lock) return { busyPid: LeaderLock.owner(logLockPath(options.dataDir))?.pid };
   try {

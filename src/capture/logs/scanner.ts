@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../../core/events';
 import { DEDUP_WINDOW_MS } from '../../core/rollups';
+import { DATA_FILES } from '../../store/paths';
+import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
 
 /**
@@ -18,6 +20,9 @@ import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLi
  * re-read records were already counted. A kill -9 loses nothing; only one landing exactly between
  * a batch's two writes could count that batch again.
  */
+
+/** The sink could not save a batch of usage (a full disk); nothing of that batch was saved. */
+export class SinkError extends Error {}
 
 export interface LogSource {
   adapter: LogAdapter;
@@ -42,7 +47,11 @@ export interface LogScannerOptions {
   sources: LogSource[];
   /** Directory for `logs-state.json` and the journal (the usage data directory). */
   stateDir: string;
-  /** Persists events; must be durable when it returns (the store's segment writer is). */
+  /**
+   * Persists events; must be durable when it returns (the store's segment writer is), and must
+   * throw, having written none of them, when it cannot save them: the scan then stops and those
+   * records are read again next time.
+   */
   sink(events: UsageEvent[]): void;
   onRateLimits?(snapshot: RateLimitSnapshot): void;
   onSession?(source: string, session: SessionContext, event: UsageEvent): void;
@@ -75,8 +84,8 @@ interface StateFile {
   files: Record<string, FileState>;
 }
 
-const STATE_FILE = 'logs-state.json';
-const JOURNAL_FILE = 'logs-journal.jsonl';
+const STATE_FILE = DATA_FILES.logsState;
+const JOURNAL_FILE = DATA_FILES.logsJournal;
 const STATE_VERSION = 1;
 const HEAD_BYTES = 256;
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -124,10 +133,15 @@ export class LogScanner {
 
   private walk(adapter: LogAdapter, root: string, relative: string, found: LogFile[]): void {
     let entries: fs.Dirent[];
+    const dir = path.join(root, relative);
     try {
-      entries = fs.readdirSync(path.join(root, relative), { withFileTypes: true });
-    } catch {
-      return; // a root that does not exist (yet), or a directory removed while walking
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      // A root that does not exist (yet), or a directory removed while walking, is no problem.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.problemOnce(`folder:${dir}`, `${adapter.label}: could not read the folder ${dir} (${(error as Error).message}); the logs in it were skipped.`);
+      }
+      return;
     }
     for (const entry of entries) {
       const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
@@ -139,8 +153,15 @@ export class LogScanner {
     }
   }
 
-  /** Reads everything new under every root. `progress` is called after each file. */
+  /**
+   * Reads everything new under every root. `progress` is called after each file. Throws SinkError
+   * when the store refuses usage; what was saved before stays saved, the rest is read next time.
+   */
   scanAll(progress?: (p: ScanProgress) => void): ScanSummary {
+    return this.rollingBackOnSinkError(() => this.scanAllFiles(progress));
+  }
+
+  private scanAllFiles(progress?: (p: ScanProgress) => void): ScanSummary {
     const files = this.discover();
     const sizes = files.map((f) => this.sizeOf(f.path));
     const total: ScanProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
@@ -161,8 +182,21 @@ export class LogScanner {
     return summary;
   }
 
-  /** Reads the given files (a watcher saw them change). Unknown paths are matched to an adapter first. */
+  /**
+   * Reads the given files (a watcher saw them change). Unknown paths are matched to an adapter first.
+   * When the store refuses usage this is reported once and the records are read again next time.
+   */
   scanPaths(paths: Iterable<string>): number {
+    try {
+      return this.rollingBackOnSinkError(() => this.scanGivenPaths(paths));
+    } catch (error) {
+      if (!(error instanceof SinkError)) throw error;
+      this.problemOnce('sink', `Usage read from assistants' logs could not be saved (${error.message}); it is read again once the store takes writes.`);
+      return 0;
+    }
+  }
+
+  private scanGivenPaths(paths: Iterable<string>): number {
     let events = 0;
     for (const p of paths) {
       const file = this.locate(p);
@@ -232,15 +266,16 @@ export class LogScanner {
       };
       this.files.set(file.path, state);
     }
-    state.headLength = Math.min(HEAD_BYTES, stat.size);
-    state.head = this.headOf(file.path, state.headLength);
     const before = { malformed: state.malformed ?? 0 };
     let result: { bytes: number; events: number };
     try {
+      state.headLength = Math.min(HEAD_BYTES, stat.size);
+      state.head = this.headOf(file.path, state.headLength);
       result = this.readerKind(file, adapter, state) === 'lines'
         ? this.readLines(file, adapter, state, stat)
         : this.readDocument(file, adapter, state, stat);
     } catch (error) {
+      if (error instanceof SinkError) throw error;
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return { bytes: 0, events: 0, malformed: 0 };
     }
@@ -365,8 +400,19 @@ export class LogScanner {
       fresh.push(event);
     }
     if (fresh.length > 0) {
-      this.options.sink(fresh);
-      fs.appendFileSync(this.journalPath, `${JSON.stringify(fresh.map((e) => [e.id, e.ts]))}\n`);
+      try {
+        this.options.sink(fresh);
+      } catch (error) {
+        for (const event of fresh) this.counted.delete(event.id);
+        throw new SinkError((error as Error).message);
+      }
+      this.reported.delete('sink');
+      try {
+        appendRecordsSync(this.journalPath, `${JSON.stringify(fresh.map((e) => [e.id, e.ts]))}\n`);
+      } catch (error) {
+        // The events are saved; only a crash before the next state save could count them twice.
+        this.problemOnce('journal', `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`);
+      }
     }
     return fresh.length;
   }
@@ -439,16 +485,48 @@ export class LogScanner {
     }
   }
 
-  /** Saves positions (at most every two seconds unless forced), then empties the journal. */
+  /**
+   * Saves positions (at most every two seconds unless forced), then empties the journal. A save the
+   * disk refuses is reported once and tried again later; the journal keeps what it protects.
+   */
   save(force: boolean): void {
     if (!this.dirty || (!force && this.now() - this.lastSave < SAVE_EVERY_MS)) return;
     const state: StateFile = { version: STATE_VERSION, files: Object.fromEntries(this.files) };
-    fs.mkdirSync(this.options.stateDir, { recursive: true });
-    const temp = `${this.statePath}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, JSON.stringify(state));
-    fs.renameSync(temp, this.statePath);
-    fs.writeFileSync(this.journalPath, '');
     this.lastSave = this.now();
+    try {
+      writeFileAtomicSync(this.statePath, JSON.stringify(state));
+    } catch (error) {
+      this.problemOnce('save', `Could not save log capture state to ${this.statePath}: ${(error as Error).message}. It is tried again; until then a restart reads some logs again (counting each record once).`);
+      return;
+    }
+    this.reported.delete('save');
     this.dirty = false;
+    try {
+      fs.truncateSync(this.journalPath, 0);
+    } catch {
+      // No journal yet: nothing to empty.
+    }
+  }
+
+  private rollingBackOnSinkError<T>(scan: () => T): T {
+    try {
+      return scan();
+    } catch (error) {
+      if (error instanceof SinkError) this.rollBack();
+      throw error;
+    }
+  }
+
+  /**
+   * After the store refused a batch: forget what was read since the last save and take positions,
+   * readers and counted ids from disk again, so the refused records are read again next time.
+   */
+  private rollBack(): void {
+    this.files.clear();
+    this.lineReaders.clear();
+    this.documentReaders.clear();
+    this.holding.clear();
+    this.dirty = false;
+    this.load();
   }
 }

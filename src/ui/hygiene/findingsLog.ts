@@ -1,11 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HYGIENE_KINDS, type HygieneFinding } from '../../core/hygiene/types';
+import { DATA_FILES } from '../../store/paths';
+import { appendRecordsSync, mkdirPrivate, writeFileAtomicSync } from '../../store/privateFiles';
 
 /** Findings older than this are dropped: the report covers a week, with a day of slack for time zones. */
 /** Long enough for the dashboard's recent weeks and the team report's recent days. */
 const KEEP_MS = 35 * 86_400_000;
-export const FINDINGS_FILE = 'hygiene-findings.jsonl';
+export const FINDINGS_FILE = DATA_FILES.hygieneFindings;
 
 /**
  * The week's prompt-hygiene findings, one JSON object a line in the extension's storage, so the
@@ -21,8 +23,8 @@ export class FindingsLog {
   }
 
   append(finding: HygieneFinding): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    fs.appendFileSync(this.file, `${JSON.stringify(finding)}\n`);
+    mkdirPrivate(path.dirname(this.file));
+    appendRecordsSync(this.file, `${JSON.stringify(finding)}\n`);
   }
 
   /** Findings of the last eight days; older and unreadable lines are pruned from the file. */
@@ -40,9 +42,11 @@ export class FindingsLog {
       if (finding && finding.ts >= now - KEEP_MS) kept.push(finding);
     }
     if (kept.length < lines.length) {
-      const temp = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(temp, kept.map((f) => `${JSON.stringify(f)}\n`).join(''));
-      fs.renameSync(temp, this.file);
+      try {
+        writeFileAtomicSync(this.file, kept.map((f) => `${JSON.stringify(f)}\n`).join(''));
+      } catch {
+        // A full disk: the old lines are pruned on a later load; the findings read are still shown.
+      }
     }
     return kept;
   }
