@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { PRIVATE_FILE_MODE } from './privateFiles';
@@ -6,6 +7,11 @@ import { PRIVATE_FILE_MODE } from './privateFiles';
  * One process at a time does a shared job (reading assistants' logs) for every window on this
  * machine. The holder touches the lock file every few seconds; a lock left by a dead process, or not
  * touched for `staleMs`, is taken over.
+ *
+ * Taking over is atomic: the stale file is renamed aside, and the rename counts only if it moved the
+ * very file that was judged stale (same inode), so two waiters can never both remove it and both
+ * create their own. The holder also checks on every heartbeat that the file still names it, and
+ * steps down (`onLost`) if it does not.
  */
 
 const HEARTBEAT_MS = 5000;
@@ -15,6 +21,16 @@ interface LockOwner {
   pid: number;
   host: string;
   since: number;
+  /** Tells this holder from another lock of the same process. */
+  id?: string;
+}
+
+export interface LeaderLockOptions {
+  staleMs?: number;
+  /** How often the holder touches the lock and checks it is still its own. */
+  heartbeatMs?: number;
+  /** Called once when a heartbeat finds the lock taken by someone else; the job must stop. */
+  onLost?: () => void;
 }
 
 function processAlive(pid: number): boolean {
@@ -29,18 +45,25 @@ function processAlive(pid: number): boolean {
 export class LeaderLock {
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private released = false;
+  private lost = false;
 
-  private constructor(readonly file: string) {
-    this.heartbeat = setInterval(() => this.touch(), HEARTBEAT_MS);
+  private constructor(
+    readonly file: string,
+    private readonly id: string,
+    private readonly onLost: (() => void) | undefined,
+    heartbeatMs: number,
+  ) {
+    this.heartbeat = setInterval(() => this.touch(), heartbeatMs);
     this.heartbeat.unref();
   }
 
   /** The lock, or undefined when a live process holds it. */
-  static tryAcquire(file: string, staleMs: number = DEFAULT_STALE_MS): LeaderLock | undefined {
+  static tryAcquire(file: string, options: LeaderLockOptions = {}): LeaderLock | undefined {
+    const staleMs = options.staleMs ?? DEFAULT_STALE_MS;
     for (let attempt = 0; attempt < 2; attempt++) {
+      const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now(), id: randomUUID() };
       try {
         const fd = fs.openSync(file, 'wx', PRIVATE_FILE_MODE);
-        const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now() };
         try {
           fs.writeFileSync(fd, JSON.stringify(owner));
         } catch (writeError) {
@@ -50,11 +73,12 @@ export class LeaderLock {
         } finally {
           fs.closeSync(fd);
         }
-        return new LeaderLock(file);
+        return new LeaderLock(file, owner.id!, options.onLost, options.heartbeatMs ?? HEARTBEAT_MS);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        if (!LeaderLock.isStale(file, staleMs)) return undefined;
-        fs.rmSync(file, { force: true });
+        const stale = LeaderLock.staleInode(file, staleMs);
+        if (stale === undefined) return undefined;
+        if (!LeaderLock.removeIfSame(file, stale)) return undefined;
       }
     }
     return undefined;
@@ -69,18 +93,56 @@ export class LeaderLock {
     }
   }
 
-  private static isStale(file: string, staleMs: number): boolean {
+  /** The inode of the lock file when its holder is gone or silent; undefined while it is held. */
+  private static staleInode(file: string, staleMs: number): number | undefined {
+    let stat: fs.Stats;
     try {
-      const age = Date.now() - fs.statSync(file).mtimeMs;
-      const owner = LeaderLock.owner(file);
-      if (owner && owner.host === os.hostname() && !processAlive(owner.pid)) return true;
-      return age > staleMs || (owner === undefined && age > 1000); // unreadable for a second: a writer died mid-write
+      stat = fs.statSync(file);
     } catch {
+      return undefined; // gone already: the next attempt creates it
+    }
+    const age = Date.now() - stat.mtimeMs;
+    const owner = LeaderLock.owner(file);
+    const dead = owner !== undefined && owner.host === os.hostname() && !processAlive(owner.pid);
+    // Unreadable for a second: a writer died mid-write.
+    return dead || age > staleMs || (owner === undefined && age > 1000) ? stat.ino : undefined;
+  }
+
+  /**
+   * Removes the lock file only if it is still the stale one (`ino`). Renaming is atomic, so of two
+   * waiters only one moves that file; one that moved a fresh lock by mistake puts it back.
+   */
+  private static removeIfSame(file: string, ino: number): boolean {
+    const aside = `${file}.${process.pid}.${randomUUID()}.stale`;
+    try {
+      fs.renameSync(file, aside);
+    } catch {
+      return false; // another waiter moved it first
+    }
+    if (fs.statSync(aside).ino === ino) {
+      fs.rmSync(aside, { force: true });
       return true;
     }
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // A third process took the free slot meanwhile; the holder we displaced notices at its heartbeat.
+    }
+    fs.rmSync(aside, { force: true });
+    return false;
+  }
+
+  /** False once released, or once a heartbeat found the lock in someone else's name. */
+  get held(): boolean {
+    return !this.released && !this.lost;
   }
 
   private touch(): void {
+    const owner = LeaderLock.owner(this.file);
+    if (owner && (owner.pid !== process.pid || owner.id !== this.id)) {
+      this.stepDown();
+      return;
+    }
     const now = new Date();
     try {
       fs.utimesSync(this.file, now, now);
@@ -89,10 +151,17 @@ export class LeaderLock {
     }
   }
 
+  private stepDown(): void {
+    this.lost = true;
+    clearInterval(this.heartbeat);
+    this.onLost?.();
+  }
+
   release(): void {
     if (this.released) return;
     this.released = true;
     clearInterval(this.heartbeat);
-    if (LeaderLock.owner(this.file)?.pid === process.pid) fs.rmSync(this.file, { force: true });
+    const owner = LeaderLock.owner(this.file);
+    if (owner?.pid === process.pid && owner.id === this.id) fs.rmSync(this.file, { force: true });
   }
 }

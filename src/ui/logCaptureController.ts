@@ -63,7 +63,8 @@ export class LogCaptureController implements vscode.Disposable {
 
   private start(sources: LogSource[]): void {
     const generation = ++this.generation;
-    this.lock = LeaderLock.tryAcquire(logLockPath(this.dataDir));
+    // Should another process take the lock over (this one looked dead or silent), follow it instead.
+    this.lock = LeaderLock.tryAcquire(logLockPath(this.dataDir), { onLost: () => generation === this.generation && this.restartAsFollower(sources) });
     if (!this.lock) {
       // Another window reads the logs; its events reach this window through the store.
       this.retry = setTimeout(() => generation === this.generation && this.start(sources), LOCK_RETRY_MS);
@@ -137,6 +138,12 @@ export class LogCaptureController implements vscode.Disposable {
       onError: (error) => this.problems.report(`Reading assistants' logs: ${(error as Error).message}`, { notify: false }),
     });
     this.live.start();
+  }
+
+  private restartAsFollower(sources: LogSource[]): void {
+    this.output.warn("Another window took over reading the assistants' logs; this one follows it.");
+    this.stop();
+    this.start(sources);
   }
 
   private noteRateLimits(snapshot: RateLimitSnapshot): void {

@@ -200,6 +200,7 @@ export class TeamSyncController implements vscode.Disposable {
       this.usage.setNote(NOTE_KEY, `Team sync: no team token for ${choice.origin} yet — run "Token Meter: Set Team Token".`);
       return;
     }
+    if (this.lock && !this.lock.held) this.lock = undefined;
     this.lock ??= LeaderLock.tryAcquire(path.join(this.dataDir, LOCK_FILE));
     const service = this.service(choice, token);
     // Another window holds the sync lock: show its results (the state file is shared) without sending.

@@ -72,10 +72,10 @@ describe('leader lock', () => {
   it('is taken over when its owner stopped touching it', () => {
     const lockFile = file();
     fs.writeFileSync(lockFile, JSON.stringify({ pid: 1, host: 'another-machine', since: 0 }));
-    assert.equal(LeaderLock.tryAcquire(lockFile, 60_000), undefined, 'fresh: respected');
+    assert.equal(LeaderLock.tryAcquire(lockFile, { staleMs: 60_000 }), undefined, 'fresh: respected');
     const old = new Date(Date.now() - 120_000);
     fs.utimesSync(lockFile, old, old);
-    const lock = LeaderLock.tryAcquire(lockFile, 60_000);
+    const lock = LeaderLock.tryAcquire(lockFile, { staleMs: 60_000 });
     assert.ok(lock);
     lock.release();
   });
