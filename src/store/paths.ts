@@ -42,7 +42,10 @@ export const DATA_FILES = {
   logsLock: 'logs.lock',
   syncState: 'sync-state.json',
   syncLock: 'sync.lock',
-  hygieneFindings: 'hygiene-findings.jsonl',
+  /** Prompt-hygiene findings: one append-only file a UTC day, pruned by deleting whole old days. */
+  hygieneFindings: 'hygiene-findings',
+  /** The single findings file of earlier versions: read, and deleted once all of it has expired. */
+  hygieneFindingsLegacy: 'hygiene-findings.jsonl',
   budgetOverride: 'budget-override.json',
 } as const;
 

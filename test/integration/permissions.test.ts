@@ -46,8 +46,10 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
   it('makes files left 0644 in 0755 folders private on start (0600 files, 0700 folders)', () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-perm-'));
     fs.chmodSync(dataDir, 0o755);
-    fs.mkdirSync(path.join(dataDir, 'events'), { mode: 0o755 });
-    fs.chmodSync(path.join(dataDir, 'events'), 0o755);
+    for (const folder of [DATA_FILES.events, DATA_FILES.hygieneFindings]) {
+      fs.mkdirSync(path.join(dataDir, folder), { mode: 0o755 });
+      fs.chmodSync(path.join(dataDir, folder), 0o755);
+    }
     const write = (name: string, text: string) => {
       fs.writeFileSync(path.join(dataDir, name), text);
       fs.chmodSync(path.join(dataDir, name), 0o644);
@@ -58,7 +60,8 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
     write(DATA_FILES.logsState, '{"version":1,"files":{}}');
     write(DATA_FILES.logsJournal, '');
     write(DATA_FILES.syncState, '{}');
-    write(DATA_FILES.hygieneFindings, '');
+    write(`${DATA_FILES.hygieneFindings}/2026-01-01.jsonl`, '');
+    write(DATA_FILES.hygieneFindingsLegacy, '');
     write(DATA_FILES.budgetOverride, '{"until":0}');
 
     const r = spawnSync(process.execPath, [CLI, 'report', '--no-logs', '--json', '--data-dir', dataDir], { encoding: 'utf8' });

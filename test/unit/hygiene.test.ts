@@ -240,16 +240,33 @@ describe('prompt hygiene: warnings, settings, report', () => {
     assert.match(hygieneReport([], now, 'UTC'), /No findings/);
   });
 
-  it('findings log: survives a reload, prunes what is over 35 days old and unreadable lines', () => {
+  it('findings log: survives a reload, leaves out what is over 35 days old and unreadable lines, and never writes while reading', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-hygiene-'));
     const log = new FindingsLog(dir);
     const finding = (ts: number): HygieneFinding => ({ kind: 'filler', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'About 40 tokens are filler.', tokens: 40, costUsd: 0.0001, multiplier: 1, saving: { tokens: 40, usd: 0.0001, fix: 'trim-filler' } });
-    log.append(finding(T0 - 36 * 86_400_000));
+    const legacy = path.join(dir, 'hygiene-findings.jsonl');
+    fs.writeFileSync(legacy, `${JSON.stringify(finding(T0 - 40 * 86_400_000))}\n${JSON.stringify(finding(T0 - 86_400_000))}\n{not json\n`);
+    log.append(finding(T0 - 35 * 86_400_000 - 60_000));
     log.append(finding(T0));
-    fs.appendFileSync(log.file, '{not json\n');
+    const files = () => new Map(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile()).map((f) => [f, fs.readFileSync(f, 'utf8')]));
+    const before = files();
     const loaded = new FindingsLog(dir).load(T0);
-    assert.deepEqual(loaded, [finding(T0)]);
-    assert.equal(fs.readFileSync(log.file, 'utf8'), `${JSON.stringify(finding(T0))}\n`);
+    assert.deepEqual(files(), before, 'reading changed no file (another window may be appending)');
+    assert.deepEqual(loaded, [finding(T0 - 86_400_000), finding(T0)]);
+  });
+
+  it('findings log: an append deletes whole expired days, and the old single file once all of it has expired', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-hygiene-'));
+    const finding = (ts: number): HygieneFinding => ({ kind: 'filler', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'e', tokens: 1, costUsd: 0, multiplier: 1, saving: { tokens: 1, usd: 0, fix: 'trim-filler' } });
+    const legacy = path.join(dir, 'hygiene-findings.jsonl');
+    fs.writeFileSync(legacy, `${JSON.stringify(finding(T0 - 40 * 86_400_000))}\n`);
+    const first = new FindingsLog(dir);
+    first.append(finding(T0 - 50 * 86_400_000));
+    first.append(finding(T0 - 2 * 86_400_000));
+    assert.deepEqual(fs.readdirSync(first.dir), [`${new Date(T0 - 2 * 86_400_000).toISOString().slice(0, 10)}.jsonl`], 'the 50-day-old day is gone');
+    assert.equal(fs.existsSync(legacy), false, 'the old file held only expired findings');
+    new FindingsLog(dir).append(finding(T0));
+    assert.deepEqual(fs.readdirSync(first.dir).sort(), [new Date(T0 - 2 * 86_400_000).toISOString().slice(0, 10), new Date(T0).toISOString().slice(0, 10)].map((d) => `${d}.jsonl`));
   });
 });
 

@@ -2,54 +2,81 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { HYGIENE_KINDS, type HygieneFinding } from '../../core/hygiene/types';
 import { DATA_FILES } from '../../store/paths';
-import { appendRecordsSync, mkdirPrivate, writeFileAtomicSync } from '../../store/privateFiles';
+import { appendRecordsSync, mkdirPrivate } from '../../store/privateFiles';
 
-/** Findings older than this are dropped: the report covers a week, with a day of slack for time zones. */
 /** Long enough for the dashboard's recent weeks and the team report's recent days. */
 const KEEP_MS = 35 * 86_400_000;
-export const FINDINGS_FILE = DATA_FILES.hygieneFindings;
+const DAY_MS = 86_400_000;
+const DAY_FILE = /^(\d{4}-\d{2}-\d{2})\.jsonl$/;
 
 /**
- * The week's prompt-hygiene findings, one JSON object a line in the extension's storage, so the
- * report survives a reload. A finding holds counts, costs, evidence in words and a one-way
- * fingerprint — never prompt text. Appends are single small writes; pruning rewrites the file
- * through a temporary file and a rename, so a crash leaves either the old or the new file.
+ * The recent prompt-hygiene findings, so the report survives a reload. A finding holds counts,
+ * costs, evidence in words and a one-way fingerprint — never prompt text.
+ *
+ * Several windows append at once, so no file is ever rewritten: each UTC day has its own
+ * append-only file (single small writes), reading never writes, and pruning deletes whole days that
+ * have expired, which loses nothing another window could still be adding.
  */
 export class FindingsLog {
-  readonly file: string;
+  readonly dir: string;
+  private readonly legacyFile: string;
+  private prunedThrough = '';
 
-  constructor(dir: string) {
-    this.file = path.join(dir, FINDINGS_FILE);
+  constructor(storageDir: string) {
+    this.dir = path.join(storageDir, DATA_FILES.hygieneFindings);
+    this.legacyFile = path.join(storageDir, DATA_FILES.hygieneFindingsLegacy);
   }
 
   append(finding: HygieneFinding): void {
-    mkdirPrivate(path.dirname(this.file));
-    appendRecordsSync(this.file, `${JSON.stringify(finding)}\n`);
+    mkdirPrivate(this.dir);
+    appendRecordsSync(this.fileOf(utcDay(finding.ts)), `${JSON.stringify(finding)}\n`);
+    this.prune(finding.ts);
   }
 
-  /** Findings of the last eight days; older and unreadable lines are pruned from the file. */
+  /** Findings of the last 35 days, oldest first; unreadable lines are skipped. Never writes. */
   load(now: number): HygieneFinding[] {
-    let text: string;
+    const since = now - KEEP_MS;
+    const firstDay = utcDay(since);
+    const files = [this.legacyFile, ...this.dayFiles().filter((day) => day >= firstDay).sort().map((day) => this.fileOf(day))];
+    return files.flatMap((file) => readFindings(file).filter((f) => f.ts >= since));
+  }
+
+  /** Deletes the days that have expired, at most once a day per window. */
+  private prune(now: number): void {
+    const expiredBefore = utcDay(now - KEEP_MS - DAY_MS);
+    if (expiredBefore <= this.prunedThrough) return;
+    this.prunedThrough = expiredBefore;
+    for (const day of this.dayFiles()) if (day < expiredBefore) fs.rmSync(this.fileOf(day), { force: true });
+    if (fs.existsSync(this.legacyFile) && readFindings(this.legacyFile).every((f) => f.ts < now - KEEP_MS)) fs.rmSync(this.legacyFile, { force: true });
+  }
+
+  private dayFiles(): string[] {
+    let names: string[];
     try {
-      text = fs.readFileSync(this.file, 'utf8');
+      names = fs.readdirSync(this.dir);
     } catch {
       return [];
     }
-    const lines = text.split('\n').filter((l) => l.trim() !== '');
-    const kept: HygieneFinding[] = [];
-    for (const line of lines) {
-      const finding = parseFinding(line);
-      if (finding && finding.ts >= now - KEEP_MS) kept.push(finding);
-    }
-    if (kept.length < lines.length) {
-      try {
-        writeFileAtomicSync(this.file, kept.map((f) => `${JSON.stringify(f)}\n`).join(''));
-      } catch {
-        // A full disk: the old lines are pruned on a later load; the findings read are still shown.
-      }
-    }
-    return kept;
+    return names.flatMap((name) => DAY_FILE.exec(name)?.[1] ?? []);
   }
+
+  private fileOf(day: string): string {
+    return path.join(this.dir, `${day}.jsonl`);
+  }
+}
+
+function utcDay(ts: number): string {
+  return new Date(ts).toISOString().slice(0, 10);
+}
+
+function readFindings(file: string): HygieneFinding[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap((line) => (line.trim() === '' ? [] : (parseFinding(line) ?? [])));
 }
 
 function parseFinding(line: string): HygieneFinding | undefined {
