@@ -327,6 +327,7 @@ export class SegmentReader {
       return 0;
     }
     let count = 0;
+    let readFailed = false;
     let malformed = 0;
     let firstProblem = '';
     try {
@@ -335,7 +336,14 @@ export class SegmentReader {
       let readAt = position.offset;
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - position.offset));
       while (readAt < size) {
-        const bytes = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - readAt), readAt);
+        let bytes: number;
+        try {
+          bytes = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - readAt), readAt);
+        } catch (error) {
+          this.segmentUnreadable(name, error as Error);
+          readFailed = true;
+          break;
+        }
         if (bytes === 0) break;
         readAt += bytes;
         const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, bytes)]) : buffer.subarray(0, bytes);
@@ -357,14 +365,12 @@ export class SegmentReader {
         }
         position.offset = readAt - carry.length;
       }
-      if (carry.length > 0 && !writerAlive(name)) {
+      if (!readFailed && carry.length > 0 && !writerAlive(name)) {
         // The writer died mid-write: the torn record can never complete, so skip it for good.
         this.onProblem(`${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`);
         position.offset = size;
       }
-      this.unreadable.delete(name);
-    } catch (error) {
-      this.segmentUnreadable(name, error as Error);
+      if (!readFailed) this.unreadable.delete(name);
     } finally {
       fs.closeSync(fd);
     }
@@ -382,12 +388,15 @@ export class SegmentReader {
     } catch {
       return 'not JSON';
     }
+    let event: UsageEvent;
     try {
-      onEvent(validateUsageEvent(parsed, now));
-      return undefined;
+      event = validateUsageEvent(parsed, now);
     } catch (error) {
       return (error as Error).message;
     }
+    // Outside the try: only malformed input is counted as malformed; a consumer's failure is a bug.
+    onEvent(event);
+    return undefined;
   }
 
   reset(): void {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeEventId } from '../../src/core/events';
+import { SegmentReader, SegmentWriter } from '../../src/store/eventLog';
 import { UsageStore } from '../../src/store/usageStore';
 import { testContext, usageEvent } from '../support/events';
 
@@ -210,3 +211,23 @@ describe('usage store (real files, real processes)', function () {
     store.dispose();
   });
 });
+
+describe('event log reader: a failing consumer is a bug, not an unreadable line', () => {
+  it('lets the consumer\'s exception through instead of counting the event as malformed, and reads the rest next time', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-reader-'));
+    const writer = new SegmentWriter(path.join(dir, 'events'));
+    writer.append(usageEvent({ id: 'first' }));
+    writer.append(usageEvent({ id: 'second' }));
+    writer.close();
+    const problems: string[] = [];
+    const reader = new SegmentReader(path.join(dir, 'events'), (message) => problems.push(message));
+    assert.throws(() => reader.readNew(() => {
+      throw new TypeError('rollups broke');
+    }), /rollups broke/);
+    assert.deepEqual(problems, [], 'nothing was reported as unreadable');
+    const seen: string[] = [];
+    reader.readNew((e) => seen.push(e.id));
+    assert.ok(seen.includes('second'), `the events are still there to be read: ${seen.join(', ')}`);
+  });
+});
+
