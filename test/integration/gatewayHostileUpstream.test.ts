@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -165,6 +166,24 @@ describe('gateway: a hostile upstream stream', function () {
     const { countTokens } = await import('../../src/core/tokenizer');
     const exact = 400 * countTokens(word.repeat(100), 'gpt-4o');
     assert.ok(Math.abs(e.outputTokens - exact) / exact < 0.02, `estimated ${e.outputTokens}, exact ${exact}`);
+  });
+
+  it('answers 502 to a status line Node cannot relay, and keeps serving', async () => {
+    const odd = net.createServer((socket) => {
+      socket.once('data', () => socket.end('HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok'));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', () => resolve()));
+    const oddGateway = new GatewayServer({ secret: SECRET, upstreams: { openai: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`, anthropic: upstream.url }, sink: { record: () => undefined } });
+    gateways.push(oddGateway);
+    const oddPort = await oddGateway.listen(0);
+    try {
+      const got = await post(oddPort, CHAT_PATH);
+      assert.equal(got.status, 502);
+      upstream.handler = (_req, res) => res.end('{}');
+      assert.equal((await post(oddPort, `/${SECRET}/anthropic/v1/models`)).status, 200, 'the same gateway still serves');
+    } finally {
+      await new Promise((r) => odd.close(r));
+    }
   });
 
   it('with the default bounds, stays responsive while a gzip bomb of 1 GiB without newlines streams', async () => {
