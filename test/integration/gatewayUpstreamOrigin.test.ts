@@ -125,6 +125,24 @@ describe('gateway: every request stays on the configured upstream', function () 
     }
   });
 
+  it('refuses smuggling: a second Host header, two Content-Lengths, Content-Length with chunked', async () => {
+    const line = `POST /${SECRET}/openai/v1/chat/completions HTTP/1.1`;
+    const twoHosts = await rawExchange(port, `${line}\r\nHost: 127.0.0.1:${port}\r\nHost: 127.0.0.1:${thief.port}`, '{}');
+    assert.equal(twoHosts.status, 403);
+    for (const head of [
+      `${line}\r\nHost: 127.0.0.1:${port}\r\nContent-Length: 2\r\nContent-Length: 40`,
+      `${line}\r\nHost: 127.0.0.1:${port}\r\nTransfer-Encoding: chunked`,
+    ]) {
+      // rawExchange adds its own Content-Length, so each of these carries two framings.
+      assert.equal((await rawExchange(port, head, '{}')).status, 400, head);
+    }
+    assertStayedHome('smuggling');
+    assert.deepEqual(upstream.seen, []);
+    const hop = await rawExchange(port, `${line}\r\nHost: 127.0.0.1:${port}\r\nConnection: x-hop\r\nx-hop: for the gateway only\r\nKeep-Alive: timeout=5`, '{}');
+    assert.equal(hop.status, 200);
+    assert.equal(upstream.seen[0].headers['x-hop'], undefined, 'a header named in Connection is hop-by-hop');
+  });
+
   it('for any path, reaches only the upstream (property)', async () => {
     const t = `127.0.0.1:${thief.port}`;
     const piece = fc.oneof(
