@@ -56,6 +56,7 @@ describe('gateway: upload timeout and what reaches the store', function () {
     });
     assert.equal(result.status, 408, result.text);
     assert.match(result.text, /"type":"error"/, "in Anthropic's error format");
+    assert.match(result.text, /did not arrive within 400 ms/);
     assert.ok(result.closedAfter < 5000, `closed after ${result.closedAfter.toFixed(0)} ms`);
     assert.equal(upstream.requests.length, 0, 'nothing was forwarded');
   });

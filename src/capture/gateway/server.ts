@@ -228,8 +228,8 @@ export class GatewayServer {
     let refused = false;
     const uploadTimer = setTimeout(() => {
       refused = true;
-      const seconds = Math.round(this.uploadTimeoutMs / 1000);
-      sendError(res, provider, 408, `The request body did not arrive within ${seconds} s; the Token Meter gateway closed the connection.`, 'token_meter_upload_timeout', true);
+      const limit = this.uploadTimeoutMs >= 1000 ? `${Math.round(this.uploadTimeoutMs / 1000)} s` : `${this.uploadTimeoutMs} ms`;
+      sendError(res, provider, 408, `The request body did not arrive within ${limit}; the Token Meter gateway closed the connection.`, 'token_meter_upload_timeout', true);
       req.resume();
     }, this.uploadTimeoutMs);
     uploadTimer.unref();
