@@ -5,6 +5,7 @@ import { matchAnthropicRoute } from '../../src/capture/gateway/anthropic';
 import { matchOpenAiRoute } from '../../src/capture/gateway/openai';
 import { promptFingerprint } from '../../src/capture/gateway/requestFacts';
 import { SseParser, type SseEvent } from '../../src/capture/gateway/sse';
+import { parseRequestTarget, upstreamUrl } from '../../src/capture/gateway/target';
 import { estimateTokens, MAX_TOKENIZED_CHARS, usageEventFor } from '../../src/capture/gateway/usageEvent';
 import { MAX_STRING, validateUsageEvent } from '../../src/core/events';
 import { countTokens } from '../../src/core/tokenizer';
@@ -161,5 +162,40 @@ describe('gateway usage events: always what the reader accepts', () => {
         },
       ),
     );
+  });
+});
+
+describe('gateway target: only ever the upstream', () => {
+  it('for any request target, a forward URL is refused or on the upstream origin under its path (property)', () => {
+    const upstreams = [new URL('https://api.openai.com'), new URL('http://127.0.0.1:8080/api/'), new URL('https://proxy.example/openai/v1')];
+    const piece = fc.oneof(fc.constantFrom('/', '//', '\\', '%2F', '%5c', '..', '%2e%2E', '.', '@', ':', '?', '#', '%00', '%', 'http:', 'evil.example', '\t'), fc.string({ maxLength: 5 }), fc.string({ unit: 'binary', maxLength: 3 }));
+    fc.assert(
+      fc.property(fc.constantFrom(...upstreams), fc.array(piece, { maxLength: 14 }), (upstream, pieces) => {
+        const parsed = parseRequestTarget(`/${pieces.join('')}`);
+        if (!parsed.ok) return;
+        const target = upstreamUrl(upstream, parsed.value.segments, parsed.value.query, parsed.value.trailingSlash);
+        if (!target.ok) return;
+        assert.equal(target.value.origin, upstream.origin);
+        assert.ok(target.value.pathname.startsWith(upstream.pathname.replace(/\/?$/, '/')), target.value.href);
+        assert.ok(!target.value.pathname.includes('//'), target.value.href);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('keeps an ordinary API path, its query and encoded characters as sent', () => {
+    const parsed = parseRequestTarget('/v1//chat/completions/?api-version=2025-01-01&x=%2F');
+    assert.ok(parsed.ok);
+    const target = upstreamUrl(new URL('https://x.openai.azure.com/openai/deployments/my%20model'), parsed.value.segments, parsed.value.query, parsed.value.trailingSlash);
+    assert.ok(target.ok);
+    assert.equal(target.value.href, 'https://x.openai.azure.com/openai/deployments/my%20model/v1/chat/completions/?api-version=2025-01-01&x=%2F');
+    for (const refused of ['//evil/x', 'evil/x', '/a/%2F%2Fevil', '/a/..', '/a/%2e%2e/b', '/a\\b', '/a/%zz']) {
+      const result = parseRequestTarget(refused);
+      if (refused === '//evil/x') {
+        assert.ok(result.ok && result.value.segments[0] === 'evil', 'repeated slashes collapse into a path, never a host');
+        continue;
+      }
+      assert.equal(result.ok, false, refused);
+    }
   });
 });
