@@ -73,9 +73,10 @@ export function makeEventId(source: string, key: string): string {
   return `${source}:${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
 }
 
-const MAX_STRING = 512;
+/** Longest string field a stored event may have; writers truncate to it (see the gateway's usageEvent.ts). */
+export const MAX_STRING = 512;
 /** Far above any real single request; guards against unit mix-ups (e.g. a byte count passed as tokens). */
-const MAX_TOKENS_PER_EVENT = 100_000_000;
+export const MAX_TOKENS_PER_EVENT = 100_000_000;
 const EARLIEST_TS = Date.UTC(2020, 0, 1);
 
 function requireString(obj: Record<string, unknown>, field: string, optional = false): string | undefined {

@@ -1,4 +1,4 @@
-import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type ReportedUsage, type ResponseMeter } from './meter';
+import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseMeter } from './meter';
 
 /**
  * Anthropic's Messages API (and the free count_tokens endpoint). input_tokens excludes cache reads
@@ -18,10 +18,10 @@ function messagesUsage(usage: unknown, previous: ReportedUsage | undefined): Rep
 }
 
 /** message_start brings id, model and input usage; message_delta the final output count. */
-function messagesStreamMeter(): ResponseMeter {
+function messagesStreamMeter(limits?: Partial<MeterLimits>): ResponseMeter {
   let sawFinalUsage = false;
   return sseJsonMeter(
-    (payload, event, facts) => {
+    (payload, event, facts, addText) => {
       const type = str(payload.type) ?? event;
       if (type === 'message_start') {
         const message = obj(payload.message);
@@ -33,7 +33,7 @@ function messagesStreamMeter(): ResponseMeter {
         sawFinalUsage = true;
       } else if (type === 'content_block_delta') {
         const delta = obj(payload.delta);
-        facts.outputText += str(delta?.text) ?? str(delta?.partial_json) ?? str(delta?.thinking) ?? '';
+        addText(str(delta?.text) ?? str(delta?.partial_json) ?? str(delta?.thinking) ?? '');
       } else if (type === 'error') {
         facts.streamError = true;
       }
@@ -42,22 +42,23 @@ function messagesStreamMeter(): ResponseMeter {
       // Without message_delta the output count is message_start's placeholder: not a real report.
       if (!sawFinalUsage && facts.usage) facts.usage = { ...facts.usage, outputTokens: undefined };
     },
+    limits,
   );
 }
 
 export function matchAnthropicRoute(method: string, pathname: string): MeteredRoute | undefined {
   if (method !== 'POST') return undefined;
   if (/\/v1\/messages\/count_tokens$/.test(pathname)) {
-    return { provider: 'anthropic', api: 'count_tokens', billable: false, createMeter: () => jsonMeter(() => undefined) };
+    return { provider: 'anthropic', api: 'count_tokens', billable: false, createMeter: (_streaming, limits) => jsonMeter(() => undefined, limits) };
   }
   if (!/\/v1\/messages$/.test(pathname)) return undefined;
   return {
     provider: 'anthropic',
     api: 'messages',
     billable: true,
-    createMeter: (streaming) =>
+    createMeter: (streaming, limits) =>
       streaming
-        ? messagesStreamMeter()
+        ? messagesStreamMeter(limits)
         : jsonMeter((body, facts) => {
             facts.responseId = str(body.id);
             facts.model = str(body.model);
@@ -65,6 +66,6 @@ export function matchAnthropicRoute(method: string, pathname: string): MeteredRo
             if (Array.isArray(body.content)) {
               for (const block of body.content) facts.outputText += str(obj(block)?.text) ?? '';
             }
-          }),
+          }, limits),
   };
 }

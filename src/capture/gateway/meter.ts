@@ -11,10 +11,45 @@ export interface ResponseFacts {
   /** The model as reported by the response (more precise than the request's alias). */
   model?: string;
   usage?: ReportedUsage;
-  /** Text generated so far, kept in memory only to estimate output tokens when no usage arrives. */
+  /**
+   * Text generated so far, kept in memory only to estimate output tokens when no usage arrives.
+   * Streams keep at most `MeterLimits.maxTextChars` of it; `outputChars` then counts the whole.
+   */
   outputText: string;
+  /** Characters of generated text seen, when more than `outputText` holds. */
+  outputChars?: number;
   /** An error event arrived inside an otherwise successful stream. */
   streamError?: boolean;
+  /** The meter stopped reading before the body ended (a bound was passed): what it reports is partial. */
+  meteringStopped?: boolean;
+}
+
+/**
+ * Bounds on the meter's copy of a response, so a hostile or broken upstream cannot make the
+ * gateway buffer, decompress or parse without end. Past any of them the meter stops reading that
+ * body (its usage is then estimated); the client still receives every byte.
+ */
+export interface MeterLimits {
+  /** Decoded (decompressed) body bytes read; JSON bodies are buffered up to this. */
+  maxDecodedBytes: number;
+  /** Longest SSE line, and most data one SSE event may carry, in characters. */
+  maxLineChars: number;
+  /** Generated text kept for estimating output tokens; past this only its length is counted. */
+  maxTextChars: number;
+}
+
+/**
+ * Far above real answers: 64 MiB is about 250,000 streamed tokens of SSE framing or a batch of
+ * 2,000 base64 embeddings; real SSE events are a few KiB; 4 Mi characters are about a million tokens.
+ */
+export const DEFAULT_METER_LIMITS: Readonly<MeterLimits> = Object.freeze({
+  maxDecodedBytes: 64 * 1024 * 1024,
+  maxLineChars: 4 * 1024 * 1024,
+  maxTextChars: 4 * 1024 * 1024,
+});
+
+export function meterLimits(overrides?: Partial<MeterLimits>): MeterLimits {
+  return { ...DEFAULT_METER_LIMITS, ...overrides };
 }
 
 /**
@@ -22,8 +57,10 @@ export interface ResponseFacts {
  * change what the client receives.
  */
 export interface ResponseMeter {
-  /** Raw (decompressed) body bytes, in arrival order. */
+  /** Raw (decompressed) body bytes, in arrival order; ignored once `stopped`. */
   feed(chunk: Uint8Array): void;
+  /** True once a bound was passed: the meter reads nothing more, so its feeder may stop decoding. */
+  readonly stopped: boolean;
   /** The body ended (or was cut short); returns what was learned. */
   finish(): ResponseFacts;
 }
@@ -38,7 +75,7 @@ export interface MeteredRoute {
   /** False for free endpoints (token counting) that are recognised but never recorded as usage. */
   billable: boolean;
   /** A meter for this request's response; `streaming` says whether it is an SSE stream. */
-  createMeter(streaming: boolean): ResponseMeter;
+  createMeter(streaming: boolean, limits?: Partial<MeterLimits>): ResponseMeter;
 }
 
 /** Parses a JSON body kept whole (non-streaming responses), tolerating garbage. */
@@ -63,7 +100,7 @@ export function obj(value: unknown): Record<string, unknown> | undefined {
 }
 
 /** An SSE parser that hands over each event's JSON object; `[DONE]` and data that is not a JSON object are skipped. */
-export function jsonSseParser(onJson: (payload: Record<string, unknown>, eventName: string) => void): SseParser {
+export function jsonSseParser(onJson: (payload: Record<string, unknown>, eventName: string) => void, maxLineChars?: number): SseParser {
   return new SseParser(({ event, data }) => {
     if (data === '[DONE]') return;
     let payload: Record<string, unknown> | undefined;
@@ -73,20 +110,36 @@ export function jsonSseParser(onJson: (payload: Record<string, unknown>, eventNa
       return;
     }
     if (payload) onJson(payload, event);
-  });
+  }, maxLineChars);
 }
 
-/** A meter for JSON bodies: buffers (up to a cap) and reads them once at the end. */
-export function jsonMeter(read: (body: Record<string, unknown>, facts: ResponseFacts) => void, maxBytes = 64 * 1024 * 1024): ResponseMeter {
-  const chunks: Uint8Array[] = [];
+/** A meter for JSON bodies: buffers (up to `maxDecodedBytes`) and reads them once at the end. */
+export function jsonMeter(read: (body: Record<string, unknown>, facts: ResponseFacts) => void, limits?: Partial<MeterLimits>): ResponseMeter {
+  const { maxDecodedBytes } = meterLimits(limits);
+  let chunks: Uint8Array[] = [];
   let size = 0;
+  let stopped = false;
   return {
+    get stopped() {
+      return stopped;
+    },
     feed(chunk) {
+      if (stopped) return;
       size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
+      if (size > maxDecodedBytes) {
+        // A cut JSON body cannot be parsed: keeping any of it would only hold memory.
+        stopped = true;
+        chunks = [];
+        return;
+      }
+      chunks.push(chunk);
     },
     finish() {
       const facts: ResponseFacts = { outputText: '' };
+      if (stopped) {
+        facts.meteringStopped = true;
+        return facts;
+      }
       const body = obj(parseJsonBody(chunks));
       if (body) read(body, facts);
       return facts;
@@ -94,20 +147,44 @@ export function jsonMeter(read: (body: Record<string, unknown>, facts: ResponseF
   };
 }
 
+/** Appends generated text to `facts`, keeping at most `maxTextChars` and counting the rest. */
+export type TextSink = (text: string) => void;
+
 /**
- * A meter for SSE streams of JSON events: `onEvent` reads each parsed payload into the facts;
- * `onFinish` may adjust them once the stream has ended. Unparseable events are skipped.
+ * A meter for SSE streams of JSON events: `onEvent` reads each parsed payload into the facts (and
+ * generated text into `addText`); `onFinish` may adjust them once the stream has ended.
+ * Unparseable events are skipped.
  */
 export function sseJsonMeter(
-  onEvent: (payload: Record<string, unknown>, eventName: string, facts: ResponseFacts) => void,
+  onEvent: (payload: Record<string, unknown>, eventName: string, facts: ResponseFacts, addText: TextSink) => void,
   onFinish?: (facts: ResponseFacts) => void,
+  limits?: Partial<MeterLimits>,
 ): ResponseMeter {
+  const { maxDecodedBytes, maxLineChars, maxTextChars } = meterLimits(limits);
   const facts: ResponseFacts = { outputText: '' };
-  const parser = jsonSseParser((payload, event) => onEvent(payload, event, facts));
+  let textChars = 0;
+  const addText: TextSink = (text) => {
+    if (text === '') return;
+    textChars += text.length;
+    if (facts.outputText.length < maxTextChars) facts.outputText += text.slice(0, maxTextChars - facts.outputText.length);
+    if (textChars > facts.outputText.length) facts.outputChars = textChars;
+  };
+  const parser = jsonSseParser((payload, event) => onEvent(payload, event, facts, addText), maxLineChars);
+  let size = 0;
+  let stopped = false;
   return {
-    feed: (chunk) => parser.feed(chunk),
+    get stopped() {
+      return stopped || parser.overflowed;
+    },
+    feed: (chunk) => {
+      if (stopped) return;
+      size += chunk.length;
+      if (size > maxDecodedBytes) stopped = true;
+      else parser.feed(chunk);
+    },
     finish: () => {
-      parser.end();
+      if (stopped || parser.overflowed) facts.meteringStopped = true;
+      else parser.end();
       onFinish?.(facts);
       return facts;
     },

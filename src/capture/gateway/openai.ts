@@ -1,4 +1,4 @@
-import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type ReportedUsage, type ResponseMeter } from './meter';
+import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseMeter } from './meter';
 
 /**
  * OpenAI-style APIs: Chat Completions, Responses, Completions and Embeddings, as served by OpenAI,
@@ -54,23 +54,23 @@ function textOfChoices(choices: unknown, field: 'delta' | 'message' | 'text'): s
 }
 
 /** Streams of chat.completion.chunk / text_completion objects, usage in the final chunk if requested. */
-function chunkStreamMeter(field: 'delta' | 'text'): ResponseMeter {
-  return sseJsonMeter((chunk, event, facts) => {
+function chunkStreamMeter(field: 'delta' | 'text', limits?: Partial<MeterLimits>): ResponseMeter {
+  return sseJsonMeter((chunk, event, facts, addText) => {
     if (event === 'error' || chunk.error) {
       facts.streamError = true;
       return;
     }
     facts.responseId ??= str(chunk.id);
     facts.model = str(chunk.model) ?? facts.model;
-    facts.outputText += textOfChoices(chunk.choices, field);
+    addText(textOfChoices(chunk.choices, field));
     const usage = chatUsage(chunk.usage);
     if (usage) facts.usage = usage;
-  });
+  }, undefined, limits);
 }
 
 /** Responses API streams: typed events, the final usage in response.completed (or .incomplete). */
-function responsesStreamMeter(): ResponseMeter {
-  return sseJsonMeter((payload, _event, facts) => {
+function responsesStreamMeter(limits?: Partial<MeterLimits>): ResponseMeter {
+  return sseJsonMeter((payload, _event, facts, addText) => {
     const type = str(payload.type) ?? '';
     const response = obj(payload.response);
     if (response) {
@@ -79,60 +79,60 @@ function responsesStreamMeter(): ResponseMeter {
       const usage = responsesUsage(response.usage);
       if (usage) facts.usage = usage;
     }
-    if (type.endsWith('.delta')) facts.outputText += str(payload.delta) ?? '';
+    if (type.endsWith('.delta')) addText(str(payload.delta) ?? '');
     if (type === 'error' || type === 'response.failed') facts.streamError = true;
-  });
+  }, undefined, limits);
 }
 
-const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean) => ResponseMeter }> = [
+const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean, limits?: Partial<MeterLimits>) => ResponseMeter }> = [
   {
     suffix: /\/chat\/completions$/,
     api: 'chat.completions',
-    meter: (streaming) =>
+    meter: (streaming, limits) =>
       streaming
-        ? chunkStreamMeter('delta')
+        ? chunkStreamMeter('delta', limits)
         : jsonMeter((body, facts) => {
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = chatUsage(body.usage);
             facts.outputText = textOfChoices(body.choices, 'message');
-          }),
+          }, limits),
   },
   {
     suffix: /\/responses$/,
     api: 'responses',
-    meter: (streaming) =>
+    meter: (streaming, limits) =>
       streaming
-        ? responsesStreamMeter()
+        ? responsesStreamMeter(limits)
         : jsonMeter((body, facts) => {
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = responsesUsage(body.usage);
             facts.outputText = str(body.output_text) ?? '';
-          }),
+          }, limits),
   },
   {
     suffix: /\/completions$/,
     api: 'completions',
-    meter: (streaming) =>
+    meter: (streaming, limits) =>
       streaming
-        ? chunkStreamMeter('text')
+        ? chunkStreamMeter('text', limits)
         : jsonMeter((body, facts) => {
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = chatUsage(body.usage);
             facts.outputText = textOfChoices(body.choices, 'text');
-          }),
+          }, limits),
   },
   {
     suffix: /\/embeddings$/,
     api: 'embeddings',
-    meter: () =>
+    meter: (_streaming, limits) =>
       jsonMeter((body, facts) => {
         facts.model = str(body.model);
         const u = obj(body.usage);
         if (u) facts.usage = { inputTokens: num(u.prompt_tokens) ?? num(u.total_tokens) ?? 0, outputTokens: 0 };
-      }),
+      }, limits),
   },
 ];
 

@@ -81,9 +81,27 @@ function finalUserText(messages: unknown): string | undefined {
   return parts.length > 0 ? parts.join('\n') : undefined;
 }
 
-/** A one-way hash of the normalised prompt, so repeats can be recognised without keeping text. */
+/** Prompt text normalised and hashed whole up to this length; a longer one by its ends and length. */
+const MAX_FINGERPRINTED_CHARS = 256 * 1024;
+
+function normalise(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ');
+}
+
+/**
+ * A one-way hash of the normalised prompt, so repeats can be recognised without keeping text.
+ * Normalising costs about 0.1 s a million characters, so a longer prompt is identified by its
+ * first and last 128 Ki characters and its length: the same paste sent again still matches.
+ */
 export function promptFingerprint(text: string): string | undefined {
-  const normalised = text.toLowerCase().replace(/\s+/g, ' ').trim();
-  if (normalised === '') return undefined;
-  return `fp_${createHash('sha256').update(normalised).digest('hex').slice(0, 32)}`;
+  const hash = createHash('sha256');
+  if (text.length <= MAX_FINGERPRINTED_CHARS) {
+    const normalised = normalise(text).trim();
+    if (normalised === '') return undefined;
+    hash.update(normalised);
+  } else {
+    const half = MAX_FINGERPRINTED_CHARS / 2;
+    hash.update(`${text.length}\n${normalise(text.slice(0, half))}\n${normalise(text.slice(-half))}`);
+  }
+  return `fp_${hash.digest('hex').slice(0, 32)}`;
 }

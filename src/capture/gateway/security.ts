@@ -8,7 +8,11 @@ import type { IncomingHttpHeaders } from 'node:http';
  */
 const LOOPBACK_HOST = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
 
-export function checkRequestOrigin(headers: IncomingHttpHeaders): string | undefined {
+export function checkRequestOrigin(headers: IncomingHttpHeaders, rawHeaders: readonly string[] = []): string | undefined {
+  // Node keeps the first of several Host headers; a second one is a smuggling attempt, not a client.
+  if (rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length > 1) {
+    return "Token Meter's gateway does not accept a request with more than one Host header.";
+  }
   const host = headers.host ?? '';
   if (!LOOPBACK_HOST.test(host)) {
     return `Token Meter's gateway only answers requests addressed to 127.0.0.1 or localhost (Host was "${host.slice(0, 100)}").`;

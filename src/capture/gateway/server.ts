@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -5,10 +6,11 @@ import * as zlib from 'node:zlib';
 import type { UsageSink } from '../../core/events';
 import type { PromptObserver } from '../../core/hygiene/types';
 import { matchAnthropicRoute } from './anthropic';
-import type { MeteredRoute, Provider, ResponseFacts, ResponseMeter } from './meter';
+import type { MeteredRoute, MeterLimits, Provider, ResponseFacts, ResponseMeter } from './meter';
 import { matchOpenAiRoute } from './openai';
 import { readRequestFacts, type RequestFacts } from './requestFacts';
 import { checkRequestOrigin } from './security';
+import { parseRequestTarget, parseUpstream, upstreamUrl } from './target';
 import { usageEventFor } from './usageEvent';
 
 /**
@@ -36,19 +38,50 @@ export interface GatewayOptions {
   onPrompt?: PromptObserver;
   /** Idle time allowed on the upstream connection before the request fails. */
   upstreamTimeoutMs?: number;
+  /**
+   * Time a client has to send a request's headers, and again its body, before it is answered 408
+   * and disconnected. Only the upload: an answer may stream for as long as the upstream sends.
+   */
+  uploadTimeoutMs?: number;
+  /** Bounds on the meter's copy of each response (see MeterLimits); defaults are far above real answers. */
+  meterLimits?: Partial<MeterLimits>;
   now?: () => number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
 const DEFAULT_UPSTREAM_TIMEOUT_MS = 10 * 60_000;
+/** A local client uploads 32 MB in well under a second; a minute only stops a stalled or hostile one. */
+export const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000;
 export const HEALTH_PATH = '__token-meter/health';
 
 /** Headers that describe one connection, not the message; Node sets its own. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 /** The request body is re-sent whole, so its length is set anew; the Host is the upstream's. */
-const NOT_FORWARDED_UPSTREAM = new Set([...HOP_BY_HOP, 'host', 'content-length']);
+const NOT_FORWARDED_UPSTREAM = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect']);
 /** The response body passes through byte for byte, so its length stays. */
 const NOT_FORWARDED_DOWNSTREAM = new Set(HOP_BY_HOP);
+
+/** End-to-end headers of a message: hop-by-hop ones dropped, and so is any header its Connection header names. */
+function endToEndHeaders(headers: http.IncomingHttpHeaders, dropped: ReadonlySet<string>): http.OutgoingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== ''),
+  );
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!dropped.has(name) && !named.has(name) && value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+function sameSecret(candidate: string | undefined, secret: string): boolean {
+  if (candidate === undefined) return false;
+  const a = Buffer.from(candidate);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 function errorBody(provider: Provider | undefined, status: number, message: string, code: string): string {
   if (provider === 'anthropic') {
@@ -58,13 +91,15 @@ function errorBody(provider: Provider | undefined, status: number, message: stri
   return JSON.stringify({ error: { message, type: status === 429 ? 'insufficient_quota' : status >= 500 ? 'server_error' : 'invalid_request_error', code } });
 }
 
-function sendError(res: http.ServerResponse, provider: Provider | undefined, status: number, message: string, code: string): void {
+function sendError(res: http.ServerResponse, provider: Provider | undefined, status: number, message: string, code: string, close = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   // x-should-retry: false stops the official SDKs from retrying what will fail the same way again.
-  res.writeHead(status, { 'content-type': 'application/json', 'x-should-retry': 'false' });
+  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'x-should-retry': 'false' };
+  if (close) headers.connection = 'close';
+  res.writeHead(status, headers);
   res.end(errorBody(provider, status, message, code));
 }
 
@@ -94,14 +129,27 @@ export class GatewayServer {
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
   private readonly now: () => number;
   private readonly maxBodyBytes: number;
+  private readonly uploadTimeoutMs: number;
+  private readonly upstreams: Record<Provider, URL>;
+  /** How to stop each exchange still running, so close() leaves no decoder or socket working. */
+  private readonly running = new Set<() => void>();
 
   constructor(private readonly options: GatewayOptions) {
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
+    this.upstreams = { openai: parseUpstream(options.upstreams.openai, 'OpenAI'), anthropic: parseUpstream(options.upstreams.anthropic, 'Anthropic') };
+    this.server = http.createServer(
+      {
+        // Node's own limits on receiving a request (never on sending the answer): the headers, and,
+        // behind the body timer in handle(), the whole request.
+        headersTimeout: this.uploadTimeoutMs,
+        requestTimeout: this.uploadTimeoutMs * 2,
+        connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(this.uploadTimeoutMs / 4))),
+      },
+      (req, res) => this.handle(req, res),
+    );
     this.server.keepAliveTimeout = 65_000;
-    // Long generations stream for minutes; the upstream timeout guards stalls instead.
-    this.server.requestTimeout = 0;
   }
 
   /** Binds loopback only. Resolves with the port (useful with port 0). */
@@ -117,6 +165,7 @@ export class GatewayServer {
   }
 
   async close(): Promise<void> {
+    for (const stop of [...this.running]) stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -126,31 +175,48 @@ export class GatewayServer {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const refusal = checkRequestOrigin(req.headers);
+    try {
+      this.route(req, res);
+    } catch {
+      // A fault here must cost one request, never the process that meters every other one.
+      sendError(res, undefined, 500, 'Token Meter gateway could not handle this request.', 'token_meter_internal_error', true);
+    }
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const refusal = checkRequestOrigin(req.headers, req.rawHeaders);
     if (refusal) {
       sendError(res, undefined, 403, refusal, 'token_meter_forbidden');
       return;
     }
-    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    const parts = url.pathname.split('/');
-    // ['', secret, provider, ...rest]
-    if (parts[1] !== this.options.secret) {
+    const target = parseRequestTarget(req.url ?? '');
+    if (!target.ok) {
+      sendError(res, undefined, 400, `Token Meter gateway refused this request path: ${target.reason}.`, 'token_meter_bad_path', true);
+      return;
+    }
+    const [secret, providerName, ...rest] = target.value.segments;
+    if (!sameSecret(secret, this.options.secret)) {
       sendError(res, undefined, 404, 'Not found.', 'not_found');
       return;
     }
-    if (parts.slice(2).join('/') === HEALTH_PATH) {
+    if ([providerName, ...rest].join('/') === HEALTH_PATH) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ service: 'token-meter-gateway', pid: process.pid }));
       return;
     }
-    const provider = parts[2] === 'openai' || parts[2] === 'anthropic' ? (parts[2] as Provider) : undefined;
+    const provider = providerName === 'openai' || providerName === 'anthropic' ? (providerName as Provider) : undefined;
     if (!provider) {
       sendError(res, undefined, 404, 'Unknown provider: use /<secret>/openai/… or /<secret>/anthropic/….', 'not_found');
       return;
     }
-    const rest = `/${parts.slice(3).join('/')}`;
+    const destination = upstreamUrl(this.upstreams[provider], rest, target.value.query, target.value.trailingSlash);
+    if (!destination.ok) {
+      sendError(res, provider, 400, `Token Meter gateway refused this request path: ${destination.reason}.`, 'token_meter_bad_path', true);
+      return;
+    }
     const method = req.method ?? 'GET';
-    const route = provider === 'openai' ? matchOpenAiRoute(method, rest) : matchAnthropicRoute(method, rest);
+    const path = `/${rest.join('/')}`;
+    const route = provider === 'openai' ? matchOpenAiRoute(method, path) : matchAnthropicRoute(method, path);
 
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBodyBytes) {
@@ -160,30 +226,47 @@ export class GatewayServer {
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
+    const uploadTimer = setTimeout(() => {
+      refused = true;
+      const limit = this.uploadTimeoutMs >= 1000 ? `${Math.round(this.uploadTimeoutMs / 1000)} s` : `${this.uploadTimeoutMs} ms`;
+      sendError(res, provider, 408, `The request body did not arrive within ${limit}; the Token Meter gateway closed the connection.`, 'token_meter_upload_timeout', true);
+      req.resume();
+    }, this.uploadTimeoutMs);
+    uploadTimer.unref();
     req.on('data', (chunk: Buffer) => {
       if (refused) return;
       size += chunk.length;
       if (size > this.maxBodyBytes) {
         refused = true;
+        clearTimeout(uploadTimer);
         this.refuseTooLarge(req, res, provider);
         return;
       }
       chunks.push(chunk);
     });
-    req.on('error', () => res.destroy());
+    req.on('error', () => {
+      clearTimeout(uploadTimer);
+      res.destroy();
+    });
+    req.on('close', () => clearTimeout(uploadTimer));
     req.on('end', () => {
+      clearTimeout(uploadTimer);
       if (refused) return;
-      const body = Buffer.concat(chunks);
-      const request = route ? readRequestFacts(body) : { streaming: false, promptText: '' };
-      if (route?.billable) {
-        const model = request.model ?? 'unknown';
-        const decision = this.options.guard?.({ provider, model }) ?? { allow: true };
-        if (!decision.allow) {
-          sendError(res, provider, 429, decision.message, 'token_meter_budget_exceeded');
-          return;
+      try {
+        const body = Buffer.concat(chunks);
+        const request = route ? readRequestFacts(body) : { streaming: false, promptText: '' };
+        if (route?.billable) {
+          const model = request.model ?? 'unknown';
+          const decision = this.options.guard?.({ provider, model }) ?? { allow: true };
+          if (!decision.allow) {
+            sendError(res, provider, 429, decision.message, 'token_meter_budget_exceeded');
+            return;
+          }
         }
+        this.forward(req, res, { provider, route, request, started: this.now() }, destination.value, body);
+      } catch {
+        sendError(res, provider, 500, 'Token Meter gateway could not forward this request.', 'token_meter_internal_error', true);
       }
-      this.forward(req, res, { provider, route, request, started: this.now() }, `${rest}${url.search}`, body);
     });
   }
 
@@ -196,26 +279,28 @@ export class GatewayServer {
   private notePrompt(pending: Pending, status: number, facts?: ResponseFacts): void {
     if (!this.options.onPrompt || !pending.route?.billable) return;
     const { request } = pending;
-    this.options.onPrompt({
-      source: 'gateway',
-      provider: pending.provider,
-      model: facts?.model ?? request.model ?? 'unknown',
-      ts: this.now(),
-      text: request.promptText,
-      question: request.question,
-      maxOutputTokens: request.maxOutputTokens,
-      usage: facts?.usage && { inputTokens: facts.usage.inputTokens ?? 0, outputTokens: facts.usage.outputTokens ?? 0, cacheReadTokens: facts.usage.cacheReadTokens ?? 0, cacheWriteTokens: facts.usage.cacheWriteTokens ?? 0 },
-      error: status >= 400 ? `HTTP ${status}` : facts?.streamError ? 'an error inside the stream' : undefined,
-    });
+    try {
+      this.options.onPrompt({
+        source: 'gateway',
+        provider: pending.provider,
+        model: facts?.model ?? request.model ?? 'unknown',
+        ts: this.now(),
+        text: request.promptText,
+        question: request.question,
+        maxOutputTokens: request.maxOutputTokens,
+        usage: facts?.usage && { inputTokens: facts.usage.inputTokens ?? 0, outputTokens: facts.usage.outputTokens ?? 0, cacheReadTokens: facts.usage.cacheReadTokens ?? 0, cacheWriteTokens: facts.usage.cacheWriteTokens ?? 0 },
+        error: status >= 400 ? `HTTP ${status}` : facts?.streamError ? 'an error inside the stream' : undefined,
+      });
+    } catch {
+      // Prompt hygiene is advice: its failure must not touch the request or the gateway.
+    }
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, pending: Pending, pathAndQuery: string, body: Buffer): void {
-    const base = new URL(this.options.upstreams[pending.provider]);
-    const target = new URL(`${base.pathname.replace(/\/$/, '')}${pathAndQuery}`, base);
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (!NOT_FORWARDED_UPSTREAM.has(name) && value !== undefined) headers[name] = value;
-    }
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, pending: Pending, target: URL, body: Buffer): void {
+    const upstream = this.upstreams[pending.provider];
+    // upstreamUrl() built the target from the upstream alone; this is the last check before a key leaves.
+    if (target.origin !== upstream.origin) throw new Error('forward target is not on the upstream origin');
+    const headers = endToEndHeaders(req.headers, NOT_FORWARDED_UPSTREAM);
     if (body.length > 0 || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') headers['content-length'] = body.length;
     const transport = target.protocol === 'https:' ? https : http;
     const upstreamReq = transport.request(target, {
@@ -229,26 +314,60 @@ export class GatewayServer {
     let status = 0;
     let finished = false;
 
+    /** Stops decompressing the meter's copy: the meter has stopped reading, or the exchange is over. */
+    const dropDecoder = () => {
+      if (!decoder) return;
+      decoder.removeAllListeners('data');
+      decoder.destroy();
+      decoder = undefined;
+    };
+    const stop = () => {
+      dropDecoder();
+      upstreamReq.destroy();
+      res.destroy();
+    };
+    this.running.add(stop);
+
     const finish = (aborted: boolean) => {
       if (finished) return;
       finished = true;
-      if (!pending.route?.billable || !meter) return;
+      this.running.delete(stop);
+      if (!pending.route?.billable || !meter) {
+        dropDecoder();
+        return;
+      }
       const m = meter;
+      let recorded = false;
       const done = () => {
+        if (recorded) return;
+        recorded = true;
         const facts = m.finish();
         this.record(pending, status, facts, aborted);
         this.notePrompt(pending, status, facts);
       };
-      if (decoder) {
-        decoder.once('end', done);
-        decoder.once('error', done);
-        decoder.end();
-      } else done();
+      if (decoder && !m.stopped) {
+        const d = decoder;
+        d.once('end', done);
+        d.once('error', done);
+        // Destroyed by close() or by the meter stopping: meter what was read.
+        d.once('close', done);
+        d.end();
+      } else {
+        dropDecoder();
+        done();
+      }
+    };
+    const meterChunk = (chunk: Buffer) => {
+      const m = meter;
+      if (!m || m.stopped) return;
+      m.feed(chunk);
+      if (m.stopped) dropDecoder();
     };
 
     upstreamReq.on('timeout', () => upstreamReq.destroy(new Error(`the upstream sent nothing for ${Math.round((this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS) / 1000)} s`)));
     upstreamReq.on('error', (error) => {
       if (!res.headersSent) {
+        this.running.delete(stop);
         sendError(res, pending.provider, 502, `Token Meter gateway could not reach ${target.origin}: ${error.message}`, 'token_meter_upstream_unreachable');
         this.notePrompt(pending, 502);
       } else {
@@ -258,17 +377,21 @@ export class GatewayServer {
     });
     upstreamReq.on('response', (upstreamRes) => {
       status = upstreamRes.statusCode ?? 502;
-      const responseHeaders: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(upstreamRes.headers)) {
-        if (!NOT_FORWARDED_DOWNSTREAM.has(name) && value !== undefined) responseHeaders[name] = value;
+      try {
+        res.writeHead(status, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers, NOT_FORWARDED_DOWNSTREAM));
+      } catch {
+        // A status or header Node will not send on (e.g. status 099): the answer cannot be relayed.
+        upstreamRes.destroy();
+        this.running.delete(stop);
+        sendError(res, pending.provider, 502, `Token Meter gateway received an answer from ${target.origin} that it cannot pass on (HTTP status ${status}).`, 'token_meter_bad_upstream_answer');
+        this.notePrompt(pending, 502);
+        return;
       }
-      res.writeHead(status, upstreamRes.statusMessage, responseHeaders);
       if (pending.route?.billable) {
         const contentType = String(upstreamRes.headers['content-type'] ?? '');
-        meter = pending.route.createMeter(contentType.includes('text/event-stream'));
+        meter = pending.route.createMeter(contentType.includes('text/event-stream'), this.options.meterLimits);
         decoder = decoderFor(upstreamRes.headers['content-encoding'] as string | undefined);
-        const m = meter;
-        decoder?.on('data', (chunk: Buffer) => m.feed(chunk));
+        decoder?.on('data', meterChunk);
         decoder?.on('error', () => undefined);
       }
       upstreamRes.on('data', (chunk: Buffer) => {
@@ -277,7 +400,7 @@ export class GatewayServer {
           res.once('drain', () => upstreamRes.resume());
         }
         if (decoder) decoder.write(chunk);
-        else meter?.feed(chunk);
+        else meterChunk(chunk);
       });
       upstreamRes.on('end', () => {
         res.end();
@@ -299,7 +422,11 @@ export class GatewayServer {
   }
 
   private record(pending: Pending, status: number, facts: ResponseFacts, aborted: boolean): void {
-    const event = usageEventFor({ source: 'gateway', provider: pending.provider, request: pending.request, facts, status, aborted, started: pending.started, now: this.now() });
-    if (event) this.options.sink.record(event);
+    try {
+      const event = usageEventFor({ source: 'gateway', provider: pending.provider, request: pending.request, facts, status, aborted, started: pending.started, now: this.now() });
+      if (event) this.options.sink.record(event);
+    } catch {
+      // The store reports its own failures; one refused record must not take the gateway down.
+    }
   }
 }
