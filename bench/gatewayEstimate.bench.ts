@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promptFingerprint } from '../src/capture/gateway/requestFacts';
-import { estimateTokens } from '../src/capture/gateway/usageEvent';
+import { estimateTokens } from '../src/core/tokenizer/estimate';
 import { countTokens } from '../src/core/tokenizer';
 
 function sourceText(chars: number): string {

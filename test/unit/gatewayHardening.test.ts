@@ -6,7 +6,8 @@ import { matchOpenAiRoute } from '../../src/capture/gateway/openai';
 import { promptFingerprint } from '../../src/capture/gateway/requestFacts';
 import { SseParser, type SseEvent } from '../../src/capture/gateway/sse';
 import { parseRequestTarget, upstreamUrl } from '../../src/capture/gateway/target';
-import { estimateTokens, MAX_TOKENIZED_CHARS, usageEventFor } from '../../src/capture/gateway/usageEvent';
+import { usageEventFor } from '../../src/capture/gateway/usageEvent';
+import { estimateTokens, MAX_TOKENIZED_CHARS } from '../../src/core/tokenizer/estimate';
 import { MAX_STRING, validateUsageEvent } from '../../src/core/events';
 import { countTokens } from '../../src/core/tokenizer';
 

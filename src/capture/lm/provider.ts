@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { countTokens } from '../../core/tokenizer';
+import { estimateTokens } from '../../core/tokenizer/estimate';
 import type { UsageService } from '../../ui/usageService';
 import type { LmInputPart, LmMessage, LmOutputPart, LmRequest, LmRole } from './messages';
 import { parseModelConfigs, secretKeyFor, type LmModelConfig } from './models';
@@ -194,7 +195,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
       rows: (from, to) => this.usage.rows(from, to),
       now: this.usage.now(),
       model: config.model,
-      promptTokens: countTokens(facts.promptText, config.model),
+      promptTokens: estimateTokens(facts.promptText, config.model),
       guard,
       overrideActive: this.overrideActive(),
     });

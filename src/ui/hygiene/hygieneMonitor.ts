@@ -5,7 +5,7 @@ import { hygieneReport } from '../../core/hygiene/report';
 import { parseHygieneSettings, type HygieneSettings } from '../../core/hygiene/settings';
 import { FIX_ADVICE, KIND_TITLES, type HygieneFinding, type HygieneKind, type PromptObservation, type PromptObserver } from '../../core/hygiene/types';
 import { typingQuietDelay, WarningRateLimiter } from '../../core/hygiene/warnings';
-import { countTokens } from '../../core/tokenizer';
+import { estimateTokens } from '../../core/tokenizer/estimate';
 import type { ProblemReporter } from '../problems';
 import type { UsageService } from '../usageService';
 import type { HygieneSummary } from '../../core/dashboard/viewModel';
@@ -204,5 +204,5 @@ export class HygieneMonitor implements vscode.Disposable {
 function promptTokensOf(o: PromptObservation): number {
   if (o.usage) return o.usage.inputTokens + o.usage.cacheReadTokens + o.usage.cacheWriteTokens;
   if (o.promptTokens !== undefined) return o.promptTokens;
-  return countTokens(o.text ?? o.messages?.map((m) => m.content).join('\n') ?? '', o.model);
+  return estimateTokens(o.text ?? o.messages?.map((m) => m.content).join('\n') ?? '', o.model);
 }
