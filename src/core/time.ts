@@ -121,6 +121,15 @@ export function addDays(key: string, delta: number): string {
 }
 
 /** Day of week of a day key, 0 = Sunday. */
+/**
+ * Today and the `count - 1` days before it in `timeZone`, newest first, by calendar arithmetic:
+ * stepping back 24 hours at a time skips a day after a 23-hour daylight-saving day.
+ */
+export function recentDayKeys(now: number, count: number, timeZone: string): string[] {
+  const today = dayKey(now, timeZone);
+  return Array.from({ length: count }, (_, i) => addDays(today, -i));
+}
+
 export function weekdayOf(key: string): number {
   const { year, month, day } = parseDayKey(key);
   return new Date(Date.UTC(year, month - 1, day)).getUTCDay();

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatClock } from '../core/format';
-import { addDays, dayKey, startOfDay } from '../core/time';
+import { addDays, recentDayKeys, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
 import { DATA_FILES } from '../store/paths';
 import { SyncService, type SyncStatus } from '../sync/syncService';
@@ -219,7 +219,7 @@ export class TeamSyncController implements vscode.Disposable {
       extensionVersion: this.version,
       rows: (from, to) => this.usage.rows(from, to),
       hygiene: (day) => this.hygieneCounts(startOfDay(day, zone()), startOfDay(addDays(day, 1), zone())),
-      recentDays: (now) => Array.from({ length: RECENT_DAYS }, (_, i) => dayKey(now - i * 86_400_000, zone())),
+      recentDays: (now) => recentDayKeys(now, RECENT_DAYS, zone()),
     });
   }
 

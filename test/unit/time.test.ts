@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { addDays, dayKey, isCalendarDay, isValidTimeZone, startOfDay, weekStartDay, zonedTimeToUtc } from '../../src/core/time';
+import { addDays, dayKey, isCalendarDay, isValidTimeZone, recentDayKeys, startOfDay, weekStartDay, zonedTimeToUtc } from '../../src/core/time';
 
 describe('time zones and calendar days', () => {
   it('puts an instant on the local day of the zone, across a UTC date boundary', () => {
@@ -14,6 +14,16 @@ describe('time zones and calendar days', () => {
     assert.equal(isValidTimeZone('Europe/Berlin'), true);
     assert.equal(isValidTimeZone('Mars/Olympus'), false);
     assert.equal(isValidTimeZone(''), false);
+  });
+
+  it('lists the recent local days without skipping the one after a 23-hour DST day', () => {
+    // 00:30 on 9 March 2026 in New York, the day after clocks went forward.
+    const now = Date.parse('2026-03-09T04:30:00Z');
+    const zone = 'America/New_York';
+    const stepping24Hours = Array.from({ length: 3 }, (_, i) => dayKey(now - i * 86_400_000, zone));
+    assert.deepEqual(stepping24Hours, ['2026-03-09', '2026-03-07', '2026-03-06'], 'what team sync used to send: 8 March missing');
+    assert.deepEqual(recentDayKeys(now, 3, zone), ['2026-03-09', '2026-03-08', '2026-03-07']);
+    assert.deepEqual(recentDayKeys(Date.parse('2026-11-02T04:30:00Z'), 3, zone), ['2026-11-01', '2026-10-31', '2026-10-30'], 'and after a 25-hour day');
   });
 
   it('finds the start of local days, including 23- and 25-hour DST days', () => {
