@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
+import type { GatewayHost, GatewayUrls } from '../capture/gateway/host';
+import { GatewayRunner } from '../capture/gateway/runner';
 import type { GuardDecision } from '../capture/gateway/server';
 import type { PromptObserver } from '../core/hygiene/types';
 import { PERIOD_ADJECTIVES } from '../core/budget';
@@ -33,8 +34,7 @@ const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
  * to the shared store, so every window's meter moves.
  */
 export class GatewayController implements vscode.Disposable {
-  private host: GatewayHost | undefined;
-  private applied = '';
+  private readonly runner: GatewayRunner;
   private readonly overrideFile: string;
   private spikes: BurnRateMonitor | undefined;
 
@@ -50,22 +50,9 @@ export class GatewayController implements vscode.Disposable {
     context.environmentVariableCollection.description = new vscode.MarkdownString(
       'Token Meter points AI clients in this terminal at its local metering gateway on 127.0.0.1 (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`). Requests pass through unchanged; token usage is recorded, prompts are not.',
     );
-  }
-
-  get urls(): GatewayUrls | undefined {
-    return this.host?.urls;
-  }
-
-  /** Starts, restarts or stops the gateway to match the settings. */
-  async apply(settings: GatewaySettings): Promise<void> {
-    const wanted = JSON.stringify(settings);
-    if (wanted === this.applied) return;
-    this.applied = wanted;
-    await this.stop();
-    if (!settings.enabled) return;
-    try {
-      this.host = await GatewayHost.start({
-        dataDir: this.context.globalStorageUri.fsPath,
+    this.runner = new GatewayRunner(
+      (settings) => ({
+        dataDir: context.globalStorageUri.fsPath,
         port: settings.port,
         upstreams: settings.upstreams,
         maxBodyBytes: settings.maxBodyBytes,
@@ -73,15 +60,30 @@ export class GatewayController implements vscode.Disposable {
         guard: () => this.guard(settings),
         onPrompt: this.onPrompt,
         onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
-      });
+      }),
+      (host) => this.pointTerminalsAt(host),
+    );
+  }
+
+  get urls(): GatewayUrls | undefined {
+    return this.runner.current?.urls;
+  }
+
+  /** Starts, restarts or stops the gateway to match the settings (one change at a time). */
+  async apply(settings: GatewaySettings): Promise<void> {
+    try {
+      await this.runner.apply(settings);
     } catch (error) {
-      this.applied = '';
       this.problems.report((error as Error).message, { openSettings: true });
-      return;
     }
+  }
+
+  private pointTerminalsAt(host: GatewayHost | undefined): void {
     const env = this.context.environmentVariableCollection;
-    for (const name of OPENAI_VARIABLES) env.replace(name, this.host.urls.openai);
-    for (const name of ANTHROPIC_VARIABLES) env.replace(name, this.host.urls.anthropic);
+    env.clear();
+    if (!host) return;
+    for (const name of OPENAI_VARIABLES) env.replace(name, host.urls.openai);
+    for (const name of ANTHROPIC_VARIABLES) env.replace(name, host.urls.anthropic);
   }
 
   /** Records gateway usage and watches it for spikes against the user's usual rate. */
@@ -109,13 +111,6 @@ export class GatewayController implements vscode.Disposable {
       .then((choice) => {
         if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
       });
-  }
-
-  private async stop(): Promise<void> {
-    this.context.environmentVariableCollection.clear();
-    const host = this.host;
-    this.host = undefined;
-    await host?.dispose();
   }
 
   /** Until when "Allow 1 Hour Over Budget" lets requests through (epoch ms; 0 = not allowed). */
@@ -153,6 +148,6 @@ export class GatewayController implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.stop();
+    void this.runner.dispose();
   }
 }
