@@ -23,6 +23,8 @@ export type UsageSource = KnownSource | (string & {});
  * - `inputTokens`: prompt tokens billed at the normal input price (cache reads and writes excluded;
  *   OpenAI's `prompt_tokens` includes cached tokens, so adapters subtract them).
  * - `cacheReadTokens` / `cacheWriteTokens`: prompt tokens served from / written to the prompt cache.
+ * - `cacheWrite1hTokens`: the part of `cacheWriteTokens` written with the 1-hour TTL (billed higher);
+ *   the rest are 5-minute writes. Absent (older events, providers that do not say) means none.
  * - `outputTokens`: all generated tokens, reasoning included (that is how providers bill them).
  * - `reasoningTokens`: the part of `outputTokens` spent on hidden reasoning; informational only.
  */
@@ -39,7 +41,12 @@ export interface UsageEvent {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  cacheWrite1hTokens?: number;
   reasoningTokens: number;
+  /** The provider's processing tier when the response named a non-standard one ('fast', 'priority', 'flex'). */
+  serviceTier?: string;
+  /** The cost in USD as the provider itself reported it (OpenRouter's `usage.cost`); it wins over list prices. */
+  reportedCostUsd?: number;
   /** True when any count came from our tokenizer rather than the provider's report. */
   estimated: boolean;
   /** Workspace folder / project name the request belongs to, when known. */
@@ -153,6 +160,21 @@ export function validateUsageEvent(input: unknown, now: number = Date.now()): Us
     throw new UsageEventError(
       `"reasoningTokens" (${event.reasoningTokens}) is part of "outputTokens" and cannot exceed it (${event.outputTokens}).`,
     );
+  }
+  const writes1h = requireCount(obj, 'cacheWrite1hTokens');
+  if (writes1h > event.cacheWriteTokens) {
+    throw new UsageEventError(
+      `"cacheWrite1hTokens" (${writes1h}) is part of "cacheWriteTokens" and cannot exceed it (${event.cacheWriteTokens}).`,
+    );
+  }
+  if (writes1h > 0) event.cacheWrite1hTokens = writes1h;
+  const serviceTier = requireString(obj, 'serviceTier', true);
+  if (serviceTier !== undefined) event.serviceTier = serviceTier.toLowerCase();
+  if (obj.reportedCostUsd !== undefined && obj.reportedCostUsd !== null) {
+    if (typeof obj.reportedCostUsd !== 'number' || !Number.isFinite(obj.reportedCostUsd) || obj.reportedCostUsd < 0) {
+      throw new UsageEventError(`"reportedCostUsd" must be a cost in USD, 0 or more (got ${describe(obj.reportedCostUsd)}).`);
+    }
+    event.reportedCostUsd = obj.reportedCostUsd;
   }
   if (obj.estimated !== undefined) {
     if (typeof obj.estimated !== 'boolean') throw new UsageEventError(`"estimated" must be true or false (got ${describe(obj.estimated)}).`);

@@ -12,16 +12,21 @@ import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
  */
 
 /** The rollup fields these queries read. */
-export type UsageRowLike = Pick<RollupRow, 'day' | 'model' | TokenField | 'events' | 'estimatedTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'peakTokens'>;
+export type UsageRowLike = Pick<RollupRow, 'day' | 'model' | TokenField | 'events' | 'estimatedTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'peakTokens'>
+  & Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
 
 export interface PeriodTotals extends Record<TokenField, number> {
   fromDay: string;
   toDay: string;
   events: number;
   totalTokens: number;
+  /** The part of cacheWriteTokens written with the 1-hour TTL. */
+  cacheWrite1hTokens: number;
   /** Cost of the priced part, USD. When `unpricedTokens` > 0 the true cost is higher and unknown. */
   costUsd: number;
   unpricedTokens: number;
+  /** The part of costUsd the provider reported itself rather than list prices. */
+  reportedCostUsd: number;
   /** Cost counted against budgets: each event's cost times the peak multiplier at its time. */
   weightedCostUsd: number;
   weightedTokens: number;
@@ -64,8 +69,8 @@ export function rangeDays(range: UsageRange, now: number, calendar: CalendarSett
 export function emptyTotals(fromDay: string, toDay: string): PeriodTotals {
   return {
     fromDay, toDay, events: 0, totalTokens: 0,
-    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
-    costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
+    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0,
+    costUsd: 0, reportedCostUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
   };
 }
 
@@ -75,9 +80,11 @@ export function addToTotals(t: PeriodTotals, row: UsageRowLike): void {
   t.outputTokens += row.outputTokens;
   t.cacheReadTokens += row.cacheReadTokens;
   t.cacheWriteTokens += row.cacheWriteTokens;
+  t.cacheWrite1hTokens += row.cacheWrite1hTokens ?? 0;
   t.reasoningTokens += row.reasoningTokens;
   t.totalTokens += totalTokens(row);
   t.costUsd += row.costUsd;
+  t.reportedCostUsd += row.reportedCostUsd ?? 0;
   t.unpricedTokens += row.unpricedTokens;
   t.weightedCostUsd += row.weightedCostUsd;
   t.weightedTokens += row.weightedTokens;
