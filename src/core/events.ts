@@ -75,6 +75,24 @@ export function totalTokens(e: Pick<UsageEvent, TokenField>): number {
   return e.inputTokens + e.outputTokens + e.cacheReadTokens + e.cacheWriteTokens;
 }
 
+/**
+ * The vendor that bills a model, from its name: what identifies "the same request" across sources,
+ * whatever provider label a client gave it (a Codex `model_provider`, a proxy's name).
+ */
+export function vendorOfModel(model: string): string {
+  const name = model.toLowerCase();
+  if (/claude|anthropic/.test(name)) return 'anthropic';
+  if (/gemini|gemma|google/.test(name)) return 'google';
+  if (/grok|xai/.test(name)) return 'xai';
+  return 'openai';
+}
+
+/** The processing tier a response named ('fast', 'flex', 'priority'), or undefined for the standard one. */
+export function serviceTierOf(value: unknown): string | undefined {
+  const tier = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return tier === '' || tier === 'default' || tier === 'standard' || tier === 'auto' ? undefined : tier.slice(0, 32);
+}
+
 /** Derives a stable id from a source and the provider's request id (or any unique key of the record). */
 export function makeEventId(source: string, key: string): string {
   return `${source}:${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;

@@ -138,15 +138,23 @@ export interface PricedUsage {
 }
 
 /**
- * Processing tiers the catalog does not list, as published multiples of the standard price.
- * Anthropic fast mode (Opus): 6× standard ("Fast mode", Anthropic pricing docs). OpenAI flex: the
- * Batch rate, half of standard (OpenAI "Flex processing" guide). OpenAI priority is priced per model
- * and is not a fixed multiple, so it stays at the catalog's standard price.
+ * Processing tiers the catalog does not list, as published multiples of the model's standard prices
+ * (cache multipliers apply on top, as the providers bill). Anthropic fast mode (`usage.speed:
+ * "fast"`, Anthropic "Fast mode" docs): Opus 4.6 and 4.7 at $30/$150 = 6×, Opus 4.8 and Opus 5 at
+ * $10/$50 = 2×. OpenAI flex (`service_tier: "flex"`): the Batch rate, half of standard (OpenAI "Flex
+ * processing" guide). OpenAI priority is priced per model, not as a fixed multiple, so it stays at
+ * the catalog's standard price.
  */
-const SERVICE_TIER_MULTIPLIERS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  anthropic: { fast: 6 },
-  openai: { flex: 0.5 },
-};
+const SERVICE_TIER_MULTIPLIERS: ReadonlyArray<{ provider: string; tier: string; model: RegExp; multiplier: number }> = [
+  { provider: 'anthropic', tier: 'fast', model: /^claude-opus-4-[67]/, multiplier: 6 },
+  { provider: 'anthropic', tier: 'fast', model: /^claude-opus-(?:4-8|5)/, multiplier: 2 },
+  { provider: 'openai', tier: 'flex', model: /./, multiplier: 0.5 },
+];
+
+function serviceTierMultiplier(provider: string, model: string, tier: string): number {
+  const name = normalizeModelName(model);
+  return SERVICE_TIER_MULTIPLIERS.find((m) => m.provider === provider && m.tier === tier && m.model.test(name))?.multiplier ?? 1;
+}
 
 function rateAt(rate: Rate, promptTokens: number): number {
   if (typeof rate === 'number') return rate;
@@ -293,7 +301,7 @@ export class PriceBook {
     if (!priced) return null;
     const cost = costWith(periodAt(priced.periods, e.ts ?? Date.now()), e);
     if (e.serviceTier === undefined) return cost;
-    return cost * (SERVICE_TIER_MULTIPLIERS[e.provider ?? '']?.[e.serviceTier] ?? 1);
+    return cost * serviceTierMultiplier(e.provider ?? '', e.model, e.serviceTier);
   }
 
   /** Changes whenever any price could differ, so cached rollups know to rebuild. */

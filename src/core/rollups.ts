@@ -1,4 +1,4 @@
-import { totalTokens, type UsageEvent } from './events';
+import { totalTokens, vendorOfModel, type UsageEvent } from './events';
 import { MinuteActivity, type ActivityPoint } from './activity';
 import { canonicalModelName } from './pricing';
 
@@ -112,7 +112,7 @@ type MatchEntry = [key: string, ts: number, source: string];
 
 /**
  * The fallback for requests whose two sightings share no provider id (a Codex session log and the
- * gateway, say): the same provider, model and every token count, from two different sources, within
+ * gateway, say): the same vendor (from the model's family, never a client's provider label), model and every token count, from two different sources, within
  * CROSS_SOURCE_MATCH_MS. Identical counts to the token from different sources that close together
  * are, in practice, one request. Each sighting pairs with at most one other.
  */
@@ -121,7 +121,7 @@ export class CrossSourceMatcher {
   private newest = 0;
 
   static keyOf(e: UsageEvent): string {
-    return [e.provider, canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
+    return [vendorOfModel(e.model), canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
   }
 
   /** True when `e` is the second sighting of a request already counted from another source. */

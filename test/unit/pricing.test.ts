@@ -40,9 +40,11 @@ describe('pricing: Claude', () => {
     close(book.costOf({ ...e, ts: DAY('2026-04-01') }), (300_000 * 5 + 1000 * 25) / M);
   });
 
-  it('prices Anthropic fast mode at 6× and names Haiku 4.5 by its dated and vendor-prefixed ids', () => {
+  it('prices Anthropic fast mode where the response says so (Opus 4.6: $30/$150, Opus 4.8: $10/$50) and names Haiku 4.5 by its dated and vendor-prefixed ids', () => {
     const e = usage('claude-opus-4-8', { provider: 'anthropic', inputTokens: 1000, outputTokens: 1000 });
-    close(book.costOf({ ...e, serviceTier: 'fast' }), 6 * (1000 * 5 + 1000 * 25) / M);
+    close(book.costOf({ ...e, serviceTier: 'fast' }), (1000 * 10 + 1000 * 50) / M);
+    close(book.costOf({ ...e, model: 'claude-opus-4-6', ts: DAY('2026-04-01'), serviceTier: 'fast' }), (1000 * 30 + 1000 * 150) / M);
+    close(book.costOf({ ...e, serviceTier: 'standard' }), (1000 * 5 + 1000 * 25) / M);
     for (const name of ['claude-haiku-4-5-20251001', 'us.anthropic.claude-haiku-4-5-20251001-v1:0', 'anthropic/claude-haiku-4-5', 'claude-haiku-4-5@20251001']) {
       close(book.costOf(usage(name, { inputTokens: M, outputTokens: M, cacheWriteTokens: M, cacheWrite1hTokens: M / 2 })), 1 + 5 + 0.5 * 1.25 + 0.5 * 2);
     }
