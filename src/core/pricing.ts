@@ -318,3 +318,23 @@ export function contextWindowFor(model: string): number | undefined {
   if (!defaultBook?.isCurrent()) defaultBook = new PriceBook();
   return defaultBook.contextWindow(model);
 }
+
+/** A price the user sets for one model, as stored in tokenMeter.pricing.overrides. */
+export interface PriceOverrideEntry {
+  model: string;
+  input: number;
+  output: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+  cacheWrite1h?: number;
+}
+
+/**
+ * The overrides setting with `entry` in it: an entry for exactly the same model name is replaced,
+ * everything else (including entries this version cannot read) is kept as it was.
+ */
+export function withPriceOverride(current: unknown, entry: PriceOverrideEntry): unknown[] {
+  const list = Array.isArray(current) ? current : [];
+  const same = (e: unknown) => typeof e === 'object' && e !== null && (e as { model?: unknown }).model === entry.model;
+  return [...list.filter((e) => !same(e)), entry];
+}

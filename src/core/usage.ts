@@ -112,6 +112,13 @@ export function totalsBy<R extends UsageRowLike>(rows: readonly R[], keyOf: (row
   return [...groups.values()].sort((a, b) => b.totalTokens - a.totalTokens || a.key.localeCompare(b.key));
 }
 
+/** Models whose tokens have no known price in the period, most tokens first. */
+export function unpricedModels(rows: readonly UsageRowLike[], fromDay: string, toDay: string): Array<{ model: string; tokens: number }> {
+  return totalsBy(rows, (r) => r.model, fromDay, toDay)
+    .filter((t) => t.unpricedTokens > 0)
+    .map((t) => ({ model: t.key, tokens: t.unpricedTokens }));
+}
+
 /** Words for where a limit was set, as the tooltip and summaries show them. */
 export function budgetSourceLabel(source: string): string {
   switch (source) {
@@ -149,6 +156,7 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
     return { range: { fromDay, toDay }, totals: periodTotals(rows(fromDay, toDay), fromDay, toDay) };
   };
   const day = totalsFor('day');
+  const month = totalsFor('month');
   const schedule = settings.peak;
   const peakEnabled = settings.peakEnabled && schedule.hasWindows;
   const next = peakEnabled ? schedule.nextChange(now) : undefined;
@@ -157,7 +165,7 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
     display: settings.display,
     defaultPeriod: settings.period,
     unit: settings.budget.unit,
-    periods: { day: day.totals, week: totalsFor('week').totals, month: totalsFor('month').totals },
+    periods: { day: day.totals, week: totalsFor('week').totals, month: month.totals },
     todayByModel: totalsBy(rows(day.range.fromDay, day.range.toDay), (r) => r.model, day.range.fromDay, day.range.toDay),
     budgets: budgetStatuses(settings, rows, now).map((s) => ({ ...s, sourceLabel: budgetSourceLabel(s.source) })),
     peak: {
@@ -172,5 +180,7 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
     formatClock: (ts) => formatClock(ts, now, settings.timeZone),
     problems: args.problems,
     notes: args.notes ?? [],
+    prices: { asOf: settings.prices.catalog.asOf, origin: settings.prices.catalog.origin },
+    unpricedModels: unpricedModels(rows(month.range.fromDay, month.range.toDay), month.range.fromDay, month.range.toDay),
   };
 }

@@ -43,6 +43,7 @@ export function readRawSettings(): RawSettings {
       multiplier: get('peakHours.multiplier'),
     },
     pricingOverrides: get('pricing.overrides'),
+    pricingAutoUpdate: get('pricing.autoUpdate'),
     retentionDays: get('retentionDays'),
     gateway: {
       enabled: get('gateway.enabled'),
