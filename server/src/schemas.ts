@@ -28,6 +28,8 @@ export const modelUsageSchema = z
     outputTokens: tokenCount,
     cacheReadTokens: tokenCount,
     cacheWriteTokens: tokenCount,
+    /** The part of cacheWriteTokens written with the 1-hour TTL; absent means none (all 5-minute writes). */
+    cacheWrite1hTokens: tokenCount.optional(),
     reasoningTokens: tokenCount,
     costUsd: usd,
   })
@@ -60,6 +62,9 @@ export const dailyReportSchema = z
       const key = JSON.stringify([m.model, m.source]);
       if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['byModel', index], message: `duplicate entry for model "${m.model}" and source "${m.source}"` });
       seen.add(key);
+      if ((m.cacheWrite1hTokens ?? 0) > m.cacheWriteTokens) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['byModel', index, 'cacheWrite1hTokens'], message: 'is part of cacheWriteTokens and cannot exceed it' });
+      }
     });
   });
 export type DailyReport = z.infer<typeof dailyReportSchema>;
