@@ -1,5 +1,28 @@
 import { createHash } from 'node:crypto';
-import { calcPrice, updatePrices, waitForUpdate, type ModelInfo, type Provider } from '@pydantic/genai-prices';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ModelInfo, Provider } from '@pydantic/genai-prices';
+
+type Library = typeof import('@pydantic/genai-prices');
+let library: Library | undefined;
+/** The library's bundled data, as its pending update holds it before any update (kept to go back to). */
+let bundledProviders: Promise<Provider[] | null> | undefined;
+
+/**
+ * The library, loaded on the first price lookup rather than at activation: its bundled data is a
+ * large module (it would triple the extension's load time), and totals restored from a saved
+ * snapshot need no lookup at all. Bundled builds ship it as dist/genaiPrices.js beside the bundle.
+ */
+function lib(): Library {
+  if (!library) {
+    const bundled = path.join(__dirname, 'genaiPrices.js');
+    library = (fs.existsSync(bundled) ? require(bundled) : require('@pydantic/genai-prices')) as Library;
+    bundledProviders = library.waitForUpdate();
+  }
+  return library;
+}
+
+type SetData = { setProviderData: (data: Provider[]) => void };
 
 /**
  * The price catalog: @pydantic/genai-prices (MIT, maintained by Pydantic; price history with start
@@ -78,32 +101,34 @@ export function parseCatalogData(text: string): { providers: Provider[] } | { pr
 }
 
 /**
- * Makes `providers` the data every price lookup uses (the library validates its constraints and
- * throws, leaving the previous data active, when they are malformed).
+ * Makes `providers` the data every price lookup uses, through the library's own update mechanism.
+ * The data must first price the models every catalog lists; the library then checks its constraints
+ * and throws, leaving the previous data active, when they are malformed.
  */
 export function installCatalog(providers: Provider[], asOf: string): CatalogInfo {
-  const id = `refreshed:${createHash('sha256').update(JSON.stringify(providers)).digest('hex').slice(0, 16)}`;
-  updatePrices(({ setProviderData }: { setProviderData: (data: Provider[]) => void }) => setProviderData(providers));
-  for (const [provider, model] of SANITY_MODELS) {
-    if (!calcPrice({ input_tokens: 1_000_000, output_tokens: 1_000_000 }, model, { providerId: provider })?.total_price) {
-      restoreBundled();
-      throw new Error(`the price data does not price ${provider} ${model}`);
+  const { calcPrice, updatePrices } = lib();
+  for (const [providerId, model] of SANITY_MODELS) {
+    const provider = providers.find((p) => p.id === providerId)!;
+    let price: number | undefined;
+    try {
+      price = calcPrice({ input_tokens: 1_000_000, output_tokens: 1_000_000 }, model, { provider })?.total_price;
+    } catch (error) {
+      throw new Error(`the price data cannot price ${providerId} ${model} (${(error as Error).message})`);
     }
+    if (!price) throw new Error(`the price data does not price ${providerId} ${model}`);
   }
+  const id = `refreshed:${createHash('sha256').update(JSON.stringify(providers)).digest('hex').slice(0, 16)}`;
+  updatePrices(({ setProviderData }: SetData) => setProviderData(providers));
   active = { origin: 'refreshed', asOf, id };
   generation += 1;
   return active;
 }
 
-let bundledProviders: Provider[] | undefined;
-// Before any update the library's pending update is its bundled data; keep it to fall back to.
-void waitForUpdate().then((providers) => {
-  if (providers && active.origin === 'bundled') bundledProviders = providers;
-});
-
-/** Goes back to the bundled snapshot (after a refreshed copy turned out bad, or in tests). */
-export function restoreBundled(): void {
-  if (bundledProviders) updatePrices(({ setProviderData }: { setProviderData: (data: Provider[]) => void }) => setProviderData(bundledProviders!));
+/** Goes back to the bundled snapshot (tests; a user turning refreshes off takes effect at the next start). */
+export async function restoreBundled(): Promise<void> {
+  const { updatePrices } = lib();
+  const bundled = await bundledProviders!;
+  if (bundled) updatePrices(({ setProviderData }: SetData) => setProviderData(bundled));
   active = BUNDLED;
   generation += 1;
 }
@@ -111,7 +136,7 @@ export function restoreBundled(): void {
 /** The URL the library itself updates from; refreshes use it unless told otherwise. */
 export function libraryUpdateUrl(): string {
   let url = '';
-  updatePrices(({ remoteDataUrl }: { remoteDataUrl: string }) => {
+  lib().updatePrices(({ remoteDataUrl }: { remoteDataUrl: string }) => {
     url = remoteDataUrl;
   });
   return url;
@@ -123,6 +148,7 @@ export function libraryUpdateUrl(): string {
  */
 export function findCatalogModel(provider: string, model: string): ModelInfo | undefined {
   const name = model.trim().toLowerCase();
+  const { calcPrice } = lib();
   const found = calcPrice({}, name, { providerId: provider }) ?? calcPrice({}, name);
   if (!found || !hasTokenPrices(found.model)) return undefined;
   return found.model;

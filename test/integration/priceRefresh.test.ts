@@ -76,7 +76,7 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     assert.equal(server.hits, 2);
 
     // The next start (or the CLI, or the recount worker) installs the saved copy without the network.
-    restoreBundled();
+    await restoreBundled();
     const loaded = loadCachedCatalog(dataDir);
     assert.equal(loaded.problem, undefined);
     assert.equal(loaded.catalog.origin, 'refreshed');

@@ -162,7 +162,7 @@ describe('pricing: a refreshed catalog replaces the bundled one', () => {
     return bundled;
   }
 
-  it('prices a model the bundled snapshot did not know, changes prices only from their start date, and changes the fingerprint', () => {
+  it('prices a model the bundled snapshot did not know, changes prices only from their start date, and changes the fingerprint', async () => {
     const before = new PriceBook();
     assert.equal(before.costOf(usage('claude-fable-9', { provider: 'anthropic', inputTokens: M })), null);
     const parsed = parseCatalogData(JSON.stringify(refreshedData()));
@@ -178,7 +178,7 @@ describe('pricing: a refreshed catalog replaces the bundled one', () => {
     close(after.costOf({ ...gpt, ts: DAY('2026-11-20') }), 1.25 + 10);
     close(after.costOf({ ...gpt, ts: DAY('2026-12-02') }), 1 + 8);
     close(after.costOf(usage('gemini-2.5-flash', { provider: 'google', inputTokens: M, outputTokens: M })), 0.2 + 2);
-    restoreBundled();
+    await restoreBundled();
     assert.equal(new PriceBook().costOf(usage('claude-fable-9', { provider: 'anthropic', inputTokens: M })), null);
   });
 
