@@ -3,6 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelInfo, Provider } from '@pydantic/genai-prices';
 
+/**
+ * The price catalog: @pydantic/genai-prices (MIT, maintained by Pydantic; price history with start
+ * dates, long-context tiers, cache reads and 5-minute / 1-hour cache writes for every major
+ * provider). Its bundled snapshot applies until a refreshed copy of the same data is installed
+ * through the library's own update mechanism (`updatePrices`), which swaps the data every lookup
+ * uses. The library keeps one active data set per process; this module remembers which one it is.
+ */
+
 type Library = typeof import('@pydantic/genai-prices');
 let library: Library | undefined;
 /** The library's bundled data, as its pending update holds it before any update (kept to go back to). */
@@ -10,8 +18,8 @@ let bundledProviders: Promise<Provider[] | null> | undefined;
 
 /**
  * The library, loaded on the first price lookup rather than at activation: its bundled data is a
- * large module (it would triple the extension's load time), and totals restored from a saved
- * snapshot need no lookup at all. Bundled builds ship it as dist/genaiPrices.js beside the bundle.
+ * large module (about 480 KB), and totals restored from a saved snapshot need no lookup at all.
+ * Bundled builds ship it as dist/genaiPrices.js beside the bundle.
  */
 function lib(): Library {
   if (!library) {
@@ -24,13 +32,6 @@ function lib(): Library {
 
 type SetData = { setProviderData: (data: Provider[]) => void };
 
-/**
- * The price catalog: @pydantic/genai-prices (MIT, maintained by Pydantic; price history with start
- * dates, long-context tiers, cache reads and 5-minute / 1-hour cache writes for every major
- * provider). Its bundled snapshot applies until a refreshed copy of the same data is installed
- * through the library's own update mechanism (`updatePrices`), which swaps the data every lookup
- * uses. The library keeps one active data set per process; this module remembers which one it is.
- */
 
 export interface CatalogInfo {
   origin: 'bundled' | 'refreshed';

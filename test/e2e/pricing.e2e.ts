@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { waitForUpdate } from '@pydantic/genai-prices';
+import { makeEventId, validateUsageEvent } from '../../src/core/events';
 import { formatUsd } from '../../src/core/format';
 import { ANTHROPIC_USAGE, FakeUpstream } from '../support/fakeUpstream';
 import { freePort } from '../support/net';
@@ -23,6 +24,11 @@ const LIST_PRICE_PER_REQUEST = (
   ANTHROPIC_USAGE.output_tokens * OPUS_4_8.output
 ) / 1_000_000;
 
+/** A model the bundled catalog does not know, used before the refresh; the refreshed catalog prices it at $7 input. */
+const NEW_MODEL = 'claude-fable-9';
+const NEW_MODEL_INPUT = 100_000;
+const NEW_MODEL_COST = (NEW_MODEL_INPUT * 7) / 1_000_000;
+
 describe('prices: claude-opus-4-8 through the gateway is priced, with the prices\' date', function () {
   this.timeout(180_000);
   const upstream = new FakeUpstream();
@@ -40,7 +46,11 @@ describe('prices: claude-opus-4-8 through the gateway is priced, with the prices
 
   before(async () => {
     await upstream.start();
-    catalogBody = JSON.stringify(await waitForUpdate());
+    // The bundled data plus a model it lacks, as a later catalog release would have it.
+    const providers = JSON.parse(JSON.stringify(await waitForUpdate())) as Array<{ id: string; models: unknown[] }>;
+    providers.find((p) => p.id === 'anthropic')!.models.unshift({ id: NEW_MODEL, match: { starts_with: NEW_MODEL }, prices: { input_mtok: 7, output_mtok: 35 } });
+    catalogBody = JSON.stringify(providers);
+    const seeded = validateUsageEvent({ id: makeEventId('api', 'e2e-new-model'), ts: Date.now() - 60_000, source: 'api', provider: 'anthropic', model: NEW_MODEL, inputTokens: NEW_MODEL_INPUT, outputTokens: 0 });
     await new Promise<void>((resolve) => catalog.listen(0, '127.0.0.1', resolve));
     previousUrl = process.env.TOKEN_METER_PRICES_URL;
     // code-server and its extension host inherit this process's environment.
@@ -56,8 +66,10 @@ describe('prices: claude-opus-4-8 through the gateway is priced, with the prices
         'tokenMeter.statusBar.display': 'cost',
         'tokenMeter.timeZone': 'UTC',
       },
+      globalStorageFiles: { 'events/seed.jsonl': `${JSON.stringify(seeded)}\n` },
     });
-    await session.waitForStatusBarText(METER_ID, exactly('$0.00 today'), 60_000);
+    // Unknown before the refresh; priced, past usage included, once the refreshed catalog is in.
+    await session.waitForStatusBarText(METER_ID, exactly(`${formatUsd(NEW_MODEL_COST)} today`), 60_000);
     await session.runCommand('Terminal: Create New Terminal');
     await session.page.locator('.terminal-wrapper.active .xterm').waitFor({ state: 'visible', timeout: 30_000 });
   });
@@ -76,7 +88,7 @@ describe('prices: claude-opus-4-8 through the gateway is priced, with the prices
     await session!.page.keyboard.type(`for i in $(seq ${REQUESTS}); do curl -s "$ANTHROPIC_BASE_URL/v1/messages" -H 'content-type: application/json' -H 'x-api-key: sk-ant-e2e' -H 'anthropic-version: 2023-06-01' -d '${body}' >> ${outFile}; done`);
     await session!.page.keyboard.press('Enter');
     await pollFor(async () => (fs.existsSync(outFile) && fs.readFileSync(outFile, 'utf8').split('"type":"message"').length > REQUESTS ? true : undefined), 30_000, () => 'curl never finished its requests');
-    const expected = `${formatUsd(REQUESTS * LIST_PRICE_PER_REQUEST)} today`;
+    const expected = `${formatUsd(NEW_MODEL_COST + REQUESTS * LIST_PRICE_PER_REQUEST)} today`;
     const text = await session!.waitForStatusBarText(METER_ID, exactly(expected), 30_000);
     await session!.screenshot('1-opus-dollars');
     assert.equal(text, expected);
@@ -93,5 +105,6 @@ describe('prices: claude-opus-4-8 through the gateway is priced, with the prices
     assert.match(tooltip, /refreshed from the @pydantic\/genai-prices catalog/);
     assert.equal(catalogHits, 1, 'one GET of the catalog');
     assert.ok(tooltip.includes('claude-opus-4-8'), `the tooltip lists today's model:\n${tooltip}`);
+    assert.ok(tooltip.includes(`${NEW_MODEL} now priced; their past usage was recounted`), `the tooltip says the refresh priced ${NEW_MODEL}:\n${tooltip}`);
   });
 });

@@ -38,6 +38,10 @@ describe('pricing: Claude', () => {
     const e = usage('claude-opus-4-6', { provider: 'anthropic', inputTokens: 300_000, outputTokens: 1000 });
     close(book.costOf({ ...e, ts: DAY('2026-03-01') }), (300_000 * 10 + 1000 * 37.5) / M);
     close(book.costOf({ ...e, ts: DAY('2026-04-01') }), (300_000 * 5 + 1000 * 25) / M);
+    // Sonnet 4.6 the same way: $6/$22.50 above 200K before that day, $3/$15 flat after.
+    const sonnet = { ...e, model: 'claude-sonnet-4-6' };
+    close(book.costOf({ ...sonnet, ts: DAY('2026-03-01') }), (300_000 * 6 + 1000 * 22.5) / M);
+    close(book.costOf({ ...sonnet, ts: DAY('2026-04-01') }), (300_000 * 3 + 1000 * 15) / M);
   });
 
   it('prices Anthropic fast mode where the response says so (Opus 4.6: $30/$150, Opus 4.8: $10/$50) and names Haiku 4.5 by its dated and vendor-prefixed ids', () => {
