@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { calcPrice, waitForUpdate, type Provider } from '@pydantic/genai-prices';
-import { contextWindowFor, normalizeModelName, parsePriceOverrides, PriceBook, type PricedUsage } from '../../src/core/pricing';
+import { contextWindowFor, normalizeModelName, parsePriceOverrides, PriceBook, withPriceOverride, type PricedUsage } from '../../src/core/pricing';
 import { activeCatalog, BUNDLED_VERSION, installCatalog, parseCatalogData, restoreBundled } from '../../src/core/priceCatalog';
 
 // Expected figures are worked out by hand from the providers' published price lists (USD per
@@ -118,6 +118,14 @@ describe('pricing: overrides, unknown models, the catalog', () => {
     assert.equal(custom.costOf(usage('claude-house', { cacheWriteTokens: 2 * M, cacheWrite1hTokens: M })), 1.5 + 3);
     assert.notEqual(custom.fingerprint(), new PriceBook().fingerprint());
     assert.match(parsePriceOverrides({}).problems[0], /must be a list/);
+  });
+
+  it('"Set a Price for <model>…" adds an override, or replaces the one for exactly that model, keeping the rest', () => {
+    const current = [{ model: 'gpt-4o*', input: 1, output: 2 }, { model: 'house-model', input: 9, output: 9 }, 'kept as it was'];
+    const next = withPriceOverride(current, { model: 'house-model', input: 0.5, output: 1.5 });
+    assert.deepEqual(next, [{ model: 'gpt-4o*', input: 1, output: 2 }, 'kept as it was', { model: 'house-model', input: 0.5, output: 1.5 }]);
+    assert.deepEqual(withPriceOverride(undefined, { model: 'm', input: 1, output: 1 }), [{ model: 'm', input: 1, output: 1 }]);
+    assert.equal(new PriceBook(parsePriceOverrides(next).overrides).costOf(usage('house-model', { inputTokens: M, outputTokens: M })), 2);
   });
 
   it('takes context windows from the catalog and says nothing when it has none', () => {
