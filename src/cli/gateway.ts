@@ -5,6 +5,7 @@ import { listPriceContext } from '../core/settings';
 import { systemTimeZone } from '../core/time';
 import { defaultDataDir } from '../store/paths';
 import { UsageStore } from '../store/usageStore';
+import { loadCachedCatalog } from '../sync/priceRefresh';
 
 const HELP = `Usage: token-meter gateway [options]
 
@@ -70,6 +71,9 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     return 2;
   }
 
+  // The prices the extension last refreshed, if any (the headless gateway itself never downloads them).
+  const saved = loadCachedCatalog(options.dataDir);
+  if (saved.problem) io.stderr.write(`token-meter gateway: ${saved.problem}\n`);
   const store = UsageStore.open({
     dataDir: options.dataDir,
     context: listPriceContext(systemTimeZone()),
