@@ -271,7 +271,9 @@ export class PriceBook {
   }
 
   private catalogModel(provider: string, model: string): PricedModel | null {
-    const found = findCatalogModel(provider, model) ?? findCatalogModel(provider, normalizeModelName(model));
+    // The name as given, then without vendor prefixes, then without a release date the catalog does
+    // not list (a dated snapshot it does list, priced differently, matches first).
+    const found = findCatalogModel(provider, model) ?? findCatalogModel(provider, normalizeModelName(model)) ?? findCatalogModel(provider, canonicalModelName(model));
     return found ? compileModel(found) : null;
   }
 

@@ -61,6 +61,9 @@ describe('pricing: GPT', () => {
   it('prices cached input at the cached rate; OpenAI has no cache-write charge (gpt-4o: $2.50 in, $1.25 cached, $10 out)', () => {
     close(book.costOf(usage('gpt-4o-2024-08-06', { provider: 'openai', inputTokens: 2 * M, cacheReadTokens: M, outputTokens: 100_000 })), 5 + 1.25 + 1);
     close(book.costOf(usage('openai/gpt-5', { inputTokens: M, cacheReadTokens: M, outputTokens: M })), 1.25 + 0.125 + 10);
+    // A release date the catalog does not list is the model itself (o1: $15 in, $60 out); a listed one keeps its own price (gpt-4o-2024-05-13: $5/$15).
+    close(book.costOf(usage('o1-2026-01-01', { provider: 'openai', inputTokens: M, outputTokens: M })), 15 + 60);
+    close(book.costOf(usage('gpt-4o-2024-05-13', { provider: 'openai', inputTokens: M, outputTokens: M })), 5 + 15);
   });
 
   it('prices a prompt over 272K at the long-context tier (gpt-5.4: $2.50/$15, above 272K $5/$22.50, cached $0.25/$0.50)', () => {
