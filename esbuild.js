@@ -16,6 +16,8 @@ const shared = {
 };
 
 const desktopTests = process.argv.includes('--desktop-tests');
+/** Loaded at run time from dist/genaiPrices.js (see src/core/priceCatalog.ts), never bundled twice. */
+const PRICE_CATALOG = '@pydantic/genai-prices';
 
 const builds = desktopTests
   ? [
@@ -28,12 +30,14 @@ const builds = desktopTests
       },
     ]
   : [
-      { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-      { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+      { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', PRICE_CATALOG] },
+      { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: [PRICE_CATALOG] },
       // The first read of assistants' logs runs in a worker thread, off the extension host's main thread.
-      { ...shared, entryPoints: ['src/capture/logs/worker.ts'], outfile: 'dist/logWorker.js' },
+      { ...shared, entryPoints: ['src/capture/logs/worker.ts'], outfile: 'dist/logWorker.js', external: [PRICE_CATALOG] },
       // Recounting a large event log (a settings change, a lost snapshot) runs in a worker thread.
-      { ...shared, entryPoints: ['src/store/recountWorker.ts'], outfile: 'dist/recountWorker.js' },
+      { ...shared, entryPoints: ['src/store/recountWorker.ts'], outfile: 'dist/recountWorker.js', external: [PRICE_CATALOG] },
+      // The price catalog (library and bundled data) is its own file, loaded on the first price lookup.
+      { ...shared, entryPoints: ['src/core/priceCatalogLibrary.ts'], outfile: 'dist/genaiPrices.js' },
       // The OpenTelemetry SDK is loaded only when a collector is configured.
       { ...shared, entryPoints: ['src/sync/otelExport.ts'], outfile: 'dist/otel.js' },
       // Each tokenizer encoding is its own file, loaded on first count rather than at activation.

@@ -13,6 +13,7 @@ import { SubscriptionController } from './ui/subscriptionController';
 import { TeamSyncController } from './ui/teamSyncController';
 import { TelemetryController } from './ui/telemetryController';
 import { MeterController } from './ui/meterController';
+import { PriceCatalogController } from './ui/priceCatalogController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
 
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     gateway,
     logs,
     new MeterController(usage),
+    new PriceCatalogController(context.globalStorageUri.fsPath, usage, problems, output),
     new SubscriptionController(usage, logs, context.globalState),
     new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),
     new TelemetryController(context.extensionPath, usage, problems, version),

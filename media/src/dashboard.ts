@@ -235,6 +235,19 @@ function signals(v: DashboardView): HTMLElement {
   );
 }
 
+function prices(v: DashboardView): HTMLElement {
+  const list = v.prices.unpriced.map((u) =>
+    el('li', {}, el('code', {}, u.model), ` — ${u.tokensText} `, button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), { class: 'set-price' })),
+  );
+  return el(
+    'section',
+    { 'aria-labelledby': 'prices-title', id: 'prices' },
+    el('h2', { id: 'prices-title' }, 'Prices'),
+    el('p', { id: 'prices-date' }, v.prices.text),
+    ...(list.length > 0 ? [el('p', {}, 'Models without a known price (their cost is unknown, not $0):'), el('ul', { id: 'unpriced-models' }, ...list)] : []),
+  );
+}
+
 function emptyState(v: DashboardView): HTMLElement {
   return el('section', { class: 'empty', id: 'empty-state', 'aria-label': 'No usage yet' }, ...v.emptyState.map((line) => el('p', {}, line)));
 }
@@ -259,6 +272,7 @@ function draw(): void {
     breakdownSection('By source', 'by-source', v.bySource, 'Source'),
     breakdownSection('By project', 'by-project', v.byProject, 'Project'),
     signals(v),
+    prices(v),
   );
   root.dataset.drawnWeek = v.week.fromDay;
   root.dataset.measure = m;

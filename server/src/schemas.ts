@@ -36,10 +36,13 @@ export const modelUsageSchema = z
     outputTokens: lineCount,
     cacheReadTokens: lineCount,
     cacheWriteTokens: lineCount,
+    /** The part of cacheWriteTokens written with the 1-hour TTL; absent means none (all 5-minute writes). */
+    cacheWrite1hTokens: lineCount.optional(),
     reasoningTokens: lineCount,
     costUsd: z.number().finite().min(0).max(MAX_COST_PER_LINE_USD),
   })
-  .strict();
+  .strict()
+  .refine((m) => (m.cacheWrite1hTokens ?? 0) <= m.cacheWriteTokens, { path: ['cacheWrite1hTokens'], message: 'is part of cacheWriteTokens and cannot exceed it' });
 
 /**
  * A list of at most `max` elements, counted before any element is checked: zod checks every element

@@ -78,6 +78,17 @@ describe('protocol documents', () => {
     assert.deepEqual(budget.budget.limits.map((l) => [l.period, l.limit]), [['day', 25], ['month', 400]]);
   });
 
+  it('accepts the 1-hour part of cache writes, never more than the writes', () => {
+    const report = jsonBlockAfter('## `PUT /v1/usage/daily/{date}`') as { byModel: Array<Record<string, number>> };
+    assert.equal(report.byModel[0].cacheWrite1hTokens, 30000, 'the example shows the field');
+    report.byModel[0].cacheWrite1hTokens = report.byModel[0].cacheWriteTokens + 1;
+    const refused = dailyReportSchema.safeParse(report);
+    assert.equal(refused.success, false);
+    assert.match(JSON.stringify(refused.error?.issues), /cannot exceed/);
+    delete (report.byModel[0] as Partial<Record<string, number>>).cacheWrite1hTokens;
+    assert.equal(dailyReportSchema.safeParse(report).success, true, 'and it stays optional');
+  });
+
   it("team-api.md's examples are valid for the server", () => {
     assert.equal(dailyReportSchema.safeParse(jsonBlockAfter('## `PUT /v1/usage/daily/{date}`')).success, true);
     const budget = jsonBlockAfter('## `GET /v1/budget`') as { budget: unknown; peakHours: unknown };

@@ -7,6 +7,7 @@ import { systemTimeZone } from '../core/time';
 import { defaultDataDir } from '../store/paths';
 import { UsageStore } from '../store/usageStore';
 import { dataDirProblem, dataDirSource } from './dataDir';
+import { loadCachedCatalog } from '../sync/priceRefresh';
 
 const HELP = `Usage: token-meter gateway [options]
 
@@ -76,6 +77,9 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     return 2;
   }
 
+  // The prices the extension last refreshed, if any (the headless gateway itself never downloads them).
+  const saved = loadCachedCatalog(options.dataDir);
+  if (saved.problem) io.stderr.write(`token-meter gateway: ${saved.problem}\n`);
   let store: UsageStore;
   try {
     store = UsageStore.open({

@@ -6,7 +6,9 @@ import { formatTokensExact, formatUsd } from '../core/format';
 import type { RollupRow } from '../core/rollups';
 import { renderTable } from '../core/table';
 import { dayKey, isCalendarDay, isValidTimeZone, systemTimeZone } from '../core/time';
-import { rangeDays, totalsBy, periodTotals, type PeriodTotals, type UsageRange } from '../core/usage';
+import { rangeDays, totalsBy, periodTotals, unpricedModels, type PeriodTotals, type UsageRange } from '../core/usage';
+import { activeCatalog } from '../core/priceCatalog';
+import { loadCachedCatalog, refreshCatalog } from '../sync/priceRefresh';
 import { listPriceContext, WEEK_STARTS } from '../core/settings';
 import { UsageStore } from '../store/usageStore';
 import { defaultDataDir } from '../store/paths';
@@ -44,11 +46,15 @@ Assistants' logs (default: each assistant's own place, e.g. ~/.claude/projects, 
   --gemini-dir DIR      read Gemini CLI chats from DIR (~/.gemini/tmp)
                         Any of these reads only the assistants named, from the given folders.
   --no-logs             report the store as it is, without reading assistants' logs
+  --offline             no network: price with the saved or bundled catalog, without the
+                        once-a-day refresh of prices ($TOKEN_METER_PRICES_URL overrides where
+                        that refresh reads from)
 
   -h, --help            show this help
 
-Cost is list price; a model without a known price adds its tokens and shows cost "unknown"
-(null in JSON), never $0.
+Cost is list price at the time of use, from the @pydantic/genai-prices catalog (the report says
+as of which date); a cost the provider reported itself (OpenRouter) is used as reported. A model
+without a known price adds its tokens and shows cost "unknown" (null in JSON), never $0.
 Problems (an unreadable log folder, a damaged line) are reported on stderr; the rest is counted.
 Exit codes: 0 success, 2 bad arguments, 1 the store could not be read or written in full (the
 report then shows what could be read, and stderr names what is missing).
@@ -68,6 +74,7 @@ interface ReportOptions {
   weekStart: number;
   /** Which logs to read first; empty with --no-logs. */
   logSources: LogSource[];
+  offline: boolean;
 }
 
 const LOG_DIR_FLAGS = { 'claude-dir': 'claude-code', 'codex-dir': 'codex', 'copilot-dir': 'copilot-chat', 'gemini-dir': 'gemini-cli' } as const;
@@ -130,6 +137,7 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
         'copilot-dir': { type: 'string', multiple: true },
         'gemini-dir': { type: 'string', multiple: true },
         'no-logs': { type: 'boolean' },
+        offline: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -161,6 +169,7 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
   return {
     range, by, json: Boolean(v.json), dataDir, timeZone, weekStart,
     logSources: logSourcesFrom(v, Boolean(v['no-logs'])),
+    offline: Boolean(v.offline),
   };
 }
 
@@ -188,9 +197,13 @@ function jsonTotals(t: PeriodTotals) {
     totalTokens: t.totalTokens,
     costUsd: t.unpricedTokens > 0 ? null : Math.round(t.costUsd * 1e6) / 1e6,
     knownCostUsd: Math.round(t.costUsd * 1e6) / 1e6,
+    providerReportedCostUsd: Math.round(t.reportedCostUsd * 1e6) / 1e6,
     unpricedTokens: t.unpricedTokens,
     estimatedTokens: t.estimatedTokens,
     requests: t.events,
+    // The cache writes by TTL (5-minute ones are billed at 1.25× input, 1-hour ones at 2×).
+    cacheWrite5mTokens: t.cacheWriteTokens - t.cacheWrite1hTokens,
+    cacheWrite1hTokens: t.cacheWrite1hTokens,
   };
 }
 
@@ -212,7 +225,7 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     io.stdout.write(HELP);
     return 0;
   }
-  const { range, by, json, dataDir, timeZone, weekStart, logSources } = options;
+  const { range, by, json, dataDir, timeZone, weekStart, logSources, offline } = options;
   const { fromDay, toDay } = rangeDays(range, Date.now(), { timeZone, weekStart });
 
   const problems: string[] = [];
@@ -232,6 +245,13 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
       writer.close();
     }
   }
+  const saved = loadCachedCatalog(dataDir);
+  if (saved.problem) problems.push(saved.problem);
+  if (!offline && fs.existsSync(dataDir)) {
+    const refreshed = await refreshCatalog({ dataDir, timeoutMs: 5000 });
+    if (refreshed.status === 'failed') problems.push(refreshed.problem);
+  }
+  const prices = activeCatalog();
   if (fs.existsSync(dataDir)) {
     const store = UsageStore.open({
       dataDir,
@@ -250,12 +270,16 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
 
   const totals = periodTotals(rows, fromDay, toDay);
   const groups = totalsBy(rows, keyOf(by), fromDay, toDay);
+  const unpriced = unpricedModels(rows, fromDay, toDay);
   if (by === 'day') groups.sort((a, b) => a.key.localeCompare(b.key));
 
   if (json) {
     io.stdout.write(
       `${JSON.stringify(
-        { from: fromDay, to: toDay, timeZone, by, totals: jsonTotals(totals), [by]: groups.map((g) => ({ key: g.key, ...jsonTotals(g) })) },
+        {
+          from: fromDay, to: toDay, timeZone, by, prices: { asOf: prices.asOf, origin: prices.origin, catalog: '@pydantic/genai-prices' },
+          unpricedModels: unpriced, totals: jsonTotals(totals), [by]: groups.map((g) => ({ key: g.key, ...jsonTotals(g) })),
+        },
         null,
         2,
       )}\n`,
@@ -276,5 +300,12 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   io.stdout.write(`Token Meter usage ${fromDay} to ${toDay} (${timeZone})\n\n`);
   io.stdout.write(`${renderTable(header, [...groups.map((g) => line(g.key, g)), line('Total', totals)])}\n`);
   if (totals.estimatedTokens > 0) io.stdout.write(`\n${formatTokensExact(totals.estimatedTokens)} tokens are estimates (counted by Token Meter's tokenizer).\n`);
+  if (totals.cacheWrite1hTokens > 0) io.stdout.write(`\nCache writes: ${formatTokensExact(totals.cacheWriteTokens - totals.cacheWrite1hTokens)} with the 5-minute TTL, ${formatTokensExact(totals.cacheWrite1hTokens)} with the 1-hour TTL.\n`);
+  if (totals.reportedCostUsd > 0) io.stdout.write(`\n${formatUsd(totals.reportedCostUsd)} of the cost is as the provider reported it (OpenRouter), not list price.\n`);
+  if (unpriced.length > 0) {
+    io.stdout.write('\nWithout a known price (cost unknown, not $0); set one with "Token Meter: Set a Price for a Model…" or tokenMeter.pricing.overrides:\n');
+    for (const u of unpriced) io.stdout.write(`  ${u.model}  ${formatTokensExact(u.tokens)} tokens\n`);
+  }
+  io.stdout.write(`\nPrices as of ${prices.asOf} (${prices.origin === 'refreshed' ? 'refreshed' : 'bundled'} @pydantic/genai-prices catalog).\n`);
   return exitCode;
 }

@@ -23,6 +23,8 @@ export type UsageSource = KnownSource | (string & {});
  * - `inputTokens`: prompt tokens billed at the normal input price (cache reads and writes excluded;
  *   OpenAI's `prompt_tokens` includes cached tokens, so adapters subtract them).
  * - `cacheReadTokens` / `cacheWriteTokens`: prompt tokens served from / written to the prompt cache.
+ * - `cacheWrite1hTokens`: the part of `cacheWriteTokens` written with the 1-hour TTL (billed higher);
+ *   the rest are 5-minute writes. Absent (older events, providers that do not say) means none.
  * - `outputTokens`: all generated tokens, reasoning included (that is how providers bill them).
  * - `reasoningTokens`: the part of `outputTokens` spent on hidden reasoning; informational only.
  */
@@ -39,7 +41,12 @@ export interface UsageEvent {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  cacheWrite1hTokens?: number;
   reasoningTokens: number;
+  /** The provider's processing tier when the response named a non-standard one ('fast', 'priority', 'flex'). */
+  serviceTier?: string;
+  /** The cost in USD as the provider itself reported it (OpenRouter's `usage.cost`); it wins over list prices. */
+  reportedCostUsd?: number;
   /** True when any count came from our tokenizer rather than the provider's report. */
   estimated: boolean;
   /** Workspace folder / project name the request belongs to, when known. */
@@ -66,6 +73,24 @@ export const TOKEN_KINDS: readonly TokenField[] = TOKEN_FIELDS;
 
 export function totalTokens(e: Pick<UsageEvent, TokenField>): number {
   return e.inputTokens + e.outputTokens + e.cacheReadTokens + e.cacheWriteTokens;
+}
+
+/**
+ * The vendor that bills a model, from its name: what identifies "the same request" across sources,
+ * whatever provider label a client gave it (a Codex `model_provider`, a proxy's name).
+ */
+export function vendorOfModel(model: string): string {
+  const name = model.toLowerCase();
+  if (/claude|anthropic/.test(name)) return 'anthropic';
+  if (/gemini|gemma|google/.test(name)) return 'google';
+  if (/grok|xai/.test(name)) return 'xai';
+  return 'openai';
+}
+
+/** The processing tier a response named ('fast', 'flex', 'priority'), or undefined for the standard one. */
+export function serviceTierOf(value: unknown): string | undefined {
+  const tier = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  return tier === '' || tier === 'default' || tier === 'standard' || tier === 'auto' ? undefined : tier.slice(0, 32);
 }
 
 /** Derives a stable id from a source and the provider's request id (or any unique key of the record). */
@@ -154,6 +179,21 @@ export function validateUsageEvent(input: unknown, now: number = Date.now()): Us
     throw new UsageEventError(
       `"reasoningTokens" (${event.reasoningTokens}) is part of "outputTokens" and cannot exceed it (${event.outputTokens}).`,
     );
+  }
+  const writes1h = requireCount(obj, 'cacheWrite1hTokens');
+  if (writes1h > event.cacheWriteTokens) {
+    throw new UsageEventError(
+      `"cacheWrite1hTokens" (${writes1h}) is part of "cacheWriteTokens" and cannot exceed it (${event.cacheWriteTokens}).`,
+    );
+  }
+  if (writes1h > 0) event.cacheWrite1hTokens = writes1h;
+  const serviceTier = requireString(obj, 'serviceTier', true);
+  if (serviceTier !== undefined) event.serviceTier = serviceTier.toLowerCase();
+  if (obj.reportedCostUsd !== undefined && obj.reportedCostUsd !== null) {
+    if (typeof obj.reportedCostUsd !== 'number' || !Number.isFinite(obj.reportedCostUsd) || obj.reportedCostUsd < 0) {
+      throw new UsageEventError(`"reportedCostUsd" must be a cost in USD, 0 or more (got ${describe(obj.reportedCostUsd)}).`);
+    }
+    event.reportedCostUsd = obj.reportedCostUsd;
   }
   if (obj.estimated !== undefined) {
     if (typeof obj.estimated !== 'boolean') throw new UsageEventError(`"estimated" must be true or false (got ${describe(obj.estimated)}).`);

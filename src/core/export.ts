@@ -2,12 +2,13 @@ import { totalTokens } from './events';
 import type { RollupRow } from './rollups';
 
 /** Exports write rollup rows: daily aggregates only, never prompt text or per-request detail. */
-export type ExportRow = Omit<RollupRow, 'weightedTokens' | 'peakCostUsd'>;
+export type ExportRow = Omit<RollupRow, 'weightedTokens' | 'peakCostUsd' | 'cacheWrite1hTokens' | 'reportedCostUsd'>
+  & Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
 
 const COLUMNS = [
   'day', 'provider', 'model', 'source', 'project', 'events',
-  'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'totalTokens',
-  'estimatedTokens', 'peakTokens', 'costUsd', 'weightedCostUsd', 'unpricedTokens',
+  'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
+  'reasoningTokens', 'totalTokens', 'estimatedTokens', 'peakTokens', 'costUsd', 'providerReportedCostUsd', 'weightedCostUsd', 'unpricedTokens',
 ] as const;
 
 function csvCell(value: unknown): string {
@@ -34,12 +35,15 @@ function exportRecord(row: ExportRow): Record<(typeof COLUMNS)[number], string |
     outputTokens: row.outputTokens,
     cacheReadTokens: row.cacheReadTokens,
     cacheWriteTokens: row.cacheWriteTokens,
+    cacheWrite5mTokens: row.cacheWriteTokens - (row.cacheWrite1hTokens ?? 0),
+    cacheWrite1hTokens: row.cacheWrite1hTokens ?? 0,
     reasoningTokens: row.reasoningTokens,
     totalTokens: totalTokens(row),
     estimatedTokens: row.estimatedTokens,
     peakTokens: row.peakTokens,
     // An unknown price is exported as empty/null, never as 0.
     costUsd: allUnpriced ? null : roundUsd(row.costUsd),
+    providerReportedCostUsd: roundUsd(row.reportedCostUsd ?? 0),
     weightedCostUsd: allUnpriced ? null : roundUsd(row.weightedCostUsd),
     unpricedTokens: row.unpricedTokens,
   };

@@ -7,7 +7,7 @@ import type { PeriodTotals } from './usage';
  * rollup totals so the UI layer only renders.
  */
 
-export type MeterTotals = Pick<PeriodTotals, 'totalTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'estimatedTokens'>;
+export type MeterTotals = Pick<PeriodTotals, 'totalTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'estimatedTokens'> & Partial<Pick<PeriodTotals, 'reportedCostUsd'>>;
 
 export interface MeterModelLine extends MeterTotals {
   key: string;
@@ -50,6 +50,10 @@ export interface MeterInput {
   problems: string[];
   /** Status lines from other parts (team sync), shown as they are. */
   notes?: string[];
+  /** Which prices apply: the catalog's date and whether it is the bundled or a refreshed copy. */
+  prices?: { asOf: string; origin: 'bundled' | 'refreshed' };
+  /** Models used this month whose price is unknown, with their tokens. */
+  unpricedModels?: Array<{ model: string; tokens: number }>;
 }
 
 export interface MeterView {
@@ -106,6 +110,29 @@ function statusText(input: MeterInput, budget: MeterBudget | undefined): string 
 /** Escapes what could turn model names or messages into markup or break a table cell. */
 function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_[\]|<>]/g, (c) => `\\${c}`);
+}
+
+/** A command link that opens "Set a Price for <model>…" for that model. */
+export function setPriceLink(model: string): string {
+  return `[Set a Price for ${escapeMarkdown(model)}…](command:tokenMeter.setModelPrice?${encodeURIComponent(JSON.stringify([model]))})`;
+}
+
+/** The date of the prices and, when there are any, the models without one. */
+function priceLines(input: MeterInput): string[] {
+  const lines: string[] = [];
+  const unpriced = input.unpricedModels ?? [];
+  if (unpriced.length > 0) {
+    lines.push('**Without a known price this month** (their cost is unknown, not $0):', '');
+    for (const u of unpriced) lines.push(`- \`${escapeMarkdown(u.model)}\` — ${formatTokens(u.tokens)} tokens — ${setPriceLink(u.model)}`);
+    lines.push('');
+  }
+  const reported = input.periods.month.reportedCostUsd ?? 0;
+  if (reported > 0) lines.push(`${formatUsd(reported)} of this month's cost is as the provider reported it (OpenRouter), not list price.`, '');
+  if (input.prices) {
+    const where = input.prices.origin === 'refreshed' ? 'refreshed from the @pydantic/genai-prices catalog' : 'bundled @pydantic/genai-prices catalog';
+    lines.push(`Prices as of ${input.prices.asOf} (${where}).`, '');
+  }
+  return lines;
 }
 
 function peakLines(input: MeterInput): string[] {
@@ -169,9 +196,10 @@ export function buildMeterView(input: MeterInput): MeterView {
       '',
     );
     if (today.unpricedTokens > 0) {
-      md.push(`+? ${formatTokens(today.unpricedTokens)} tokens today are from models without a known price; add one in \`tokenMeter.pricing.overrides\`.`, '');
+      md.push(`+? ${formatTokens(today.unpricedTokens)} tokens today are from models without a known price.`, '');
     }
   }
+  md.push(...priceLines(input));
   for (const note of input.notes ?? []) md.push(escapeMarkdown(note), '');
   for (const problem of input.problems) md.push(`$(warning) ${escapeMarkdown(problem)}`, '');
   md.push('[Show usage this week](command:tokenMeter.showUsageThisWeek) · [Set budget](command:tokenMeter.setBudget) · [Settings](command:tokenMeter.openSettings)');

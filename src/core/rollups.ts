@@ -1,4 +1,4 @@
-import { totalTokens, type UsageEvent } from './events';
+import { totalTokens, vendorOfModel, type UsageEvent } from './events';
 import { MinuteActivity, type ActivityPoint } from './activity';
 import { canonicalModelName } from './pricing';
 
@@ -35,11 +35,15 @@ export interface RollupRow {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** The part of cacheWriteTokens written with the 1-hour TTL. */
+  cacheWrite1hTokens: number;
   reasoningTokens: number;
   /** Tokens of events whose counts were estimated by the tokenizer. */
   estimatedTokens: number;
   /** Known costs only; see unpricedTokens. */
   costUsd: number;
+  /** The part of costUsd the provider reported itself (OpenRouter's usage.cost) rather than list prices. */
+  reportedCostUsd: number;
   /** Tokens of events whose model has no known price: their cost is unknown, not zero. */
   unpricedTokens: number;
   /** Cost × the peak multiplier at each event's instant: what counts against budgets. */
@@ -50,8 +54,8 @@ export interface RollupRow {
 }
 
 const SUM_FIELDS = [
-  'events', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens',
-  'estimatedTokens', 'costUsd', 'unpricedTokens', 'weightedCostUsd', 'weightedTokens', 'peakTokens', 'peakCostUsd',
+  'events', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'reasoningTokens',
+  'estimatedTokens', 'costUsd', 'reportedCostUsd', 'unpricedTokens', 'weightedCostUsd', 'weightedTokens', 'peakTokens', 'peakCostUsd',
 ] as const;
 
 /** How long an event id is remembered for de-duplication. Capture sources only re-see recent records. */
@@ -108,7 +112,7 @@ type MatchEntry = [key: string, ts: number, source: string];
 
 /**
  * The fallback for requests whose two sightings share no provider id (a Codex session log and the
- * gateway, say): the same provider, model and every token count, from two different sources, within
+ * gateway, say): the same vendor (from the model's family, never a client's provider label), model and every token count, from two different sources, within
  * CROSS_SOURCE_MATCH_MS. Identical counts to the token from different sources that close together
  * are, in practice, one request. Each sighting pairs with at most one other.
  */
@@ -117,7 +121,7 @@ export class CrossSourceMatcher {
   private newest = 0;
 
   static keyOf(e: UsageEvent): string {
-    return [e.provider, canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
+    return [vendorOfModel(e.model), canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
   }
 
   /** True when `e` is the second sighting of a request already counted from another source. */
@@ -197,8 +201,8 @@ export class Rollups {
     if (!row) {
       row = {
         day, provider: e.provider, model: e.model, source: e.source, project,
-        events: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
-        estimatedTokens: 0, costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, peakTokens: 0, peakCostUsd: 0,
+        events: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0,
+        estimatedTokens: 0, costUsd: 0, reportedCostUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, peakTokens: 0, peakCostUsd: 0,
       };
       this.table.set(key, row);
     }
@@ -209,11 +213,13 @@ export class Rollups {
     row.outputTokens += e.outputTokens;
     row.cacheReadTokens += e.cacheReadTokens;
     row.cacheWriteTokens += e.cacheWriteTokens;
+    if (e.cacheWrite1hTokens) row.cacheWrite1hTokens += e.cacheWrite1hTokens;
     row.reasoningTokens += e.reasoningTokens;
     if (e.estimated) row.estimatedTokens += tokens;
     if (costUsd === null) row.unpricedTokens += tokens;
     else {
       row.costUsd += costUsd;
+      if (e.reportedCostUsd !== undefined) row.reportedCostUsd += costUsd;
       row.weightedCostUsd += costUsd * peakMultiplier;
       if (peak) row.peakCostUsd += costUsd;
     }

@@ -18,6 +18,8 @@ export interface RawSettings {
   statusBar: { display: unknown; period: unknown };
   peakHours: { enabled: unknown; preset?: unknown; timeZone: unknown; windows: unknown; multiplier: unknown };
   pricingOverrides: unknown;
+  /** tokenMeter.pricing.autoUpdate; absent means on. */
+  pricingAutoUpdate?: unknown;
   retentionDays: unknown;
   gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown; spikeAlert: unknown };
   logCapture: { enabled: unknown; sources: unknown };
@@ -60,6 +62,8 @@ export interface Settings {
   /** Who set the peak schedule when it is not the user's own windows (a preset, the team). */
   peakLabel?: string;
   prices: PriceBook;
+  /** Refresh the price catalog at most once a day. */
+  pricesAutoUpdate: boolean;
   retentionDays: number;
   gateway: GatewaySettings;
   logCapture: LogCaptureSettings;
@@ -167,6 +171,7 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
       peak: peak.schedule,
       ...(peakPreset ? { peakLabel: `${peakPreset.label}; the multiplier is your assumption (the provider does not publish it)` } : {}),
       prices: new PriceBook(overrides.overrides),
+      pricesAutoUpdate: raw.pricingAutoUpdate !== false,
       retentionDays,
     },
     problems,

@@ -12,16 +12,21 @@ import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
  */
 
 /** The rollup fields these queries read. */
-export type UsageRowLike = Pick<RollupRow, 'day' | 'model' | TokenField | 'events' | 'estimatedTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'peakTokens'>;
+export type UsageRowLike = Pick<RollupRow, 'day' | 'model' | TokenField | 'events' | 'estimatedTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'peakTokens'>
+  & Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
 
 export interface PeriodTotals extends Record<TokenField, number> {
   fromDay: string;
   toDay: string;
   events: number;
   totalTokens: number;
+  /** The part of cacheWriteTokens written with the 1-hour TTL. */
+  cacheWrite1hTokens: number;
   /** Cost of the priced part, USD. When `unpricedTokens` > 0 the true cost is higher and unknown. */
   costUsd: number;
   unpricedTokens: number;
+  /** The part of costUsd the provider reported itself rather than list prices. */
+  reportedCostUsd: number;
   /** Cost counted against budgets: each event's cost times the peak multiplier at its time. */
   weightedCostUsd: number;
   weightedTokens: number;
@@ -64,8 +69,8 @@ export function rangeDays(range: UsageRange, now: number, calendar: CalendarSett
 export function emptyTotals(fromDay: string, toDay: string): PeriodTotals {
   return {
     fromDay, toDay, events: 0, totalTokens: 0,
-    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
-    costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
+    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0,
+    costUsd: 0, reportedCostUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
   };
 }
 
@@ -75,9 +80,11 @@ export function addToTotals(t: PeriodTotals, row: UsageRowLike): void {
   t.outputTokens += row.outputTokens;
   t.cacheReadTokens += row.cacheReadTokens;
   t.cacheWriteTokens += row.cacheWriteTokens;
+  t.cacheWrite1hTokens += row.cacheWrite1hTokens ?? 0;
   t.reasoningTokens += row.reasoningTokens;
   t.totalTokens += totalTokens(row);
   t.costUsd += row.costUsd;
+  t.reportedCostUsd += row.reportedCostUsd ?? 0;
   t.unpricedTokens += row.unpricedTokens;
   t.weightedCostUsd += row.weightedCostUsd;
   t.weightedTokens += row.weightedTokens;
@@ -103,6 +110,13 @@ export function totalsBy<R extends UsageRowLike>(rows: readonly R[], keyOf: (row
     addToTotals(totals, row);
   }
   return [...groups.values()].sort((a, b) => b.totalTokens - a.totalTokens || a.key.localeCompare(b.key));
+}
+
+/** Models whose tokens have no known price in the period, most tokens first. */
+export function unpricedModels(rows: readonly UsageRowLike[], fromDay: string, toDay: string): Array<{ model: string; tokens: number }> {
+  return totalsBy(rows, (r) => r.model, fromDay, toDay)
+    .filter((t) => t.unpricedTokens > 0)
+    .map((t) => ({ model: t.key, tokens: t.unpricedTokens }));
 }
 
 /** Words for where a limit was set, as the tooltip and summaries show them. */
@@ -142,6 +156,7 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
     return { range: { fromDay, toDay }, totals: periodTotals(rows(fromDay, toDay), fromDay, toDay) };
   };
   const day = totalsFor('day');
+  const month = totalsFor('month');
   const schedule = settings.peak;
   const peakEnabled = settings.peakEnabled && schedule.hasWindows;
   const next = peakEnabled ? schedule.nextChange(now) : undefined;
@@ -150,7 +165,7 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
     display: settings.display,
     defaultPeriod: settings.period,
     unit: settings.budget.unit,
-    periods: { day: day.totals, week: totalsFor('week').totals, month: totalsFor('month').totals },
+    periods: { day: day.totals, week: totalsFor('week').totals, month: month.totals },
     todayByModel: totalsBy(rows(day.range.fromDay, day.range.toDay), (r) => r.model, day.range.fromDay, day.range.toDay),
     budgets: budgetStatuses(settings, rows, now).map((s) => ({ ...s, sourceLabel: budgetSourceLabel(s.source) })),
     peak: {
@@ -165,5 +180,7 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
     formatClock: (ts) => formatClock(ts, now, settings.timeZone),
     problems: args.problems,
     notes: args.notes ?? [],
+    prices: { asOf: settings.prices.catalog.asOf, origin: settings.prices.catalog.origin },
+    unpricedModels: unpricedModels(rows(month.range.fromDay, month.range.toDay), month.range.fromDay, month.range.toDay),
   };
 }

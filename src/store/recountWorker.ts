@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { resolveSettings, rollupContextFor, type RawSettings } from '../core/settings';
 import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
+import { loadCachedCatalog } from '../sync/priceRefresh';
 import { UsageStore } from './usageStore';
 
 /**
@@ -16,12 +17,15 @@ export interface RecountInput {
   teamPolicy?: TeamPolicy;
   /** The context the window expects; a different one here means the settings moved on. */
   fingerprint: string;
+  /** The window prices with a refreshed catalog: load the same saved copy here. */
+  refreshedPrices?: boolean;
 }
 
 export type RecountMessage = { type: 'done' } | { type: 'failed'; message: string };
 
 const input = workerData as RecountInput;
 try {
+  if (input.refreshedPrices) loadCachedCatalog(input.dataDir);
   const { settings } = applyTeamPolicy(resolveSettings(input.raw, input.systemZone), input.teamPolicy);
   const context = rollupContextFor(settings);
   if (context.fingerprint !== input.fingerprint) throw new Error('the settings changed while recounting');

@@ -16,6 +16,8 @@ export interface ModelUsage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** The part of cacheWriteTokens written with the 1-hour TTL; sent only when there are any. */
+  cacheWrite1hTokens?: number;
   reasoningTokens: number;
   costUsd: number;
 }
@@ -50,7 +52,9 @@ export function dailyTotals(rows: readonly RollupRow[], hygiene: Record<string, 
   const byModel = [...byKey.values()]
     .map(({ model, source, provider, totals: t }) => ({
       model, source, provider, requests: t.events, inputTokens: t.inputTokens, outputTokens: t.outputTokens,
-      cacheReadTokens: t.cacheReadTokens, cacheWriteTokens: t.cacheWriteTokens, reasoningTokens: t.reasoningTokens, costUsd: round6(t.costUsd),
+      cacheReadTokens: t.cacheReadTokens, cacheWriteTokens: t.cacheWriteTokens,
+      ...(t.cacheWrite1hTokens > 0 ? { cacheWrite1hTokens: t.cacheWrite1hTokens } : {}),
+      reasoningTokens: t.reasoningTokens, costUsd: round6(t.costUsd),
     }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.source.localeCompare(b.source));
   return {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { setBudgetCommand } from './budgetCommand';
 import { exportUsageCommand } from './exportCommand';
+import { setModelPriceCommand } from './setPriceCommand';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
 import type { Dashboard } from './dashboard/dashboardPanel';
@@ -46,6 +47,7 @@ export function registerCommands(usage: UsageService, dashboard: Dashboard, gate
     vscode.commands.registerCommand('tokenMeter.clearLocalData', () => clearLocalDataCommand(usage)),
     vscode.commands.registerCommand('tokenMeter.allowOverBudget', () => gateway.allowOverBudget()),
     vscode.commands.registerCommand('tokenMeter.showGatewayUrls', () => showGatewayUrlsCommand(gateway)),
+    vscode.commands.registerCommand('tokenMeter.setModelPrice', (model?: unknown) => setModelPriceCommand(usage, model)),
     vscode.commands.registerCommand('tokenMeter.openSettings', () =>
       vscode.commands.executeCommand('workbench.action.openSettings', `@ext:${EXTENSION_ID}`),
     ),

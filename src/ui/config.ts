@@ -58,6 +58,7 @@ export function readRawSettings(): RawSettings {
       multiplier: get('peakHours.multiplier'),
     },
     pricingOverrides: get('pricing.overrides'),
+    pricingAutoUpdate: get('pricing.autoUpdate'),
     retentionDays: user('retentionDays'),
     gateway: {
       enabled: user('gateway.enabled'),

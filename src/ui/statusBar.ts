@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { MeterView } from '../core/meter';
 
-const TRUSTED_COMMANDS = ['tokenMeter.showUsageThisWeek', 'tokenMeter.setBudget', 'tokenMeter.openSettings'];
+const TRUSTED_COMMANDS = ['tokenMeter.showUsageThisWeek', 'tokenMeter.setBudget', 'tokenMeter.openSettings', 'tokenMeter.setModelPrice'];
 
 /** Renders a MeterView into one status-bar item; knows nothing about how the numbers were made. */
 export class MeterStatusBar implements vscode.Disposable {

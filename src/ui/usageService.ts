@@ -89,6 +89,11 @@ export class UsageService implements UsageSink, vscode.Disposable {
     this.reloadSettings();
   }
 
+  /** Another price catalog was installed: price with it, recounting the totals. */
+  pricesChanged(): void {
+    if (!this.settings.prices.isCurrent()) this.reloadSettings();
+  }
+
   /** A line of status for the meter's tooltip (e.g. the last team sync); undefined removes it. */
   setNote(key: string, text: string | undefined): void {
     if (this.noteLines.get(key) === text) return;
@@ -141,6 +146,7 @@ export class UsageService implements UsageSink, vscode.Disposable {
       systemZone: systemTimeZone(),
       ...(this.teamPolicy ? { teamPolicy: this.teamPolicy } : {}),
       fingerprint,
+      refreshedPrices: this.settings.prices.catalog.origin === 'refreshed',
     };
     return new Promise((resolve, reject) => {
       const worker = new Worker(this.recountWorker!, { workerData: input });

@@ -72,6 +72,8 @@ describe('chat-model provider: metered requests against a local fake upstream', 
         const event = recorded[0];
         assert.deepEqual(result.event, event);
         assert.deepEqual({ inputTokens: event.inputTokens, cacheReadTokens: event.cacheReadTokens, cacheWriteTokens: event.cacheWriteTokens, outputTokens: event.outputTokens, reasoningTokens: event.reasoningTokens }, EXPECTED_USAGE[style]);
+        // Anthropic splits cache writes by TTL; the 1-hour part is kept so it is priced at its own rate.
+        assert.equal(event.cacheWrite1hTokens, style === 'anthropic' ? ANTHROPIC_USAGE.cache_creation.ephemeral_1h_input_tokens : undefined);
         assert.equal(event.estimated, false);
         assert.equal(event.source, 'lm-provider');
         assert.equal(event.provider, style);

@@ -2,7 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { waitForUpdate, type Provider } from '@pydantic/genai-prices';
+import { restoreBundled } from '../../src/core/priceCatalog';
+import { refreshCatalog } from '../../src/sync/priceRefresh';
 import { resolveSettings, rollupContextFor, type RawSettings } from '../../src/core/settings';
 import type { RecountInput, RecountMessage } from '../../src/store/recountWorker';
 import { UsageStore } from '../../src/store/usageStore';
@@ -91,6 +96,38 @@ describe('recounting a large event log in the background', function () {
     assert.deepEqual(problems, []);
     assert.deepEqual(sorted(store.rollups.rows()), sorted(expected));
     store.dispose();
+  });
+
+  it('the bundled worker prices with the refreshed catalog the window uses', async () => {
+    const providers = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
+    providers.find((p) => p.id === 'anthropic')!.models.unshift({ id: 'claude-fable-9', match: { starts_with: 'claude-fable-9' }, prices: { input_mtok: 7, output_mtok: 35 } });
+    const server = http.createServer((_req, res) => res.end(JSON.stringify(providers)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-recount-prices-'));
+    try {
+      const refreshed = await refreshCatalog({ dataDir, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/data.json` });
+      assert.equal(refreshed.status, 'updated');
+      const pricedContext = rollupContextFor(resolveSettings(raw, 'UTC').settings);
+      const writer = UsageStore.open({ dataDir, context: pricedContext });
+      writer.recordMany(Array.from({ length: 50 }, (_, i) => usageEvent({ ts: Date.now() - i * 60_000, model: 'claude-fable-9', inputTokens: 1_000_000, outputTokens: 0 })));
+      writer.dispose();
+      fs.rmSync(path.join(dataDir, 'rollups.json'));
+      const problems: string[] = [];
+      const store = UsageStore.open({
+        dataDir, context: pricedContext, backgroundRecountBytes: 1, onProblem: (m) => problems.push(m),
+        recountInBackground: (fingerprint) => new Promise<void>((resolve, reject) => {
+          const workerData: RecountInput = { dataDir, raw, systemZone: 'UTC', fingerprint, refreshedPrices: true };
+          new Worker(BUNDLED_WORKER, { workerData }).once('message', (m: RecountMessage) => (m.type === 'done' ? resolve() : reject(new Error(m.message))));
+        }),
+      });
+      await store.whenCounted();
+      assert.deepEqual(problems, [], 'the worker counted under the same prices, so its recount is used');
+      assert.equal(store.rollups.rows().reduce((n, r) => n + r.costUsd, 0), 50 * 7);
+      store.dispose();
+    } finally {
+      server.close();
+      await restoreBundled();
+    }
   });
 
   it('falls back to recounting here when the worker fails, and says so once', async () => {

@@ -13,6 +13,10 @@ export interface AnthropicUsage {
   output: number;
   cacheRead?: number;
   cacheWrite?: number;
+  /** The part of cacheWrite written with the 1-hour TTL. */
+  cacheWrite1h?: number;
+  /** usage.speed, "fast" in fast mode. */
+  speed?: string;
 }
 
 export interface ClaudeMessage {
@@ -49,9 +53,10 @@ export function claudeAssistantLine(m: ClaudeMessage): string {
         input_tokens: m.usage.input,
         cache_creation_input_tokens: m.usage.cacheWrite ?? 0,
         cache_read_input_tokens: m.usage.cacheRead ?? 0,
-        cache_creation: { ephemeral_5m_input_tokens: m.usage.cacheWrite ?? 0, ephemeral_1h_input_tokens: 0 },
+        cache_creation: { ephemeral_5m_input_tokens: (m.usage.cacheWrite ?? 0) - (m.usage.cacheWrite1h ?? 0), ephemeral_1h_input_tokens: m.usage.cacheWrite1h ?? 0 },
         output_tokens: m.usage.output,
         service_tier: 'standard',
+        ...(m.usage.speed ? { speed: m.usage.speed } : {}),
       },
     },
     requestId: `req_${m.messageId.slice(-12)}`,
@@ -98,11 +103,11 @@ function codexUsage(t: CodexTotals): Record<string, number> {
 }
 
 export const codexLines = {
-  sessionMeta: (ts: number, id: string, cwd = '/home/dev/src/api'): string =>
+  sessionMeta: (ts: number, id: string, cwd = '/home/dev/src/api', modelProvider?: string): string =>
     JSON.stringify({
       timestamp: new Date(ts).toISOString(),
       type: 'session_meta',
-      payload: { id, timestamp: new Date(ts).toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.58.0', instructions: null },
+      payload: { id, timestamp: new Date(ts).toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.58.0', instructions: null, ...(modelProvider ? { model_provider: modelProvider } : {}) },
     }),
   turnContext: (ts: number, model: string, cwd = '/home/dev/src/api'): string =>
     JSON.stringify({

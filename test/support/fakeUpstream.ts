@@ -22,7 +22,11 @@ export interface ReceivedRequest {
 
 export const CHAT_USAGE = { prompt_tokens: 1200, completion_tokens: 45, total_tokens: 1245, prompt_tokens_details: { cached_tokens: 1000 }, completion_tokens_details: { reasoning_tokens: 12 } };
 export const RESPONSES_USAGE = { input_tokens: 900, input_tokens_details: { cached_tokens: 100 }, output_tokens: 70, output_tokens_details: { reasoning_tokens: 30 }, total_tokens: 970 };
-export const ANTHROPIC_USAGE = { input_tokens: 25, cache_creation_input_tokens: 2000, cache_read_input_tokens: 30000, output_tokens: 88 };
+/** As the Messages API reports it today: cache writes split by TTL in cache_creation (800 5-minute + 1,200 1-hour). */
+export const ANTHROPIC_USAGE = {
+  input_tokens: 25, cache_creation_input_tokens: 2000, cache_read_input_tokens: 30000, output_tokens: 88,
+  cache_creation: { ephemeral_5m_input_tokens: 800, ephemeral_1h_input_tokens: 1200 }, service_tier: 'standard',
+};
 export const STREAM_WORDS = ['Hello', ' there', ',', ' this', ' is', ' a', ' streamed', ' answer', '.'];
 /** The arguments a "*-tools" model calls the first tool with, and the pieces they are streamed in. */
 export const TOOL_CALL_INPUT = { path: 'src/main.ts', line: 42 };

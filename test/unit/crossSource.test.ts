@@ -21,6 +21,12 @@ describe('cross-source matching (a request seen by two sources without a shared 
     }
   });
 
+  it('pairs sightings by the model\'s vendor, not a client\'s provider label (a Codex model_provider stored before it was ignored)', () => {
+    const rollups = new Rollups(testContext());
+    assert.equal(rollups.add(seen({ source: 'gateway', provider: 'openai' })), true);
+    assert.equal(rollups.add(seen({ source: 'codex', provider: 'my-gateway', ts: T + 2000 })), false);
+  });
+
   it('keeps two identical requests from the same source, and a third sighting pairs with nothing', () => {
     const rollups = new Rollups(testContext());
     assert.equal(rollups.add(seen({ source: 'gateway' })), true);

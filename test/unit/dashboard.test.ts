@@ -124,6 +124,12 @@ describe('dashboard view model', () => {
     assert.match(onlyUnknown.outcomes.text, /^2 commits in 2 open repositories: unknown and 5k tokens per commit/);
   });
 
+  it('names the prices\' date and lists the week\'s unpriced models, each with a way to price it', () => {
+    const view = dashboardOf(settingsWith(), now, [event(utc(24), { model: UNPRICED_MODEL, inputTokens: 10_000 }), event(utc(25), { inputTokens: 1000 })]);
+    assert.match(view.prices.text, /^Prices as of \d{4}-\d{2}-\d{2} \(bundled @pydantic\/genai-prices catalog\)\.$/);
+    assert.deepEqual(view.prices.unpriced, [{ model: UNPRICED_MODEL, tokensText: '10k tokens without a known price' }]);
+  });
+
   it('splits each day into peak and off-peak, and counts peak-weighted cost against the budget', () => {
     const settings = settingsWith({
       budget: { daily: 20, weekly: 50 },

@@ -64,6 +64,28 @@ describe('Claude Code adapter', () => {
     assert.deepEqual(reader.flush!(), []);
   });
 
+  it('keeps the 5-minute / 1-hour split of cache writes and fast mode', () => {
+    const reader = lineReader(claudeCode, 'p/s.jsonl');
+    const [event] = events(readAll(reader, [
+      claudeAssistantLine({ messageId: 'msg_TTL', model: 'claude-opus-4-8', ts: T0, usage: { input: 4, output: 90, cacheWrite: 30_000, cacheWrite1h: 24_000, speed: 'fast' } }),
+    ]));
+    assert.deepEqual([event.cacheWriteTokens, event.cacheWrite1hTokens, event.serviceTier], [30_000, 24_000, 'fast']);
+    const [older] = events(readAll(lineReader(claudeCode, 'p/s.jsonl'), [claudeAssistantLine({ messageId: 'msg_5m', ts: T0, usage: { input: 4, output: 9, cacheWrite: 700 } })]));
+    assert.deepEqual([older.cacheWriteTokens, older.cacheWrite1hTokens, older.serviceTier], [700, undefined, undefined], 'only 5-minute writes; the standard tier is not named');
+  });
+
+  it('after a mid-stream model fallback, counts the line with the highest output count whole, not each field\'s maximum', () => {
+    const reader = lineReader(claudeCode, 'p/s.jsonl');
+    const [event] = events(readAll(reader, [
+      claudeAssistantLine({ messageId: 'msg_F', model: 'claude-opus-4-8', ts: T0, usage: { input: 9, output: 2, cacheRead: 80_000, cacheWrite: 5_000, cacheWrite1h: 5_000 }, stopReason: null }),
+      claudeAssistantLine({ messageId: 'msg_F', model: 'claude-sonnet-4-6', ts: T0 + 900, usage: { input: 7, output: 640, cacheRead: 60_000, cacheWrite: 1_000 }, stopReason: 'end_turn' }),
+    ]));
+    assert.deepEqual(
+      [event.model, event.inputTokens, event.outputTokens, event.cacheReadTokens, event.cacheWriteTokens, event.cacheWrite1hTokens, event.ts],
+      ['claude-sonnet-4-6', 7, 640, 60_000, 1_000, undefined, T0 + 900],
+    );
+  });
+
   it('emits a held message when the next message starts, and on flush when the file goes quiet', () => {
     const reader = lineReader(claudeCode, 'p/s.jsonl');
     reader.line(claudeAssistantLine({ messageId: 'msg_A', ts: T0, usage: { input: 1, output: 5 }, stopReason: null }));
@@ -115,6 +137,15 @@ describe('Codex CLI adapter', () => {
     assert.ok(got.every((e) => e.model === 'gpt-5-codex' && e.provider === 'openai' && e.project === 'api' && e.source === 'codex'));
     const sum = got.reduce((s, e) => s + e.inputTokens + e.cacheReadTokens, 0);
     assert.equal(sum, total2.input, 'the sum of the parts is the final cumulative input');
+  });
+
+  it('records the OpenAI API it speaks as the provider, whatever config.toml names its model_provider', () => {
+    const got = events(readAll(lineReader(codex, rollout), [
+      codexLines.sessionMeta(T0, '019a-custom', '/home/dev/src/api', 'my-gateway'),
+      codexLines.turnContext(T0, 'gpt-5-codex'),
+      codexLines.tokenCount(T0 + 1000, { input: 1000, cached: 0, output: 10, reasoning: 0 }, null),
+    ]));
+    assert.deepEqual(got.map((e) => e.provider), ['openai']);
   });
 
   it('uses the growth of the total when last_token_usage is missing (older versions)', () => {

@@ -25,6 +25,19 @@ function input(patch: Partial<MeterInput> = {}): MeterInput {
 }
 
 describe('status-bar meter view', () => {
+  it('names the prices\' date and lists unpriced models, each with "Set a Price for <model>…"', () => {
+    const view = buildMeterView(input({
+      prices: { asOf: '2026-11-30', origin: 'refreshed' },
+      unpricedModels: [{ model: 'house_model-7', tokens: 12_000 }],
+      periods: { ...input().periods, month: totals({ totalTokens: 2_000_000, costUsd: 40, reportedCostUsd: 1.5 }) },
+    }));
+    assert.match(view.tooltipMarkdown, /Prices as of 2026-11-30 \(refreshed from the @pydantic\/genai-prices catalog\)\./);
+    assert.match(view.tooltipMarkdown, /`house\\_model-7` — 12k tokens — \[Set a Price for house\\_model-7…\]\(command:tokenMeter\.setModelPrice\?%5B%22house_model-7%22%5D\)/);
+    assert.match(view.tooltipMarkdown, /\$1\.50 of this month's cost is as the provider reported it/);
+    assert.doesNotMatch(buildMeterView(input()).tooltipMarkdown, /Without a known price/);
+  });
+
+
   it('shows the pressing budget with its peak state, as in "$3.20 / $10 today · peak ×1.5"', () => {
     const view = buildMeterView(input({
       budgets: [

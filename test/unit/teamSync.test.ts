@@ -65,6 +65,17 @@ describe('daily report', () => {
     assert.equal(totalsFingerprint(totals), totalsFingerprint(dailyTotals(rollups.rows())));
   });
 
+  it('carries the 1-hour part of cache writes, and leaves it out where there is none', () => {
+    const rollups = new Rollups(testContext());
+    const ts = Date.UTC(2026, 10, 23, 12);
+    rollups.add(usageEvent({ ts, model: 'claude-opus-4-8', cacheWriteTokens: 3000, cacheWrite1hTokens: 2000 }));
+    rollups.add(usageEvent({ ts, model: 'claude-opus-4-8', cacheWriteTokens: 500 }));
+    rollups.add(usageEvent({ ts, model: 'gpt-5', provider: 'openai', source: 'gateway' }));
+    const byModel = dailyTotals(rollups.rows()).byModel;
+    assert.deepEqual(byModel.map((m) => [m.model, m.cacheWriteTokens, m.cacheWrite1hTokens]), [['claude-opus-4-8', 3500, 2000], ['gpt-5', 0, undefined]]);
+    assert.ok(!('cacheWrite1hTokens' in byModel[1]), 'a day without 1-hour writes is sent exactly as before');
+  });
+
   it('backs off exponentially with jitter, capped at 30 minutes', () => {
     assert.equal(backoffMs(1, () => 1), 30_000);
     assert.equal(backoffMs(1, () => 0), 15_000);

@@ -1,4 +1,5 @@
-import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseMeter } from './meter';
+import { serviceTierOf } from '../../core/events';
+import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
 
 /**
  * Anthropic's Messages API (and the free count_tokens endpoint). input_tokens excludes cache reads
@@ -8,13 +9,24 @@ import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLi
 function messagesUsage(usage: unknown, previous: ReportedUsage | undefined): ReportedUsage | undefined {
   const u = obj(usage);
   if (!u) return previous;
+  const writes = num(u.cache_creation_input_tokens) ?? previous?.cacheWriteTokens ?? 0;
+  // cache_creation splits the writes by TTL; the 1-hour ones are billed at 2× input, 5-minute at 1.25×.
+  const writes1h = num(obj(u.cache_creation)?.ephemeral_1h_input_tokens) ?? previous?.cacheWrite1hTokens ?? 0;
   return {
     inputTokens: num(u.input_tokens) ?? previous?.inputTokens ?? 0,
-    cacheWriteTokens: num(u.cache_creation_input_tokens) ?? previous?.cacheWriteTokens ?? 0,
+    cacheWriteTokens: writes,
+    cacheWrite1hTokens: Math.min(writes1h, writes),
     cacheReadTokens: num(u.cache_read_input_tokens) ?? previous?.cacheReadTokens ?? 0,
     // message_delta carries the cumulative output count; message_start only a placeholder.
     outputTokens: num(u.output_tokens) ?? previous?.outputTokens ?? 0,
   };
+}
+
+/** Fast mode is reported as usage.speed; the tier as usage.service_tier (priority, batch). */
+function noteServiceTier(usage: unknown, facts: ResponseFacts): void {
+  const u = obj(usage);
+  if (!u) return;
+  facts.serviceTier = serviceTierOf(u.speed) ?? serviceTierOf(u.service_tier) ?? facts.serviceTier;
 }
 
 /** message_start brings id, model and input usage; message_delta the final output count. */
@@ -28,8 +40,10 @@ function messagesStreamMeter(limits?: Partial<MeterLimits>): ResponseMeter {
         facts.responseId = str(message?.id);
         facts.model = str(message?.model);
         facts.usage = messagesUsage(message?.usage, undefined);
+        noteServiceTier(message?.usage, facts);
       } else if (type === 'message_delta') {
         facts.usage = messagesUsage(payload.usage, facts.usage);
+        noteServiceTier(payload.usage, facts);
         sawFinalUsage = true;
       } else if (type === 'content_block_delta') {
         const delta = obj(payload.delta);
@@ -63,6 +77,7 @@ export function matchAnthropicRoute(method: string, pathname: string): MeteredRo
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = messagesUsage(body.usage, undefined);
+            noteServiceTier(body.usage, facts);
             if (Array.isArray(body.content)) {
               for (const block of body.content) facts.outputText += str(obj(block)?.text) ?? '';
             }

@@ -2,7 +2,7 @@ import type { TokenField } from '../../core/events';
 import { SseParser } from './sse';
 
 /** Token counts an API reported for one request (any kind missing means "not reported"). */
-export type ReportedUsage = Partial<Record<TokenField, number>>;
+export type ReportedUsage = Partial<Record<TokenField | 'cacheWrite1hTokens', number>>;
 
 /** What a response told us, gathered while its bytes pass through. */
 export interface ResponseFacts {
@@ -11,6 +11,10 @@ export interface ResponseFacts {
   /** The model as reported by the response (more precise than the request's alias). */
   model?: string;
   usage?: ReportedUsage;
+  /** A non-standard processing tier the response named ('fast', 'flex', 'priority'). */
+  serviceTier?: string;
+  /** The cost the provider reported for the request (OpenRouter's usage.cost), USD. */
+  reportedCostUsd?: number;
   /**
    * Text generated so far, kept in memory only to estimate output tokens when no usage arrives.
    * Streams keep at most `MeterLimits.maxTextChars` of it; `outputChars` then counts the whole.
@@ -89,6 +93,11 @@ export function parseJsonBody(chunks: Uint8Array[]): unknown {
 
 export function num(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : undefined;
+}
+
+/** A reported amount of money: a finite number, 0 or more, kept exact (not rounded like counts). */
+export function usd(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 export function str(value: unknown): string | undefined {

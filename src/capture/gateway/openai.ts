@@ -1,4 +1,5 @@
-import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseMeter } from './meter';
+import { serviceTierOf } from '../../core/events';
+import { jsonMeter, num, obj, sseJsonMeter, str, usd, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
 
 /**
  * OpenAI-style APIs: Chat Completions, Responses, Completions and Embeddings, as served by OpenAI,
@@ -34,6 +35,16 @@ function responsesUsage(usage: unknown): ReportedUsage | undefined {
   };
 }
 
+/**
+ * What a response body or chunk says about billing beyond tokens: a processing tier other than the
+ * default (service_tier: flex, priority) and a cost the server reported itself (OpenRouter's usage.cost).
+ */
+function noteBilling(body: Record<string, unknown>, facts: ResponseFacts): void {
+  facts.serviceTier = serviceTierOf(body.service_tier) ?? facts.serviceTier;
+  const cost = usd(obj(body.usage)?.cost);
+  if (cost !== undefined) facts.reportedCostUsd = cost;
+}
+
 function textOfChoices(choices: unknown, field: 'delta' | 'message' | 'text'): string {
   if (!Array.isArray(choices)) return '';
   let text = '';
@@ -65,6 +76,7 @@ function chunkStreamMeter(field: 'delta' | 'text', limits?: Partial<MeterLimits>
     addText(textOfChoices(chunk.choices, field));
     const usage = chatUsage(chunk.usage);
     if (usage) facts.usage = usage;
+    noteBilling(chunk, facts);
   }, undefined, limits);
 }
 
@@ -78,6 +90,7 @@ function responsesStreamMeter(limits?: Partial<MeterLimits>): ResponseMeter {
       facts.model = str(response.model) ?? facts.model;
       const usage = responsesUsage(response.usage);
       if (usage) facts.usage = usage;
+      noteBilling(response, facts);
     }
     if (type.endsWith('.delta')) addText(str(payload.delta) ?? '');
     if (type === 'error' || type === 'response.failed') facts.streamError = true;
@@ -95,6 +108,7 @@ const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean, l
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = chatUsage(body.usage);
+            noteBilling(body, facts);
             facts.outputText = textOfChoices(body.choices, 'message');
           }, limits),
   },
@@ -108,6 +122,7 @@ const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean, l
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = responsesUsage(body.usage);
+            noteBilling(body, facts);
             facts.outputText = str(body.output_text) ?? '';
           }, limits),
   },
@@ -121,6 +136,7 @@ const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean, l
             facts.responseId = str(body.id);
             facts.model = str(body.model);
             facts.usage = chatUsage(body.usage);
+            noteBilling(body, facts);
             facts.outputText = textOfChoices(body.choices, 'text');
           }, limits),
   },

@@ -71,6 +71,9 @@ export function usageEventFor(exchange: MeteredExchange): UsageEvent | undefined
     latencyMs: Math.max(0, exchange.now - exchange.started),
     status: exchange.aborted && status < 400 ? 499 : status,
   };
+  if (reported?.cacheWrite1hTokens) event.cacheWrite1hTokens = Math.min(reported.cacheWrite1hTokens, event.cacheWriteTokens);
+  if (facts.serviceTier) event.serviceTier = facts.serviceTier;
+  if (facts.reportedCostUsd !== undefined) event.reportedCostUsd = facts.reportedCostUsd;
   if (responseId) event.requestId = responseId;
   const fingerprint = promptFingerprint(request.promptText);
   if (fingerprint) event.promptFingerprint = fingerprint;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { makeEventId, type UsageEvent } from '../../core/events';
+import { makeEventId, serviceTierOf, type UsageEvent } from '../../core/events';
 import { asObject, asString, count, MalformedRecordError, projectOfDirectory, providerOfModel, requireLine, timestampOf } from './records';
 import type { LineReader, LogAdapter, LogEnvironment, LogFile, LogRecord } from './types';
 
@@ -10,7 +10,9 @@ import type { LineReader, LogAdapter, LogEnvironment, LogFile, LogRecord } from 
  * A streamed message is written as several lines, one per content block, all with the same
  * `message.id`; the early lines can carry the output count of the stream's start. So a message is
  * held until it is complete (a line with a `stop_reason`, a line of another message, or a quiet
- * file) and counted once with the largest count seen for each kind. The same message id may also
+ * file) and counted once as the one line with the highest output count, taken whole: after a
+ * mid-stream model fallback the lines name different models and counts, and mixing each field's
+ * largest value would price one model's tokens at the other's rate. The same message id may also
  * appear in a sub-agent's file and its parent's: the scanner counts an id once.
  */
 
@@ -26,6 +28,10 @@ interface PendingMessage {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** The part of cacheWriteTokens written with the 1-hour TTL (usage.cache_creation). */
+  cacheWrite1hTokens?: number;
+  /** usage.speed "fast" (fast mode) or a non-standard usage.service_tier. */
+  serviceTier?: string;
 }
 
 function configDirs(environment: LogEnvironment): string[] {
@@ -46,9 +52,11 @@ function toEvent(m: PendingMessage): LogRecord {
     outputTokens: m.outputTokens,
     cacheReadTokens: m.cacheReadTokens,
     cacheWriteTokens: m.cacheWriteTokens,
+    ...(m.cacheWrite1hTokens ? { cacheWrite1hTokens: m.cacheWrite1hTokens } : {}),
     reasoningTokens: 0,
     estimated: false,
     requestId: m.messageId,
+    ...(m.serviceTier ? { serviceTier: m.serviceTier } : {}),
     ...(m.project ? { project: m.project } : {}),
   };
   const contextTokens = m.inputTokens + m.cacheReadTokens + m.cacheWriteTokens;
@@ -79,22 +87,23 @@ class ClaudeTranscriptReader implements LineReader {
 
     const out: LogRecord[] = [];
     if (this.pending && this.pending.messageId !== messageId) out.push(...this.flush());
-    const seen = this.pending ?? {
+    const writes = count(usage.cache_creation_input_tokens);
+    const line: PendingMessage = {
       messageId,
       ts,
       model,
       sessionId: asString(record.sessionId),
       project: projectOfDirectory(asString(record.cwd)),
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
+      inputTokens: count(usage.input_tokens),
+      outputTokens: count(usage.output_tokens),
+      cacheReadTokens: count(usage.cache_read_input_tokens),
+      cacheWriteTokens: writes,
+      cacheWrite1hTokens: Math.min(count(asObject(usage.cache_creation)?.ephemeral_1h_input_tokens), writes),
+      serviceTier: serviceTierOf(usage.speed) ?? serviceTierOf(usage.service_tier),
     };
-    seen.ts = Math.max(seen.ts, ts);
-    seen.inputTokens = Math.max(seen.inputTokens, count(usage.input_tokens));
-    seen.outputTokens = Math.max(seen.outputTokens, count(usage.output_tokens));
-    seen.cacheReadTokens = Math.max(seen.cacheReadTokens, count(usage.cache_read_input_tokens));
-    seen.cacheWriteTokens = Math.max(seen.cacheWriteTokens, count(usage.cache_creation_input_tokens));
+    // A later line with as many output tokens is the more complete record of the same message.
+    const seen = this.pending && this.pending.outputTokens > line.outputTokens ? this.pending : line;
+    seen.ts = Math.max(this.pending?.ts ?? ts, ts);
     this.pending = seen;
     if (asString(message.stop_reason)) out.push(...this.flush());
     return out;

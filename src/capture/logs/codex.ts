@@ -25,7 +25,6 @@ interface TokenTotals {
 interface CodexState {
   sessionId?: string;
   project?: string;
-  provider?: string;
   model?: string;
   lastTotal?: TokenTotals;
 }
@@ -81,7 +80,6 @@ class CodexRolloutReader implements LineReader {
     if (type === 'session_meta' && payload) {
       this.state.sessionId = asString(payload.id) ?? this.state.sessionId;
       this.state.project = projectOfDirectory(asString(payload.cwd)) ?? this.state.project;
-      this.state.provider = asString(payload.model_provider) ?? this.state.provider;
       return [];
     }
     if (type === 'turn_context' && payload) {
@@ -131,7 +129,9 @@ class CodexRolloutReader implements LineReader {
       id: makeEventId('codex', `${sessionId}:${stamp}:${total.total}`),
       ts,
       source: 'codex',
-      provider: this.state.provider && this.state.provider !== 'openai' ? this.state.provider.toLowerCase() : 'openai',
+      // Codex speaks the OpenAI API whatever its config.toml calls the provider; the gateway records
+      // the same request as 'openai', so a custom model_provider name must not make it a different one.
+      provider: 'openai',
       model,
       inputTokens: delta.input - cached,
       outputTokens: delta.output,

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { vendorOfModel } from '../../core/events';
 
 /** Small, forgiving readers for fields of untrusted log records: logs change shape between versions. */
 
@@ -30,13 +31,7 @@ export function timestampOf(value: unknown): number | undefined {
 }
 
 /** The provider that bills a model, from its name; assistants that route several vendors' models don't say. */
-export function providerOfModel(model: string): string {
-  const name = model.toLowerCase();
-  if (/claude|anthropic/.test(name)) return 'anthropic';
-  if (/gemini|gemma|google/.test(name)) return 'google';
-  if (/grok|xai/.test(name)) return 'xai';
-  return 'openai';
-}
+export const providerOfModel = vendorOfModel;
 
 /** A project's name from its working directory, on any platform's path style. */
 export function projectOfDirectory(directory: string | undefined): string | undefined {

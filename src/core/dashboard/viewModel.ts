@@ -3,7 +3,7 @@ import { formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../forma
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
 import { addDays, dayKey, daysBetween, parseDayKey, startOfDay, WEEKDAY_LABELS, weekdayOf } from '../time';
-import { budgetSourceLabel, budgetStatuses, periodTotals, rangeDays, totalsBy, type PeriodTotals, type UsageRowLike } from '../usage';
+import { budgetSourceLabel, budgetStatuses, periodTotals, rangeDays, totalsBy, unpricedModels, type PeriodTotals, type UsageRowLike } from '../usage';
 
 /**
  * The "Show My Usage This Week" dashboard as plain JSON: every number and every sentence the webview
@@ -26,6 +26,7 @@ export type CommitCount = { available: true; commits: number; repositories: numb
 export type DashboardSettings = Pick<Settings, 'budget' | 'timeZone' | 'weekStart' | 'display' | 'peakEnabled' | 'peak'> & {
   gateway: Pick<Settings['gateway'], 'enabled'>;
   logCapture: Pick<Settings['logCapture'], 'enabled'>;
+  prices: Pick<Settings['prices'], 'catalog'>;
 };
 
 export interface DashboardInput {
@@ -146,6 +147,8 @@ export interface DashboardView {
   comparison: { thisWeek: WeekFigures; previousWeek: WeekFigures; tokensChangeText: string; costChangeText: string; costPerDayChangeText: string };
   hygiene: { enabled: false; text: string } | { enabled: true; findings: number; tokens: number; costUsd: number; text: string };
   outcomes: { available: false; text: string } | { available: true; commits: number; costPerCommitUsd: number | null; text: string };
+  /** Which prices apply, and the models of the shown week without one (each can be given a price). */
+  prices: { text: string; unpriced: Array<{ model: string; tokensText: string }> };
   problems: string[];
 }
 
@@ -383,7 +386,17 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     },
     hygiene: hygieneView(input.hygiene),
     outcomes: outcomesView(input.commits, week),
+    prices: pricesView(settings, weekRows, week),
     problems: input.problems ?? [],
+  };
+}
+
+function pricesView(settings: DashboardSettings, weekRows: readonly UsageRowLike[], week: PeriodTotals): DashboardView['prices'] {
+  const catalog = settings.prices.catalog;
+  const reported = week.reportedCostUsd > 0 ? ` ${formatUsd(week.reportedCostUsd)} of this week's cost is as the provider reported it (OpenRouter).` : '';
+  return {
+    text: `Prices as of ${catalog.asOf} (${catalog.origin === 'refreshed' ? 'refreshed from' : 'bundled'} @pydantic/genai-prices catalog).${reported}`,
+    unpriced: unpricedModels(weekRows, week.fromDay, week.toDay).map((u) => ({ model: u.model, tokensText: `${formatTokens(u.tokens)} tokens without a known price` })),
   };
 }
 

@@ -105,6 +105,9 @@ class DashboardPanel {
         void exportUsageFile(this.usage, message.format, fromDay, toDay);
         return;
       }
+      case 'setPrice':
+        if (typeof message.model === 'string') void vscode.commands.executeCommand('tokenMeter.setModelPrice', message.model);
+        return;
       case 'drawn':
         if (this.requestedAt !== undefined) {
           this.log.info(`Dashboard for the week of ${message.fromDay} drawn in ${(performance.now() - this.requestedAt).toFixed(1)} ms`);

@@ -14,6 +14,8 @@ export type WebviewMessage =
   | { type: 'ready' }
   | { type: 'navigate'; weekOffset: number }
   | { type: 'export'; format: ExportFormat }
+  /** "Set a Price for <model>…" from the list of unpriced models. */
+  | { type: 'setPrice'; model: string }
   /** Sent after a view has been drawn completely (charts and tables), with the view's week. */
   | { type: 'drawn'; fromDay: string };
 

@@ -1,3 +1,5 @@
+// BENCHMARK BASELINE ONLY: the hand-kept price list src/core/pricing-data.ts had before the
+// @pydantic/genai-prices catalog replaced it (git 8912fef). Used by bench/pricing.bench.ts alone.
 /**
  * Built-in list prices, USD per million tokens, at standard (non-batch, short-context) rates.
  *
