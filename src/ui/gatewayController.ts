@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
+import { recordLimitHeaders } from '../capture/gateway/limitHeaders';
 import type { GuardDecision } from '../capture/gateway/server';
 import type { PromptObserver } from '../core/hygiene/types';
 import { PERIOD_ADJECTIVES } from '../core/budget';
@@ -11,6 +12,7 @@ import { addDays, dayKey } from '../core/time';
 import { formatDuration, formatTokens, formatUsd, formatUsdLimit } from '../core/format';
 import { rollupContextFor, type GatewaySettings } from '../core/settings';
 import { budgetSourceLabel, budgetStatuses } from '../core/usage';
+import { LimitStore } from '../store/limitStore';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
@@ -70,6 +72,7 @@ export class GatewayController implements vscode.Disposable {
         sink: { record: (event) => this.record(event, settings) },
         guard: () => this.guard(settings),
         onPrompt: this.onPrompt,
+        onResponseHeaders: recordLimitHeaders(new LimitStore(this.context.globalStorageUri.fsPath), (m) => this.output.warn(m)),
         onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
       });
     } catch (error) {

@@ -34,6 +34,11 @@ export interface GatewayOptions {
    * answer is complete or has failed, so the observer works off the response path.
    */
   onPrompt?: PromptObserver;
+  /**
+   * Each upstream response's headers as they arrive (the provider's rate-limit headers are read from
+   * them). Called after the response has been passed on; an exception here never affects the proxy.
+   */
+  onResponseHeaders?: (provider: Provider, headers: http.IncomingHttpHeaders) => void;
   /** Idle time allowed on the upstream connection before the request fails. */
   upstreamTimeoutMs?: number;
   now?: () => number;
@@ -263,6 +268,11 @@ export class GatewayServer {
         if (!NOT_FORWARDED_DOWNSTREAM.has(name) && value !== undefined) responseHeaders[name] = value;
       }
       res.writeHead(status, upstreamRes.statusMessage, responseHeaders);
+      try {
+        this.options.onResponseHeaders?.(pending.provider, upstreamRes.headers);
+      } catch {
+        // Reading rate limits is a side job: the response goes on.
+      }
       if (pending.route?.billable) {
         const contentType = String(upstreamRes.headers['content-type'] ?? '');
         meter = pending.route.createMeter(contentType.includes('text/event-stream'));
