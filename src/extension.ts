@@ -35,7 +35,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     gateway,
     logs,
     new MeterController(usage),
-    new SubscriptionController(usage, logs, context.globalState),
+    new SubscriptionController(usage, logs, context.globalState, context.globalStorageUri.fsPath),
     new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),
     new TelemetryController(context.extensionPath, usage, problems, version),
     ...registerCommands(usage, dashboard, gateway),
