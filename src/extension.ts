@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
+import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';
 import { readChatModelSettings } from './ui/config';
 import { Dashboard } from './ui/dashboard/dashboardPanel';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),
     new TelemetryController(context.extensionPath, usage, problems, version),
     ...registerCommands(usage, dashboard, gateway),
+    ...registerClaudeStatusLineCommands(context.extensionPath, context.globalStorageUri.fsPath),
     ...registerChatModels(
       context,
       new TokenMeterChatProvider(context.secrets, readChatModelSettings, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),

@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { planConnect, planDisconnect, type ClaudeStatusLine, type ConnectPlan, type DisconnectPlan } from '../core/limits/claudeSettings';
+
+/**
+ * The files behind "Connect / Disconnect Claude Code Status Line": Claude Code's user settings
+ * (in $CLAUDE_CONFIG_DIR or ~/.claude), a backup of them taken before the first change, and
+ * `claude-statusline.json` in Token Meter's data directory, which remembers the user's own status
+ * line so `token-meter statusline` can chain it and Disconnect can restore it.
+ */
+
+export const LINK_FILE = 'claude-statusline.json';
+export const BACKUP_SUFFIX = '.token-meter-backup';
+
+export function claudeConfigDir(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+  return env.CLAUDE_CONFIG_DIR ? path.resolve(env.CLAUDE_CONFIG_DIR) : path.join(home, '.claude');
+}
+
+export function claudeSettingsFile(configDir: string): string {
+  return path.join(configDir, 'settings.json');
+}
+
+export interface StatusLineLink {
+  /** The user's own status line, chained while connected. */
+  previous?: ClaudeStatusLine;
+  settingsFile: string;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Temp file, then rename, keeping the file's mode (Claude Code's settings) or owner-only (ours). */
+function writeAtomically(file: string, text: string, mode: number): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temp, text, { mode });
+    fs.chmodSync(temp, mode);
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+export function readLink(dataDir: string): StatusLineLink | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(path.join(dataDir, LINK_FILE), 'utf8')) as Partial<StatusLineLink>;
+    if (typeof parsed.settingsFile !== 'string') return undefined;
+    const previous = parsed.previous && typeof parsed.previous.command === 'string' ? parsed.previous : undefined;
+    return { settingsFile: parsed.settingsFile, ...(previous ? { previous } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** What Connect would change, without changing anything. */
+export function previewConnect(configDir: string, command: string): ConnectPlan {
+  return planConnect(readText(claudeSettingsFile(configDir)), command);
+}
+
+/** Applies Connect: backup (once), remember the user's status line, then write the settings. */
+export function connect(configDir: string, dataDir: string, command: string): ConnectPlan {
+  const file = claudeSettingsFile(configDir);
+  const text = readText(file);
+  const plan = planConnect(text, command);
+  if (plan.unchanged) return plan;
+  const mode = text === undefined ? 0o600 : fs.statSync(file).mode & 0o777;
+  if (text !== undefined) writeAtomically(`${file}${BACKUP_SUFFIX}`, text, 0o600);
+  writeAtomically(path.join(dataDir, LINK_FILE), JSON.stringify({ settingsFile: file, ...(plan.previous ? { previous: plan.previous } : {}) }, null, 2), 0o600);
+  writeAtomically(file, plan.text, mode);
+  return plan;
+}
+
+export function previewDisconnect(configDir: string, dataDir: string): DisconnectPlan {
+  return planDisconnect(readText(claudeSettingsFile(configDir)), readLink(dataDir)?.previous);
+}
+
+/** Applies Disconnect: the user's own status line back (or none), and forgets the link. */
+export function disconnect(configDir: string, dataDir: string): DisconnectPlan {
+  const file = claudeSettingsFile(configDir);
+  const text = readText(file);
+  const plan = planDisconnect(text, readLink(dataDir)?.previous);
+  if (!plan.unchanged) writeAtomically(file, plan.text, fs.statSync(file).mode & 0o777);
+  fs.rmSync(path.join(dataDir, LINK_FILE), { force: true });
+  return plan;
+}
