@@ -4,6 +4,7 @@ import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';
+import { CopilotQuotaController } from './ui/copilotQuotaController';
 import { readChatModelSettings } from './ui/config';
 import { Dashboard } from './ui/dashboard/dashboardPanel';
 import { GatewayController } from './ui/gatewayController';
@@ -41,6 +42,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     new TelemetryController(context.extensionPath, usage, problems, version),
     ...registerCommands(usage, dashboard, gateway),
     ...registerClaudeStatusLineCommands(context.extensionPath, context.globalStorageUri.fsPath),
+    new CopilotQuotaController(context.globalStorageUri.fsPath, output),
     ...registerChatModels(
       context,
       new TokenMeterChatProvider(context.secrets, readChatModelSettings, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),

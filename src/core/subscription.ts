@@ -39,6 +39,8 @@ export interface SubscriptionInput {
   plans: readonly SubscriptionPlan[];
   activity(provider: string): ActivityPoint[];
   formatClock(ts: number): string;
+  /** A date for resets weeks away (a monthly quota): "Jan 1". */
+  formatDate?(ts: number): string;
   /** Every provider's own limit readings (response headers, Claude Code, Codex, GitHub). */
   readings: readonly LimitReading[];
   /** tokenMeter.limits.warningThresholds. */
@@ -126,7 +128,7 @@ const LEVEL_ORDER: SubscriptionLevel[] = ['normal', 'warning', 'error'];
  */
 export function buildSubscriptionView(input: SubscriptionInput): SubscriptionView | undefined {
   const { now } = input;
-  const limits = buildLimitsView({ now, readings: input.readings, formatClock: input.formatClock, thresholds: input.thresholds, unusedWeeklyNote: input.unusedWeeklyNote });
+  const limits = buildLimitsView({ now, readings: input.readings, formatClock: input.formatClock, ...(input.formatDate ? { formatDate: input.formatDate } : {}), thresholds: input.thresholds, unusedWeeklyNote: input.unusedWeeklyNote });
   const exactProviders = new Set(input.readings.filter((r) => isExact(r.source) && isCurrent(r, now)).map((r) => r.provider));
   const plans = input.plans.filter((p) => !exactProviders.has(p.provider));
   if (!limits && plans.length === 0) return undefined;

@@ -39,12 +39,13 @@ function isReading(value: unknown): value is LimitReading {
     typeof r.provider === 'string' && typeof r.account === 'string' && typeof r.window === 'string' &&
     typeof r.observedAt === 'number' && SOURCES.has(r.source as LimitSourceKind) &&
     (r.usedRatio === undefined || typeof r.usedRatio === 'number') &&
-    (r.resetsAt === undefined || typeof r.resetsAt === 'number')
+    (r.resetsAt === undefined || typeof r.resetsAt === 'number') &&
+    (r.detail === undefined || typeof r.detail === 'string')
   );
 }
 
 function sameFigures(a: LimitReading, b: LimitReading): boolean {
-  return a.usedRatio === b.usedRatio && a.resetsAt === b.resetsAt && a.status === b.status && a.binding === b.binding && a.source === b.source;
+  return a.usedRatio === b.usedRatio && a.resetsAt === b.resetsAt && a.status === b.status && a.binding === b.binding && a.source === b.source && a.detail === b.detail;
 }
 
 export class LimitStore {

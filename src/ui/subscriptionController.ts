@@ -85,6 +85,7 @@ export class SubscriptionController implements vscode.Disposable {
       plans: settings.plans,
       activity: (provider) => this.usage.activity(provider),
       formatClock: (ts) => formatClock(ts, now, settings.timeZone),
+      formatDate: (ts) => new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: settings.timeZone }).format(ts),
       readings: this.readings(),
       thresholds: limitSettings.warningThresholds,
       unusedWeeklyNote: limitSettings.unusedWeeklyNote,

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { formatClock } from '../../src/core/format';
+import { parseCopilotQuota } from '../../src/core/limits/copilotQuota';
 import { accountKey, parseAnthropicHeaders, parseOpenAiDuration, parseOpenAiHeaders } from '../../src/core/limits/headers';
 import { ageWords, bindingWindow, buildLimitsView, mostPressing } from '../../src/core/limits/meter';
+import { DEFAULT_COPILOT_QUOTA_ENDPOINT, resolveLimitSettings } from '../../src/core/limits/settings';
 import { isCurrent, windowLabel, type LimitReading } from '../../src/core/limits/reading';
+import { copilotUserJson } from '../support/copilotQuota';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const S = (ms: number) => String(Math.floor(ms / 1000));
@@ -242,5 +245,65 @@ describe('limits: the meter', () => {
   it('nothing current: no view', () => {
     assert.equal(buildLimitsView({ now: NOW, readings: [reading('5h', 0.5, { resetsAt: NOW - 1 })], formatClock: clock, thresholds: [75, 90] }), undefined);
     assert.equal(ageWords(NOW - 2 * HOUR - 5 * 60_000, NOW), 'as of 2 h 5 m ago');
+  });
+});
+
+describe("limits: GitHub Copilot's quota JSON", () => {
+  const reset = '2026-12-01T00:00:00.000Z';
+
+  it('reads each limited quota snapshot: used share, what is left, overage, reset date; unlimited ones skipped', () => {
+    const quota = parseCopilotQuota(copilotUserJson(reset), NOW);
+    assert.equal(quota.plan, 'individual_pro');
+    assert.deepEqual(
+      quota.readings.map((r) => [r.provider, r.window, r.usedRatio, r.resetsAt, r.detail, r.source]),
+      [['github-copilot', 'premium_interactions', 0.6, Date.parse(reset), '120 of 300 left · no paid overage', 'github']],
+    );
+    assert.equal(quota.readings[0].account, accountKey('octo-dev'));
+    assert.ok(!JSON.stringify(quota).includes('octo-dev'), 'the login is kept only as a short hash');
+  });
+
+  it('over the quota with paid overage, and the free plan (limited_user_quotas against monthly_quotas)', () => {
+    const json = copilotUserJson(reset);
+    (json.quota_snapshots as Record<string, Record<string, unknown>>).premium_interactions = { entitlement: 300, remaining: 0, percent_remaining: 0, overage_count: 12, overage_permitted: true, quota_id: 'premium_interactions', unlimited: false };
+    assert.equal(parseCopilotQuota(json, NOW).readings[0].detail, '0 of 300 left · 12 over the quota · paid overage on');
+    const free = parseCopilotQuota({ login: 'x', copilot_plan: 'free', limited_user_quotas: { chat: 40, completions: 1500 }, monthly_quotas: { chat: 50, completions: 2000 }, limited_user_reset_date: '2026-12-05' }, NOW);
+    assert.deepEqual(free.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]), [['chat', 0.2, Date.parse('2026-12-05')], ['completions', 0.25, Date.parse('2026-12-05')]]);
+  });
+
+  it('missing or malformed: no readings, nothing invented', () => {
+    assert.deepEqual(parseCopilotQuota({}, NOW).readings, []);
+    assert.deepEqual(parseCopilotQuota('nope', NOW).readings, []);
+    assert.deepEqual(parseCopilotQuota({ quota_snapshots: { premium_interactions: { percent_remaining: 'lots' } } }, NOW).readings, []);
+    const noDate = parseCopilotQuota({ quota_reset_date: 'soon', quota_snapshots: { premium_interactions: { percent_remaining: 90 } } }, NOW);
+    assert.equal(noDate.readings[0].resetsAt, undefined);
+  });
+
+  it('the meter shows the month and its reset date', () => {
+    const view = buildLimitsView({ now: NOW, readings: parseCopilotQuota(copilotUserJson(reset), NOW).readings, formatClock: (ts) => formatClock(ts, NOW, 'UTC'), formatDate: () => 'Dec 1', thresholds: [75, 90] })!;
+    assert.equal(view.text, 'month 60% · resets Dec 1');
+    assert.match(view.tooltipLines.join('\n'), /premium requests \(month\): 60% \(120 of 300 left · no paid overage\) · resets Dec 1 — \*\*binds now\*\* — from GitHub, as of just now/);
+  });
+});
+
+describe('limits: settings', () => {
+  const raw = { warningThresholds: undefined, unusedWeeklyNote: undefined, copilotQuotaEnabled: undefined, copilotQuotaEndpoint: undefined };
+
+  it('defaults: warn at 75 and 90 %, no note, Copilot off, GitHub.com endpoint', () => {
+    assert.deepEqual(resolveLimitSettings(raw), { settings: { warningThresholds: [75, 90], unusedWeeklyNote: false, copilotQuota: { enabled: false, endpoint: DEFAULT_COPILOT_QUOTA_ENDPOINT } }, problems: [] });
+  });
+
+  it('the Copilot endpoint (it receives the GitHub token) must be https, or http to this machine only', () => {
+    assert.equal(resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'https://ghe.example.com/api/v3/copilot_internal/user' }).settings.copilotQuota.endpoint, 'https://ghe.example.com/api/v3/copilot_internal/user');
+    assert.equal(resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'http://127.0.0.1:9999/copilot_internal/user' }).settings.copilotQuota.endpoint, 'http://127.0.0.1:9999/copilot_internal/user');
+    const plain = resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'http://ghe.example.com/copilot_internal/user' });
+    assert.equal(plain.settings.copilotQuota.endpoint, DEFAULT_COPILOT_QUOTA_ENDPOINT);
+    assert.match(plain.problems[0], /must be an https:\/\/ address/);
+  });
+
+  it('thresholds: sorted, and a bad list is named and replaced by the default', () => {
+    assert.deepEqual(resolveLimitSettings({ ...raw, warningThresholds: [95, 50] }).settings.warningThresholds, [50, 95]);
+    const bad = resolveLimitSettings({ ...raw, warningThresholds: [0, 'x'] });
+    assert.deepEqual(bad.settings.warningThresholds, [75, 90]);
+    assert.match(bad.problems[0], /tokenMeter\.limits\.warningThresholds/);
   });
 });

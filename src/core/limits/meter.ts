@@ -80,6 +80,8 @@ export interface LimitsViewInput {
   now: number;
   readings: readonly LimitReading[];
   formatClock: (ts: number) => string;
+  /** A date for resets more than a few days away ("Jan 1"); the clock is used when not given. */
+  formatDate?: (ts: number) => string;
   /** Percentages at which to warn, ascending (tokenMeter.limits.warningThresholds). */
   thresholds: readonly number[];
   /** Opt-in: a note when a weekly window resets soon with much of it unused. */
@@ -91,8 +93,15 @@ function usedWords(r: LimitReading): string {
   return r.status ?? '—';
 }
 
+/** A weekday names a reset within the week; further away (a monthly quota) the date does. */
+const DATE_AFTER_MS = 6 * 86_400_000;
+
+function when(ts: number, input: LimitsViewInput): string {
+  return input.formatDate && ts - input.now >= DATE_AFTER_MS ? input.formatDate(ts) : input.formatClock(ts);
+}
+
 function resetWords(r: LimitReading, input: LimitsViewInput): string {
-  return r.resetsAt !== undefined ? ` · resets ${input.formatClock(r.resetsAt)}` : '';
+  return r.resetsAt !== undefined ? ` · resets ${when(r.resetsAt, input)}` : '';
 }
 
 function levelOf(r: LimitReading, thresholds: readonly number[]): LimitLevel {
@@ -136,12 +145,13 @@ export function buildLimitsView(input: LimitsViewInput): LimitsView | undefined 
     for (const r of sorted) {
       const marker = r === bound ? ' — **binds now**' : '';
       const status = r.status && r.status !== 'allowed' ? ` · ${r.status.replace(/_/g, ' ')}` : '';
-      lines.push(`${windowLabel(r.window)}: ${usedWords(r)}${resetWords(r, input)}${status}${marker} — ${SOURCE_LABELS[r.source]}, ${ageWords(r.observedAt, now)}`, '');
+      const detail = r.detail ? ` (${r.detail})` : '';
+      lines.push(`${windowLabel(r.window)}: ${usedWords(r)}${detail}${resetWords(r, input)}${status}${marker} — ${SOURCE_LABELS[r.source]}, ${ageWords(r.observedAt, now)}`, '');
       const l = levelOf(r, input.thresholds);
       if (l === 'error' || (l === 'warning' && level === 'normal')) level = l;
       const crossed = [...input.thresholds].reverse().find((t) => (r.usedRatio ?? 0) * 100 >= t);
       if (crossed !== undefined && isExact(r.source)) {
-        const resets = r.resetsAt !== undefined ? `; it resets ${input.formatClock(r.resetsAt)} (in ${formatDuration(r.resetsAt - now)})` : '';
+        const resets = r.resetsAt !== undefined ? `; it resets ${when(r.resetsAt, input)} (in ${formatDuration(r.resetsAt - now)})` : '';
         alerts.push({
           key: `${r.provider}:${r.account}:${r.window}:${r.resetsAt ?? ''}:${crossed}`,
           message: `your ${providerLabel(r.provider)} ${windowLabel(r.window)} window is ${formatPercent(r.usedRatio ?? 0)} used${resets}. ${ADVICE[r.provider] ?? 'Consider deferring large jobs until it resets.'}`,

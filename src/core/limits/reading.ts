@@ -26,6 +26,8 @@ export interface LimitReading {
   status?: string;
   /** True when the provider named this window as the one that binds (Anthropic's representative claim). */
   binding?: boolean;
+  /** What else the source said, for the tooltip ("180 of 300 left · no paid overage"). */
+  detail?: string;
   source: LimitSourceKind;
   /** When the reading was taken (epoch ms). */
   observedAt: number;
