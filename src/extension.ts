@@ -1,7 +1,10 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
+import { formatClock } from './core/format';
+import { buildLimitsSection } from './core/limits/dashboard';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
+import { LimitStore } from './store/limitStore';
 import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';
 import { CopilotQuotaController } from './ui/copilotQuotaController';
@@ -25,7 +28,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
-  const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
+  const limitStore = new LimitStore(context.globalStorageUri.fsPath);
+  const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to), () => {
+    const { latest, history } = limitStore.read();
+    const now = usage.now();
+    return buildLimitsSection({ now, latest, history, formatClock: (ts) => formatClock(ts, now, usage.settings.timeZone) });
+  });
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(

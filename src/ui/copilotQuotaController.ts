@@ -46,8 +46,10 @@ export class CopilotQuotaController implements vscode.Disposable {
   }
 
   private apply(): void {
-    const next = resolveLimitSettings(readLimitSettings()).settings.copilotQuota;
+    const { settings, problems } = resolveLimitSettings(readLimitSettings());
+    const next = settings.copilotQuota;
     if (JSON.stringify(next) === JSON.stringify(this.settings)) return;
+    for (const problem of problems) this.output.warn(problem);
     this.settings = next;
     this.declined = false;
     clearInterval(this.timer);

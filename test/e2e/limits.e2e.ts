@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { formatClock } from '../../src/core/format';
+import { dayKey, weekStartDay } from '../../src/core/time';
+import { dashboardFrame, frameText } from './dashboardFrame';
 import { FakeUpstream } from '../support/fakeUpstream';
 import { freePort } from '../support/net';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
@@ -50,6 +52,7 @@ describe("limits: one subscription request through the gateway shows Anthropic's
         'tokenMeter.gateway.openaiUpstream': upstream.url,
         'tokenMeter.gateway.anthropicUpstream': upstream.url,
         'tokenMeter.timeZone': 'UTC',
+        'tokenMeter.weekStart': 'monday',
       },
       globalStorageFiles: { 'gateway.json': JSON.stringify({ port: gatewayPort, secret: SECRET }) },
     });
@@ -76,5 +79,17 @@ describe("limits: one subscription request through the gateway shows Anthropic's
     assert.match(tooltip, /What limits you now/);
     assert.match(tooltip, new RegExp(`weekly: 18% · resets ${formatClock(reset7d * 1000, now, 'UTC')} — exact, from Anthropic's response headers, as of (just now|1 min ago)`));
     assert.match(tooltip, /5-hour: 42% .*binds now/);
+    await session!.dismissHover();
+  });
+
+  it("the dashboard's Limits section charts the week's readings and lists the latest of each window", async () => {
+    await session!.runCommand('Token Meter: Show My Usage This Week');
+    await session!.waitForTab('Token Meter — Usage This Week');
+    const frame = await dashboardFrame(session!, weekStartDay(dayKey(Date.now(), 'UTC'), 1));
+    const limits = await frameText(frame, '#limits');
+    assert.match(limits, /Claude 5-hour\s+42%/);
+    assert.match(limits, /Claude weekly\s+18%\s+\S+ \d\d:\d\d\s+exact, from Anthropic's response headers/);
+    assert.equal(await frame.locator('#limits .chart canvas').count(), 1, 'the limits chart is drawn');
+    await session!.screenshot('dashboard-limits');
   });
 });

@@ -1,5 +1,6 @@
 import type { BudgetLevel, BudgetPeriod } from '../budget';
 import { formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../format';
+import type { LimitsSection } from '../limits/dashboard';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
 import { addDays, dayKey, daysBetween, parseDayKey, startOfDay, WEEKDAY_LABELS, weekdayOf } from '../time';
@@ -38,6 +39,8 @@ export interface DashboardInput {
   commits?: CommitCount;
   /** Settings and store problems, worded for people. */
   problems?: string[];
+  /** The providers' own limit windows over the past week. */
+  limits?: LimitsSection;
 }
 
 export interface DayBar {
@@ -146,6 +149,7 @@ export interface DashboardView {
   comparison: { thisWeek: WeekFigures; previousWeek: WeekFigures; tokensChangeText: string; costChangeText: string; costPerDayChangeText: string };
   hygiene: { enabled: false; text: string } | { enabled: true; findings: number; tokens: number; costUsd: number; text: string };
   outcomes: { available: false; text: string } | { available: true; commits: number; costPerCommitUsd: number | null; text: string };
+  limits?: LimitsSection;
   problems: string[];
 }
 
@@ -383,6 +387,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     },
     hygiene: hygieneView(input.hygiene),
     outcomes: outcomesView(input.commits, week),
+    ...(input.limits ? { limits: input.limits } : {}),
     problems: input.problems ?? [],
   };
 }
