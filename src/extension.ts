@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
+import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { formatClock } from './core/format';
 import { buildLimitsSection } from './core/limits/dashboard';
-import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { LimitStore } from './store/limitStore';
 import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';

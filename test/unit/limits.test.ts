@@ -235,6 +235,26 @@ describe('limits: the meter', () => {
     assert.equal(buildLimitsView({ now: NOW, readings: [reading('5h', 1)], formatClock: clock, thresholds: [75, 90] })!.level, 'error');
   });
 
+  it('the same window from two sources is shown once, the newest reading', () => {
+    const view = buildLimitsView({
+      now: NOW,
+      readings: [reading('5h', 0.4, { account: 'a1b2c3d4e5f6', observedAt: NOW - 5 * 60_000 }), reading('five_hour', 0.45, { source: 'claude-code', observedAt: NOW - 60_000 })],
+      formatClock: clock,
+      thresholds: [75, 90],
+    })!;
+    assert.equal(view.text, '5h 45% · resets 13:00');
+    assert.equal(view.tooltipLines.filter((l) => l.startsWith('5-hour')).length, 1);
+    assert.match(view.tooltipLines.join('\n'), /5-hour: 45% .* from Claude Code, as of 1 min ago/);
+  });
+
+  it("a reset given as seconds from now drifts between responses, yet warns once", () => {
+    const first = parseOpenAiHeaders({ 'x-codex-primary-used-percent': '80', 'x-codex-primary-reset-after-seconds': '3600', 'x-codex-primary-window-minutes': '300' }, NOW).readings;
+    const later = parseOpenAiHeaders({ 'x-codex-primary-used-percent': '81', 'x-codex-primary-reset-after-seconds': '3539', 'x-codex-primary-window-minutes': '300' }, NOW + 62_000).readings;
+    const keyOf = (readings: LimitReading[], now: number) => buildLimitsView({ now, readings, formatClock: clock, thresholds: [75, 90] })!.alerts[0].key;
+    assert.notEqual(first[0].resetsAt, later[0].resetsAt);
+    assert.equal(keyOf(first, NOW), keyOf(later, NOW + 62_000));
+  });
+
   it('opt-in: a note when a weekly window resets soon mostly unused', () => {
     const weekly = reading('7d', 0.2, { resetsAt: NOW + 10 * HOUR });
     assert.deepEqual(buildLimitsView({ now: NOW, readings: [weekly], formatClock: clock, thresholds: [75, 90] })!.alerts, []);

@@ -1,5 +1,5 @@
 import { formatDuration, formatPercent } from '../format';
-import { isCurrent, isExact, providerLabel, SOURCE_LABELS, windowLabel, windowShortLabel, type LimitReading } from './reading';
+import { canonicalWindow, isCurrent, isExact, providerLabel, SOURCE_LABELS, windowLabel, windowShortLabel, type LimitReading } from './reading';
 
 /**
  * "What limits me now": from every current reading of every provider, the window that binds, as
@@ -49,6 +49,24 @@ export function mostPressing(readings: readonly LimitReading[], now: number): Li
     return (r.usedRatio ?? 1) > (best.usedRatio ?? 1) ? r : best;
   }, undefined);
 }
+
+/**
+ * One reading per provider and window: the newest. The same window often arrives from two sources
+ * (the gateway's headers and Claude Code's status line) that cannot tell whether they speak of the
+ * same account, and the newest is the truest either way.
+ */
+export function newestPerWindow(readings: readonly LimitReading[]): LimitReading[] {
+  const newest = new Map<string, LimitReading>();
+  for (const r of readings) {
+    const key = `${r.provider}\u0000${canonicalWindow(r.window)}`;
+    const seen = newest.get(key);
+    if (!seen || r.observedAt > seen.observedAt) newest.set(key, r);
+  }
+  return [...newest.values()];
+}
+
+/** Resets computed from "seconds from now" drift by a second or so per response: alerts key on the quarter hour. */
+const ALERT_RESET_GRAIN_MS = 15 * 60_000;
 
 /** "as of just now", "as of 3 min ago", "as of 2 h 5 m ago". */
 export function ageWords(observedAt: number, now: number): string {
@@ -126,7 +144,7 @@ function isWeekly(window: string): boolean {
 
 export function buildLimitsView(input: LimitsViewInput): LimitsView | undefined {
   const { now } = input;
-  const current = input.readings.filter((r) => isCurrent(r, now));
+  const current = newestPerWindow(input.readings.filter((r) => isCurrent(r, now)));
   const binding = mostPressing(current, now);
   if (!binding) return undefined;
   const providers = [...new Set(current.map((r) => r.provider))];
@@ -153,13 +171,13 @@ export function buildLimitsView(input: LimitsViewInput): LimitsView | undefined 
       if (crossed !== undefined && isExact(r.source)) {
         const resets = r.resetsAt !== undefined ? `; it resets ${when(r.resetsAt, input)} (in ${formatDuration(r.resetsAt - now)})` : '';
         alerts.push({
-          key: `${r.provider}:${r.account}:${r.window}:${r.resetsAt ?? ''}:${crossed}`,
+          key: `${r.provider}:${r.window}:${r.resetsAt !== undefined ? Math.round(r.resetsAt / ALERT_RESET_GRAIN_MS) : ''}:${crossed}`,
           message: `your ${providerLabel(r.provider)} ${windowLabel(r.window)} window is ${formatPercent(r.usedRatio ?? 0)} used${resets}. ${ADVICE[r.provider] ?? 'Consider deferring large jobs until it resets.'}`,
         });
       }
       if (input.unusedWeeklyNote && isWeekly(r.window) && isExact(r.source) && r.resetsAt !== undefined && r.resetsAt - now <= UNUSED_NOTE_WITHIN_MS && (r.usedRatio ?? 1) < UNUSED_NOTE_BELOW) {
         alerts.push({
-          key: `unused:${r.provider}:${r.account}:${r.window}:${r.resetsAt}`,
+          key: `unused:${r.provider}:${r.window}:${Math.round(r.resetsAt / ALERT_RESET_GRAIN_MS)}`,
           message: `your ${providerLabel(r.provider)} ${windowLabel(r.window)} window resets ${input.formatClock(r.resetsAt)} with ${formatPercent(1 - (r.usedRatio ?? 0))} of it unused — a good moment for the larger jobs you were saving.`,
         });
       }
