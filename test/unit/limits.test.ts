@@ -255,6 +255,18 @@ describe('limits: the meter', () => {
     assert.equal(keyOf(first, NOW), keyOf(later, NOW + 62_000));
   });
 
+  it("an API key's per-minute limits are listed but neither bind nor warn until used up", () => {
+    const apiTokens = reading('api-tokens', 0.8, { provider: 'openai', source: 'openai-headers', resetsAt: NOW + 20_000 });
+    assert.equal(buildLimitsView({ now: NOW, readings: [apiTokens], formatClock: clock, thresholds: [75, 90] }), undefined);
+    const withPlan = buildLimitsView({ now: NOW, readings: [apiTokens, reading('5h', 0.3)], formatClock: clock, thresholds: [75, 90] })!;
+    assert.equal(withPlan.text, 'Claude 5h 30% · resets 13:00');
+    assert.deepEqual(withPlan.alerts, []);
+    assert.equal(withPlan.level, 'normal');
+    assert.match(withPlan.tooltipLines.join('\n'), /API tokens: 80%/);
+    const usedUp = buildLimitsView({ now: NOW, readings: [{ ...apiTokens, usedRatio: 1 }], formatClock: clock, thresholds: [75, 90] })!;
+    assert.equal(usedUp.level, 'error');
+  });
+
   it('opt-in: a note when a weekly window resets soon mostly unused', () => {
     const weekly = reading('7d', 0.2, { resetsAt: NOW + 10 * HOUR });
     assert.deepEqual(buildLimitsView({ now: NOW, readings: [weekly], formatClock: clock, thresholds: [75, 90] })!.alerts, []);

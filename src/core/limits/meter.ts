@@ -17,12 +17,20 @@ function refusing(r: LimitReading): boolean {
 }
 
 /**
+ * An API key's per-minute request and token limits (x-ratelimit-*) refill within a minute: they are
+ * listed, but bind and warn only when used up, or the meter would flicker and nag under load.
+ */
+function perMinuteApiLimit(r: LimitReading): boolean {
+  return r.window.startsWith('api-') && (r.usedRatio ?? 0) < 1;
+}
+
+/**
  * The one window that limits a provider now. A window the provider refuses in wins; then the one
  * the provider names as binding (Anthropic's representative claim); then the fullest; on a tie,
  * the one that resets last (it keeps you waiting longest); exact sources before fallbacks.
  */
 export function bindingWindow(readings: readonly LimitReading[], now: number): LimitReading | undefined {
-  const current = readings.filter((r) => isCurrent(r, now) && (r.usedRatio !== undefined || refusing(r)));
+  const current = readings.filter((r) => isCurrent(r, now) && (r.usedRatio !== undefined || refusing(r)) && !perMinuteApiLimit(r));
   if (current.length === 0) return undefined;
   const rank = (r: LimitReading): number[] => [refusing(r) ? 1 : 0, isExact(r.source) ? 1 : 0, r.binding ? 1 : 0, r.usedRatio ?? 1, r.resetsAt ?? 0];
   return current.reduce((best, r) => {
@@ -165,10 +173,10 @@ export function buildLimitsView(input: LimitsViewInput): LimitsView | undefined 
       const status = r.status && r.status !== 'allowed' ? ` · ${r.status.replace(/_/g, ' ')}` : '';
       const detail = r.detail ? ` (${r.detail})` : '';
       lines.push(`${windowLabel(r.window)}: ${usedWords(r)}${detail}${resetWords(r, input)}${status}${marker} — ${SOURCE_LABELS[r.source]}, ${ageWords(r.observedAt, now)}`, '');
-      const l = levelOf(r, input.thresholds);
+      const l = perMinuteApiLimit(r) ? 'normal' : levelOf(r, input.thresholds);
       if (l === 'error' || (l === 'warning' && level === 'normal')) level = l;
       const crossed = [...input.thresholds].reverse().find((t) => (r.usedRatio ?? 0) * 100 >= t);
-      if (crossed !== undefined && isExact(r.source)) {
+      if (crossed !== undefined && isExact(r.source) && !perMinuteApiLimit(r)) {
         const resets = r.resetsAt !== undefined ? `; it resets ${when(r.resetsAt, input)} (in ${formatDuration(r.resetsAt - now)})` : '';
         alerts.push({
           key: `${r.provider}:${r.window}:${r.resetsAt !== undefined ? Math.round(r.resetsAt / ALERT_RESET_GRAIN_MS) : ''}:${crossed}`,
