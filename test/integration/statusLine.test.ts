@@ -78,6 +78,8 @@ describe("Claude Code status line: connect, run as Claude Code does, disconnect 
     assert.equal(garbage.status, 0);
     assert.match(garbage.stderr, /not the JSON Claude Code sends/);
     assert.equal(spawnSync(process.execPath, [CLI, 'statusline', '--bogus'], { encoding: 'utf8' }).status, 2);
+    assert.match(spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout, /statusline\s+Claude Code's status line/);
+    assert.match(spawnSync(process.execPath, [CLI, 'statusline', '--help'], { encoding: 'utf8' }).stdout, /Usage: token-meter statusline/);
   });
 
   it('disconnect: the previous status line restored, the link forgotten', () => {

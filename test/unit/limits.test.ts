@@ -55,6 +55,8 @@ describe("limits: Anthropic's unified rate-limit headers", () => {
     assert.equal(parsed.status, 'allowed');
     assert.equal(parsed.representativeClaim, 'five_hour');
     assert.deepEqual(parsed.overage, { status: 'rejected', disabledReason: 'org_level_disabled' });
+    assert.equal(w['5h'].detail, 'extra usage off: org level disabled', 'overage is told once, on the binding window, and never binds itself');
+    assert.equal(w['7d'].detail, undefined);
     assert.deepEqual(parsed.malformed, []);
   });
 
@@ -205,7 +207,7 @@ describe('limits: the meter', () => {
   it('tooltip: every window with its source and age', () => {
     const view = buildLimitsView({ now: NOW, readings: [...readings, reading('7d', 0.5, { provider: 'openai', source: 'codex', observedAt: NOW })], formatClock: clock, thresholds: [75, 90] })!;
     const md = view.tooltipLines.join('\n');
-    assert.match(md, /5-hour: 42% · resets 14:20 — \*\*binds now\*\* — exact, from Anthropic's response headers, as of 3 min ago/);
+    assert.match(md, /5-hour: 42% \(extra usage off: org level disabled\) · resets 14:20 — \*\*binds now\*\* — exact, from Anthropic's response headers, as of 3 min ago/);
     assert.match(md, /weekly: 18% · resets Mon 12:00 — exact, from Anthropic's response headers, as of 3 min ago/);
     assert.match(md, /weekly \(sonnet\): 61%/);
     assert.match(md, /weekly \(oi\): 5%/);

@@ -127,6 +127,10 @@ export function parseAnthropicHeaders(raw: HeaderBag, observedAt: number): Anthr
     ...(overageUtilization && parseFraction(overageUtilization) !== undefined ? { usedRatio: parseFraction(overageUtilization) } : {}),
     ...(disabledReason && parseStatus(disabledReason) ? { disabledReason: parseStatus(disabledReason) } : {}),
   };
+  // Extra usage beyond the plan, said once, on the window that binds.
+  const overageWords = overageDetail(overage);
+  const bound = readings.find((r) => r.binding);
+  if (overageWords && bound) bound.detail = overageWords;
   const status = header(headers, `${ANTHROPIC_PREFIX}status`);
   return {
     readings,
@@ -135,6 +139,14 @@ export function parseAnthropicHeaders(raw: HeaderBag, observedAt: number): Anthr
     ...(claim ? { representativeClaim: claim } : {}),
     ...(Object.keys(overage).length > 0 ? { overage } : {}),
   };
+}
+
+function overageDetail(overage: AnthropicOverage): string | undefined {
+  if (!overage.status) return undefined;
+  const status = overage.status === 'rejected' ? 'off' : overage.status.replace(/_/g, ' ');
+  const used = overage.usedRatio !== undefined ? `, ${Math.round(overage.usedRatio * 100)}% used` : '';
+  const reason = overage.disabledReason ? `: ${overage.disabledReason.replace(/_/g, ' ')}` : '';
+  return `extra usage ${status}${used}${reason}`;
 }
 
 function parseNumber(value: string | undefined): number | undefined {
