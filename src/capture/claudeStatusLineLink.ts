@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planConnect, planDisconnect, type ClaudeStatusLine, type ConnectPlan, type DisconnectPlan } from '../core/limits/claudeSettings';
+import { planConnect, planDisconnect, planRepoint, type ClaudeStatusLine, type ConnectPlan, type DisconnectPlan } from '../core/limits/claudeSettings';
 
 /**
  * The files behind "Connect / Disconnect Claude Code Status Line": Claude Code's user settings
@@ -91,4 +91,20 @@ export function disconnect(configDir: string, dataDir: string): DisconnectPlan {
   if (!plan.unchanged) writeAtomically(file, plan.text, fs.statSync(file).mode & 0o777);
   fs.rmSync(path.join(dataDir, LINK_FILE), { force: true });
   return plan;
+}
+
+/**
+ * Keeps a connected status line working across Token Meter updates (the extension's folder, and so
+ * the command, changes). Reads Claude Code's settings only when the user connected them. Returns
+ * whether it rewrote them.
+ */
+export function repointIfConnected(configDir: string, dataDir: string, command: string): boolean {
+  const link = readLink(dataDir);
+  if (!link) return false;
+  const file = claudeSettingsFile(configDir);
+  const text = readText(file);
+  const next = text === undefined ? undefined : planRepoint(text, command);
+  if (next === undefined) return false;
+  writeAtomically(file, next, fs.statSync(file).mode & 0o777);
+  return true;
 }

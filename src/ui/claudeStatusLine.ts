@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BACKUP_SUFFIX, claudeConfigDir, claudeSettingsFile, connect, disconnect, previewConnect, previewDisconnect } from '../capture/claudeStatusLineLink';
+import { BACKUP_SUFFIX, claudeConfigDir, claudeSettingsFile, connect, disconnect, previewConnect, previewDisconnect, repointIfConnected } from '../capture/claudeStatusLineLink';
 import { statusLineCommand } from '../core/limits/claudeSettings';
 
 /**
  * "Token Meter: Connect / Disconnect Claude Code Status Line". Connect shows the change to Claude
  * Code's user settings first, keeps a backup, and chains the status line the user had; Disconnect
- * puts that one back.
+ * puts that one back. On start, a connected status line follows the extension's current folder.
  */
 export function registerClaudeStatusLineCommands(extensionPath: string, dataDir: string): vscode.Disposable[] {
   const configDir = () => claudeConfigDir();
@@ -52,6 +52,12 @@ export function registerClaudeStatusLineCommands(extensionPath: string, dataDir:
     } catch (error) {
       void vscode.window.showErrorMessage(`Token Meter: could not disconnect Claude Code's status line: ${(error as Error).message}`);
     }
+  }
+
+  try {
+    repointIfConnected(configDir(), dataDir, command());
+  } catch {
+    // Claude Code's settings unreadable now: the status line is repointed at the next start.
   }
 
   return [

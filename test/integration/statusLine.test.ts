@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BACKUP_SUFFIX, claudeConfigDir, claudeSettingsFile, connect, disconnect, LINK_FILE, previewConnect } from '../../src/capture/claudeStatusLineLink';
+import { BACKUP_SUFFIX, claudeConfigDir, claudeSettingsFile, connect, disconnect, LINK_FILE, previewConnect, repointIfConnected } from '../../src/capture/claudeStatusLineLink';
 import { statusLineCommand } from '../../src/core/limits/claudeSettings';
 import { LimitStore } from '../../src/store/limitStore';
 import { CLAUDE_STATUS_JSON } from '../support/claudeStatus';
@@ -80,6 +80,15 @@ describe("Claude Code status line: connect, run as Claude Code does, disconnect 
     assert.equal(spawnSync(process.execPath, [CLI, 'statusline', '--bogus'], { encoding: 'utf8' }).status, 2);
     assert.match(spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout, /statusline\s+Claude Code's status line/);
     assert.match(spawnSync(process.execPath, [CLI, 'statusline', '--help'], { encoding: 'utf8' }).stdout, /Usage: token-meter statusline/);
+  });
+
+  it('after an update (the extension in a new folder) the connected command follows it; a foreign one is never touched', () => {
+    const updated = statusLineCommand({ executable: process.execPath, cli: CLI.replace('dist', 'dist/../dist'), dataDir });
+    assert.equal(repointIfConnected(configDir, dataDir, updated), true);
+    assert.equal(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).statusLine.command, updated);
+    assert.equal(repointIfConnected(configDir, dataDir, updated), false, 'already current');
+    assert.equal(repointIfConnected(configDir, path.join(root, 'never-connected'), ours), false, 'not connected from this data folder: settings not even read');
+    assert.equal(repointIfConnected(configDir, dataDir, ours), true);
   });
 
   it('disconnect: the previous status line restored, the link forgotten', () => {

@@ -78,6 +78,17 @@ export function planDisconnect(text: string | undefined, previous: ClaudeStatusL
   return { text: serialize(next), changes, unchanged: false };
 }
 
+/**
+ * After Token Meter is updated its folder changes, and the connected command with it: points the
+ * status line at the new command when (and only when) it is Token Meter's own. Undefined: nothing to do.
+ */
+export function planRepoint(text: string | undefined, command: string): string | undefined {
+  const settings = parseSettings(text);
+  const current = statusLineOf(settings);
+  if (!current || !isTokenMeterStatusLine(current.command) || current.command === command) return undefined;
+  return serialize({ ...settings, statusLine: { ...current, command } });
+}
+
 /** POSIX shell quoting: the command runs through Claude Code's shell. */
 function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
