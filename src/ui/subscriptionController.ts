@@ -32,6 +32,7 @@ export class SubscriptionController implements vscode.Disposable {
   private readonly limits: LimitStore;
   private watcher: fs.FSWatcher | undefined;
   private debounce: ReturnType<typeof setTimeout> | undefined;
+  private codexRecordedAt = 0;
 
   constructor(
     private readonly usage: UsageService,
@@ -71,8 +72,17 @@ export class SubscriptionController implements vscode.Disposable {
     }
   }
 
+  /** Every reading on record; Codex's logged windows are recorded too, for the dashboard's week of history. */
   private readings(): LimitReading[] {
     const codex = this.logs.activity.rateLimits.get('codex');
+    if (codex && codex.ts > this.codexRecordedAt) {
+      try {
+        this.limits.record(readingsFromCodexLog(codex));
+        this.codexRecordedAt = codex.ts;
+      } catch {
+        // Not recorded (disk full, read-only folder): still shown below, and tried again next time.
+      }
+    }
     return [...this.limits.latest(), ...(codex ? readingsFromCodexLog(codex) : [])];
   }
 
