@@ -24,6 +24,7 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Run the local metering gateway for OpenAI- and Anthropic-style clients.',
     load: async () => (await import('./cli/gateway')).gatewayCommand,
   },
+  statusline: { summary: "Claude Code's status line: records its 5-hour and weekly limits, prints a compact line.", load: async () => (await import('./cli/statusline')).statuslineCommand },
 };
 
 function usage(): string {

@@ -2,7 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
+import { formatClock } from './core/format';
+import { buildLimitsSection } from './core/limits/dashboard';
+import { LimitStore } from './store/limitStore';
+import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';
+import { CopilotQuotaController } from './ui/copilotQuotaController';
 import { readChatModelSettings } from './ui/config';
 import { Dashboard } from './ui/dashboard/dashboardPanel';
 import { GatewayController } from './ui/gatewayController';
@@ -24,7 +29,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
-  const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
+  const limitStore = new LimitStore(context.globalStorageUri.fsPath);
+  const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to), () => {
+    const { latest, history } = limitStore.read();
+    const now = usage.now();
+    return buildLimitsSection({ now, latest, history, formatClock: (ts) => formatClock(ts, now, usage.settings.timeZone) });
+  });
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
@@ -37,10 +47,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     logs,
     new MeterController(usage),
     new PriceCatalogController(context.globalStorageUri.fsPath, usage, problems, output),
-    new SubscriptionController(usage, logs, context.globalState),
+    new SubscriptionController(usage, logs, context.globalState, context.globalStorageUri.fsPath),
     new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),
     new TelemetryController(context.extensionPath, usage, problems, version),
     ...registerCommands(usage, dashboard, gateway),
+    ...registerClaudeStatusLineCommands(context.extensionPath, context.globalStorageUri.fsPath),
+    new CopilotQuotaController(context.globalStorageUri.fsPath, output),
     ...registerChatModels(
       context,
       new TokenMeterChatProvider(context.secrets, readChatModelSettings, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),

@@ -18,6 +18,7 @@ const root = document.getElementById('dashboard') as HTMLElement;
 let view: DashboardView | undefined;
 let measure: Measure | undefined = vscode.getState()?.measure;
 let chart: uPlot | undefined;
+let limitsChart: uPlot | undefined;
 
 function post(message: WebviewMessage): void {
   vscode.postMessage(message);
@@ -248,6 +249,52 @@ function prices(v: DashboardView): HTMLElement {
   );
 }
 
+const SERIES_COLORS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+
+/** Each limit window's share used over the past week, a line per window, and the latest readings beside it. */
+function limitsSection(limits: NonNullable<DashboardView['limits']>): HTMLElement {
+  const section = el('section', { id: 'limits', 'aria-labelledby': 'limits-title' }, el('h2', { id: 'limits-title' }, 'Limits'), el('p', { class: 'muted' }, limits.text));
+  if (limits.rows.length === 0) return section;
+  const layout = el('div', { class: 'limits-layout' });
+  section.append(layout);
+  if (limits.series.length > 0) {
+    const plot = el('div', { class: 'chart', 'aria-hidden': 'true' });
+    layout.append(plot);
+    const foreground = themeColor('--vscode-foreground', '#888');
+    const grid = themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)');
+    const data = uPlot.join(limits.series.map((s) => [s.points.map((p) => p[0] / 1000), s.points.map((p) => p[1])] as uPlot.AlignedData));
+    const width = Math.max(320, Math.min(600, root.clientWidth - 380));
+    limitsChart = new uPlot(
+      {
+        width,
+        height: 220,
+        series: [
+          {},
+          ...limits.series.map((s, i) => ({ label: s.label, stroke: themeColor(SERIES_COLORS[i % SERIES_COLORS.length], '#3794ff'), width: 2, spanGaps: true, value: (_u: uPlot, val: number | null) => (val === null ? '—' : `${val}%`) })),
+        ],
+        scales: { x: { time: true, range: [limits.from / 1000, limits.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(100, max)] } },
+        axes: [
+          { stroke: foreground, grid: { show: false }, ticks: { stroke: grid } },
+          { stroke: foreground, grid: { stroke: grid }, ticks: { stroke: grid }, values: (_u, splits) => splits.map((v) => `${v}%`), size: 50 },
+        ],
+        cursor: { drag: { x: false, y: false } },
+        legend: { live: true },
+      },
+      data,
+      plot,
+    );
+  }
+  layout.append(
+    table(
+      'The latest reading of each window',
+      ['Window', 'Used', 'Resets', 'Source', 'As of'],
+      limits.rows.map((r) => [r.label, r.usedText, r.resetText, r.sourceText, r.ageText.replace(/^as of /, '')]),
+      'limits-table',
+    ),
+  );
+  return section;
+}
+
 function emptyState(v: DashboardView): HTMLElement {
   return el('section', { class: 'empty', id: 'empty-state', 'aria-label': 'No usage yet' }, ...v.emptyState.map((line) => el('p', {}, line)));
 }
@@ -258,6 +305,8 @@ function draw(): void {
   const m = measure ?? v.initialMeasure;
   chart?.destroy();
   chart = undefined;
+  limitsChart?.destroy();
+  limitsChart = undefined;
   const parts: HTMLElement[] = [header(v)];
   for (const problem of v.problems) parts.push(el('p', { class: 'problem', role: 'alert' }, problem));
   parts.push(summary(v));
@@ -268,6 +317,7 @@ function draw(): void {
   main.append(
     dayChart(v, m),
     budgets(v),
+    ...(v.limits ? [limitsSection(v.limits)] : []),
     breakdownSection('By model', 'by-model', v.byModel, 'Model'),
     breakdownSection('By source', 'by-source', v.bySource, 'Source'),
     breakdownSection('By project', 'by-project', v.byProject, 'Project'),

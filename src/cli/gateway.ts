@@ -2,8 +2,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../cli';
 import { GatewayHost, GatewayPortInUseError } from '../capture/gateway/host';
+import { recordLimitHeaders } from '../capture/gateway/limitHeaders';
 import { listPriceContext } from '../core/settings';
 import { systemTimeZone } from '../core/time';
+import { LimitStore } from '../store/limitStore';
 import { defaultDataDir } from '../store/paths';
 import { UsageStore } from '../store/usageStore';
 import { dataDirProblem, dataDirSource } from './dataDir';
@@ -98,6 +100,7 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
       port: options.port,
       upstreams: options.upstreams,
       sink: store,
+      onResponseHeaders: recordLimitHeaders(new LimitStore(options.dataDir), (m) => io.stderr.write(`token-meter gateway: ${m}\n`)),
     });
   } catch (error) {
     store.dispose();

@@ -22,6 +22,8 @@ export const USER_ONLY_SETTINGS = [
   'logCapture.enabled',
   'logCapture.sources',
   'retentionDays',
+  'copilotQuota.enabled',
+  'copilotQuota.endpoint',
 ] as const;
 
 /** Settings a workspace may propose, taken from it only once the user approves the endpoint's origin. */

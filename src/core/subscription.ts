@@ -1,6 +1,8 @@
 import type { ActivityPoint } from './activity';
 import { BLOCK_MS, burnRate, currentBlock, estimateLimit, project, sessionBlocks, weeklyUsage, type Projection } from './blocks';
 import { formatDuration, formatPercent, formatTokens } from './format';
+import { buildLimitsView } from './limits/meter';
+import { isCurrent, isExact, SOURCE_LABELS, type LimitReading } from './limits/reading';
 import type { SubscriptionPlan } from './plans';
 
 /**
@@ -8,28 +10,12 @@ import type { SubscriptionPlan } from './plans';
  * block and the rolling week, with limits from the provider's records, the user, or an estimate.
  */
 
-/** One of the provider's own windows, as an assistant logged it (Codex's rate_limits). */
-export interface ProviderWindow {
-  usedPercent: number;
-  resetsAt?: number;
-  windowMinutes?: number;
-}
-
-export interface ProviderWindows {
-  /** When they were recorded. */
-  ts: number;
-  /** Which assistant recorded them, for the label ("from Codex"). */
-  recordedBy: string;
-  primary?: ProviderWindow;
-  secondary?: ProviderWindow;
-}
-
-export type LimitSource = 'provider' | 'user' | 'estimate' | 'none';
+export type LimitSource = 'user' | 'estimate' | 'none';
 
 export interface WindowStatus {
   tokens: number;
   limit?: number;
-  /** 0–1+; from the provider's own percentage when it has one. */
+  /** 0–1+. */
   usedRatio?: number;
   limitSource: LimitSource;
   resetsAt?: number;
@@ -46,20 +32,21 @@ export interface PlanStatus {
   /** Undefined when no block is running. */
   block?: BlockStatus;
   week: WindowStatus;
-  recordedBy?: string;
 }
 
 export interface SubscriptionInput {
   now: number;
   plans: readonly SubscriptionPlan[];
   activity(provider: string): ActivityPoint[];
-  /** The provider's own windows, when an assistant logged them recently. */
-  providerWindows(provider: string): ProviderWindows | undefined;
   formatClock(ts: number): string;
-}
-
-function fresh(window: ProviderWindow | undefined, now: number): window is ProviderWindow {
-  return window !== undefined && (window.resetsAt === undefined || window.resetsAt > now);
+  /** A date for resets weeks away (a monthly quota): "Jan 1". */
+  formatDate?(ts: number): string;
+  /** Every provider's own limit readings (response headers, Claude Code, Codex, GitHub). */
+  readings: readonly LimitReading[];
+  /** tokenMeter.limits.warningThresholds. */
+  thresholds: readonly number[];
+  /** tokenMeter.limits.unusedWeeklyNote. */
+  unusedWeeklyNote?: boolean;
 }
 
 export function planStatus(plan: SubscriptionPlan, input: SubscriptionInput): PlanStatus {
@@ -68,44 +55,26 @@ export function planStatus(plan: SubscriptionPlan, input: SubscriptionInput): Pl
   const blocks = sessionBlocks(series);
   const running = currentBlock(blocks, now);
   const finished = blocks.filter((b) => b.end <= now).map((b) => b.tokens);
-  const windows = input.providerWindows(plan.provider);
   const weekly = weeklyUsage(series, now);
 
   let block: BlockStatus | undefined;
-  if (running || fresh(windows?.primary, now)) {
-    const tokens = running?.tokens ?? 0;
-    const ratePerMinute = running ? burnRate(series, now, running.start) : 0;
-    if (fresh(windows?.primary, now)) {
-      const resetsAt = windows!.primary.resetsAt ?? running?.end ?? now + BLOCK_MS;
-      const usedRatio = windows!.primary.usedPercent / 100;
-      const impliedLimit = usedRatio > 0 && tokens > 0 ? tokens / usedRatio : undefined;
-      block = {
-        start: running?.start ?? resetsAt - BLOCK_MS, tokens, usedRatio, limitSource: 'provider', resetsAt, ratePerMinute,
-        ...(impliedLimit ? { limit: impliedLimit, projection: project(tokens, impliedLimit, ratePerMinute, now, resetsAt) } : {}),
-      };
-    } else {
-      const limit = plan.blockTokens ?? estimateLimit(finished);
-      const resetsAt = running!.end;
-      block = {
-        start: running!.start, tokens, resetsAt, ratePerMinute,
-        limitSource: plan.blockTokens ? 'user' : limit ? 'estimate' : 'none',
-        ...(limit ? { limit, usedRatio: tokens / limit, projection: project(tokens, limit, ratePerMinute, now, resetsAt) } : {}),
-      };
-    }
-  }
-
-  let week: WindowStatus;
-  if (fresh(windows?.secondary, now)) {
-    week = { tokens: weekly.current, usedRatio: windows!.secondary.usedPercent / 100, limitSource: 'provider', ...(windows!.secondary.resetsAt ? { resetsAt: windows!.secondary.resetsAt } : {}) };
-  } else {
-    const limit = plan.weeklyTokens ?? estimateLimit(weekly.past);
-    week = {
-      tokens: weekly.current,
-      limitSource: plan.weeklyTokens ? 'user' : limit ? 'estimate' : 'none',
-      ...(limit ? { limit, usedRatio: weekly.current / limit } : {}),
+  if (running) {
+    const tokens = running.tokens;
+    const ratePerMinute = burnRate(series, now, running.start);
+    const limit = plan.blockTokens ?? estimateLimit(finished);
+    block = {
+      start: running.start, tokens, resetsAt: running.end, ratePerMinute,
+      limitSource: plan.blockTokens ? 'user' : limit ? 'estimate' : 'none',
+      ...(limit ? { limit, usedRatio: tokens / limit, projection: project(tokens, limit, ratePerMinute, now, running.end) } : {}),
     };
   }
-  return { plan, ...(block ? { block } : {}), week, ...(windows ? { recordedBy: windows.recordedBy } : {}) };
+  const limit = plan.weeklyTokens ?? estimateLimit(weekly.past);
+  const week: WindowStatus = {
+    tokens: weekly.current,
+    limitSource: plan.weeklyTokens ? 'user' : limit ? 'estimate' : 'none',
+    ...(limit ? { limit, usedRatio: weekly.current / limit } : {}),
+  };
+  return { plan, ...(block ? { block } : {}), week };
 }
 
 export type SubscriptionLevel = 'normal' | 'warning' | 'error';
@@ -124,14 +93,12 @@ export interface SubscriptionView {
   alerts: SubscriptionAlert[];
 }
 
-function sourceWords(source: LimitSource, recordedBy?: string): string {
+function sourceWords(source: LimitSource): string {
   switch (source) {
-    case 'provider':
-      return `exact, from ${recordedBy ?? "the provider's"} records`;
     case 'user':
-      return 'limit set by you';
+      return `limit ${SOURCE_LABELS.user}`;
     case 'estimate':
-      return 'limit estimated from your past windows';
+      return `limit ${SOURCE_LABELS.estimate}`;
     case 'none':
       return 'no limit known yet (set one in `tokenMeter.planLimits`, or it is estimated after three windows)';
   }
@@ -151,24 +118,43 @@ function blockPhrase(status: PlanStatus, input: SubscriptionInput): string {
   return `5h ${used} · resets ${input.formatClock(block.resetsAt!)}`;
 }
 
-export function buildSubscriptionView(input: SubscriptionInput): SubscriptionView | undefined {
-  if (input.plans.length === 0) return undefined;
-  const statuses = input.plans.map((p) => planStatus(p, input));
-  const pressing = statuses.reduce((a, b) => ((b.block?.usedRatio ?? -1) > (a.block?.usedRatio ?? -1) ? b : a));
-  const levels = statuses.map(levelOf);
-  const level: SubscriptionLevel = levels.includes('error') ? 'error' : levels.includes('warning') ? 'warning' : 'normal';
-  const name = statuses.length > 1 ? `${pressing.plan.label.split(' ')[0]} ` : '';
-  const text = `$(watch) ${name}${blockPhrase(pressing, input)}`;
+const LEVEL_ORDER: SubscriptionLevel[] = ['normal', 'warning', 'error'];
 
-  const md: string[] = ['**Subscription windows**', ''];
-  const alerts: SubscriptionAlert[] = [];
+/**
+ * One "what limits me now" item. Where a provider reports its own windows (exact readings), the
+ * binding one is shown with its exact percentage and reset, plan or no plan; a plan whose provider
+ * reports nothing falls back to tokens against a limit set by the user or estimated from history,
+ * labelled as such.
+ */
+export function buildSubscriptionView(input: SubscriptionInput): SubscriptionView | undefined {
+  const { now } = input;
+  const limits = buildLimitsView({ now, readings: input.readings, formatClock: input.formatClock, ...(input.formatDate ? { formatDate: input.formatDate } : {}), thresholds: input.thresholds, unusedWeeklyNote: input.unusedWeeklyNote });
+  const exactProviders = new Set(input.readings.filter((r) => isExact(r.source) && isCurrent(r, now)).map((r) => r.provider));
+  const plans = input.plans.filter((p) => !exactProviders.has(p.provider));
+  if (!limits && plans.length === 0) return undefined;
+  const statuses = plans.map((p) => planStatus(p, input));
+  const levels = [...statuses.map(levelOf), limits?.level ?? 'normal'];
+  const level = levels.reduce((a, b) => (LEVEL_ORDER.indexOf(b) > LEVEL_ORDER.indexOf(a) ? b : a), 'normal' as SubscriptionLevel);
+  let text: string;
+  if (limits) {
+    text = `$(watch) ${limits.text}`;
+  } else {
+    const pressing = statuses.reduce((a, b) => ((b.block?.usedRatio ?? -1) > (a.block?.usedRatio ?? -1) ? b : a));
+    const name = statuses.length > 1 ? `${pressing.plan.label.split(' ')[0]} ` : '';
+    text = `$(watch) ${name}${blockPhrase(pressing, input)}`;
+  }
+
+  const md: string[] = [];
+  const alerts: SubscriptionAlert[] = [...(limits?.alerts ?? [])];
+  if (limits) md.push('**What limits you now**', '', ...limits.tooltipLines);
+  if (statuses.length > 0) md.push(limits ? '**Plans without exact figures**' : '**Subscription windows**', '');
   for (const s of statuses) {
     md.push(`**${s.plan.label}**`, '');
     if (s.block) {
       const b = s.block;
       const of = b.limit ? ` of ~${formatTokens(b.limit)}` : '';
       const pct = b.usedRatio !== undefined ? ` (${formatPercent(b.usedRatio)})` : '';
-      md.push(`5-hour block: ${formatTokens(b.tokens)} tokens${of}${pct} — ${sourceWords(b.limitSource, s.recordedBy)}`, '');
+      md.push(`5-hour block: ${formatTokens(b.tokens)} tokens${of}${pct} — ${sourceWords(b.limitSource)}`, '');
       md.push(`Started ${input.formatClock(b.start)} · resets ${input.formatClock(b.resetsAt!)} · in ${formatDuration(b.resetsAt! - input.now)}`, '');
       md.push(`Burn rate: ${formatTokens(Math.round(b.ratePerMinute))} tokens/min over the last 15 minutes`, '');
       if (b.projection?.runsOutAt !== undefined && b.projection.beforeReset) {
@@ -185,7 +171,7 @@ export function buildSubscriptionView(input: SubscriptionInput): SubscriptionVie
     const weekOf = s.week.limit ? ` of ~${formatTokens(s.week.limit)}` : '';
     const weekPct = s.week.usedRatio !== undefined ? ` (${formatPercent(s.week.usedRatio)})` : '';
     const weekReset = s.week.resetsAt ? ` · resets ${input.formatClock(s.week.resetsAt)}` : '';
-    md.push(`Week (rolling 7 days): ${formatTokens(s.week.tokens)} tokens${weekOf}${weekPct}${weekReset} — ${sourceWords(s.week.limitSource, s.recordedBy)}`, '');
+    md.push(`Week (rolling 7 days): ${formatTokens(s.week.tokens)} tokens${weekOf}${weekPct}${weekReset} — ${sourceWords(s.week.limitSource)}`, '');
   }
   md.push('[Plan settings](command:tokenMeter.openSettings)');
   return {

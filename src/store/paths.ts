@@ -47,6 +47,12 @@ export const DATA_FILES = {
   /** The single findings file of earlier versions: read, and deleted once all of it has expired. */
   hygieneFindingsLegacy: 'hygiene-findings.jsonl',
   budgetOverride: 'budget-override.json',
+  /** The providers' latest rate-limit readings and a week of their history. */
+  limits: 'limits.json',
+  /** The price catalog the last refresh brought, and when it was asked for. */
+  prices: 'prices',
+  /** Which Claude Code settings file the status line was connected in, and what it had before. */
+  claudeStatusLine: 'claude-statusline.json',
 } as const;
 
 export const DATA_DIR_ENTRIES: readonly string[] = Object.values(DATA_FILES);

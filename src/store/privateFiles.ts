@@ -24,14 +24,17 @@ export function mkdirPrivate(dir: string): void {
 
 /**
  * Replaces `file` with `data` so that a reader, a crash or a full disk leaves either the old or the
- * new content, never a mix: a temporary file beside it (0600), fsync, then rename over it.
+ * new content, never a mix: a temporary file beside it, fsync, then rename over it. Our files are
+ * 0600; `mode` keeps another program's file (Claude Code's settings) as its owner had it.
  */
-export function writeFileAtomicSync(file: string, data: string): void {
+export function writeFileAtomicSync(file: string, data: string, mode: number = PRIVATE_FILE_MODE): void {
   mkdirPrivate(path.dirname(file));
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   let fd: number | undefined;
   try {
-    fd = fs.openSync(temp, 'wx', PRIVATE_FILE_MODE);
+    fd = fs.openSync(temp, 'wx', mode);
+    // The umask may have narrowed the mode further; the file keeps exactly the mode asked for.
+    if (mode !== PRIVATE_FILE_MODE) fs.fchmodSync(fd, mode);
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
     fs.closeSync(fd);

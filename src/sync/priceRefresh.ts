@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import type { Provider } from '@pydantic/genai-prices';
 import { activeCatalog, installCatalog, libraryUpdateUrl, parseCatalogData, type CatalogInfo } from '../core/priceCatalog';
 
+import { DATA_FILES } from '../store/paths';
+import { writeFileAtomicSync } from '../store/privateFiles';
 /**
  * Keeps prices fresh without a release: at most once a day, one GET of the price catalog's public
  * data file (the URL @pydantic/genai-prices itself updates from; nothing about the user is sent),
@@ -45,16 +47,10 @@ export function pricesUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.TOKEN_METER_PRICES_URL || libraryUpdateUrl();
 }
 
-const dirOf = (dataDir: string) => path.join(dataDir, 'prices');
+const dirOf = (dataDir: string) => path.join(dataDir, DATA_FILES.prices);
 const cachePath = (dataDir: string) => path.join(dirOf(dataDir), 'catalog.json');
 const statePath = (dataDir: string) => path.join(dirOf(dataDir), 'refresh.json');
 
-function writePrivate(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-  const temp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, text, { mode: 0o600 });
-  fs.renameSync(temp, file);
-}
 
 function readJson(file: string): unknown {
   try {
@@ -116,7 +112,7 @@ export async function refreshCatalog(options: PriceRefreshOptions): Promise<Refr
   if (!refreshDue(options.dataDir, now())) return { status: 'fresh' };
   const url = options.url ?? pricesUrl();
   try {
-    writePrivate(statePath(options.dataDir), JSON.stringify({ checkedAt: now() } satisfies StateFile));
+    writeFileAtomicSync(statePath(options.dataDir), JSON.stringify({ checkedAt: now() } satisfies StateFile));
     const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS), redirect: 'follow', headers: { accept: 'application/json' } });
     if (!response.ok) throw new Error(`${new URL(url).host} answered ${response.status}`);
     const text = await readBounded(response, MAX_BYTES);
@@ -124,7 +120,7 @@ export async function refreshCatalog(options: PriceRefreshOptions): Promise<Refr
     if ('problem' in parsed) throw new Error(parsed.problem);
     const fetchedAt = now();
     const catalog = installCatalog(parsed.providers, utcDay(fetchedAt));
-    writePrivate(cachePath(options.dataDir), JSON.stringify({ fetchedAt, asOf: catalog.asOf, data: parsed.providers } satisfies CacheFile));
+    writeFileAtomicSync(cachePath(options.dataDir), JSON.stringify({ fetchedAt, asOf: catalog.asOf, data: parsed.providers } satisfies CacheFile));
     return { status: 'updated', catalog };
   } catch (error) {
     const cause = (error as Error).name === 'TimeoutError' ? 'it took too long' : (error as Error).message;

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { RawLimitSettings } from '../core/limits/settings';
 import type { TeamSettingValues, UserOnlySetting } from '../core/settingScopes';
 import type { RawSettings, SettingSource } from '../core/settings';
 
@@ -73,6 +74,17 @@ export function readRawSettings(): RawSettings {
     plans: get('plans'),
     planLimits: get('planLimits'),
     contextGauge: { enabled: get('contextGauge.enabled'), warnAtPercent: get('contextGauge.warnAtPercent') },
+  };
+}
+
+/** The limits meter's settings; whether and where the GitHub token goes from user settings only. */
+export function readLimitSettings(): RawLimitSettings {
+  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  return {
+    warningThresholds: config.get('limits.warningThresholds'),
+    unusedWeeklyNote: config.get('limits.unusedWeeklyNote'),
+    copilotQuotaEnabled: userOnly(config, 'copilotQuota.enabled'),
+    copilotQuotaEndpoint: userOnly(config, 'copilotQuota.endpoint'),
   };
 }
 

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatewayHost, GatewayUrls } from '../capture/gateway/host';
+import { recordLimitHeaders } from '../capture/gateway/limitHeaders';
 import { GatewayRunner } from '../capture/gateway/runner';
 import type { GuardDecision } from '../capture/gateway/server';
 import type { PromptObserver } from '../core/hygiene/types';
@@ -14,6 +15,7 @@ import { rollupContextFor, type GatewaySettings } from '../core/settings';
 import { budgetSourceLabel, budgetStatuses } from '../core/usage';
 import { DATA_FILES } from '../store/paths';
 import { writeFileAtomicSync } from '../store/privateFiles';
+import { LimitStore } from '../store/limitStore';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
@@ -59,6 +61,7 @@ export class GatewayController implements vscode.Disposable {
         sink: { record: (event) => this.record(event, settings) },
         guard: () => this.guard(settings),
         onPrompt: this.onPrompt,
+        onResponseHeaders: recordLimitHeaders(new LimitStore(this.context.globalStorageUri.fsPath), (m) => this.output.warn(m)),
         onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
       }),
       (host) => this.pointTerminalsAt(host),

@@ -161,6 +161,8 @@ async function anthropicMessages(body: Record<string, unknown>, res: http.Server
 
 export class FakeUpstream {
   readonly requests: ReceivedRequest[] = [];
+  /** Sent on every response besides its own headers (e.g. a provider's rate-limit headers). */
+  extraResponseHeaders: Record<string, string> = {};
   private server!: http.Server;
   port = 0;
 
@@ -175,6 +177,7 @@ export class FakeUpstream {
       req.on('end', () => {
         const received: ReceivedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         this.requests.push(received);
+        for (const [name, value] of Object.entries(this.extraResponseHeaders)) res.setHeader(name, value);
         void this.route(received, res).catch((error) => {
           if (!res.headersSent) res.writeHead(500);
           res.end(String(error));

@@ -5,7 +5,9 @@ import { buildContextGauge, type AgentSession } from '../../src/core/contextGaug
 import { formatClock } from '../../src/core/format';
 import { parsePeakSchedule, PEAK_PRESETS } from '../../src/core/peak';
 import { parsePlans, type SubscriptionPlan } from '../../src/core/plans';
-import { buildSubscriptionView, planStatus, type ProviderWindows, type SubscriptionInput } from '../../src/core/subscription';
+import { readingsFromCodexLog } from '../../src/core/limits/codex';
+import type { LimitReading } from '../../src/core/limits/reading';
+import { buildSubscriptionView, planStatus, type SubscriptionInput } from '../../src/core/subscription';
 import { usageEvent } from '../support/events';
 
 const MIN = 60_000;
@@ -86,12 +88,13 @@ describe('burn rate, projection, estimated limits and the week', () => {
 describe('subscription view', () => {
   const now = at('2026-11-20T12:00:00Z');
   const claude: SubscriptionPlan = { provider: 'anthropic', plan: 'claude-max-5x', label: 'Claude Max 5x' };
-  const input = (plans: SubscriptionPlan[], series: ActivityPoint[], windows?: ProviderWindows): SubscriptionInput => ({
+  const input = (plans: SubscriptionPlan[], series: ActivityPoint[], readings: LimitReading[] = []): SubscriptionInput => ({
     now,
     plans,
     activity: () => series,
-    providerWindows: () => windows,
     formatClock: (ts) => formatClock(ts, now, 'UTC'),
+    readings,
+    thresholds: [75, 90],
   });
   // Three past blocks of 1M, 2M, 3M tokens, then the current one started 09:00 with 2.4M, 600k of them in the last 15 minutes.
   const history: ActivityPoint[] = [
@@ -103,7 +106,7 @@ describe('subscription view', () => {
     const view = buildSubscriptionView(input([claude], history))!;
     assert.equal(view.text, '$(watch) 5h 80% · resets 14:00');
     assert.equal(view.level, 'warning');
-    assert.match(view.tooltipMarkdown, /2\.4M tokens of ~3M \(80%\) — limit estimated from your past windows/);
+    assert.match(view.tooltipMarkdown, /2\.4M tokens of ~3M \(80%\) — limit estimated from your history/);
     assert.match(view.tooltipMarkdown, /Burn rate: 40k tokens\/min/);
     assert.match(view.tooltipMarkdown, /runs out at \*\*12:15\*\*/);
     assert.equal(view.alerts.length, 1);
@@ -123,20 +126,34 @@ describe('subscription view', () => {
     assert.match(view.tooltipMarkdown, /no limit known yet/);
   });
 
-  it('shows the provider\'s own windows exactly when Codex recorded them', () => {
+  it("shows the provider's own windows exactly when Codex recorded them, instead of the estimate", () => {
     const chatgpt: SubscriptionPlan = { provider: 'openai', plan: 'chatgpt-plus', label: 'ChatGPT Plus (Codex)' };
-    const windows: ProviderWindows = {
-      ts: now - MIN, recordedBy: 'Codex',
+    const readings = readingsFromCodexLog({
+      ts: now - MIN,
       primary: { usedPercent: 42, resetsAt: now + 2 * HOUR, windowMinutes: 300 },
       secondary: { usedPercent: 77, resetsAt: now + 3 * 86_400_000, windowMinutes: 10080 },
-    };
-    const view = buildSubscriptionView(input([chatgpt], [[now - 10 * MIN, 1000]], windows))!;
-    assert.equal(view.text, '$(watch) 5h 42% · resets 14:00');
-    assert.match(view.tooltipMarkdown, /\(42%\) — exact, from Codex records/);
-    assert.match(view.tooltipMarkdown, /Week \(rolling 7 days\): 1k tokens \(77%\) · resets Mon 12:00 — exact, from Codex records/);
-    // Once the recorded window has reset, it is not shown as current any more.
-    const stale = planStatus(chatgpt, { ...input([chatgpt], [], { ...windows, primary: { usedPercent: 99, resetsAt: now - 1 } }) });
-    assert.equal(stale.block, undefined);
+    });
+    const view = buildSubscriptionView(input([chatgpt, claude], history, readings))!;
+    assert.equal(view.text, '$(watch) 7d 77% · resets Mon 12:00');
+    assert.match(view.tooltipMarkdown, /5-hour: 42% · resets 14:00 — from Codex's records, as of 1 min ago/);
+    assert.match(view.tooltipMarkdown, /weekly: 77% · resets Mon 12:00 — \*\*binds now\*\* — from Codex's records/);
+    // Claude reports nothing exact here: its plan stays, estimated and labelled.
+    assert.match(view.tooltipMarkdown, /\*\*Plans without exact figures\*\*[\s\S]*Claude Max 5x[\s\S]*limit estimated from your history/);
+    assert.doesNotMatch(view.tooltipMarkdown, /ChatGPT Plus \(Codex\)\*\*/);
+    // Once the recorded windows have reset, the plan's estimate is back.
+    const later = buildSubscriptionView({ ...input([chatgpt], [[now - 10 * MIN, 1000]], readings), now: now + 4 * 86_400_000 })!;
+    assert.match(later.tooltipMarkdown, /\*\*ChatGPT Plus \(Codex\)\*\*/);
+  });
+
+  it('exact readings show without any plan configured', () => {
+    const readings: LimitReading[] = [
+      { provider: 'anthropic', account: 'default', window: '5h', usedRatio: 0.42, resetsAt: at('2026-11-20T14:20:00Z'), binding: true, source: 'anthropic-headers', observedAt: now },
+      { provider: 'anthropic', account: 'default', window: '7d', usedRatio: 0.18, resetsAt: at('2026-11-23T09:00:00Z'), source: 'anthropic-headers', observedAt: now },
+    ];
+    const view = buildSubscriptionView(input([], [], readings))!;
+    assert.equal(view.text, '$(watch) 5h 42% · resets 14:20');
+    assert.match(view.tooltipMarkdown, /weekly: 18% · resets Mon 09:00 — exact, from Anthropic's response headers, as of just now/);
+    assert.doesNotMatch(view.tooltipMarkdown, /Subscription windows/);
   });
 
   it('shows nothing without a subscription plan', () => {

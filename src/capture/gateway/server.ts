@@ -36,6 +36,11 @@ export interface GatewayOptions {
    * answer is complete or has failed, so the observer works off the response path.
    */
   onPrompt?: PromptObserver;
+  /**
+   * Each upstream response's headers as they arrive (the provider's rate-limit headers are read from
+   * them). Called after the response has been passed on; an exception here never affects the proxy.
+   */
+  onResponseHeaders?: (provider: Provider, headers: http.IncomingHttpHeaders) => void;
   /** Idle time allowed on the upstream connection before the request fails. */
   upstreamTimeoutMs?: number;
   /**
@@ -386,6 +391,11 @@ export class GatewayServer {
         sendError(res, pending.provider, 502, `Token Meter gateway received an answer from ${target.origin} that it cannot pass on (HTTP status ${status}).`, 'token_meter_bad_upstream_answer');
         this.notePrompt(pending, 502);
         return;
+      }
+      try {
+        this.options.onResponseHeaders?.(pending.provider, upstreamRes.headers);
+      } catch {
+        // Reading rate limits is a side job: the response goes on.
       }
       if (pending.route?.billable) {
         const contentType = String(upstreamRes.headers['content-type'] ?? '');

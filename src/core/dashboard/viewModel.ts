@@ -1,5 +1,6 @@
 import type { BudgetLevel, BudgetPeriod } from '../budget';
 import { formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../format';
+import type { LimitsSection } from '../limits/dashboard';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
 import { addDays, dayKey, daysBetween, parseDayKey, startOfDay, WEEKDAY_LABELS, weekdayOf } from '../time';
@@ -39,6 +40,8 @@ export interface DashboardInput {
   commits?: CommitCount;
   /** Settings and store problems, worded for people. */
   problems?: string[];
+  /** The providers' own limit windows over the past week. */
+  limits?: LimitsSection;
 }
 
 export interface DayBar {
@@ -149,6 +152,7 @@ export interface DashboardView {
   outcomes: { available: false; text: string } | { available: true; commits: number; costPerCommitUsd: number | null; text: string };
   /** Which prices apply, and the models of the shown week without one (each can be given a price). */
   prices: { text: string; unpriced: Array<{ model: string; tokensText: string }> };
+  limits?: LimitsSection;
   problems: string[];
 }
 
@@ -387,6 +391,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     hygiene: hygieneView(input.hygiene),
     outcomes: outcomesView(input.commits, week),
     prices: pricesView(settings, weekRows, week),
+    ...(input.limits ? { limits: input.limits } : {}),
     problems: input.problems ?? [],
   };
 }

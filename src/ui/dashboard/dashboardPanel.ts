@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { LimitsSection } from '../../core/limits/dashboard';
 import { buildDashboard, shownWeek, type CommitCount, type HygieneSummary } from '../../core/dashboard/viewModel';
 import { addDays, startOfDay } from '../../core/time';
 import { exportUsageFile } from '../exportCommand';
@@ -26,6 +27,8 @@ export class Dashboard implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     /** The prompt-hygiene findings between two instants; undefined while that feature is off. */
     private readonly hygiene: (from: number, to: number) => HygieneSummary | undefined,
+    /** The Limits section, as of now. */
+    private readonly limits?: () => LimitsSection,
   ) {
     this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => this.adopt(panel, restoredState(state), performance.now()),
@@ -45,7 +48,7 @@ export class Dashboard implements vscode.Disposable {
   private adopt(panel: vscode.WebviewPanel, state: DashboardState, requested: number): void {
     this.panel?.dispose();
     const assets = vscode.Uri.joinPath(this.extensionUri, ...ASSETS);
-    const dashboard = new DashboardPanel(panel, assets, this.usage, this.log, this.hygiene, state.weekOffset, requested);
+    const dashboard = new DashboardPanel(panel, assets, this.usage, this.log, this.hygiene, state.weekOffset, requested, this.limits);
     this.panel = dashboard;
     panel.onDidDispose(() => {
       if (this.panel === dashboard) this.panel = undefined;
@@ -72,6 +75,7 @@ class DashboardPanel {
     private readonly hygiene: (from: number, to: number) => HygieneSummary | undefined,
     private weekOffset: number,
     requested: number,
+    private readonly limits?: () => LimitsSection,
   ) {
     this.requestedAt = requested;
     panel.iconPath = new vscode.ThemeIcon('graph');
@@ -158,6 +162,7 @@ class DashboardPanel {
         rows: (from, to) => this.usage.rows(from, to),
         commits,
         ...(hygiene ? { hygiene } : {}),
+        ...(this.limits ? { limits: this.limits() } : {}),
         problems: this.usage.problems(),
       }),
     };
