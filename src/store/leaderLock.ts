@@ -25,6 +25,19 @@ interface LockOwner {
   id?: string;
 }
 
+interface StaleLock {
+  ino: number;
+  text: string;
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+  try {
+    return JSON.parse(text) as LockOwner;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface LeaderLockOptions {
   staleMs?: number;
   /** How often the holder touches the lock and checks it is still its own. */
@@ -76,7 +89,7 @@ export class LeaderLock {
         return new LeaderLock(file, owner.id!, options.onLost, options.heartbeatMs ?? HEARTBEAT_MS);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const stale = LeaderLock.staleInode(file, staleMs);
+        const stale = LeaderLock.staleLock(file, staleMs);
         if (stale === undefined) return undefined;
         if (!LeaderLock.removeIfSame(file, stale)) return undefined;
       }
@@ -87,39 +100,51 @@ export class LeaderLock {
   /** Who holds the lock, for messages; undefined when nobody does. */
   static owner(file: string): LockOwner | undefined {
     try {
-      return JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
+      return parseOwner(fs.readFileSync(file, 'utf8'));
     } catch {
       return undefined;
     }
   }
 
-  /** The inode of the lock file when its holder is gone or silent; undefined while it is held. */
-  private static staleInode(file: string, staleMs: number): number | undefined {
+  /**
+   * What identifies the lock file when its holder is gone or silent (its inode and its text, which
+   * names the holder and when it started); undefined while it is held.
+   */
+  private static staleLock(file: string, staleMs: number): StaleLock | undefined {
     let stat: fs.Stats;
+    let text: string;
     try {
       stat = fs.statSync(file);
+      text = fs.readFileSync(file, 'utf8');
     } catch {
       return undefined; // gone already: the next attempt creates it
     }
     const age = Date.now() - stat.mtimeMs;
-    const owner = LeaderLock.owner(file);
+    const owner = parseOwner(text);
     const dead = owner !== undefined && owner.host === os.hostname() && !processAlive(owner.pid);
     // Unreadable for a second: a writer died mid-write.
-    return dead || age > staleMs || (owner === undefined && age > 1000) ? stat.ino : undefined;
+    return dead || age > staleMs || (owner === undefined && age > 1000) ? { ino: stat.ino, text } : undefined;
   }
 
   /**
-   * Removes the lock file only if it is still the stale one (`ino`). Renaming is atomic, so of two
-   * waiters only one moves that file; one that moved a fresh lock by mistake puts it back.
+   * Removes the lock file only if it is still the stale one. Renaming is atomic, so of two waiters
+   * only one moves that file; one that moved a fresh lock by mistake puts it back. The inode alone
+   * does not tell: a file system hands a freed inode to the next file, often the new lock itself.
    */
-  private static removeIfSame(file: string, ino: number): boolean {
+  private static removeIfSame(file: string, stale: StaleLock): boolean {
     const aside = `${file}.${process.pid}.${randomUUID()}.stale`;
     try {
       fs.renameSync(file, aside);
     } catch {
       return false; // another waiter moved it first
     }
-    if (fs.statSync(aside).ino === ino) {
+    let same = false;
+    try {
+      same = fs.statSync(aside).ino === stale.ino && fs.readFileSync(aside, 'utf8') === stale.text;
+    } catch {
+      same = false;
+    }
+    if (same) {
       fs.rmSync(aside, { force: true });
       return true;
     }

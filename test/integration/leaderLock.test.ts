@@ -9,24 +9,28 @@ const LOCK_MODULE = path.resolve(__dirname, '../../src/store/leaderLock.ts');
 
 /**
  * A process that loads the lock, says `ready`, waits for a byte on stdin, tries to take the lock,
- * says whether it did, and holds it a while. A `slow` one pauses before it removes or renames the
- * lock file, as a process descheduled between judging the lock stale and acting on it would.
+ * says whether it did (and leaves a `.done` file beside the lock), and holds it a while. A `slow`
+ * one, once it has judged the lock stale, waits to remove or rename it until another contender is
+ * done, as a process descheduled between judging and acting would.
  */
 function contender(lockFile: string, slow = false): { ready: Promise<void>; go(): void; result: Promise<string> } {
   const script = `
     const fs = require('node:fs');
+    const lockFile = ${JSON.stringify(lockFile)};
     if (${slow}) {
-      const pause = () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+      const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      const waitForOther = () => { for (let i = 0; i < 1000 && !fs.existsSync(lockFile + '.done'); i++) sleep(10); };
       for (const name of ['rmSync', 'renameSync']) {
         const original = fs[name];
-        fs[name] = (target, ...rest) => { if (target === ${JSON.stringify(lockFile)}) pause(); return original(target, ...rest); };
+        fs[name] = (target, ...rest) => { if (target === lockFile) waitForOther(); return original(target, ...rest); };
       }
     }
     const { LeaderLock } = require(${JSON.stringify(LOCK_MODULE)});
     process.stdout.write('ready;');
     fs.readSync(0, Buffer.alloc(1));
-    const lock = LeaderLock.tryAcquire(${JSON.stringify(lockFile)});
+    const lock = LeaderLock.tryAcquire(lockFile);
     process.stdout.write(lock ? 'won' : 'lost');
+    if (!${slow}) fs.writeFileSync(lockFile + '.done', '');
     setTimeout(() => process.exit(0), 1500);
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -65,7 +69,14 @@ describe('leader lock under contention (real processes)', function () {
   it('lets one waiter take over a stale lock when another was descheduled between judging it stale and removing it', async () => {
     const lockFile = path.join(dir, 'slow.lock');
     staleLock(lockFile);
-    assert.deepEqual(await race([contender(lockFile), contender(lockFile, true)]), ['won', 'lost']);
+    // The slow one goes first, so it has judged the lock stale before the other takes it over.
+    const slow = contender(lockFile, true);
+    const fast = contender(lockFile);
+    await Promise.all([slow.ready, fast.ready]);
+    slow.go();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    fast.go();
+    assert.deepEqual([await fast.result, await slow.result], ['won', 'lost']);
     assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.stale')), [], 'nothing is left aside');
   });
 
@@ -74,6 +85,7 @@ describe('leader lock under contention (real processes)', function () {
       const lockFile = path.join(dir, `round-${round}.lock`);
       staleLock(lockFile);
       const results = await race(Array.from({ length: 6 }, () => contender(lockFile)));
+      fs.rmSync(`${lockFile}.done`, { force: true });
       assert.equal(results.filter((r) => r === 'won').length, 1, `round ${round}: ${results.join(', ')}`);
       assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.stale')), [], 'nothing is left aside');
     }

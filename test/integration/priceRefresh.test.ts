@@ -118,6 +118,7 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     if (!fs.existsSync(CLI)) this.skip();
     const home = tempDir();
     const data = path.join(home, 'data');
+    fs.mkdirSync(data);
     writeLines(path.join(home, 'claude', 'projects', 'p', 's.jsonl'), [
       claudeAssistantLine({ messageId: 'msg_fable', model: 'claude-fable-9', ts: Date.now() - 60_000, usage: { input: M, output: 0 } }),
     ]);

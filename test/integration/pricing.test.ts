@@ -82,6 +82,7 @@ describe('prices end to end: what a request costs is the published list price', 
   it('Claude Code records of the same usage cost the same, and report --json carries the split', () => {
     const home = tempDir();
     const data = path.join(home, 'data');
+    fs.mkdirSync(data);
     const t = Date.now() - 60_000;
     const usage = {
       input: ANTHROPIC_USAGE.input_tokens, output: ANTHROPIC_USAGE.output_tokens, cacheRead: ANTHROPIC_USAGE.cache_read_input_tokens,
