@@ -1,4 +1,5 @@
 import { readBoundedText } from '../core/boundedBody';
+import { isJsonObject } from '../core/json';
 import type { DailyReport } from './dailyReport';
 
 /** The team endpoint over HTTP (docs/team-api.md). Errors say what the client should do next. */
@@ -33,25 +34,21 @@ const TIMEOUT_MS = 15_000;
 /** The API's answers are a few hundred bytes; anything near this is not the team API. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function isLimit(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 /** The budget answer as the client relies on it; anything else is the endpoint's fault, said as such. */
 export function parseTeamBudgetResponse(value: unknown): TeamBudgetResponse {
-  const team = isRecord(value) ? value.team : undefined;
-  const user = isRecord(value) ? value.user : undefined;
-  const budget = isRecord(value) ? value.budget : undefined;
-  const peak = isRecord(value) ? value.peakHours : undefined;
+  const team = isJsonObject(value) ? value.team : undefined;
+  const user = isJsonObject(value) ? value.user : undefined;
+  const budget = isJsonObject(value) ? value.budget : undefined;
+  const peak = isJsonObject(value) ? value.peakHours : undefined;
   const problems = [
-    !isRecord(team) || typeof team.id !== 'string' || typeof team.name !== 'string' ? 'team' : '',
-    !isRecord(user) || typeof user.id !== 'string' || typeof user.name !== 'string' || typeof user.isLead !== 'boolean' ? 'user' : '',
-    !isRecord(budget) || (budget.unit !== 'usd' && budget.unit !== 'tokens') || !isLimit(budget.daily) || !isLimit(budget.weekly) || !isLimit(budget.monthly) || typeof budget.weekStart !== 'string' ? 'budget' : '',
-    !isRecord(peak) || typeof peak.enabled !== 'boolean' || typeof peak.timeZone !== 'string' || !isLimit(peak.multiplier) ? 'peakHours' : '',
+    !isJsonObject(team) || typeof team.id !== 'string' || typeof team.name !== 'string' ? 'team' : '',
+    !isJsonObject(user) || typeof user.id !== 'string' || typeof user.name !== 'string' || typeof user.isLead !== 'boolean' ? 'user' : '',
+    !isJsonObject(budget) || (budget.unit !== 'usd' && budget.unit !== 'tokens') || !isLimit(budget.daily) || !isLimit(budget.weekly) || !isLimit(budget.monthly) || typeof budget.weekStart !== 'string' ? 'budget' : '',
+    !isJsonObject(peak) || typeof peak.enabled !== 'boolean' || typeof peak.timeZone !== 'string' || !isLimit(peak.multiplier) ? 'peakHours' : '',
   ].filter(Boolean);
   if (problems.length > 0) throw new TeamApiError(`The team endpoint's budget answer is malformed (${problems.join(', ')}); the team's budget is not applied.`, 'retry');
   return value as TeamBudgetResponse;

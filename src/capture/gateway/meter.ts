@@ -1,5 +1,6 @@
 import type { TokenField } from '../../core/events';
 import { SseParser } from './sse';
+import { asObject, asString } from '../../core/json';
 
 /** Token counts an API reported for one request (any kind missing means "not reported"). */
 export type ReportedUsage = Partial<Record<TokenField | 'cacheWrite1hTokens', number>>;
@@ -100,13 +101,8 @@ export function usd(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-export function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-export function obj(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
+export const obj = asObject;
+export const str = asString;
 
 /** An SSE parser that hands over each event's JSON object; `[DONE]` and data that is not a JSON object are skipped. */
 export function jsonSseParser(onJson: (payload: Record<string, unknown>, eventName: string) => void, maxLineChars?: number): SseParser {

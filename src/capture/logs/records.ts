@@ -1,17 +1,10 @@
 import * as path from 'node:path';
 import { vendorOfModel } from '../../core/events';
+import { asObject, asString, type Json } from '../../core/json';
 
 /** Small, forgiving readers for fields of untrusted log records: logs change shape between versions. */
 
-export type Json = Record<string, unknown>;
-
-export function asObject(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-export function asString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+export { asObject, asString, type Json };
 
 /** A token count: a whole number of 0 or more, else 0. */
 export function count(value: unknown): number {

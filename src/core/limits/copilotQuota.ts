@@ -1,5 +1,6 @@
 import { accountKey } from './headers';
 import type { LimitReading } from './reading';
+import { asObject, finiteNumber, type Json } from '../json';
 
 /**
  * GitHub's Copilot user endpoint (`/copilot_internal/user`), as the Copilot quota extensions read
@@ -14,15 +15,6 @@ export interface CopilotQuota {
   readings: LimitReading[];
 }
 
-type Json = Record<string, unknown>;
-
-function object(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function finite(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 function resetDate(json: Json): number | undefined {
   for (const key of ['quota_reset_date_utc', 'quota_reset_date', 'limited_user_reset_date']) {
@@ -44,7 +36,7 @@ function detailOf(entitlement: number | undefined, remaining: number | undefined
 }
 
 export function parseCopilotQuota(input: unknown, observedAt: number): CopilotQuota {
-  const json = object(input) ?? {};
+  const json = asObject(input) ?? {};
   const account = accountKey(typeof json.login === 'string' ? json.login : undefined);
   const resetsAt = resetDate(json);
   const readings: LimitReading[] = [];
@@ -52,22 +44,22 @@ export function parseCopilotQuota(input: unknown, observedAt: number): CopilotQu
     if (!Number.isFinite(usedRatio) || usedRatio < 0) return;
     readings.push({ provider: 'github-copilot', account, window, usedRatio, ...(resetsAt !== undefined && resetsAt > observedAt ? { resetsAt } : {}), ...(detail ? { detail } : {}), source: 'github', observedAt });
   };
-  for (const [name, raw] of Object.entries(object(json.quota_snapshots) ?? {})) {
-    const snapshot = object(raw);
+  for (const [name, raw] of Object.entries(asObject(json.quota_snapshots) ?? {})) {
+    const snapshot = asObject(raw);
     if (!snapshot || snapshot.unlimited === true) continue;
-    const entitlement = finite(snapshot.entitlement);
-    const remaining = finite(snapshot.remaining) ?? finite(snapshot.quota_remaining);
-    const percentRemaining = finite(snapshot.percent_remaining);
+    const entitlement = finiteNumber(snapshot.entitlement);
+    const remaining = finiteNumber(snapshot.remaining) ?? finiteNumber(snapshot.quota_remaining);
+    const percentRemaining = finiteNumber(snapshot.percent_remaining);
     const usedRatio = percentRemaining !== undefined ? (100 - percentRemaining) / 100 : entitlement && remaining !== undefined ? (entitlement - remaining) / entitlement : undefined;
     if (usedRatio === undefined) continue;
-    push(typeof snapshot.quota_id === 'string' ? snapshot.quota_id : name, usedRatio, detailOf(entitlement, remaining, finite(snapshot.overage_count), snapshot.overage_permitted));
+    push(typeof snapshot.quota_id === 'string' ? snapshot.quota_id : name, usedRatio, detailOf(entitlement, remaining, finiteNumber(snapshot.overage_count), snapshot.overage_permitted));
   }
-  const monthly = object(json.monthly_quotas);
-  const left = object(json.limited_user_quotas);
+  const monthly = asObject(json.monthly_quotas);
+  const left = asObject(json.limited_user_quotas);
   if (readings.length === 0 && monthly && left) {
     for (const [name, total] of Object.entries(monthly)) {
-      const entitlement = finite(total);
-      const remaining = finite(left[name]);
+      const entitlement = finiteNumber(total);
+      const remaining = finiteNumber(left[name]);
       if (!entitlement || remaining === undefined) continue;
       push(name, (entitlement - remaining) / entitlement, detailOf(entitlement, remaining, undefined, undefined));
     }

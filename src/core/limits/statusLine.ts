@@ -1,5 +1,6 @@
 import { formatClock, formatPercent, formatUsd } from '../format';
 import { canonicalWindow, type LimitReading } from './reading';
+import { asObject, finiteNumber, type Json } from '../json';
 
 /**
  * The JSON Claude Code passes a status-line command on stdin: model, workspace, cost, context
@@ -17,19 +18,10 @@ export interface StatusLineFacts {
   readings: LimitReading[];
 }
 
-type Json = Record<string, unknown>;
-
-function object(value: unknown): Json | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
-}
-
-function finite(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 /** Epoch seconds (what Claude Code sends) or an ISO date. */
 function resetTime(value: unknown): number | undefined {
-  const n = finite(value);
+  const n = finiteNumber(value);
   if (n !== undefined) return n > 1e12 ? n : n * 1000;
   if (typeof value === 'string') {
     const parsed = Date.parse(value);
@@ -40,24 +32,24 @@ function resetTime(value: unknown): number | undefined {
 
 function contextRatio(context: Json | undefined): number | undefined {
   if (!context) return undefined;
-  const percent = finite(context.used_percentage);
+  const percent = finiteNumber(context.used_percentage);
   if (percent !== undefined) return percent / 100;
-  const size = finite(context.context_window_size);
-  const usage = object(context.current_usage);
+  const size = finiteNumber(context.context_window_size);
+  const usage = asObject(context.current_usage);
   if (!size || !usage) return undefined;
-  const used = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'].reduce((sum, key) => sum + (finite(usage[key]) ?? 0), 0);
+  const used = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'].reduce((sum, key) => sum + (finiteNumber(usage[key]) ?? 0), 0);
   return used / size;
 }
 
 export function parseStatusLineInput(input: unknown, observedAt: number): StatusLineFacts {
-  const json = object(input) ?? {};
-  const model = object(json.model);
-  const workspace = object(json.workspace);
+  const json = asObject(input) ?? {};
+  const model = asObject(json.model);
+  const workspace = asObject(json.workspace);
   const dir = typeof workspace?.project_dir === 'string' ? workspace.project_dir : typeof workspace?.current_dir === 'string' ? workspace.current_dir : typeof json.cwd === 'string' ? json.cwd : undefined;
   const readings: LimitReading[] = [];
-  for (const [name, raw] of Object.entries(object(json.rate_limits) ?? {})) {
-    const window = object(raw);
-    const percent = finite(window?.used_percentage) ?? finite(window?.utilization);
+  for (const [name, raw] of Object.entries(asObject(json.rate_limits) ?? {})) {
+    const window = asObject(raw);
+    const percent = finiteNumber(window?.used_percentage) ?? finiteNumber(window?.utilization);
     if (!window || percent === undefined || percent < 0 || percent > 1000) continue;
     const resetsAt = resetTime(window.resets_at);
     if (resetsAt !== undefined && resetsAt <= observedAt) continue;
@@ -71,8 +63,8 @@ export function parseStatusLineInput(input: unknown, observedAt: number): Status
       observedAt,
     });
   }
-  const cost = finite(object(json.cost)?.total_cost_usd);
-  const ratio = contextRatio(object(json.context_window));
+  const cost = finiteNumber(asObject(json.cost)?.total_cost_usd);
+  const ratio = contextRatio(asObject(json.context_window));
   return {
     ...(typeof model?.display_name === 'string' ? { model: model.display_name } : typeof model?.id === 'string' ? { model: model.id } : {}),
     ...(dir ? { workspace: dir.split(/[\\/]/).filter(Boolean).pop() ?? dir } : {}),
