@@ -178,7 +178,9 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
   };
 }
 
-const GATEWAY_DEFAULTS = { port: 4870, openai: 'https://api.openai.com', anthropic: 'https://api.anthropic.com', maxBodyMB: 32 };
+/** The gateway's port on 127.0.0.1 unless the user or a saved gateway.json says otherwise. */
+export const DEFAULT_GATEWAY_PORT = 4870;
+const GATEWAY_DEFAULTS = { port: DEFAULT_GATEWAY_PORT, openai: 'https://api.openai.com', anthropic: 'https://api.anthropic.com', maxBodyMB: 32 };
 
 function upstreamUrl(value: unknown, fallback: string, key: string, problems: string[]): string {
   if (value === undefined || value === null || value === '') return fallback;

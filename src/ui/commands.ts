@@ -5,8 +5,8 @@ import { setModelPriceCommand } from './setPriceCommand';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
 import type { Dashboard } from './dashboard/dashboardPanel';
+import { EXTENSION_ID } from '../store/paths';
 
-export const EXTENSION_ID = 'tokenmeter.token-meter';
 
 async function clearLocalDataCommand(usage: UsageService): Promise<void> {
   const confirm = 'Delete Usage Data';

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { DATA_FILES } from '../../store/paths';
 import { PRIVATE_FILE_MODE, writeFileAtomicSync } from '../../store/privateFiles';
 import { GatewayServer, HEALTH_PATH, type GatewayOptions } from './server';
+import { DEFAULT_GATEWAY_PORT } from '../../core/settings';
 
 /**
  * One gateway per machine. Every Token Meter process (each VS Code window, a headless
@@ -18,7 +19,6 @@ import { GatewayServer, HEALTH_PATH, type GatewayOptions } from './server';
  * while a header would need per-client configuration. The file is readable by its owner only.
  */
 
-export const DEFAULT_GATEWAY_PORT = 4870;
 const STATE_FILE = DATA_FILES.gateway;
 
 export interface GatewayState {
