@@ -1,6 +1,7 @@
 // Rollups of 1,000,000 events with identical token counts against 1,000,000 with distinct counts,
 // in the same run (TOKEN_METER_BENCH_EVENTS to change). Identical counts share one cross-source
-// matching key, which made the matcher quadratic. Goal: identical costs at most 1.5× distinct.
+// matching key, which made the matcher quadratic (every unpaired sighting within the de-duplication
+// window was looked at for each new one). Goal: identical costs at most 1.5× distinct.
 // Writes bench/results/rollups.json.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,16 +13,15 @@ import { goal } from './support/goals';
 
 const EVENTS = Number(process.env.TOKEN_METER_BENCH_EVENTS ?? 1_000_000);
 const RUNS = 3;
-const SOURCES = ['gateway', 'claude-code', 'codex'];
 const start = Date.UTC(2026, 8, 1);
 const context = dashboardRollupContext(dashboardSettings());
 
-/** One request every 10 s from rotating sources; `identical` gives every one the same counts. */
+/** One Claude Code request a second; `identical` gives every one the same counts. */
 function events(identical: boolean): UsageEvent[] {
   return Array.from({ length: EVENTS }, (_, i) => ({
     id: makeEventId('bench', `${identical}-${i}`),
-    ts: start + i * 10_000,
-    source: SOURCES[i % SOURCES.length],
+    ts: start + i * 1000,
+    source: 'claude-code',
     provider: 'anthropic',
     model: PRICED.model,
     inputTokens: identical ? 1200 : 1000 + i,
@@ -58,7 +58,7 @@ for (let run = 0; run < RUNS; run++) {
   counted = { distinct: d.counted, identical: s.counted };
 }
 console.log(`${EVENTS.toLocaleString('en-US')} events: distinct counts ${median(distinctMs).toFixed(0)} ms, identical ${median(identicalMs).toFixed(0)} ms (median of ${RUNS})`);
-// Identical counts from different sources 10 s apart are cross-source twins: each pairs once.
+// One source: identical counts are separate requests, never twins.
 console.log(`counted: distinct ${counted.distinct}, identical ${counted.identical}`);
 const ratio = median(identicalMs) / median(distinctMs);
 const results = {
