@@ -294,9 +294,9 @@ export class LogScanner {
         while (start <= lastNewline) {
           const end = buffer.indexOf(NEWLINE, start);
           if (end > start) {
-            const text = buffer.toString('utf8', start, end);
             try {
-              records.push(...reader.line(text));
+              const found = reader.lineBytes ? reader.lineBytes(buffer.subarray(start, end)) : reader.line(buffer.toString('utf8', start, end));
+              for (const record of found) records.push(record);
             } catch {
               state.malformed = (state.malformed ?? 0) + 1;
             }
