@@ -32,6 +32,8 @@ const builds = desktopTests
       { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
       // The first read of assistants' logs runs in a worker thread, off the extension host's main thread.
       { ...shared, entryPoints: ['src/capture/logs/worker.ts'], outfile: 'dist/logWorker.js' },
+      // A long first read parses line files on one worker thread per core.
+      { ...shared, entryPoints: ['src/capture/logs/parseWorker.ts'], outfile: 'dist/parseWorker.js' },
       // Recounting a large event log (a settings change, a lost snapshot) runs in a worker thread.
       { ...shared, entryPoints: ['src/store/recountWorker.ts'], outfile: 'dist/recountWorker.js' },
       // The OpenTelemetry SDK is loaded only when a collector is configured.

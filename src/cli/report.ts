@@ -184,20 +184,18 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
 
   const problems: string[] = [];
   let rows: RollupRow[] = [];
+  let store: UsageStore | undefined;
+  const openStore = () => (store ??= UsageStore.open({ dataDir, context: listPriceContext(timeZone), onProblem: (m) => problems.push(m) }));
   if (logSources.length > 0) {
-    const writer = UsageStore.writerFor(dataDir);
-    const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => writer.appendMany(events), onProblem: (m) => problems.push(m) });
-    writer.close();
+    // The store counts what the import writes as it goes, instead of reading it back afterwards.
+    const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => openStore().recordCounted(events), onProblem: (m) => problems.push(m) });
     if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
   }
-  if (fs.existsSync(dataDir)) {
-    const store = UsageStore.open({
-      dataDir,
-      context: listPriceContext(timeZone),
-      onProblem: (m) => problems.push(m),
-    });
-    rows = store.rollups.rows({ fromDay, toDay });
-    store.dispose();
+  if (store || fs.existsSync(dataDir)) {
+    const opened = openStore();
+    opened.refresh();
+    rows = opened.rollups.rows({ fromDay, toDay });
+    opened.dispose();
   } else if (!json) {
     const where = logSources.length > 0 ? `no logs of ${logSources.map((s) => s.adapter.label).join(', ')} were found in their usual places, and ` : '';
     problems.push(`No usage yet: ${where}there is no Token Meter data in ${dataDir} (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);

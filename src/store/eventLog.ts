@@ -42,14 +42,25 @@ export class SegmentWriter {
     if (this.fd === undefined || today !== this.day) this.open(today);
     let text = '';
     for (const event of events) text += `${JSON.stringify(event)}\n`;
-    fs.writeSync(this.fd!, text);
+    const written = fs.writeSync(this.fd!, text);
+    if (this.position) this.position.size += written;
   }
+
+  /** This writer's segment and its size after the last append; undefined before the first. */
+  get segment(): Readonly<{ name: string; ino: number; size: number }> | undefined {
+    return this.position;
+  }
+
+  private position: { name: string; ino: number; size: number } | undefined;
 
   private open(day: string): void {
     this.close();
     fs.mkdirSync(this.eventsDir, { recursive: true });
     this.day = day;
-    this.fd = fs.openSync(path.join(this.eventsDir, `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`), 'a', 0o600);
+    const name = `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`;
+    this.fd = fs.openSync(path.join(this.eventsDir, name), 'a', 0o600);
+    const stat = fs.fstatSync(this.fd);
+    this.position = { name, ino: stat.ino, size: stat.size };
   }
 
   close(): void {

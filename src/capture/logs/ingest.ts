@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UsageEvent } from '../../core/events';
 import { LeaderLock } from '../../store/leaderLock';
-import { LogScanner, type LogScannerOptions, type LogSource, type ScanProgress, type ScanSummary } from './scanner';
+import { LogScanner, type LogScannerOptions, type LogSource, type ParseWorkers, type ScanProgress, type ScanSummary } from './scanner';
 
 /** The lock that makes one process at a time read assistants' logs into a data directory. */
 export function logLockPath(dataDir: string): string {
@@ -26,7 +27,7 @@ export type IngestResult = { summary: ScanSummary } | { busyPid: number | undefi
  * scan). When another live process holds the log lock it is already doing this, so nothing is read.
  */
 export function ingestLogs(options: IngestOptions): IngestResult {
-  const scanner = new LogScanner({ ...options, stateDir: options.dataDir });
+  const scanner = new LogScanner({ ...options, stateDir: options.dataDir, parseWorkers: bundledParseWorkers() });
   if (scanner.discover().length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
   fs.mkdirSync(options.dataDir, { recursive: true });
   const lock = LeaderLock.tryAcquire(logLockPath(options.dataDir));
@@ -36,4 +37,10 @@ export function ingestLogs(options: IngestOptions): IngestResult {
   } finally {
     lock.release();
   }
+}
+
+/** One parse worker per core, when this runs from the bundles (dist/) where dist/parseWorker.js sits. */
+export function bundledParseWorkers(): ParseWorkers | undefined {
+  const file = path.join(__dirname, 'parseWorker.js');
+  return fs.existsSync(file) ? { file, count: os.availableParallelism() } : undefined;
 }

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../../core/events';
 import { DEDUP_WINDOW_MS } from '../../core/rollups';
+import { readLineRecords } from './lineFile';
+import { ParsePool, type ParseJob, type ParseResult } from './parsePool';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
 
 /**
@@ -51,6 +53,16 @@ export interface LogScannerOptions {
   now?: () => number;
   /** How long a file must be quiet before a held-back streamed record is counted. */
   quietMs?: number;
+  /** Parse line files on worker threads when a full scan has much to read (the bundled dist/parseWorker.js). */
+  parseWorkers?: ParseWorkers;
+}
+
+export interface ParseWorkers {
+  /** The worker script. */
+  file: string;
+  count: number;
+  /** Read on this thread below this many unread bytes (default 32 MB). */
+  minBytes?: number;
 }
 
 interface FileState {
@@ -70,6 +82,22 @@ interface FileState {
   malformed?: number;
 }
 
+interface ReadPlan {
+  kind: 'lines' | 'document';
+  file: LogFile;
+  adapter: LogAdapter;
+  state: FileState;
+  stat: fs.Stats;
+}
+
+interface FileRead {
+  bytes: number;
+  events: number;
+  malformed: number;
+}
+
+const NOTHING_READ: FileRead = { bytes: 0, events: 0, malformed: 0 };
+
 interface StateFile {
   version: number;
   files: Record<string, FileState>;
@@ -79,13 +107,13 @@ const STATE_FILE = 'logs-state.json';
 const JOURNAL_FILE = 'logs-journal.jsonl';
 const STATE_VERSION = 1;
 const HEAD_BYTES = 256;
-const CHUNK_BYTES = 8 * 1024 * 1024;
 const SAVE_EVERY_MS = 2000;
 const DEFAULT_QUIET_MS = 400;
 /** A document still being written fails to parse; only a file left like that for this long is a problem. */
 const DOCUMENT_SETTLE_MS = 5000;
 
-const NEWLINE = 0x0a;
+/** Below this much to read, starting workers costs more than it saves. */
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
 function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
@@ -145,8 +173,7 @@ export class LogScanner {
     const sizes = files.map((f) => this.sizeOf(f.path));
     const total: ScanProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
     const summary: ScanSummary = { files: files.length, bytes: 0, events: 0, malformedLines: 0 };
-    files.forEach((file, i) => {
-      const result = this.readFile(file);
+    const done = (i: number, result: FileRead) => {
       summary.bytes += result.bytes;
       summary.events += result.events;
       summary.malformedLines += result.malformed;
@@ -154,11 +181,41 @@ export class LogScanner {
       total.bytesDone += sizes[i];
       this.save(false);
       progress?.({ ...total });
-    });
+    };
+    const workers = this.options.parseWorkers;
+    const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
+    if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES)) this.scanInParallel(files, workers, done);
+    else files.forEach((file, i) => done(i, this.readFile(file)));
     summary.events += this.flushQuiet();
     this.forgetOldIds();
     this.save(true);
     return summary;
+  }
+
+  /**
+   * Line files are parsed on worker threads; everything else (delivery, de-duplication, state,
+   * documents) happens here in the files' order, as in a read on this thread.
+   */
+  private scanInParallel(files: LogFile[], workers: ParseWorkers, done: (i: number, result: FileRead) => void): void {
+    const plans = files.map((file) => this.plan(file));
+    const jobs: ParseJob[] = [];
+    for (const plan of plans) {
+      if (plan?.kind !== 'lines') continue;
+      const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
+      jobs.push({ file: plan.file, source: plan.adapter.source, offset: plan.state.offset, size: plan.stat.size, saved: plan.state.saved, flush: quiet });
+    }
+    const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
+    try {
+      const results = pool.parse(jobs);
+      plans.forEach((plan, i) => {
+        if (plan?.kind !== 'lines') return done(i, plan ? this.read(plan) : NOTHING_READ);
+        const parsed = results.next().value as ParseResult;
+        // A file a worker could not read is read here, which reports why.
+        done(i, parsed.ok ? this.finishRead(plan, () => this.applyParsed(plan, parsed)) : this.read(plan));
+      });
+    } finally {
+      pool.dispose();
+    }
   }
 
   /** Reads the given files (a watcher saw them change). Unknown paths are matched to an adapter first. */
@@ -208,41 +265,59 @@ export class LogScanner {
     }
   }
 
-  private readFile(file: LogFile): { bytes: number; events: number; malformed: number } {
+  private readFile(file: LogFile): FileRead {
+    const plan = this.plan(file);
+    return plan ? this.read(plan) : NOTHING_READ;
+  }
+
+  /** What reading a file takes: undefined when it is gone or unchanged. Notes a new, replaced or rewritten file. */
+  private plan(file: LogFile): ReadPlan | undefined {
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file.path);
     } catch {
       this.forget(file.path);
-      return { bytes: 0, events: 0, malformed: 0 };
+      return undefined;
     }
     const adapter = this.adapterOf(file);
     let state = this.files.get(file.path);
-    if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) {
-      return { bytes: 0, events: 0, malformed: 0 };
+    if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) return undefined;
+    try {
+      const rewritten = state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
+      if (!state || state.ino !== stat.ino || state.dev !== stat.dev || stat.size < state.offset || rewritten) {
+        // New, replaced, truncated or rewritten in place: read it from the start with a fresh reader.
+        this.lineReaders.delete(file.path);
+        this.documentReaders.delete(file.path);
+        state = {
+          source: adapter.source, dev: stat.dev, ino: stat.ino, size: 0, mtimeMs: 0, offset: 0, head: '', headLength: 0,
+          ...(state?.counted ? { counted: state.counted } : {}),
+        };
+        this.files.set(file.path, state);
+      }
+      state.headLength = Math.min(HEAD_BYTES, stat.size);
+      state.head = this.headOf(file.path, state.headLength);
+      return { kind: this.readerKind(file, adapter, state), file, adapter, state, stat };
+    } catch (error) {
+      this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
+      return undefined;
     }
-    const rewritten = state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
-    if (!state || state.ino !== stat.ino || state.dev !== stat.dev || stat.size < state.offset || rewritten) {
-      // New, replaced, truncated or rewritten in place: read it from the start with a fresh reader.
-      this.lineReaders.delete(file.path);
-      this.documentReaders.delete(file.path);
-      state = {
-        source: adapter.source, dev: stat.dev, ino: stat.ino, size: 0, mtimeMs: 0, offset: 0, head: '', headLength: 0,
-        ...(state?.counted ? { counted: state.counted } : {}),
-      };
-      this.files.set(file.path, state);
-    }
-    state.headLength = Math.min(HEAD_BYTES, stat.size);
-    state.head = this.headOf(file.path, state.headLength);
+  }
+
+  private read(plan: ReadPlan): FileRead {
+    return this.finishRead(plan, () =>
+      plan.kind === 'lines' ? this.readLines(plan.file, plan.adapter, plan.state, plan.stat) : this.readDocument(plan.file, plan.adapter, plan.state, plan.stat),
+    );
+  }
+
+  private finishRead(plan: ReadPlan, reading: () => { bytes: number; events: number }): FileRead {
+    const { file, adapter, state } = plan;
     const before = { malformed: state.malformed ?? 0 };
     let result: { bytes: number; events: number };
     try {
-      result = this.readerKind(file, adapter, state) === 'lines'
-        ? this.readLines(file, adapter, state, stat)
-        : this.readDocument(file, adapter, state, stat);
+      result = reading();
     } catch (error) {
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
-      return { bytes: 0, events: 0, malformed: 0 };
+      return NOTHING_READ;
     }
     this.dirty = true;
     const malformed = (state.malformed ?? 0) - before.malformed;
@@ -275,40 +350,13 @@ export class LogScanner {
 
   private readLines(file: LogFile, adapter: LogAdapter, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
     const reader = this.lineReaders.get(file.path)!;
-    const fd = fs.openSync(file.path, 'r');
     let events = 0;
     const startOffset = state.offset;
-    try {
-      let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(4096, stat.size - state.offset)));
-      while (state.offset < stat.size) {
-        const length = fs.readSync(fd, buffer, 0, Math.min(buffer.length, stat.size - state.offset), state.offset);
-        if (length <= 0) break;
-        const lastNewline = buffer.lastIndexOf(NEWLINE, length - 1);
-        if (lastNewline === -1) {
-          if (state.offset + length >= stat.size) break; // a partial last line: wait for the rest
-          buffer = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
-          continue;
-        }
-        const records: LogRecord[] = [];
-        let start = 0;
-        while (start <= lastNewline) {
-          const end = buffer.indexOf(NEWLINE, start);
-          if (end > start) {
-            try {
-              const found = reader.lineBytes ? reader.lineBytes(buffer.subarray(start, end)) : reader.line(buffer.toString('utf8', start, end));
-              for (const record of found) records.push(record);
-            } catch {
-              state.malformed = (state.malformed ?? 0) + 1;
-            }
-          }
-          start = end + 1;
-        }
-        state.offset += lastNewline + 1;
-        events += this.deliver(adapter, records);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    const read = readLineRecords(file.path, reader, state.offset, stat.size, (records, offset) => {
+      state.offset = offset;
+      events += this.deliver(adapter, records);
+    });
+    if (read.malformed > 0) state.malformed = (state.malformed ?? 0) + read.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
     if (reader.flush) {
@@ -317,6 +365,25 @@ export class LogScanner {
       else this.holding.set(file.path, this.now());
     }
     state.saved = reader.save();
+    return { bytes: state.offset - startOffset, events };
+  }
+
+  /** Takes a worker's reading of a line file as readLines would have made it. */
+  private applyParsed(plan: ReadPlan, parsed: Extract<ParseResult, { ok: true }>): { bytes: number; events: number } {
+    const { file, adapter, state, stat } = plan;
+    const startOffset = state.offset;
+    const events = this.deliver(adapter, parsed.records);
+    state.offset = parsed.offset;
+    if (parsed.malformed > 0) state.malformed = (state.malformed ?? 0) + parsed.malformed;
+    state.size = stat.size;
+    state.mtimeMs = stat.mtimeMs;
+    state.saved = parsed.saved;
+    // This thread's reader for the file continues from where the worker's stopped.
+    const opened = adapter.open(file, parsed.saved);
+    if (opened.kind === 'lines') {
+      this.lineReaders.set(file.path, opened.reader);
+      if (opened.reader.flush && !parsed.flushed) this.holding.set(file.path, this.now());
+    }
     return { bytes: state.offset - startOffset, events };
   }
 
