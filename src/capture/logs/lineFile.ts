@@ -4,6 +4,15 @@ import type { LineReader, LogRecord } from './types';
 const CHUNK_BYTES = 8 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
+/** One read buffer per thread, grown up to a chunk, so reading thousands of files allocates no more. */
+let shared = Buffer.alloc(0);
+
+function chunkBuffer(atLeast: number): Buffer {
+  if (atLeast > CHUNK_BYTES) return Buffer.allocUnsafe(atLeast); // a rare line longer than a chunk: not kept
+  if (shared.length < atLeast) shared = Buffer.allocUnsafe(atLeast);
+  return shared;
+}
+
 export interface LinesRead {
   /** Bytes consumed: up to the last complete line. */
   offset: number;
@@ -19,14 +28,14 @@ export function readLineRecords(filePath: string, reader: LineReader, offset: nu
   const fd = fs.openSync(filePath, 'r');
   let malformed = 0;
   try {
-    let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(4096, size - offset)));
+    let buffer = chunkBuffer(Math.min(CHUNK_BYTES, Math.max(4096, size - offset)));
     while (offset < size) {
       const length = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
       if (length <= 0) break;
       const lastNewline = buffer.lastIndexOf(NEWLINE, length - 1);
       if (lastNewline === -1) {
         if (offset + length >= size) break; // a partial last line: wait for the rest
-        buffer = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
+        buffer = chunkBuffer(buffer.length * 2); // a line longer than the buffer
         continue;
       }
       const records: LogRecord[] = [];

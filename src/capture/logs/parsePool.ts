@@ -43,6 +43,7 @@ export interface ParseWorkerData {
 
 /** How many files may be parsed ahead of the one being delivered, to bound memory. */
 const AHEAD = 16;
+const YOUNG_GENERATION_MB = 4;
 /** A worker that answers nothing for this long is taken for dead. */
 const STALL_MS = 60_000;
 
@@ -60,7 +61,8 @@ export class ParsePool {
     for (let i = 0; i < size; i++) {
       const { port1, port2 } = new MessageChannel();
       const data: ParseWorkerData = { port: port2, replies: this.replies.buffer as SharedArrayBuffer };
-      const worker = new Worker(workerFile, { workerData: data, transferList: [port2] });
+      // Parsing makes only short-lived garbage: a small young generation keeps each worker's memory low.
+      const worker = new Worker(workerFile, { workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       worker.unref();
       this.slots.push({ worker, port: port1, job: undefined });
     }
