@@ -28,12 +28,13 @@ export type IngestResult = { summary: ScanSummary } | { busyPid: number | undefi
  */
 export function ingestLogs(options: IngestOptions): IngestResult {
   const scanner = new LogScanner({ ...options, stateDir: options.dataDir, parseWorkers: bundledParseWorkers() });
-  if (scanner.discover().length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
+  const files = scanner.discover();
+  if (files.length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
   fs.mkdirSync(options.dataDir, { recursive: true });
   const lock = LeaderLock.tryAcquire(logLockPath(options.dataDir));
   if (!lock) return { busyPid: LeaderLock.owner(logLockPath(options.dataDir))?.pid };
   try {
-    return { summary: scanner.scanAll(options.onProgress) };
+    return { summary: scanner.scanAll(options.onProgress, files) };
   } finally {
     lock.release();
   }

@@ -115,6 +115,14 @@ const DOCUMENT_SETTLE_MS = 5000;
 /** Below this much to read, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
 function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
 }
@@ -168,9 +176,10 @@ export class LogScanner {
   }
 
   /** Reads everything new under every root. `progress` is called after each file. */
-  scanAll(progress?: (p: ScanProgress) => void): ScanSummary {
-    const files = this.discover();
-    const sizes = files.map((f) => this.sizeOf(f.path));
+  scanAll(progress?: (p: ScanProgress) => void, files: LogFile[] = this.discover()): ScanSummary {
+    // Each file is looked at once: the sizes for progress are the stats its reading starts from.
+    const stats = files.map((f) => statOrUndefined(f.path));
+    const sizes = stats.map((stat) => stat?.size ?? 0);
     const total: ScanProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
     const summary: ScanSummary = { files: files.length, bytes: 0, events: 0, malformedLines: 0 };
     const done = (i: number, result: FileRead) => {
@@ -184,8 +193,8 @@ export class LogScanner {
     };
     const workers = this.options.parseWorkers;
     const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
-    if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES)) this.scanInParallel(files, workers, done);
-    else files.forEach((file, i) => done(i, this.readFile(file)));
+    if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES)) this.scanInParallel(files, stats, workers, done);
+    else files.forEach((file, i) => done(i, this.readFile(file, stats[i])));
     summary.events += this.flushQuiet();
     this.forgetOldIds();
     this.save(true);
@@ -196,8 +205,8 @@ export class LogScanner {
    * Line files are parsed on worker threads; everything else (delivery, de-duplication, state,
    * documents) happens here in the files' order, as in a read on this thread.
    */
-  private scanInParallel(files: LogFile[], workers: ParseWorkers, done: (i: number, result: FileRead) => void): void {
-    const plans = files.map((file) => this.plan(file));
+  private scanInParallel(files: LogFile[], stats: Array<fs.Stats | undefined>, workers: ParseWorkers, done: (i: number, result: FileRead) => void): void {
+    const plans = files.map((file, i) => this.plan(file, stats[i]));
     const jobs: ParseJob[] = [];
     for (const plan of plans) {
       if (plan?.kind !== 'lines') continue;
@@ -257,25 +266,14 @@ export class LogScanner {
     return this.options.sources.find((s) => s.roots.includes(file.root) && s.adapter.accepts(file.relative))!.adapter;
   }
 
-  private sizeOf(p: string): number {
-    try {
-      return fs.statSync(p).size;
-    } catch {
-      return 0;
-    }
-  }
-
-  private readFile(file: LogFile): FileRead {
-    const plan = this.plan(file);
+  private readFile(file: LogFile, stat = statOrUndefined(file.path)): FileRead {
+    const plan = this.plan(file, stat);
     return plan ? this.read(plan) : NOTHING_READ;
   }
 
   /** What reading a file takes: undefined when it is gone or unchanged. Notes a new, replaced or rewritten file. */
-  private plan(file: LogFile): ReadPlan | undefined {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file.path);
-    } catch {
+  private plan(file: LogFile, stat: fs.Stats | undefined): ReadPlan | undefined {
+    if (!stat) {
       this.forget(file.path);
       return undefined;
     }
