@@ -64,6 +64,7 @@ export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
 export class RecentIds {
   private readonly ids = new Map<string, number>();
   private newest = 0;
+  private addedSincePrune = 0;
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
@@ -76,12 +77,14 @@ export class RecentIds {
     this.ids.set(id, ts);
     if (ts > this.newest) {
       this.newest = ts;
-      if (this.ids.size % 4096 === 0) this.prune();
+      // Pruning walks every id: once per as many additions as there are ids keeps it linear.
+      if (++this.addedSincePrune >= Math.max(4096, this.ids.size)) this.prune();
     }
     return true;
   }
 
   private prune(): void {
+    this.addedSincePrune = 0;
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     for (const [id, ts] of this.ids) if (ts < cutoff) this.ids.delete(id);
   }
@@ -99,6 +102,18 @@ export class RecentIds {
     }
     return set;
   }
+}
+
+/** A user has a handful of model names; recounting a long event log asks for each a million times. */
+const canonicalNames = new Map<string, string>();
+
+function canonicalModel(model: string): string {
+  let canonical = canonicalNames.get(model);
+  if (canonical === undefined) {
+    if (canonicalNames.size >= 1024) canonicalNames.clear();
+    canonicalNames.set(model, (canonical = canonicalModelName(model)));
+  }
+  return canonical;
 }
 
 /** How far apart two sources may log the same request. A log line is written within seconds of the answer. */
@@ -122,7 +137,7 @@ export class CrossSourceMatcher {
   private addedSincePrune = 0;
 
   static keyOf(e: UsageEvent): string {
-    return [e.provider, canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
+    return `${e.provider}\u0000${canonicalModel(e.model)}\u0000${e.inputTokens}\u0000${e.outputTokens}\u0000${e.cacheReadTokens}\u0000${e.cacheWriteTokens}`;
   }
 
   /** True when `e` is the second sighting of a request already counted from another source. */

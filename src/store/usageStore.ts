@@ -175,8 +175,13 @@ export class UsageStore implements UsageSink {
   private retentionCutoffDay(): string | undefined {
     const days = this.options.retentionDays;
     if (!days) return undefined;
-    return addDays(this.options.context.dayOf(this.now()), -days);
+    // Asked for every event counted: the day arithmetic is done once per day.
+    const today = this.options.context.dayOf(this.now());
+    if (this.cutoff?.today !== today || this.cutoff.days !== days) this.cutoff = { today, days, day: addDays(today, -days) };
+    return this.cutoff.day;
   }
+
+  private cutoff: { today: string; days: number; day: string } | undefined;
 
   private isExpired(ts: number): boolean {
     const cutoff = this.retentionCutoffDay();
