@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { registerCommands } from './ui/commands';
-import { Dashboard } from './ui/dashboard/dashboardPanel';
+import { LazyDashboard } from './ui/dashboard/lazyDashboard';
 import { GatewayController } from './ui/gatewayController';
 import { HygieneMonitor } from './ui/hygiene/hygieneMonitor';
 import { registerChatModels } from './ui/lm/modelCommands';
@@ -15,14 +15,22 @@ import { MeterController } from './ui/meterController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
 
+/** Set by the bundle's first line (esbuild.js); undefined when running from source. */
+declare const __tokenMeterLoadStart: number | undefined;
+
 export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const started = performance.now();
+  const loadMs = typeof __tokenMeterLoadStart === 'number' ? started - __tokenMeterLoadStart : undefined;
   const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
   const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
-  const dashboard = new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
+  const dashboard = new LazyDashboard(() => {
+    // A module required here is evaluated when this first runs, not at activation (esbuild wraps it).
+    const { Dashboard } = require('./ui/dashboard/dashboardPanel') as typeof import('./ui/dashboard/dashboardPanel');
+    return new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to));
+  });
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
@@ -48,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   );
   void gateway.apply(usage.settings.gateway);
   logs.apply(usage.settings.logCapture);
-  output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms; data in ${context.globalStorageUri.fsPath}`);
+  const loaded = loadMs === undefined ? '' : ` (bundle loaded ${loadMs.toFixed(1)} ms before)`;
+  output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms${loaded}; data in ${context.globalStorageUri.fsPath}`);
   return createApi({ sink: usage, totals: (range) => usage.totals(range) });
 }

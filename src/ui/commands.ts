@@ -3,7 +3,7 @@ import { setBudgetCommand } from './budgetCommand';
 import { exportUsageCommand } from './exportCommand';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
-import type { Dashboard } from './dashboard/dashboardPanel';
+import type { LazyDashboard } from './dashboard/lazyDashboard';
 
 export const EXTENSION_ID = 'tokenmeter.token-meter';
 
@@ -38,7 +38,7 @@ async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void>
   if (picked) await vscode.env.clipboard.writeText(picked.value);
 }
 
-export function registerCommands(usage: UsageService, dashboard: Dashboard, gateway: GatewayController): vscode.Disposable[] {
+export function registerCommands(usage: UsageService, dashboard: LazyDashboard, gateway: GatewayController): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('tokenMeter.showUsageThisWeek', () => dashboard.show()),
     vscode.commands.registerCommand('tokenMeter.setBudget', () => setBudgetCommand()),

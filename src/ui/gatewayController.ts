@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { GatewayHost, type GatewayUrls } from '../capture/gateway/host';
+import type { GatewayHost, GatewayUrls } from '../capture/gateway/host';
 import type { GuardDecision } from '../capture/gateway/server';
 import type { PromptObserver } from '../core/hygiene/types';
 import { PERIOD_ADJECTIVES } from '../core/budget';
@@ -62,6 +62,8 @@ export class GatewayController implements vscode.Disposable {
     await this.stop();
     if (!settings.enabled) return;
     try {
+      // The gateway's server and API adapters load when it is first turned on (esbuild wraps a module required here).
+      const { GatewayHost } = require('../capture/gateway/host') as typeof import('../capture/gateway/host');
       this.host = await GatewayHost.start({
         dataDir: this.context.globalStorageUri.fsPath,
         port: settings.port,

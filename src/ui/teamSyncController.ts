@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { formatClock } from '../core/format';
 import { addDays, dayKey, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
-import { SyncService, type SyncStatus } from '../sync/syncService';
+import type { SyncService, SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
 import { CONFIG_SECTION } from './config';
 import type { UsageService } from './usageService';
@@ -123,6 +123,8 @@ export class TeamSyncController implements vscode.Disposable {
   }
 
   private service(settings: TeamSettings, token: string): SyncService {
+    // The sync client is loaded when a team endpoint is first used, not at activation (esbuild wraps a module required here).
+    const { SyncService } = require('../sync/syncService') as typeof import('../sync/syncService');
     const zone = () => this.usage.settings.timeZone;
     return new SyncService({
       dataDir: this.dataDir,
