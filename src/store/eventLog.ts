@@ -48,7 +48,7 @@ export class SegmentWriter {
 
   /** This writer's segment and its size after the last append; undefined before the first. */
   get segment(): Readonly<{ name: string; ino: number; size: number }> | undefined {
-    return this.position;
+    return this.position && { ...this.position };
   }
 
   private position: { name: string; ino: number; size: number } | undefined;

@@ -58,6 +58,7 @@ describe('usage store (real files, real processes)', function () {
     store.recordCounted([usageEvent({ inputTokens: 1 }), usageEvent({ inputTokens: 2 })]);
     assert.equal(totalEvents(store), 2, 'its own batch is counted at once');
     store.recordCounted([usageEvent({ inputTokens: 3 })]);
+    assert.equal(totalEvents(store), 3, 'so is the next one');
     store.refresh();
     other.close();
     assert.equal(totalEvents(store), 4, 'the other segment is read; its own batches are not read again');
