@@ -183,6 +183,35 @@ describe('log capture: incremental reading of real files', () => {
     assert.deepEqual(many.events.slice(-6).map((e) => e.outputTokens), [30, 30, 30, 30, 30, 30]);
   });
 
+  it('on worker threads, a message held back in a file written to during the scan waits for its end', () => {
+    const t = hourAgo();
+    const dir = tempDir();
+    const files = [0, 1].map((f) => path.join(dir, 'claude', 'p', `s${f}.jsonl`));
+    writeLines(files[0], [claudeAssistantLine({ messageId: 'msg_a', ts: t, usage: { input: 1, output: 5 } })]);
+    // Quiet when the scan starts (quietMs 0), with a streamed message still open.
+    writeLines(files[1], [claudeAssistantLine({ messageId: 'msg_open', ts: t, usage: { input: 2, output: 3 }, stopReason: null })]);
+    const events: UsageEvent[] = [];
+    let appended = false;
+    const stateDir = path.join(dir, 'data');
+    fs.mkdirSync(stateDir);
+    const scanner = new LogScanner({
+      sources: claudeOnly(dir),
+      stateDir,
+      sink: (batch) => {
+        events.push(...batch);
+        // The assistant finishes the open message while the first file's events are delivered.
+        if (!appended) appendLines(files[1], [claudeAssistantLine({ messageId: 'msg_open', ts: t + 500, usage: { input: 2, output: 30 } })]);
+        appended = true;
+      },
+      onProblem: () => undefined,
+      quietMs: 0,
+      parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0 },
+    });
+    scanner.scanAll();
+    scanner.scanAll();
+    assert.deepEqual(events.map((e) => [e.requestId, e.outputTokens]), [['msg_a', 5], ['msg_open', 30]]);
+  });
+
   it('never counts a record twice after a crash between its write and the next state save', () => {
     const h = harness(claudeOnly);
     const file = path.join(h.dir, 'claude', 'p', 's.jsonl');

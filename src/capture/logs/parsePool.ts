@@ -21,7 +21,20 @@ export interface ParseJob {
 }
 
 export type ParseResult =
-  | { ok: true; records: LogRecord[]; offset: number; saved: unknown; malformed: number; flushed: boolean }
+  | {
+      ok: true;
+      /** Records of the lines read. */
+      records: LogRecord[];
+      /** Records the reader held back, flushed because the file was quiet (`flushed`). */
+      held: LogRecord[];
+      offset: number;
+      /** The reader's state after the lines and the flush. */
+      saved: unknown;
+      /** The reader's state after the lines, still holding what it held back. */
+      savedHolding: unknown;
+      malformed: number;
+      flushed: boolean;
+    }
   | { ok: false; error: string };
 
 export interface ParseRequest {

@@ -9,6 +9,11 @@ import type { LogRecord } from './types';
 const { port, replies } = workerData as ParseWorkerData;
 const counter = new Int32Array(replies);
 
+/** A reader's saved state is plain JSON. */
+function copyOf(saved: unknown): unknown {
+  return saved === undefined ? undefined : JSON.parse(JSON.stringify(saved));
+}
+
 function parse(request: ParseRequest): ParseResult {
   const { job } = request;
   const adapter = adapterFor(job.source);
@@ -19,9 +24,11 @@ function parse(request: ParseRequest): ParseResult {
   const read = readLineRecords(job.file.path, opened.reader, job.offset, job.size, (chunk) => {
     for (const record of chunk) records.push(record);
   });
+  // A copy: flushing may change what save() handed out.
+  const savedHolding = copyOf(opened.reader.save());
   const flushed = job.flush && opened.reader.flush !== undefined;
-  if (flushed) for (const record of opened.reader.flush!()) records.push(record);
-  return { ok: true, records, offset: read.offset, saved: opened.reader.save(), malformed: read.malformed, flushed };
+  const held = flushed ? opened.reader.flush!() : [];
+  return { ok: true, records, held, offset: read.offset, saved: flushed ? opened.reader.save() : savedHolding, savedHolding, malformed: read.malformed, flushed };
 }
 
 port.on('message', (request: ParseRequest) => {

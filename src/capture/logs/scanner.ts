@@ -177,7 +177,6 @@ export class LogScanner {
 
   /** Reads everything new under every root. `progress` is called after each file. */
   scanAll(progress?: (p: ScanProgress) => void, files: LogFile[] = this.discover()): ScanSummary {
-    // Each file is looked at once: the sizes for progress are the stats its reading starts from.
     const stats = files.map((f) => statOrUndefined(f.path));
     const sizes = stats.map((stat) => stat?.size ?? 0);
     const total: ScanProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
@@ -194,7 +193,7 @@ export class LogScanner {
     const workers = this.options.parseWorkers;
     const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
     if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES)) this.scanInParallel(files, stats, workers, done);
-    else files.forEach((file, i) => done(i, this.readFile(file, stats[i])));
+    else files.forEach((file, i) => done(i, this.readFile(file)));
     summary.events += this.flushQuiet();
     this.forgetOldIds();
     this.save(true);
@@ -370,17 +369,26 @@ export class LogScanner {
   private applyParsed(plan: ReadPlan, parsed: Extract<ParseResult, { ok: true }>): { bytes: number; events: number } {
     const { file, adapter, state, stat } = plan;
     const startOffset = state.offset;
-    const events = this.deliver(adapter, parsed.records);
+    let events = this.deliver(adapter, parsed.records);
     state.offset = parsed.offset;
     if (parsed.malformed > 0) state.malformed = (state.malformed ?? 0) + parsed.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
-    state.saved = parsed.saved;
-    // This thread's reader for the file continues from where the worker's stopped.
-    const opened = adapter.open(file, parsed.saved);
-    if (opened.kind === 'lines') {
-      this.lineReaders.set(file.path, opened.reader);
-      if (opened.reader.flush && !parsed.flushed) this.holding.set(file.path, this.now());
+    // The worker read the file as it was when the scan began. Records it held back are counted only
+    // if nobody has written to the file since; if someone has, the rest is read here and now, as a
+    // read on this thread (which looks at the file just before reading it) would have read it.
+    const current = statOrUndefined(file.path);
+    const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
+    const flushed = parsed.flushed && unchanged;
+    if (flushed) events += this.deliver(adapter, parsed.held);
+    state.saved = flushed ? parsed.saved : parsed.savedHolding;
+    const opened = adapter.open(file, state.saved);
+    if (opened.kind !== 'lines') return { bytes: state.offset - startOffset, events };
+    this.lineReaders.set(file.path, opened.reader);
+    if (current && !unchanged && current.ino === stat.ino && current.size >= state.offset) {
+      events += this.readLines(file, adapter, state, current).events;
+    } else if (opened.reader.flush && !flushed) {
+      this.holding.set(file.path, this.now());
     }
     return { bytes: state.offset - startOffset, events };
   }
