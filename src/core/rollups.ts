@@ -142,6 +142,7 @@ export class CrossSourceMatcher {
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
+    this.restore();
     const key = CrossSourceMatcher.keyOf(e);
     const slots = this.byKey.get(key);
     if (slots && this.takeTwin(key, slots, e.ts, e.source)) return true;
@@ -215,19 +216,31 @@ export class CrossSourceMatcher {
   }
 
   toJSON(): MatchEntry[] {
+    if (this.restored) return this.restored.filter(([, ts]) => ts >= this.newest - DEDUP_WINDOW_MS);
     this.prune();
     const out: MatchEntry[] = [];
     for (const [key, slots] of this.byKey) for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
     return out;
   }
 
+  /**
+   * Opening the store with current rollups needs no matching until a new event comes: the saved
+   * sightings are indexed on first use, and saved again as they are if none came.
+   */
   static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
     const matcher = new CrossSourceMatcher();
-    for (const [key, ts, source] of entries) {
-      matcher.remember(key, ts, source);
-      if (ts > matcher.newest) matcher.newest = ts;
-    }
+    matcher.restored = entries;
+    for (const [, ts] of entries) if (ts > matcher.newest) matcher.newest = ts;
     return matcher;
+  }
+
+  private restored: MatchEntry[] | undefined;
+
+  private restore(): void {
+    const entries = this.restored;
+    if (!entries) return;
+    this.restored = undefined;
+    for (const [key, ts, source] of entries) this.remember(key, ts, source);
   }
 }
 
