@@ -1,128 +1,199 @@
-// Full scan of a generated ~1 GB Claude Code history (TOKEN_METER_BENCH_LOG_MB to change the size):
-// Token Meter's log scanner (parse only, and the whole `token-meter report` with store writes)
-// against ccusage on the same files in the same run. Goal: ≥ 3× ccusage's speed with the same daily
-// totals; every difference in totals is explained against the generator's ground truth.
-// Writes bench/results/logs.json.
+// A first ("cold") and a second ("warm") read of assistants' logs by `token-meter report`, against
+// ccusage 20's native binary on the same files in the same run: a generated Claude Code history of
+// at least 300 MB (TOKEN_METER_BENCH_LOG_MB) and a Codex CLI history (TOKEN_METER_BENCH_CODEX_MB).
+// Rounds alternate the contenders so they share the machine's load alike. Peak memory is each
+// process's maximum resident set (GNU time). Totals are compared per UTC day with each other and with
+// the generators' ground truth. Writes bench/results/logs.json.
+//
+// Goals (issue 18): cold read ≥ 2× faster than ccusage 20 on the Claude Code history with identical
+// totals; warm read ≥ 10× faster; peak memory of the cold read no higher than ccusage's.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { claudeCode } from '../src/capture/logs/claudeCode';
-import { LogScanner } from '../src/capture/logs/scanner';
 import { generateClaudeHistory, type DayTotals } from './support/claudeHistory';
+import { generateCodexHistory } from './support/codexHistory';
+import { goal, type GoalResult } from './support/goals';
 
-const RUNS = 3;
-const targetMB = Number(process.env.TOKEN_METER_BENCH_LOG_MB ?? 1024);
+const RUNS = Number(process.env.TOKEN_METER_BENCH_RUNS ?? 5);
+const claudeMB = Number(process.env.TOKEN_METER_BENCH_LOG_MB ?? 300);
+const codexMB = Number(process.env.TOKEN_METER_BENCH_CODEX_MB ?? 100);
 const work = path.join(os.tmpdir(), 'token-meter-bench-logs');
 const repo = path.resolve(__dirname, '..');
 const cli = path.join(repo, 'dist', 'cli.js');
-const ccusage = path.join(repo, 'node_modules', 'ccusage', 'dist', 'index.js');
+const ccusageLauncher = path.join(repo, 'node_modules', 'ccusage', 'src', 'cli.js');
+// The launcher runs this platform package's binary; the benchmark runs it directly, without the
+// launcher's own Node start, so ccusage is measured at its fastest.
+const ccusageNative = path.join(repo, 'node_modules', '@ccusage', `ccusage-${process.platform}-${process.arch}`, 'bin', process.platform === 'win32' ? 'ccusage.exe' : 'ccusage');
+const GNU_TIME = '/usr/bin/time';
+const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
+
+type Days = Record<string, DayTotals>;
+interface Run {
+  ms: number;
+  /** Peak resident set in KB, when GNU time is there to measure it. */
+  maxRssKb?: number;
+  days: Days;
+}
+
+for (const file of [cli, ccusageNative]) {
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm ci (ccusage@20.0.24 and its platform package) and npm run build:prod`);
+}
+fs.chmodSync(ccusageNative, 0o755); // as the launcher does on first start
 
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
-console.log(`Generating (or reusing) a ${targetMB} MB Claude Code history in ${work}…`);
-const generatedAt = performance.now();
-const history = generateClaudeHistory(path.join(work, 'claude'), targetMB * 1024 * 1024);
-const mb = history.bytes / 1024 / 1024;
-console.log(`${mb.toFixed(0)} MB, ${history.files} files, ${history.lines} lines (${((performance.now() - generatedAt) / 1000).toFixed(1)} s)`);
-
-// 1. Parse only: the scanner with a sink that just adds up, in this process.
-function scanOnce(): { ms: number; days: Record<string, DayTotals> } {
-  const stateDir = fs.mkdtempSync(path.join(work, 'state-'));
-  const days: Record<string, DayTotals> = {};
+/** Runs a command, timing it and, with GNU time, measuring its peak memory. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; maxRssKb?: number; stdout: string } {
+  const useTime = fs.existsSync(GNU_TIME);
+  const rssFile = path.join(work, `rss-${process.pid}.txt`);
   const started = performance.now();
-  new LogScanner({
-    sources: [{ adapter: claudeCode, roots: [path.join(history.root, 'projects')] }],
-    stateDir,
-    sink: (events) => {
-      for (const e of events) {
-        const d = (days[new Date(e.ts).toISOString().slice(0, 10)] ??= { input: 0, output: 0, cacheRead: 0, cacheWrite: 0, messages: 0 });
-        d.input += e.inputTokens;
-        d.output += e.outputTokens;
-        d.cacheRead += e.cacheReadTokens;
-        d.cacheWrite += e.cacheWriteTokens;
-        d.messages += 1;
-      }
-    },
-    onProblem: (m) => console.warn(m),
-  }).scanAll();
+  const r = useTime
+    ? spawnSync(GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 26, env });
   const ms = performance.now() - started;
-  fs.rmSync(stateDir, { recursive: true, force: true });
-  return { ms, days };
+  if (r.status !== 0) throw new Error(`${path.basename(command)} ${args.join(' ')} failed: ${r.stderr}`);
+  const maxRssKb = useTime ? Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : undefined;
+  return { ms, maxRssKb, stdout: r.stdout };
 }
 
-// 2. The whole headless report: scan, write every event to a fresh store, roll up, print JSON.
-function reportOnce(): { ms: number; days: Record<string, DayTotals> } {
-  const dataDir = fs.mkdtempSync(path.join(work, 'data-'));
-  const started = performance.now();
-  const r = spawnSync(process.execPath, [cli, 'report', '--json', '--by', 'day', '--since', history.firstDay, '--time-zone', 'UTC', '--data-dir', dataDir, '--claude-dir', history.root], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  const ms = performance.now() - started;
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`token-meter report failed: ${r.stderr}`);
+function tokenMeter(dataDir: string, logFlag: string, logDir: string, since: string): Run {
+  const r = run(process.execPath, [cli, 'report', '--json', '--by', 'day', '--since', since, '--time-zone', 'UTC', '--data-dir', dataDir, logFlag, logDir]);
   const json = JSON.parse(r.stdout) as { day: Array<{ key: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; requests: number }> };
   return {
-    ms,
+    ms: r.ms,
+    maxRssKb: r.maxRssKb,
     days: Object.fromEntries(json.day.map((d) => [d.key, { input: d.inputTokens, output: d.outputTokens, cacheRead: d.cacheReadTokens, cacheWrite: d.cacheWriteTokens, messages: d.requests }])),
   };
 }
 
-// 3. ccusage daily on the same files (CLAUDE_CONFIG_DIR points at the generated history), UTC days, offline prices.
-function ccusageOnce(): { ms: number; days: Record<string, DayTotals> } {
-  const started = performance.now();
-  const r = spawnSync(process.execPath, [ccusage, 'daily', '--json', '--offline', '--timezone', 'UTC', '--since', history.firstDay.replace(/-/g, '')], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 26,
-    env: { ...process.env, CLAUDE_CONFIG_DIR: history.root, NO_COLOR: '1' },
-  });
-  const ms = performance.now() - started;
-  if (r.status !== 0) throw new Error(`ccusage failed: ${r.stderr}`);
+function ccusage(command: string, agent: 'claude' | 'codex', env: NodeJS.ProcessEnv, since: string): Run {
+  const args = [agent, 'daily', '--json', '--offline', '--timezone', 'UTC', '--since', since.replace(/-/g, '')];
+  const r = command === ccusageNative ? run(command, args, env) : run(process.execPath, [command, ...args], env);
   const json = JSON.parse(r.stdout) as { daily: Array<{ date: string; inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number }> };
   return {
-    ms,
+    ms: r.ms,
+    maxRssKb: r.maxRssKb,
     days: Object.fromEntries(json.daily.map((d) => [d.date, { input: d.inputTokens, output: d.outputTokens, cacheRead: d.cacheReadTokens, cacheWrite: d.cacheCreationTokens, messages: 0 }])),
   };
 }
 
-function measure(name: string, once: () => { ms: number; days: Record<string, DayTotals> }) {
-  once(); // warm-up: every contender then reads the history from the page cache alike
-  const runs = Array.from({ length: RUNS }, once);
-  const ms = median(runs.map((r) => r.ms));
-  console.log(`${name.padEnd(34)} ${(ms / 1000).toFixed(2)} s  ${(mb / (ms / 1000)).toFixed(0)} MB/s`);
-  return { ms, days: runs[0].days };
+/** Days whose totals differ between two readings, over the days of both. */
+function differingDays(a: Days, b: Days): number {
+  return Object.keys({ ...a, ...b }).filter((day) => KINDS.some((k) => (a[day]?.[k] ?? 0) !== (b[day]?.[k] ?? 0))).length;
 }
 
-/** Per-kind totals over all days, and the days whose totals differ from the truth. */
-function compare(days: Record<string, DayTotals>) {
-  const kinds = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
-  const sum = (d: Record<string, DayTotals>) => Object.fromEntries(kinds.map((k) => [k, Object.values(d).reduce((s, t) => s + t[k], 0)]));
-  const differingDays = Object.keys({ ...history.days, ...days }).filter((day) => kinds.some((k) => (history.days[day]?.[k] ?? 0) !== (days[day]?.[k] ?? 0)));
-  return { totals: sum(days), truth: sum(history.days), differingDays: differingDays.length, daysCompared: Object.keys(history.days).length };
+function sum(days: Days) {
+  return Object.fromEntries(KINDS.map((k) => [k, Object.values(days).reduce((s, d) => s + d[k], 0)]));
 }
 
-const scan = measure('token-meter scanner (parse only)', scanOnce);
-const report = measure('token-meter report (scan + store)', reportOnce);
-const cc = measure('ccusage 18 daily --json', ccusageOnce);
+interface Contenders {
+  cold: () => Run;
+  warm: () => Run;
+  ccusage: () => Run;
+  ccusageLauncher: () => Run;
+}
 
+/** One warm-up round (the page cache then holds the files for everyone), then RUNS alternating rounds. */
+function compete(label: string, contenders: Contenders) {
+  const samples: Record<keyof Contenders, Run[]> = { cold: [], warm: [], ccusage: [], ccusageLauncher: [] };
+  const names = Object.keys(contenders) as Array<keyof Contenders>;
+  for (const name of names) contenders[name]();
+  for (let round = 0; round < RUNS; round++) for (const name of names) samples[name].push(contenders[name]());
+  const summary = Object.fromEntries(
+    names.map((name) => {
+      const runs = samples[name];
+      const rss = runs.map((r) => r.maxRssKb).filter((kb): kb is number => kb !== undefined);
+      return [name, { ms: median(runs.map((r) => r.ms)), maxRssMb: rss.length > 0 ? Math.max(...rss) / 1024 : undefined, days: runs[0].days }];
+    }),
+  ) as Record<keyof Contenders, { ms: number; maxRssMb?: number; days: Days }>;
+  for (const name of names) {
+    const s = summary[name];
+    console.log(`${label} ${name.padEnd(16)} ${(s.ms / 1000).toFixed(3)} s  peak ${s.maxRssMb?.toFixed(0) ?? '?'} MB`);
+  }
+  return summary;
+}
+
+fs.mkdirSync(work, { recursive: true });
+console.log(`Generating (or reusing) a ${claudeMB} MB Claude Code history and a ${codexMB} MB Codex history in ${work}…`);
+const claude = generateClaudeHistory(path.join(work, 'claude'), claudeMB * 1024 * 1024);
+const codex = generateCodexHistory(path.join(work, 'codex'), codexMB * 1024 * 1024);
+console.log(`Claude Code: ${(claude.bytes / 1048576).toFixed(0)} MB, ${claude.files} files, ${claude.lines} lines; Codex: ${(codex.bytes / 1048576).toFixed(0)} MB, ${codex.files} files, ${codex.lines} lines`);
+
+/** A fresh data directory for a cold read, and the directory the following warm read reuses. */
+function coldAndWarm(logFlag: string, logDir: string, since: string): Pick<Contenders, 'cold' | 'warm'> {
+  let dataDir = '';
+  return {
+    cold: () => {
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      dataDir = fs.mkdtempSync(path.join(work, 'data-'));
+      return tokenMeter(dataDir, logFlag, logDir, since);
+    },
+    warm: () => tokenMeter(dataDir, logFlag, logDir, since),
+  };
+}
+
+const claudeEnv = { ...process.env, CLAUDE_CONFIG_DIR: claude.root, NO_COLOR: '1' };
+const claudeRuns = compete('Claude Code', {
+  ...coldAndWarm('--claude-dir', claude.root, claude.firstDay),
+  ccusage: () => ccusage(ccusageNative, 'claude', claudeEnv, claude.firstDay),
+  ccusageLauncher: () => ccusage(ccusageLauncher, 'claude', claudeEnv, claude.firstDay),
+});
+const codexEnv = { ...process.env, CODEX_HOME: codex.root, NO_COLOR: '1' };
+const codexRuns = compete('Codex      ', {
+  ...coldAndWarm('--codex-dir', codex.root, codex.firstDay),
+  ccusage: () => ccusage(ccusageNative, 'codex', codexEnv, codex.firstDay),
+  ccusageLauncher: () => ccusage(ccusageLauncher, 'codex', codexEnv, codex.firstDay),
+});
+
+function totals(runs: typeof claudeRuns, truth: Days) {
+  return {
+    tokenMeter: sum(runs.cold.days),
+    ccusage: sum(runs.ccusage.days),
+    truth: sum(truth),
+    daysDifferingFromCcusage: differingDays(runs.cold.days, runs.ccusage.days),
+    daysDifferingFromTruth: { tokenMeter: differingDays(runs.cold.days, truth), ccusage: differingDays(runs.ccusage.days, truth) },
+    warmEqualsCold: differingDays(runs.warm.days, runs.cold.days) === 0,
+    daysCompared: Object.keys(truth).length,
+  };
+}
+
+const claudeTotals = totals(claudeRuns, claude.days);
+const codexTotals = totals(codexRuns, codex.days);
+const claudeRss = claudeRuns.cold.maxRssMb !== undefined && claudeRuns.ccusage.maxRssMb !== undefined ? claudeRuns.cold.maxRssMb / claudeRuns.ccusage.maxRssMb : NaN;
+const goals: GoalResult[] = [
+  goal(`cold read of ${claudeMB} MB Claude Code history, speed vs ccusage 20 native`, claudeRuns.ccusage.ms / claudeRuns.cold.ms, 'at least', 2, '×'),
+  goal('cold read, days whose totals differ from ccusage 20 or the ground truth', claudeTotals.daysDifferingFromCcusage + claudeTotals.daysDifferingFromTruth.tokenMeter, 'at most', 0, ' days'),
+  goal('cold read, peak memory vs ccusage 20 native', claudeRss, 'at most', 1, '×'),
+  goal('warm read of the Claude Code history, speed vs ccusage 20 native', claudeRuns.ccusage.ms / claudeRuns.warm.ms, 'at least', 10, '×'),
+];
+const codexRatio = codexRuns.ccusage.ms / codexRuns.cold.ms;
+console.log(`Codex (measured, no goal set): cold read ${codexRatio.toFixed(2)}× ccusage 20's speed, warm ${(codexRuns.ccusage.ms / codexRuns.warm.ms).toFixed(2)}×; days differing from ccusage ${codexTotals.daysDifferingFromCcusage}, from the truth ${codexTotals.daysDifferingFromTruth.tokenMeter}`);
+
+const strip = (runs: typeof claudeRuns) => Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, { seconds: r.ms / 1000, maxRssMb: r.maxRssMb }]));
 const results = {
   date: new Date().toISOString(),
   node: process.version,
   cpu: os.cpus()[0]?.model,
-  history: { mb: Number(mb.toFixed(1)), files: history.files, lines: history.lines, traits: history.traits },
+  cpus: os.availableParallelism(),
+  loadAverage: os.loadavg(),
+  ccusage: '20.0.24 (native binary, run directly; ccusageLauncher = through its Node launcher)',
   runs: RUNS,
-  seconds: { scanner: scan.ms / 1000, report: report.ms / 1000, ccusage: cc.ms / 1000 },
-  mbPerSecond: { scanner: mb / (scan.ms / 1000), report: mb / (report.ms / 1000), ccusage: mb / (cc.ms / 1000) },
-  speedupVsCcusage: { scanner: cc.ms / scan.ms, report: cc.ms / report.ms },
-  totals: { scanner: compare(scan.days), report: compare(report.days), ccusage: compare(cc.days) },
-  // ccusage keeps the first line of a message id; a streamed message's first line carries the output
-  // count of the stream's start. If that explains every output difference, these two are equal.
-  ccusageOutputExplained: {
-    ccusageOutput: Object.values(cc.days).reduce((s, d) => s + d.output, 0),
-    firstLineOutputOfTruth: Object.values(history.firstLineOutput).reduce((s, n) => s + n, 0),
-    daysWhereItDiffers: Object.keys(history.days).filter((day) => (cc.days[day]?.output ?? 0) !== (history.firstLineOutput[day] ?? 0)).length,
+  claudeCode: {
+    history: { mb: Number((claude.bytes / 1048576).toFixed(1)), files: claude.files, lines: claude.lines, traits: claude.traits },
+    runs: strip(claudeRuns),
+    speedupVsCcusage: { cold: claudeRuns.ccusage.ms / claudeRuns.cold.ms, warm: claudeRuns.ccusage.ms / claudeRuns.warm.ms },
+    totals: claudeTotals,
   },
+  codex: {
+    history: { mb: Number((codex.bytes / 1048576).toFixed(1)), files: codex.files, lines: codex.lines, repeatedCounts: codex.repeatedCounts },
+    runs: strip(codexRuns),
+    speedupVsCcusage: { cold: codexRatio, warm: codexRuns.ccusage.ms / codexRuns.warm.ms },
+    totals: codexTotals,
+  },
+  goals,
 };
-console.log(JSON.stringify(results, null, 2));
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, 'results', 'logs.json'), `${JSON.stringify(results, null, 2)}\n`);

@@ -8,6 +8,7 @@ import { get_encoding } from 'tiktoken';
 import { getEncoding } from 'js-tiktoken';
 import { ConversationCounter, createTokenizer, type ChatMessageLike, type EncodingName } from '../src/core/tokenizer';
 import { buildCorpus, corpusDocuments } from './support/corpus';
+import { goal } from './support/goals';
 
 const RUNS = 5;
 const corpus = buildCorpus(2 * 1024 * 1024);
@@ -18,18 +19,30 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Median time of RUNS calls; `prepare` runs untimed before each (fresh caches for a fair cold pass). */
-function measure<T>(prepare: () => T, run: (state: T) => number): { ms: number; count: number } {
-  const times: number[] = [];
-  let count = 0;
-  run(prepare()); // warm-up: JIT and one-off initialisation are not part of throughput
+interface Contender<T> {
+  /** Runs untimed before each timed call (fresh caches for a fair cold pass). */
+  prepare: () => T;
+  run: (state: T) => number;
+}
+
+/**
+ * Median time of RUNS calls of each contender. The rounds alternate the contenders, so a machine
+ * whose load changes during the benchmark slows them alike and their ratios hold.
+ */
+function measureAll(contenders: Record<string, Contender<any>>): Record<string, { ms: number; count: number }> {
+  const names = Object.keys(contenders);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const counts: Record<string, number> = {};
+  for (const name of names) contenders[name].run(contenders[name].prepare()); // warm-up: JIT and one-off initialisation
   for (let i = 0; i < RUNS; i++) {
-    const state = prepare();
-    const start = performance.now();
-    count = run(state);
-    times.push(performance.now() - start);
+    for (const name of names) {
+      const state = contenders[name].prepare();
+      const start = performance.now();
+      counts[name] = contenders[name].run(state);
+      times[name].push(performance.now() - start);
+    }
   }
-  return { ms: median(times), count };
+  return Object.fromEntries(names.map((n) => [n, { ms: median(times[n]), count: counts[n] }]));
 }
 
 const results: Record<string, unknown> = {
@@ -46,18 +59,18 @@ for (const encoding of ['o200k_base', 'cl100k_base'] as const satisfies readonly
   const jsTiktoken = getEncoding(encoding);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const gpt = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens(t: string, o: object): number; clearMergeCache(): void };
-  const rows = {
-    tiktoken: measure(() => undefined, () => tiktoken.encode_ordinary(corpus).length),
-    'js-tiktoken': measure(() => undefined, () => jsTiktoken.encode(corpus, [], []).length),
-    'gpt-tokenizer': measure(() => gpt.clearMergeCache(), () => gpt.countTokens(corpus, { disallowedSpecial: new Set() })),
-    'token-meter (cold caches)': measure(
-      () => {
+  const rows = measureAll({
+    tiktoken: { prepare: () => undefined, run: () => tiktoken.encode_ordinary(corpus).length },
+    'js-tiktoken': { prepare: () => undefined, run: () => jsTiktoken.encode(corpus, [], []).length },
+    'gpt-tokenizer': { prepare: () => gpt.clearMergeCache(), run: () => gpt.countTokens(corpus, { disallowedSpecial: new Set() }) },
+    'token-meter (cold caches)': {
+      prepare: () => {
         gpt.clearMergeCache(); // shared with our tokenizer underneath: start it cold too
         return createTokenizer(encoding);
       },
-      (t) => t.count(corpus),
-    ),
-  };
+      run: (t: ReturnType<typeof createTokenizer>) => t.count(corpus),
+    },
+  });
   tiktoken.free();
   const base = rows.tiktoken;
   const table: Record<string, unknown> = {};
@@ -110,5 +123,10 @@ console.log(`  incremental                     ${incremental.ms.toFixed(0).padSt
 console.log(`  full recount, shared cache      ${recountCached.ms.toFixed(0).padStart(6)} ms  (${(recountCached.ms / incremental.ms).toFixed(1)}× slower)`);
 console.log(`  full recount, cold tokenizer    ${recountUncached.ms.toFixed(0).padStart(6)} ms  (${(recountUncached.ms / incremental.ms).toFixed(1)}× slower)`);
 
+// Goal (issue 18): each encoding at least 2.5× tiktoken's speed, with identical counts (a differing count fails the goal).
+const ours = (encoding: EncodingName) => (results.encodings as Record<string, Record<string, { vsTiktoken: number; identicalToTiktoken: boolean }>>)[encoding]['token-meter (cold caches)'];
+results.goals = (['cl100k_base', 'o200k_base'] as const).map((encoding) =>
+  goal(`tokenizer ${encoding}: speed vs tiktoken, identical counts`, ours(encoding).identicalToTiktoken ? ours(encoding).vsTiktoken : 0, 'at least', 2.5, '×'),
+);
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, 'results', 'tokenizer.json'), JSON.stringify(results, null, 2) + '\n');

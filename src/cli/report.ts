@@ -232,35 +232,39 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   /** Set when the totals are known to be incomplete: exit code 1 after the report. */
   let incomplete = false;
   let rows: RollupRow[] = [];
+  let store: UsageStore | undefined;
+  const openStore = () => (store ??= UsageStore.open({ dataDir, context: listPriceContext(timeZone), onProblem: (m) => problems.push(m) }));
+  let pricesSettled = false;
+  /** The prices the extension (or an earlier run) saved, refreshed at most once a day unless --offline. */
+  const settlePrices = async () => {
+    pricesSettled = true;
+    const saved = loadCachedCatalog(dataDir);
+    if (saved.problem) problems.push(saved.problem);
+    if (offline) return;
+    const refreshed = await refreshCatalog({ dataDir, timeoutMs: 5000 });
+    if (refreshed.status === 'failed') problems.push(refreshed.problem);
+  };
   if (logSources.length > 0) {
-    const writer = UsageStore.writerFor(dataDir);
+    // Imported events are priced as they are counted, so the prices are settled first.
+    if (fs.existsSync(dataDir)) await settlePrices();
     try {
-      const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => writer.appendMany(events), onProblem: (m) => problems.push(m) });
+      // The store counts what the import writes as it goes, instead of reading it back afterwards.
+      const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => openStore().recordCounted(events), onProblem: (m) => problems.push(m) });
       if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
     } catch (error) {
       if (!(error instanceof SinkError)) throw error;
       incomplete = true;
       problems.push(`assistants' logs could not be imported: ${error.message}. Showing the store as it is; the rest is read on the next run.`);
-    } finally {
-      writer.close();
     }
   }
-  const saved = loadCachedCatalog(dataDir);
-  if (saved.problem) problems.push(saved.problem);
-  if (!offline && fs.existsSync(dataDir)) {
-    const refreshed = await refreshCatalog({ dataDir, timeoutMs: 5000 });
-    if (refreshed.status === 'failed') problems.push(refreshed.problem);
-  }
+  if (!pricesSettled && fs.existsSync(dataDir)) await settlePrices();
   const prices = activeCatalog();
-  if (fs.existsSync(dataDir)) {
-    const store = UsageStore.open({
-      dataDir,
-      context: listPriceContext(timeZone),
-      onProblem: (m) => problems.push(m),
-    });
-    rows = store.rollups.rows({ fromDay, toDay });
-    if (store.unreadableSegments.length > 0) incomplete = true;
-    store.dispose();
+  if (store || fs.existsSync(dataDir)) {
+    const opened = openStore();
+    opened.refresh();
+    rows = opened.rollups.rows({ fromDay, toDay });
+    if (opened.unreadableSegments.length > 0) incomplete = true;
+    opened.dispose();
   } else {
     const where = logSources.length > 0 ? `no logs of ${logSources.map((s) => s.adapter.label).join(', ')} were found in their usual places, and ` : '';
     problems.push(`No usage yet: ${where}there is no Token Meter data in ${dataDir} (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);

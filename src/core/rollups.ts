@@ -68,6 +68,7 @@ export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
 export class RecentIds {
   private readonly ids = new Map<string, number>();
   private newest = 0;
+  private addedSincePrune = 0;
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
@@ -80,12 +81,14 @@ export class RecentIds {
     this.ids.set(id, ts);
     if (ts > this.newest) {
       this.newest = ts;
-      if (this.ids.size % 4096 === 0) this.prune();
+      // Pruning walks every id: once per as many additions as there are ids keeps it linear.
+      if (++this.addedSincePrune >= Math.max(4096, this.ids.size)) this.prune();
     }
     return true;
   }
 
   private prune(): void {
+    this.addedSincePrune = 0;
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     for (const [id, ts] of this.ids) if (ts < cutoff) this.ids.delete(id);
   }
@@ -105,6 +108,19 @@ export class RecentIds {
   }
 }
 
+/** A user has a handful of model names; recounting a long event log asks for each a million times. */
+const vendorAndModelNames = new Map<string, string>();
+
+/** The model's vendor (not the client's provider label) and its name without date tags. */
+function vendorAndModel(model: string): string {
+  let key = vendorAndModelNames.get(model);
+  if (key === undefined) {
+    if (vendorAndModelNames.size >= 1024) vendorAndModelNames.clear();
+    vendorAndModelNames.set(model, (key = `${vendorOfModel(model)}\u0000${canonicalModelName(model)}`));
+  }
+  return key;
+}
+
 /** How far apart two sources may log the same request. A log line is written within seconds of the answer. */
 export const CROSS_SOURCE_MATCH_MS = 2 * 60_000;
 
@@ -115,61 +131,134 @@ type MatchEntry = [key: string, ts: number, source: string];
  * gateway, say): the same vendor (from the model's family, never a client's provider label), model and every token count, from two different sources, within
  * CROSS_SOURCE_MATCH_MS. Identical counts to the token from different sources that close together
  * are, in practice, one request. Each sighting pairs with at most one other.
+ *
+ * Unpaired sightings are kept per key, per CROSS_SOURCE_MATCH_MS-wide time slot and per source, each
+ * list sorted by time. A twin can only be in the event's own slot or the two next to it, and a binary
+ * search finds the earliest one in each list, so many identical events cost what distinct ones do.
  */
 export class CrossSourceMatcher {
-  private readonly byKey = new Map<string, Array<{ ts: number; source: string }>>();
+  private readonly byKey = new Map<string, Map<number, Map<string, number[]>>>();
   private newest = 0;
+  private addedSincePrune = 0;
 
   static keyOf(e: UsageEvent): string {
-    return [vendorOfModel(e.model), canonicalModelName(e.model), e.inputTokens, e.outputTokens, e.cacheReadTokens, e.cacheWriteTokens].join('\u0000');
+    return `${vendorAndModel(e.model)}\u0000${e.inputTokens}\u0000${e.outputTokens}\u0000${e.cacheReadTokens}\u0000${e.cacheWriteTokens}`;
   }
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
+    this.restore();
     const key = CrossSourceMatcher.keyOf(e);
-    const seen = this.byKey.get(key);
-    const twin = seen?.findIndex((s) => s.source !== e.source && Math.abs(s.ts - e.ts) <= CROSS_SOURCE_MATCH_MS) ?? -1;
-    if (seen && twin >= 0) {
-      seen.splice(twin, 1);
-      if (seen.length === 0) this.byKey.delete(key);
-      return true;
-    }
+    const slots = this.byKey.get(key);
+    if (slots && this.takeTwin(key, slots, e.ts, e.source)) return true;
     if (e.ts < this.newest - DEDUP_WINDOW_MS) return false;
-    if (seen) seen.push({ ts: e.ts, source: e.source });
-    else this.byKey.set(key, [{ ts: e.ts, source: e.source }]);
+    this.remember(key, e.ts, e.source);
     if (e.ts > this.newest) {
       this.newest = e.ts;
-      if (this.byKey.size % 4096 === 0) this.prune();
+      // Pruning walks every list: doing it once per as many additions as there are keys keeps it linear.
+      if (++this.addedSincePrune >= Math.max(4096, this.byKey.size)) this.prune();
     }
     return false;
   }
 
+  /** Removes and reports the earliest unpaired sighting of `key` from another source within the window of `ts`. */
+  private takeTwin(key: string, slots: Map<number, Map<string, number[]>>, ts: number, source: string): boolean {
+    const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
+    for (const at of [slot - 1, slot, slot + 1]) {
+      const bySource = slots.get(at);
+      if (!bySource) continue;
+      let best: { other: string; times: number[]; index: number } | undefined;
+      for (const [other, times] of bySource) {
+        if (other === source) continue;
+        const index = firstAtOrAfter(times, ts - CROSS_SOURCE_MATCH_MS);
+        if (index === times.length || times[index] > ts + CROSS_SOURCE_MATCH_MS) continue;
+        if (!best || times[index] < best.times[best.index]) best = { other, times, index };
+      }
+      if (!best) continue;
+      best.times.splice(best.index, 1);
+      if (best.times.length === 0) {
+        bySource.delete(best.other);
+        if (bySource.size === 0) slots.delete(at);
+        if (slots.size === 0) this.byKey.delete(key);
+      }
+      return true;
+    }
+    return false;
+  }
+
+  private remember(key: string, ts: number, source: string): void {
+    const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
+    let slots = this.byKey.get(key);
+    if (!slots) this.byKey.set(key, (slots = new Map()));
+    let bySource = slots.get(slot);
+    if (!bySource) slots.set(slot, (bySource = new Map()));
+    const times = bySource.get(source);
+    if (!times) {
+      bySource.set(source, [ts]);
+      return;
+    }
+    // Sightings mostly arrive in time order, so this is usually a push.
+    let i = times.length;
+    while (i > 0 && times[i - 1] > ts) i--;
+    times.splice(i, 0, ts);
+  }
+
   private prune(): void {
+    this.addedSincePrune = 0;
     const cutoff = this.newest - DEDUP_WINDOW_MS;
-    for (const [key, list] of this.byKey) {
-      const kept = list.filter((s) => s.ts >= cutoff);
-      if (kept.length === 0) this.byKey.delete(key);
-      else this.byKey.set(key, kept);
+    for (const [key, slots] of this.byKey) {
+      for (const [slot, bySource] of slots) {
+        if (slot * CROSS_SOURCE_MATCH_MS >= cutoff) continue;
+        for (const [source, times] of bySource) {
+          const kept = times.filter((ts) => ts >= cutoff);
+          if (kept.length === 0) bySource.delete(source);
+          else bySource.set(source, kept);
+        }
+        if (bySource.size === 0) slots.delete(slot);
+      }
+      if (slots.size === 0) this.byKey.delete(key);
     }
   }
 
   toJSON(): MatchEntry[] {
+    if (this.restored) return this.restored.filter(([, ts]) => ts >= this.newest - DEDUP_WINDOW_MS);
     this.prune();
     const out: MatchEntry[] = [];
-    for (const [key, list] of this.byKey) for (const s of list) out.push([key, s.ts, s.source]);
+    for (const [key, slots] of this.byKey) for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
     return out;
   }
 
+  /**
+   * Opening the store with current rollups needs no matching until a new event comes: the saved
+   * sightings are indexed on first use, and saved again as they are if none came.
+   */
   static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
     const matcher = new CrossSourceMatcher();
-    for (const [key, ts, source] of entries) {
-      const list = matcher.byKey.get(key);
-      if (list) list.push({ ts, source });
-      else matcher.byKey.set(key, [{ ts, source }]);
-      if (ts > matcher.newest) matcher.newest = ts;
-    }
+    matcher.restored = entries;
+    for (const [, ts] of entries) if (ts > matcher.newest) matcher.newest = ts;
     return matcher;
   }
+
+  private restored: MatchEntry[] | undefined;
+
+  private restore(): void {
+    const entries = this.restored;
+    if (!entries) return;
+    this.restored = undefined;
+    for (const [key, ts, source] of entries) this.remember(key, ts, source);
+  }
+}
+
+/** Index of the first element of the ascending `sorted` that is ≥ `value` (its length when none is). */
+function firstAtOrAfter(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface RollupSnapshot {

@@ -149,12 +149,22 @@ export class SegmentWriter {
     this.onProblem(`Usage is being saved again: ${saved} event${saved === 1 ? '' : 's'} held in memory ${saved === 1 ? 'was' : 'were'} written to ${this.eventsDir}.${lost}`);
   }
 
+  /** This writer's open segment and the size of its whole records; undefined while none is open. */
+  get segment(): Readonly<{ name: string; ino: number; size: number }> | undefined {
+    return this.fd !== undefined && this.segmentId ? { ...this.segmentId, size: this.size } : undefined;
+  }
+
+  private segmentId: { name: string; ino: number } | undefined;
+
   private open(day: string): void {
     this.closeSegment();
     mkdirPrivate(this.eventsDir);
     this.day = day;
-    this.fd = fs.openSync(path.join(this.eventsDir, `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`), 'a', PRIVATE_FILE_MODE);
-    this.size = fs.fstatSync(this.fd).size;
+    const name = `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`;
+    this.fd = fs.openSync(path.join(this.eventsDir, name), 'a', PRIVATE_FILE_MODE);
+    const stat = fs.fstatSync(this.fd);
+    this.size = stat.size;
+    this.segmentId = { name, ino: stat.ino };
   }
 
   /** Closes the segment, after a last try to save held events (reported when they are lost). */

@@ -122,6 +122,23 @@ export class UsageStore implements UsageSink {
     this.writer.appendMany(events);
   }
 
+  /**
+   * Appends a batch and counts it here at once, for a bulk import in a process that reads the store
+   * too (the CLI's report), so what it wrote is not read back. When this store has not read its own
+   * segment up to where the batch starts, the batch is counted on the next refresh instead.
+   */
+  recordCounted(events: readonly UsageEvent[]): void {
+    const before = this.writer.segment;
+    this.writer.appendMany(events);
+    const after = this.writer.segment;
+    if (!after || this.recounting) return;
+    const readUpTo = this.reader.positions.get(after.name)?.offset ?? 0;
+    if (readUpTo !== (before?.name === after.name ? before.size : 0)) return;
+    for (const e of events) this.count(e);
+    this.reader.positions.set(after.name, { offset: after.size, ino: after.ino });
+    if (events.length > 0) this.snapshotDirty = true;
+  }
+
   /** Reads what any process appended since the last call. True when totals changed. */
   refresh(): boolean {
     if (this.recounting) return false;
@@ -182,8 +199,13 @@ export class UsageStore implements UsageSink {
   private retentionCutoffDay(): string | undefined {
     const days = this.options.retentionDays;
     if (!days) return undefined;
-    return addDays(this.options.context.dayOf(this.now()), -days);
+    // Asked for every event counted: the day arithmetic is done once per day.
+    const today = this.options.context.dayOf(this.now());
+    if (this.cutoff?.today !== today || this.cutoff.days !== days) this.cutoff = { today, days, day: addDays(today, -days) };
+    return this.cutoff.day;
   }
+
+  private cutoff: { today: string; days: number; day: string } | undefined;
 
   private isExpired(ts: number): boolean {
     const cutoff = this.retentionCutoffDay();

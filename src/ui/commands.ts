@@ -4,7 +4,7 @@ import { exportUsageCommand } from './exportCommand';
 import { setModelPriceCommand } from './setPriceCommand';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
-import type { Dashboard } from './dashboard/dashboardPanel';
+import type { LazyDashboard } from './dashboard/lazyDashboard';
 import { EXTENSION_ID } from '../store/paths';
 
 
@@ -39,7 +39,7 @@ async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void>
   if (picked) await vscode.env.clipboard.writeText(picked.value);
 }
 
-export function registerCommands(usage: UsageService, dashboard: Dashboard, gateway: GatewayController): vscode.Disposable[] {
+export function registerCommands(usage: UsageService, dashboard: LazyDashboard, gateway: GatewayController): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('tokenMeter.showUsageThisWeek', () => dashboard.show()),
     vscode.commands.registerCommand('tokenMeter.setBudget', () => setBudgetCommand()),

@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatewayHost, GatewayUrls } from '../capture/gateway/host';
-import { recordLimitHeaders } from '../capture/gateway/limitHeaders';
-import { GatewayRunner } from '../capture/gateway/runner';
+import type { GatewayRunner } from '../capture/gateway/runner';
 import type { GuardDecision } from '../capture/gateway/server';
 import type { PromptObserver } from '../core/hygiene/types';
 import { PERIOD_ADJECTIVES } from '../core/budget';
@@ -15,7 +14,6 @@ import { rollupContextFor, type GatewaySettings } from '../core/settings';
 import { budgetSourceLabel, budgetStatuses } from '../core/usage';
 import { DATA_FILES } from '../store/paths';
 import { writeFileAtomicSync } from '../store/privateFiles';
-import { LimitStore } from '../store/limitStore';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
@@ -36,7 +34,8 @@ const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
  * to the shared store, so every window's meter moves.
  */
 export class GatewayController implements vscode.Disposable {
-  private readonly runner: GatewayRunner;
+  /** Made when the gateway is first turned on: its server and API adapters load then, not at activation. */
+  private runner: GatewayRunner | undefined;
   private readonly overrideFile: string;
   private spikes: BurnRateMonitor | undefined;
 
@@ -52,33 +51,48 @@ export class GatewayController implements vscode.Disposable {
     context.environmentVariableCollection.description = new vscode.MarkdownString(
       'Token Meter points AI clients in this terminal at its local metering gateway on 127.0.0.1 (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`). Requests pass through unchanged; token usage is recorded, prompts are not.',
     );
-    this.runner = new GatewayRunner(
+  }
+
+  get urls(): GatewayUrls | undefined {
+    return this.runner?.current?.urls;
+  }
+
+  /** Starts, restarts or stops the gateway to match the settings (one change at a time). */
+  async apply(settings: GatewaySettings): Promise<void> {
+    if (!settings.enabled && !this.runner) {
+      // VS Code keeps a terminal environment across sessions: none may point at a gateway that is off.
+      this.context.environmentVariableCollection.clear();
+      return;
+    }
+    try {
+      await this.loadRunner().apply(settings);
+    } catch (error) {
+      this.problems.report((error as Error).message, { openSettings: true });
+    }
+  }
+
+  private loadRunner(): GatewayRunner {
+    if (this.runner) return this.runner;
+    // Modules required here are evaluated when this first runs (esbuild wraps them).
+    const { GatewayRunner } = require('../capture/gateway/runner') as typeof import('../capture/gateway/runner');
+    const { recordLimitHeaders } = require('../capture/gateway/limitHeaders') as typeof import('../capture/gateway/limitHeaders');
+    const { LimitStore } = require('../store/limitStore') as typeof import('../store/limitStore');
+    const dataDir = this.context.globalStorageUri.fsPath;
+    const onResponseHeaders = recordLimitHeaders(new LimitStore(dataDir), (m) => this.output.warn(m));
+    return (this.runner = new GatewayRunner(
       (settings) => ({
-        dataDir: context.globalStorageUri.fsPath,
+        dataDir,
         port: settings.port,
         upstreams: settings.upstreams,
         maxBodyBytes: settings.maxBodyBytes,
         sink: { record: (event) => this.record(event, settings) },
         guard: () => this.guard(settings),
         onPrompt: this.onPrompt,
-        onResponseHeaders: recordLimitHeaders(new LimitStore(this.context.globalStorageUri.fsPath), (m) => this.output.warn(m)),
+        onResponseHeaders,
         onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
       }),
       (host) => this.pointTerminalsAt(host),
-    );
-  }
-
-  get urls(): GatewayUrls | undefined {
-    return this.runner.current?.urls;
-  }
-
-  /** Starts, restarts or stops the gateway to match the settings (one change at a time). */
-  async apply(settings: GatewaySettings): Promise<void> {
-    try {
-      await this.runner.apply(settings);
-    } catch (error) {
-      this.problems.report((error as Error).message, { openSettings: true });
-    }
+    ));
   }
 
   private pointTerminalsAt(host: GatewayHost | undefined): void {
@@ -151,6 +165,6 @@ export class GatewayController implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.runner.dispose();
+    void this.runner?.dispose();
   }
 }

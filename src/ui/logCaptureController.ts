@@ -5,8 +5,8 @@ import type { UsageEvent } from '../core/events';
 import { formatDuration } from '../core/format';
 import type { LogCaptureSettings } from '../core/settings';
 import { logLockPath } from '../capture/logs/ingest';
-import { LiveCapture } from '../capture/logs/liveCapture';
-import { LogScanner, type LogSource } from '../capture/logs/scanner';
+import type { LiveCapture } from '../capture/logs/liveCapture';
+import type { LogSource } from '../capture/logs/scanner';
 import { allRoots, logSources } from '../capture/logs/sources';
 import type { RateLimitSnapshot, SessionContext } from '../capture/logs/types';
 import type { LogWorkerInput, LogWorkerMessage } from '../capture/logs/worker';
@@ -124,6 +124,9 @@ export class LogCaptureController implements vscode.Disposable {
 
   /** After the first read: follow the logs from this thread, a few bytes at a time. */
   private goLive(sources: LogSource[]): void {
+    // Following the logs loads with the first read's end, not at activation (esbuild wraps modules required here).
+    const { LogScanner } = require('../capture/logs/scanner') as typeof import('../capture/logs/scanner');
+    const { LiveCapture } = require('../capture/logs/liveCapture') as typeof import('../capture/logs/liveCapture');
     const scanner = new LogScanner({
       stateDir: this.dataDir,
       sources,

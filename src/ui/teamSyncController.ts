@@ -4,7 +4,7 @@ import { formatClock } from '../core/format';
 import { addDays, recentDayKeys, startOfDay } from '../core/time';
 import { LeaderLock } from '../store/leaderLock';
 import { DATA_FILES } from '../store/paths';
-import { SyncService, type SyncStatus } from '../sync/syncService';
+import type { SyncService, SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
 import { chooseTeamEndpoint, httpOrigin, LEGACY_TEAM_TOKEN_KEY, teamTokenSecretKey, type OriginDecision, type TeamEndpointChoice } from '../core/settingScopes';
 import { CONFIG_SECTION, readTeamSettingValues, updateSetting } from './config';
@@ -210,6 +210,8 @@ export class TeamSyncController implements vscode.Disposable {
   }
 
   private service(endpoint: UsedEndpoint, token: string): SyncService {
+    // The sync client is loaded when a team endpoint is first used, not at activation (esbuild wraps a module required here).
+    const { SyncService } = require('../sync/syncService') as typeof import('../sync/syncService');
     const zone = () => this.usage.settings.timeZone;
     return new SyncService({
       dataDir: this.dataDir,

@@ -12,6 +12,9 @@ import { UsageStore } from '../store/usageStore';
 import { onDidChangeSettings, readRawSettings } from './config';
 import type { ProblemReporter } from './problems';
 
+/** A recount taking longer than this gets a progress notification. */
+const RECOUNT_PROGRESS_AFTER_MS = 1000;
+
 /**
  * The extension's view of usage: the shared store, read through the current settings. Everything
  * that shows numbers (status bar, week summary, export, API) asks this one object.
@@ -156,11 +159,25 @@ export class UsageService implements UsageSink, vscode.Disposable {
     });
   }
 
-  /** While a large event log is recounted in the background, the meter says why its totals lag. */
+  /**
+   * While a large event log is recounted in the background, the meter says why its totals lag, and
+   * a recount still running after a second shows a progress notification until it is done.
+   */
   private noteRecounting(): void {
     if (!this.store.isRecounting) return;
     this.setNote('recount', 'Recounting usage from the event log (settings changed or totals were missing); figures will update when it is done.');
-    void this.store.whenCounted().then(() => this.setNote('recount', undefined));
+    const counted = this.store.whenCounted();
+    const progress = setTimeout(() => {
+      void vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'Token Meter: recounting usage from the event log…' },
+        () => counted,
+      );
+    }, RECOUNT_PROGRESS_AFTER_MS);
+    this.disposables.push({ dispose: () => clearTimeout(progress) });
+    void counted.then(() => {
+      clearTimeout(progress);
+      this.setNote('recount', undefined);
+    });
   }
 
   dispose(): void {

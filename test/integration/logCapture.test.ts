@@ -21,6 +21,7 @@ import { testContext } from '../support/events';
 import { ANTHROPIC_USAGE, FakeUpstream, RESPONSES_USAGE } from '../support/fakeUpstream';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const PARSE_WORKER = path.resolve(__dirname, '../../dist/parseWorker.js');
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'token-meter-logs-'));
@@ -116,6 +117,99 @@ describe('log capture: incremental reading of real files', () => {
     assert.equal(h.events.length, 2, 'good lines around bad ones are read');
     assert.equal(h.problems.length, 1);
     assert.match(h.problems[0], /Claude Code: skipped 2 malformed lines in .*s\.jsonl/);
+  });
+
+  it('parsing on worker threads gives exactly what one thread gives, and reading continues from it', () => {
+    const t = hourAgo();
+    const dir = tempDir();
+    const claudeFile = (f: number) => path.join(dir, 'claude', `p${f % 3}`, `s${f}.jsonl`);
+    const codexFile = (f: number) => path.join(dir, 'codex', '2026', '11', '20', `rollout-2026-11-20T09-00-0${f}-x${f}.jsonl`);
+    for (let f = 0; f < 6; f++) {
+      const lines: string[] = [claudeUserLine(t, 'x'.repeat(2000))];
+      for (let i = 0; i < 50; i++) {
+        const messageId = `msg_${f}_${i}`;
+        // A streamed message: an early line with the output of the stream's start, then the final one.
+        lines.push(claudeAssistantLine({ messageId, ts: t + i * 1000, usage: { input: 1, output: 1 }, stopReason: null }));
+        lines.push(claudeAssistantLine({ messageId, ts: t + i * 1000 + 300, usage: { input: 1, output: 10 + i + f } }));
+      }
+      lines.push('garbage', claudeAssistantLine({ messageId: 'msg_shared', ts: t, usage: { input: 5, output: 5 } }));
+      // The last message is still streaming: held back until the file is quiet.
+      lines.push(claudeAssistantLine({ messageId: `msg_${f}_open`, ts: t + 99_000, usage: { input: 2, output: 3 }, stopReason: null }));
+      writeLines(claudeFile(f), lines);
+      const total = { input: 0, cached: 0, output: 0, reasoning: 0 };
+      const codexRecords = [codexLines.sessionMeta(t, `x${f}`), codexLines.turnContext(t, 'gpt-5')];
+      for (let i = 0; i < 20; i++) {
+        total.input += 100 + i;
+        total.output += 7;
+        const line = codexLines.tokenCount(t + i * 1000, { ...total }, null);
+        codexRecords.push(codexLines.agentMessage(t + i * 1000, 'y'.repeat(3000)), line, line);
+      }
+      writeLines(codexFile(f), codexRecords);
+    }
+    const sources = (): LogSource[] => [
+      { adapter: claudeCode, roots: [path.join(dir, 'claude')] },
+      { adapter: codex, roots: [path.join(dir, 'codex')] },
+    ];
+    const run = (stateDir: string, parallel: boolean) => {
+      fs.mkdirSync(stateDir);
+      const events: UsageEvent[] = [];
+      const problems: string[] = [];
+      const scanner = new LogScanner({
+        sources: sources(),
+        stateDir,
+        sink: (batch) => events.push(...batch),
+        onProblem: (m) => problems.push(m),
+        quietMs: 60_000,
+        ...(parallel ? { parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0 } } : {}),
+      });
+      return { scanner, events, problems };
+    };
+    const one = run(path.join(dir, 'one'), false);
+    const many = run(path.join(dir, 'many'), true);
+    const first = { one: one.scanner.scanAll(), many: many.scanner.scanAll() };
+    assert.deepEqual(first.many, first.one);
+    assert.equal(first.one.events, 6 * 50 + 1 + 6 * 20, 'each streamed message once, the shared one once, repeated token counts once');
+    assert.equal(first.one.malformedLines, 6);
+    assert.deepEqual(many.events, one.events);
+    assert.deepEqual(many.problems, one.problems);
+    assert.equal(one.scanner.holdingRecords && many.scanner.holdingRecords, true, 'the open messages are held back in both');
+
+    // The streams go on: the thread that took over from the workers continues each file where they stopped.
+    for (let f = 0; f < 6; f++) appendLines(claudeFile(f), [claudeAssistantLine({ messageId: `msg_${f}_open`, ts: t + 99_500, usage: { input: 2, output: 30 } })]);
+    const second = { one: one.scanner.scanAll(), many: many.scanner.scanAll() };
+    assert.deepEqual(second.many, second.one);
+    assert.equal(second.one.events, 6);
+    assert.deepEqual(many.events, one.events);
+    assert.deepEqual(many.events.slice(-6).map((e) => e.outputTokens), [30, 30, 30, 30, 30, 30]);
+  });
+
+  it('on worker threads, a message held back in a file written to during the scan waits for its end', () => {
+    const t = hourAgo();
+    const dir = tempDir();
+    const files = [0, 1].map((f) => path.join(dir, 'claude', 'p', `s${f}.jsonl`));
+    writeLines(files[0], [claudeAssistantLine({ messageId: 'msg_a', ts: t, usage: { input: 1, output: 5 } })]);
+    // Quiet when the scan starts (quietMs 0), with a streamed message still open.
+    writeLines(files[1], [claudeAssistantLine({ messageId: 'msg_open', ts: t, usage: { input: 2, output: 3 }, stopReason: null })]);
+    const events: UsageEvent[] = [];
+    let appended = false;
+    const stateDir = path.join(dir, 'data');
+    fs.mkdirSync(stateDir);
+    const scanner = new LogScanner({
+      sources: claudeOnly(dir),
+      stateDir,
+      sink: (batch) => {
+        events.push(...batch);
+        // The assistant finishes the open message while the first file's events are delivered.
+        if (!appended) appendLines(files[1], [claudeAssistantLine({ messageId: 'msg_open', ts: t + 500, usage: { input: 2, output: 30 } })]);
+        appended = true;
+      },
+      onProblem: () => undefined,
+      quietMs: 0,
+      parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0 },
+    });
+    scanner.scanAll();
+    scanner.scanAll();
+    assert.deepEqual(events.map((e) => [e.requestId, e.outputTokens]), [['msg_a', 5], ['msg_open', 30]]);
   });
 
   it('never counts a record twice after a crash between its write and the next state save', () => {

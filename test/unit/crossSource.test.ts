@@ -43,6 +43,38 @@ describe('cross-source matching (a request seen by two sources without a shared 
     assert.equal(rollups.add(seen({ source: 'codex', outputTokens: 71 })), true);
   });
 
+  it('pairs many identical events one to one, only across sources and within the window', () => {
+    const rollups = new Rollups(testContext());
+    const n = 20_000;
+    // One identical request a second from the gateway, the Codex log seeing each 1.5 s later.
+    for (let i = 0; i < n; i++) assert.equal(rollups.add(seen({ source: 'gateway', ts: T + i * 1000 })), true);
+    let paired = 0;
+    for (let i = 0; i < n; i++) if (!rollups.add(seen({ source: 'codex', ts: T + i * 1000 + 1500 }))) paired++;
+    assert.equal(paired, n, 'every log sighting pairs with a gateway sighting');
+    assert.equal(rollups.add(seen({ source: 'codex', ts: T + 500 })), true, 'all gateway sightings are taken');
+    // A sighting more than the window away from every unpaired one from another source stays its own request.
+    const late = T + n * 1000 + CROSS_SOURCE_MATCH_MS + 10_000;
+    assert.equal(rollups.add(seen({ source: 'gateway', ts: late })), true);
+    assert.equal(rollups.add(seen({ source: 'codex', ts: late - CROSS_SOURCE_MATCH_MS - 1 })), true, 'out of window, before');
+    assert.equal(rollups.add(seen({ source: 'codex', ts: late + CROSS_SOURCE_MATCH_MS })), false, 'the window is inclusive');
+    assert.equal(rollups.rows().reduce((sum, r) => sum + r.events, 0), n + 3);
+
+    const oneSource = new Rollups(testContext());
+    for (let i = 0; i < n; i++) assert.equal(oneSource.add(seen({ source: 'claude-code', ts: T + i })), true, 'one source never pairs with itself');
+    assert.equal(oneSource.rows()[0].events, n);
+  });
+
+  it('finds a twin in the neighbouring time slot, earlier or later, and after a snapshot', () => {
+    const slotEdge = Math.ceil(T / CROSS_SOURCE_MATCH_MS) * CROSS_SOURCE_MATCH_MS;
+    const rollups = new Rollups(testContext());
+    rollups.add(seen({ source: 'gateway', ts: slotEdge - 1 }));
+    rollups.add(seen({ source: 'gateway', ts: slotEdge + CROSS_SOURCE_MATCH_MS + 5 }));
+    const restored = Rollups.fromJSON(JSON.parse(JSON.stringify(rollups.toJSON())), testContext())!;
+    assert.equal(restored.add(seen({ source: 'codex', ts: slotEdge + CROSS_SOURCE_MATCH_MS - 10 })), false, 'earlier slot');
+    assert.equal(restored.add(seen({ source: 'codex', ts: slotEdge + CROSS_SOURCE_MATCH_MS - 20 })), false, 'later slot');
+    assert.equal(restored.add(seen({ source: 'codex', ts: slotEdge + CROSS_SOURCE_MATCH_MS - 30 })), true, 'none left');
+  });
+
   it('survives a snapshot', () => {
     const rollups = new Rollups(testContext());
     rollups.add(seen({ source: 'gateway' }));

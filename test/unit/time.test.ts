@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { addDays, dayKey, isCalendarDay, isValidTimeZone, recentDayKeys, startOfDay, weekStartDay, zonedTimeToUtc } from '../../src/core/time';
+import { addDays, dayKey, isCalendarDay, isValidTimeZone, recentDayKeys, startOfDay, weekStartDay, zonedParts, zonedTimeToUtc } from '../../src/core/time';
 
 describe('time zones and calendar days', () => {
   it('puts an instant on the local day of the zone, across a UTC date boundary', () => {
@@ -8,6 +8,20 @@ describe('time zones and calendar days', () => {
     assert.equal(dayKey(ts, 'America/Los_Angeles'), '2026-11-22');
     assert.equal(dayKey(ts, 'Asia/Tokyo'), '2026-11-23');
     assert.equal(dayKey(Date.UTC(2026, 10, 23, 20), 'Pacific/Auckland'), '2026-11-24');
+  });
+
+  it('gives the same day as Intl for instants all through years with DST changes, odd offsets and a skipped day', () => {
+    const zones = ['America/New_York', 'Europe/Berlin', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Apia', 'UTC'];
+    for (const zone of zones) {
+      // Pacific/Apia skipped 30 December 2011; the other zones change offsets twice a year.
+      for (const from of [Date.UTC(2011, 11, 20), Date.UTC(2026, 0, 1)]) {
+        for (let ts = from; ts < from + 370 * 86_400_000; ts += 97 * 60_000 + 13_000) {
+          const p = zonedParts(ts, zone);
+          const expected = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+          assert.equal(dayKey(ts, zone), expected, `${zone} at ${new Date(ts).toISOString()}`);
+        }
+      }
+    }
   });
 
   it('knows valid and invalid zone names', () => {

@@ -7,7 +7,7 @@ import { parseModelConfigs, secretKeyFor, type LmModelConfig } from './models';
 import { decidePreSend, parseLmGuardSettings } from './preSend';
 import type { RequestFacts } from '../gateway/requestFacts';
 import type { PromptObserver } from '../../core/hygiene/types';
-import { LmUpstreamError, requestFactsOf, sendMetered } from './send';
+import type { LmUpstreamError } from './send';
 
 /**
  * The VS Code side of Token Meter's chat models: lists the models of `tokenMeter.models` in the
@@ -150,6 +150,8 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     // The picker may hold a model whose configuration has since changed: use the current one.
     const config = this.models().find((m) => m.id === model.id);
     if (!config) throw vscode.LanguageModelError.NotFound(`Token Meter has no model "${model.id}" any more; add it again with "Token Meter: Add Model…".`);
+    // The HTTP clients of both API styles load with the first request, not at activation (esbuild wraps a module required here).
+    const { LmUpstreamError, requestFactsOf, sendMetered } = require('./send') as typeof import('./send');
     const request = toLmRequest(messages, options);
     const facts = requestFactsOf(config, request);
     await this.checkBeforeSending(config, facts);

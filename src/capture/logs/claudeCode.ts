@@ -17,6 +17,9 @@ import type { LineReader, LogAdapter, LogEnvironment, LogFile, LogRecord } from 
  */
 
 const SYNTHETIC_MODEL = '<synthetic>';
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const USAGE_KEY = Buffer.from('"usage"');
 
 interface PendingMessage {
   messageId: string;
@@ -76,6 +79,18 @@ class ClaudeTranscriptReader implements LineReader {
     // cheap check that catches garbage and torn lines.
     if (!(text.startsWith('{') && text.endsWith('}'))) throw new MalformedRecordError('not a JSON object');
     if (!text.includes('"usage"')) return [];
+    return this.usageLine(text);
+  }
+
+  lineBytes(bytes: Buffer): LogRecord[] {
+    // The same checks on bytes: most of a history's bytes are tool results and file snapshots, which
+    // are then never decoded. Inside a JSON string a quote is escaped, so `"usage"` is always a key.
+    if (bytes[0] !== OPEN_BRACE || bytes[bytes.length - 1] !== CLOSE_BRACE) throw new MalformedRecordError('not a JSON object');
+    if (bytes.indexOf(USAGE_KEY) === -1) return [];
+    return this.usageLine(bytes.toString('utf8'));
+  }
+
+  private usageLine(text: string): LogRecord[] {
     const record = requireLine(text);
     const message = asObject(record.message);
     const usage = asObject(message?.usage);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { makeEventId, type UsageEvent } from '../../core/events';
-import { asObject, asString, count, projectOfDirectory, requireLine, timestampOf, type Json } from './records';
+import { asObject, asString, count, MalformedRecordError, projectOfDirectory, requireLine, timestampOf, type Json } from './records';
 import type { LineReader, LogAdapter, LogRecord, RateLimitWindow } from './types';
 
 /**
@@ -13,6 +13,11 @@ import type { LineReader, LogAdapter, LogRecord, RateLimitWindow } from './types
  * OpenAI counts cached input inside `input_tokens` and reasoning inside `output_tokens`; UsageEvent
  * keeps kinds disjoint, so cached input is moved to cache reads.
  */
+
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+/** The record types this reader uses, as they appear in a line's bytes. */
+const RECORD_TYPES = ['"token_count"', '"turn_context"', '"session_meta"'].map((type) => Buffer.from(type));
 
 interface TokenTotals {
   input: number;
@@ -71,6 +76,15 @@ class CodexRolloutReader implements LineReader {
 
   constructor(saved: unknown) {
     this.state = { ...(asObject(saved) as CodexState | undefined) };
+  }
+
+  lineBytes(bytes: Buffer): LogRecord[] {
+    // Most of a rollout's bytes are tool-call outputs and messages: lines that name none of the
+    // record types read here are skipped undecoded, after the check that catches garbage and torn
+    // lines. Inside a JSON string a quote is escaped, so these needles only match JSON strings.
+    if (bytes[0] !== OPEN_BRACE || bytes[bytes.length - 1] !== CLOSE_BRACE) throw new MalformedRecordError('not a JSON object');
+    if (!RECORD_TYPES.some((needle) => bytes.indexOf(needle) !== -1)) return [];
+    return this.line(bytes.toString('utf8'));
   }
 
   line(text: string): LogRecord[] {

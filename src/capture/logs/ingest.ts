@@ -1,9 +1,11 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UsageEvent } from '../../core/events';
 import { LeaderLock } from '../../store/leaderLock';
 import { DATA_FILES } from '../../store/paths';
 import { mkdirPrivate } from '../../store/privateFiles';
-import { LogScanner, type LogScannerOptions, type LogSource, type ScanProgress, type ScanSummary } from './scanner';
+import { LogScanner, type LogScannerOptions, type LogSource, type ParseWorkers, type ScanProgress, type ScanSummary } from './scanner';
 
 /** The lock that makes one process at a time read assistants' logs into a data directory. */
 export function logLockPath(dataDir: string): string {
@@ -27,14 +29,21 @@ export type IngestResult = { summary: ScanSummary } | { busyPid: number | undefi
  * scan). When another live process holds the log lock it is already doing this, so nothing is read.
  */
 export function ingestLogs(options: IngestOptions): IngestResult {
-  const scanner = new LogScanner({ ...options, stateDir: options.dataDir });
-  if (scanner.discover().length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
+  const scanner = new LogScanner({ ...options, stateDir: options.dataDir, parseWorkers: bundledParseWorkers() });
+  const files = scanner.discover();
+  if (files.length === 0) return { summary: { files: 0, bytes: 0, events: 0, malformedLines: 0 } };
   mkdirPrivate(options.dataDir);
   const lock = LeaderLock.tryAcquire(logLockPath(options.dataDir));
   if (!lock) return { busyPid: LeaderLock.owner(logLockPath(options.dataDir))?.pid };
   try {
-    return { summary: scanner.scanAll(options.onProgress) };
+    return { summary: scanner.scanAll(options.onProgress, files) };
   } finally {
     lock.release();
   }
+}
+
+/** One parse worker per core, when this runs from the bundles (dist/) where dist/parseWorker.js sits. */
+export function bundledParseWorkers(): ParseWorkers | undefined {
+  const file = path.join(__dirname, 'parseWorker.js');
+  return fs.existsSync(file) ? { file, count: os.availableParallelism() } : undefined;
 }

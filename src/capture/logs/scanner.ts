@@ -5,6 +5,8 @@ import { validateUsageEvent, type UsageEvent } from '../../core/events';
 import { DEDUP_WINDOW_MS } from '../../core/rollups';
 import { DATA_FILES } from '../../store/paths';
 import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
+import { readLineRecords } from './lineFile';
+import { ParsePool, type ParseJob, type ParseResult } from './parsePool';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
 
 /**
@@ -47,11 +49,7 @@ export interface LogScannerOptions {
   sources: LogSource[];
   /** Directory for `logs-state.json` and the journal (the usage data directory). */
   stateDir: string;
-  /**
-   * Persists events; must be durable when it returns (the store's segment writer is), and must
-   * throw, having written none of them, when it cannot save them: the scan then stops and those
-   * records are read again next time.
-   */
+  /** Persists events; must be durable when it returns (the store's segment writer is). */
   sink(events: UsageEvent[]): void;
   onRateLimits?(snapshot: RateLimitSnapshot): void;
   onSession?(source: string, session: SessionContext, event: UsageEvent): void;
@@ -60,6 +58,16 @@ export interface LogScannerOptions {
   now?: () => number;
   /** How long a file must be quiet before a held-back streamed record is counted. */
   quietMs?: number;
+  /** Parse line files on worker threads when a full scan has much to read (the bundled dist/parseWorker.js). */
+  parseWorkers?: ParseWorkers;
+}
+
+export interface ParseWorkers {
+  /** The worker script. */
+  file: string;
+  count: number;
+  /** Read on this thread below this many unread bytes (default 32 MB). */
+  minBytes?: number;
 }
 
 interface FileState {
@@ -79,6 +87,22 @@ interface FileState {
   malformed?: number;
 }
 
+interface ReadPlan {
+  kind: 'lines' | 'document';
+  file: LogFile;
+  adapter: LogAdapter;
+  state: FileState;
+  stat: fs.Stats;
+}
+
+interface FileRead {
+  bytes: number;
+  events: number;
+  malformed: number;
+}
+
+const NOTHING_READ: FileRead = { bytes: 0, events: 0, malformed: 0 };
+
 interface StateFile {
   version: number;
   files: Record<string, FileState>;
@@ -88,13 +112,21 @@ const STATE_FILE = DATA_FILES.logsState;
 const JOURNAL_FILE = DATA_FILES.logsJournal;
 const STATE_VERSION = 1;
 const HEAD_BYTES = 256;
-const CHUNK_BYTES = 8 * 1024 * 1024;
 const SAVE_EVERY_MS = 2000;
 const DEFAULT_QUIET_MS = 400;
 /** A document still being written fails to parse; only a file left like that for this long is a problem. */
 const DOCUMENT_SETTLE_MS = 5000;
 
-const NEWLINE = 0x0a;
+/** Below this much to read, starting workers costs more than it saves. */
+const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
+
+function statOrUndefined(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p);
+  } catch {
+    return undefined;
+  }
+}
 
 function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
@@ -157,17 +189,16 @@ export class LogScanner {
    * Reads everything new under every root. `progress` is called after each file. Throws SinkError
    * when the store refuses usage; what was saved before stays saved, the rest is read next time.
    */
-  scanAll(progress?: (p: ScanProgress) => void): ScanSummary {
-    return this.rollingBackOnSinkError(() => this.scanAllFiles(progress));
+  scanAll(progress?: (p: ScanProgress) => void, files: LogFile[] = this.discover()): ScanSummary {
+    return this.rollingBackOnSinkError(() => this.scanAllFiles(files, progress));
   }
 
-  private scanAllFiles(progress?: (p: ScanProgress) => void): ScanSummary {
-    const files = this.discover();
-    const sizes = files.map((f) => this.sizeOf(f.path));
+  private scanAllFiles(files: LogFile[], progress?: (p: ScanProgress) => void): ScanSummary {
+    const stats = files.map((f) => statOrUndefined(f.path));
+    const sizes = stats.map((stat) => stat?.size ?? 0);
     const total: ScanProgress = { filesDone: 0, filesTotal: files.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
     const summary: ScanSummary = { files: files.length, bytes: 0, events: 0, malformedLines: 0 };
-    files.forEach((file, i) => {
-      const result = this.readFile(file);
+    const done = (i: number, result: FileRead) => {
       summary.bytes += result.bytes;
       summary.events += result.events;
       summary.malformedLines += result.malformed;
@@ -175,11 +206,41 @@ export class LogScanner {
       total.bytesDone += sizes[i];
       this.save(false);
       progress?.({ ...total });
-    });
+    };
+    const workers = this.options.parseWorkers;
+    const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
+    if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES)) this.scanInParallel(files, stats, workers, done);
+    else files.forEach((file, i) => done(i, this.readFile(file)));
     summary.events += this.flushQuiet();
     this.forgetOldIds();
     this.save(true);
     return summary;
+  }
+
+  /**
+   * Line files are parsed on worker threads; everything else (delivery, de-duplication, state,
+   * documents) happens here in the files' order, as in a read on this thread.
+   */
+  private scanInParallel(files: LogFile[], stats: Array<fs.Stats | undefined>, workers: ParseWorkers, done: (i: number, result: FileRead) => void): void {
+    const plans = files.map((file, i) => this.plan(file, stats[i]));
+    const jobs: ParseJob[] = [];
+    for (const plan of plans) {
+      if (plan?.kind !== 'lines') continue;
+      const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
+      jobs.push({ file: plan.file, source: plan.adapter.source, offset: plan.state.offset, size: plan.stat.size, saved: plan.state.saved, flush: quiet });
+    }
+    const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
+    try {
+      const results = pool.parse(jobs);
+      plans.forEach((plan, i) => {
+        if (plan?.kind !== 'lines') return done(i, plan ? this.read(plan) : NOTHING_READ);
+        const parsed = results.next().value as ParseResult;
+        // A file a worker could not read is read here, which reports why.
+        done(i, parsed.ok ? this.finishRead(plan, () => this.applyParsed(plan, parsed)) : this.read(plan));
+      });
+    } finally {
+      pool.dispose();
+    }
   }
 
   /**
@@ -234,50 +295,57 @@ export class LogScanner {
     return this.options.sources.find((s) => s.roots.includes(file.root) && s.adapter.accepts(file.relative))!.adapter;
   }
 
-  private sizeOf(p: string): number {
-    try {
-      return fs.statSync(p).size;
-    } catch {
-      return 0;
-    }
+  private readFile(file: LogFile, stat = statOrUndefined(file.path)): FileRead {
+    const plan = this.plan(file, stat);
+    return plan ? this.read(plan) : NOTHING_READ;
   }
 
-  private readFile(file: LogFile): { bytes: number; events: number; malformed: number } {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file.path);
-    } catch {
+  /** What reading a file takes: undefined when it is gone or unchanged. Notes a new, replaced or rewritten file. */
+  private plan(file: LogFile, stat: fs.Stats | undefined): ReadPlan | undefined {
+    if (!stat) {
       this.forget(file.path);
-      return { bytes: 0, events: 0, malformed: 0 };
+      return undefined;
     }
     const adapter = this.adapterOf(file);
     let state = this.files.get(file.path);
-    if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) {
-      return { bytes: 0, events: 0, malformed: 0 };
+    if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) return undefined;
+    try {
+      const rewritten = state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
+      if (!state || state.ino !== stat.ino || state.dev !== stat.dev || stat.size < state.offset || rewritten) {
+        // New, replaced, truncated or rewritten in place: read it from the start with a fresh reader.
+        this.lineReaders.delete(file.path);
+        this.documentReaders.delete(file.path);
+        state = {
+          source: adapter.source, dev: stat.dev, ino: stat.ino, size: 0, mtimeMs: 0, offset: 0, head: '', headLength: 0,
+          ...(state?.counted ? { counted: state.counted } : {}),
+        };
+        this.files.set(file.path, state);
+      }
+      state.headLength = Math.min(HEAD_BYTES, stat.size);
+      state.head = this.headOf(file.path, state.headLength);
+      return { kind: this.readerKind(file, adapter, state), file, adapter, state, stat };
+    } catch (error) {
+      this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
+      return undefined;
     }
-    const rewritten = state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
-    if (!state || state.ino !== stat.ino || state.dev !== stat.dev || stat.size < state.offset || rewritten) {
-      // New, replaced, truncated or rewritten in place: read it from the start with a fresh reader.
-      this.lineReaders.delete(file.path);
-      this.documentReaders.delete(file.path);
-      state = {
-        source: adapter.source, dev: stat.dev, ino: stat.ino, size: 0, mtimeMs: 0, offset: 0, head: '', headLength: 0,
-        ...(state?.counted ? { counted: state.counted } : {}),
-      };
-      this.files.set(file.path, state);
-    }
+  }
+
+  private read(plan: ReadPlan): FileRead {
+    return this.finishRead(plan, () =>
+      plan.kind === 'lines' ? this.readLines(plan.file, plan.adapter, plan.state, plan.stat) : this.readDocument(plan.file, plan.adapter, plan.state, plan.stat),
+    );
+  }
+
+  private finishRead(plan: ReadPlan, reading: () => { bytes: number; events: number }): FileRead {
+    const { file, adapter, state } = plan;
     const before = { malformed: state.malformed ?? 0 };
     let result: { bytes: number; events: number };
     try {
-      state.headLength = Math.min(HEAD_BYTES, stat.size);
-      state.head = this.headOf(file.path, state.headLength);
-      result = this.readerKind(file, adapter, state) === 'lines'
-        ? this.readLines(file, adapter, state, stat)
-        : this.readDocument(file, adapter, state, stat);
+      result = reading();
     } catch (error) {
       if (error instanceof SinkError) throw error;
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
-      return { bytes: 0, events: 0, malformed: 0 };
+      return NOTHING_READ;
     }
     this.dirty = true;
     const malformed = (state.malformed ?? 0) - before.malformed;
@@ -310,40 +378,13 @@ export class LogScanner {
 
   private readLines(file: LogFile, adapter: LogAdapter, state: FileState, stat: fs.Stats): { bytes: number; events: number } {
     const reader = this.lineReaders.get(file.path)!;
-    const fd = fs.openSync(file.path, 'r');
     let events = 0;
     const startOffset = state.offset;
-    try {
-      let buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(4096, stat.size - state.offset)));
-      while (state.offset < stat.size) {
-        const length = fs.readSync(fd, buffer, 0, Math.min(buffer.length, stat.size - state.offset), state.offset);
-        if (length <= 0) break;
-        const lastNewline = buffer.lastIndexOf(NEWLINE, length - 1);
-        if (lastNewline === -1) {
-          if (state.offset + length >= stat.size) break; // a partial last line: wait for the rest
-          buffer = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
-          continue;
-        }
-        const records: LogRecord[] = [];
-        let start = 0;
-        while (start <= lastNewline) {
-          const end = buffer.indexOf(NEWLINE, start);
-          if (end > start) {
-            const text = buffer.toString('utf8', start, end);
-            try {
-              records.push(...reader.line(text));
-            } catch {
-              state.malformed = (state.malformed ?? 0) + 1;
-            }
-          }
-          start = end + 1;
-        }
-        state.offset += lastNewline + 1;
-        events += this.deliver(adapter, records);
-      }
-    } finally {
-      fs.closeSync(fd);
-    }
+    const read = readLineRecords(file.path, reader, state.offset, stat.size, (records, offset) => {
+      state.offset = offset;
+      events += this.deliver(adapter, records);
+    });
+    if (read.malformed > 0) state.malformed = (state.malformed ?? 0) + read.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
     if (reader.flush) {
@@ -352,6 +393,34 @@ export class LogScanner {
       else this.holding.set(file.path, this.now());
     }
     state.saved = reader.save();
+    return { bytes: state.offset - startOffset, events };
+  }
+
+  /** Takes a worker's reading of a line file as readLines would have made it. */
+  private applyParsed(plan: ReadPlan, parsed: Extract<ParseResult, { ok: true }>): { bytes: number; events: number } {
+    const { file, adapter, state, stat } = plan;
+    const startOffset = state.offset;
+    let events = this.deliver(adapter, parsed.records);
+    state.offset = parsed.offset;
+    if (parsed.malformed > 0) state.malformed = (state.malformed ?? 0) + parsed.malformed;
+    state.size = stat.size;
+    state.mtimeMs = stat.mtimeMs;
+    // The worker read the file as it was when the scan began. Records it held back are counted only
+    // if nobody has written to the file since; if someone has, the rest is read here and now, as a
+    // read on this thread (which looks at the file just before reading it) would have read it.
+    const current = statOrUndefined(file.path);
+    const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
+    const flushed = parsed.flushed && unchanged;
+    if (flushed) events += this.deliver(adapter, parsed.held);
+    state.saved = flushed ? parsed.saved : parsed.savedHolding;
+    const opened = adapter.open(file, state.saved);
+    if (opened.kind !== 'lines') return { bytes: state.offset - startOffset, events };
+    this.lineReaders.set(file.path, opened.reader);
+    if (current && !unchanged && current.ino === stat.ino && current.size >= state.offset) {
+      events += this.readLines(file, adapter, state, current).events;
+    } else if (opened.reader.flush && !flushed) {
+      this.holding.set(file.path, this.now());
+    }
     return { bytes: state.offset - startOffset, events };
   }
 

@@ -43,6 +43,11 @@ export type LogRecord =
 export interface LineReader {
   line(text: string): LogRecord[];
   /**
+   * The same as line(), given the line's undecoded bytes: a reader that can tell from the bytes that
+   * a line carries no usage skips it without decoding it. The scanner prefers it when present.
+   */
+  lineBytes?(bytes: Buffer): LogRecord[];
+  /**
    * Records held back until they are complete (a streamed message written in several lines).
    * The scanner calls this once the file has been quiet for a moment, and at the end of a file
    * nobody is writing any more.

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { UsageStore } from '../../store/usageStore';
 import { LOG_ADAPTERS } from './registry';
+import { bundledParseWorkers } from './ingest';
 import { LogScanner, type LogSource } from './scanner';
 import type { RateLimitSnapshot, SessionContext } from './types';
 import type { UsageEvent } from '../../core/events';
@@ -40,6 +41,7 @@ try {
   const scanner = new LogScanner({
     stateDir: input.dataDir,
     sources,
+    parseWorkers: bundledParseWorkers(),
     sink: (events) => writer.appendMany(events),
     onProblem: (message) => post({ type: 'problem', message }),
     onRateLimits: (snapshot) => {

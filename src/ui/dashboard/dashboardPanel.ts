@@ -6,9 +6,9 @@ import { addDays, startOfDay } from '../../core/time';
 import { exportUsageFile } from '../exportCommand';
 import type { UsageService } from '../usageService';
 import { countCommits } from './gitCommits';
+import { DASHBOARD_VIEW_TYPE } from './lazyDashboard';
 import { restoredState, type DashboardState, type HostMessage, type WebviewMessage } from './messages';
 
-export const DASHBOARD_VIEW_TYPE = 'tokenMeter.dashboard';
 export const DASHBOARD_TITLE = 'Token Meter — Usage This Week';
 /** Built by esbuild from media/src; the only folder the webview may load from. */
 const ASSETS = ['media', 'dist'];
@@ -19,7 +19,6 @@ const ASSETS = ['media', 'dist'];
  */
 export class Dashboard implements vscode.Disposable {
   private panel: DashboardPanel | undefined;
-  private readonly serializer: vscode.Disposable;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -29,14 +28,14 @@ export class Dashboard implements vscode.Disposable {
     private readonly hygiene: (from: number, to: number) => HygieneSummary | undefined,
     /** The Limits section, as of now. */
     private readonly limits?: () => LimitsSection,
-  ) {
-    this.serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-      deserializeWebviewPanel: async (panel, state) => this.adopt(panel, restoredState(state), performance.now()),
-    });
+  ) {}
+
+  /** Takes over a panel VS Code restored after a reload, with the state it was saved with. */
+  restore(panel: vscode.WebviewPanel, state: unknown, requested: number): void {
+    this.adopt(panel, restoredState(state), requested);
   }
 
-  show(): void {
-    const requested = performance.now();
+  show(requested = performance.now()): void {
     if (this.panel) {
       this.panel.reveal(requested);
       return;
@@ -56,7 +55,6 @@ export class Dashboard implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.serializer.dispose();
     this.panel?.dispose();
   }
 }

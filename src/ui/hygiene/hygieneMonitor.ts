@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatTokens, formatUsd } from '../../core/format';
-import { HygieneAnalyzer, type Pricing } from '../../core/hygiene/analyzer';
+import type { HygieneAnalyzer, Pricing } from '../../core/hygiene/analyzer';
 import { hygieneReport } from '../../core/hygiene/report';
 import { parseHygieneSettings, type HygieneSettings } from '../../core/hygiene/settings';
 import { FIX_ADVICE, KIND_TITLES, type HygieneFinding, type HygieneKind, type PromptObservation, type PromptObserver } from '../../core/hygiene/types';
@@ -33,7 +33,9 @@ const MUTE_KIND = "Don't Warn About This Kind";
  */
 export class HygieneMonitor implements vscode.Disposable {
   private settings: HygieneSettings;
-  private readonly analyzer: HygieneAnalyzer;
+  private readonly pricing: Pricing;
+  /** The analysis code loads with the first prompt to analyse, not at activation. */
+  private loadedAnalyzer: HygieneAnalyzer | undefined;
   private readonly limiter: WarningRateLimiter;
   private readonly log: FindingsLog;
   private readonly queue: PromptObservation[] = [];
@@ -58,7 +60,7 @@ export class HygieneMonitor implements vscode.Disposable {
       costUsd: (model, tokens) => this.usage.settings.prices.costOf({ model, ...tokens }),
       multiplierAt: (ts) => (this.usage.settings.peakEnabled ? this.usage.settings.peak.multiplierAt(ts) : 1),
     };
-    this.analyzer = new HygieneAnalyzer(this.settings, pricing);
+    this.pricing = pricing;
     this.limiter = new WarningRateLimiter(this.settings.warnIntervalMs);
     this.limiter.restore(state.get(WARNING_STATE_KEY));
     this.log = new FindingsLog(storageDir);
@@ -66,7 +68,7 @@ export class HygieneMonitor implements vscode.Disposable {
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION)) return;
         this.settings = this.readSettings();
-        this.analyzer.updateSettings(this.settings);
+        this.loadedAnalyzer?.updateSettings(this.settings);
         this.limiter.setInterval(this.settings.warnIntervalMs);
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
@@ -79,6 +81,15 @@ export class HygieneMonitor implements vscode.Disposable {
       }),
       vscode.commands.registerCommand(REPORT_COMMAND, () => this.showReport()),
     );
+  }
+
+  private analyzer(): HygieneAnalyzer {
+    if (!this.loadedAnalyzer) {
+      // esbuild wraps a module required here, so it is evaluated on this first call.
+      const { HygieneAnalyzer } = require('../../core/hygiene/analyzer') as typeof import('../../core/hygiene/analyzer');
+      this.loadedAnalyzer = new HygieneAnalyzer(this.settings, this.pricing);
+    }
+    return this.loadedAnalyzer;
   }
 
   /** Hands a prompt over for analysis; returns at once. The text is dropped once analysed. */
@@ -98,7 +109,7 @@ export class HygieneMonitor implements vscode.Disposable {
     while (this.queue.length > 0) {
       const observation = this.queue.shift()!;
       try {
-        for (const finding of this.analyzer.analyze(observation, promptTokensOf(observation))) {
+        for (const finding of this.analyzer().analyze(observation, promptTokensOf(observation))) {
           this.log.append(finding);
           this.hold(finding);
         }
