@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { generateClaudeHistory, type DayTotals } from './support/claudeHistory';
 import { generateCodexHistory } from './support/codexHistory';
 import { goal, type GoalResult } from './support/goals';
+import { ccusagePeer } from './support/peer';
 
 const RUNS = Number(process.env.TOKEN_METER_BENCH_RUNS ?? 5);
 const claudeMB = Number(process.env.TOKEN_METER_BENCH_LOG_MB ?? 300);
@@ -21,10 +22,9 @@ const codexMB = Number(process.env.TOKEN_METER_BENCH_CODEX_MB ?? 100);
 const work = path.join(os.tmpdir(), 'token-meter-bench-logs');
 const repo = path.resolve(__dirname, '..');
 const cli = path.join(repo, 'dist', 'cli.js');
-const ccusageLauncher = path.join(repo, 'node_modules', 'ccusage', 'src', 'cli.js');
 // The launcher runs this platform package's binary; the benchmark runs it directly, without the
 // launcher's own Node start, so ccusage is measured at its fastest.
-const ccusageNative = path.join(repo, 'node_modules', '@ccusage', `ccusage-${process.platform}-${process.arch}`, 'bin', process.platform === 'win32' ? 'ccusage.exe' : 'ccusage');
+const { launcher: ccusageLauncher, native: ccusageNative } = ccusagePeer(repo);
 const GNU_TIME = '/usr/bin/time';
 const KINDS = ['input', 'output', 'cacheRead', 'cacheWrite'] as const;
 
@@ -36,10 +36,7 @@ interface Run {
   days: Days;
 }
 
-for (const file of [cli, ccusageNative]) {
-  if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm ci (ccusage@20.0.24 and its platform package) and npm run build:prod`);
-}
-fs.chmodSync(ccusageNative, 0o755); // as the launcher does on first start
+if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: run npm run build:prod`);
 
 function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
