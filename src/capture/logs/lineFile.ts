@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { isMalformedInput } from './records';
 import type { LineReader, LogRecord } from './types';
 
 const CHUNK_BYTES = 8 * 1024 * 1024;
@@ -46,7 +47,8 @@ export function readLineRecords(filePath: string, reader: LineReader, offset: nu
           try {
             const found = reader.lineBytes ? reader.lineBytes(buffer.subarray(start, end)) : reader.line(buffer.toString('utf8', start, end));
             for (const record of found) records.push(record);
-          } catch {
+          } catch (error) {
+            if (!isMalformedInput(error)) throw error;
             malformed++;
           }
         }

@@ -50,6 +50,14 @@ export class MalformedRecordError extends Error {
   }
 }
 
+/**
+ * Whether an adapter's failure is about its input (not JSON, or a record it cannot use), which is
+ * counted and skipped; anything else is a bug in Token Meter and is reported as one.
+ */
+export function isMalformedInput(error: unknown): boolean {
+  return error instanceof SyntaxError || error instanceof MalformedRecordError;
+}
+
 /** Parses a line that must be a JSON object; throws MalformedRecordError so the scanner can count it. */
 export function requireLine(text: string): Json {
   const record = parseLine(text);

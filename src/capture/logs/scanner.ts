@@ -7,6 +7,7 @@ import { DATA_FILES } from '../../store/paths';
 import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
 import { readLineRecords } from './lineFile';
 import { ParsePool, type ParseJob, type ParseResult } from './parsePool';
+import { isMalformedInput } from './records';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
 
 /**
@@ -344,6 +345,11 @@ export class LogScanner {
       result = reading();
     } catch (error) {
       if (error instanceof SinkError) throw error;
+      if (!(error as NodeJS.ErrnoException).code) {
+        // Not an I/O error nor malformed input (that is counted above): a bug, said as one.
+        this.problemOnce(`bug:${file.path}`, `${adapter.label}: Token Meter failed while reading ${file.path}: ${(error as Error).stack ?? String(error)}. This is a bug in Token Meter; please report it. The rest of the logs were read.`);
+        return NOTHING_READ;
+      }
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return NOTHING_READ;
     }
@@ -430,6 +436,7 @@ export class LogScanner {
     try {
       records = reader.read(fs.readFileSync(file.path, 'utf8'));
     } catch (error) {
+      if (!isMalformedInput(error)) throw error;
       if (this.now() - stat.mtimeMs < DOCUMENT_SETTLE_MS) return { bytes: 0, events: 0 }; // mid-write; read it next time
       state.size = stat.size;
       state.mtimeMs = stat.mtimeMs;
