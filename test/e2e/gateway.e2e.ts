@@ -1,25 +1,14 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { formatTokens } from '../../src/core/format';
 import { CHAT_USAGE, FakeUpstream } from '../support/fakeUpstream';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
-import { freePort } from '../support/net';
+import { freePort, isListening } from '../support/net';
 
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
 
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 404);
-    });
-    req.on('error', () => resolve(false));
-  });
-}
 
 describe('gateway: AI clients started in a VS Code terminal are metered', function () {
   this.timeout(180_000);
@@ -43,7 +32,7 @@ describe('gateway: AI clients started in a VS Code terminal are metered', functi
       },
     });
     await session.waitForStatusBarText(METER_ID, exactly('0 tokens today'), 60_000);
-    await pollFor(async () => ((await listening(gatewayPort)) ? true : undefined), 30_000, () => `no gateway answered on 127.0.0.1:${gatewayPort}`);
+    await pollFor(async () => ((await isListening(gatewayPort)) ? true : undefined), 30_000, () => `no gateway answered on 127.0.0.1:${gatewayPort}`);
     await session.runCommand('Terminal: Create New Terminal');
     await session.page.locator('.terminal-wrapper.active .xterm').waitFor({ state: 'visible', timeout: 30_000 });
   });

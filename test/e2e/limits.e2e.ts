@@ -1,27 +1,16 @@
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import { formatClock } from '../../src/core/format';
 import { dayKey, weekStartDay } from '../../src/core/time';
 import { dashboardFrame, frameText } from './dashboardFrame';
 import { FakeUpstream } from '../support/fakeUpstream';
-import { freePort } from '../support/net';
+import { freePort, isListening } from '../support/net';
 import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 
 const SUBSCRIPTION_ID = `${TOKEN_METER_ID}.tokenMeter.subscription`;
 const SECRET = 'c0ffee'.padEnd(32, '0');
 const OAUTH_TOKEN = 'sk-ant-oat01-e2e-subscription-token';
 const P = 'anthropic-ratelimit-unified-';
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path: '/' }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 404);
-    });
-    req.on('error', () => resolve(false));
-  });
-}
 
 describe("limits: one subscription request through the gateway shows Anthropic's exact windows, no plan configured", function () {
   this.timeout(180_000);
@@ -56,7 +45,7 @@ describe("limits: one subscription request through the gateway shows Anthropic's
       },
       globalStorageFiles: { 'gateway.json': JSON.stringify({ port: gatewayPort, secret: SECRET }) },
     });
-    await pollFor(async () => ((await listening(gatewayPort)) ? true : undefined), 60_000, () => `no gateway answered on 127.0.0.1:${gatewayPort}`);
+    await pollFor(async () => ((await isListening(gatewayPort)) ? true : undefined), 60_000, () => `no gateway answered on 127.0.0.1:${gatewayPort}`);
   });
   after(async () => {
     await session?.stop();
