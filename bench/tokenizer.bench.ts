@@ -57,7 +57,6 @@ const results: Record<string, unknown> = {
 for (const encoding of ['o200k_base', 'cl100k_base'] as const satisfies readonly EncodingName[]) {
   const tiktoken = get_encoding(encoding);
   const jsTiktoken = getEncoding(encoding);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const gpt = require(`gpt-tokenizer/cjs/encoding/${encoding}`) as { countTokens(t: string, o: object): number; clearMergeCache(): void };
   const rows = measureAll({
     tiktoken: { prepare: () => undefined, run: () => tiktoken.encode_ordinary(corpus).length },

@@ -1,5 +1,5 @@
 import type { ActivityPoint } from './activity';
-import { BLOCK_MS, burnRate, currentBlock, estimateLimit, project, sessionBlocks, weeklyUsage, type Projection } from './blocks';
+import { burnRate, currentBlock, estimateLimit, project, sessionBlocks, weeklyUsage, type Projection } from './blocks';
 import { formatDuration, formatPercent, formatTokens } from './format';
 import { buildLimitsView } from './limits/meter';
 import { isCurrent, isExact, SOURCE_LABELS, type LimitReading } from './limits/reading';

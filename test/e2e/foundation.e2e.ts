@@ -7,7 +7,7 @@ import { SEED_FILE, SEED_MODEL, SEED_PRICE_OVERRIDE, SEED_TIME_ZONE, seedTodaysU
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
 
 /** Keeps a screenshot of whatever the window showed when a scenario failed. */
-function screenshotOnFailure(session: () => VsCodeSession | undefined): Mocha.Func {
+function screenshotOnFailure(session: () => VsCodeSession | undefined): Mocha.AsyncFunc {
   return async function (this: Mocha.Context) {
     const current = session();
     if (current && this.currentTest?.state === 'failed') {

@@ -8,7 +8,6 @@ import OpenAI from 'openai';
 import { claudeCode } from '../../src/capture/logs/claudeCode';
 import { codex } from '../../src/capture/logs/codex';
 import { copilotChat } from '../../src/capture/logs/copilotChat';
-import { geminiCli } from '../../src/capture/logs/geminiCli';
 import { LiveCapture } from '../../src/capture/logs/liveCapture';
 import { LogScanner, type LogSource } from '../../src/capture/logs/scanner';
 import { GatewayServer } from '../../src/capture/gateway/server';

@@ -21,7 +21,6 @@ export interface RequestTarget {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 /** Bytes no path segment may hold, raw or percent-encoded: separators, controls, DEL. */
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_IN_SEGMENT = /[/\\\u0000-\u001f\u007f]/;
 
 function decodeSegment(segment: string): string | undefined {
