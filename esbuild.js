@@ -32,7 +32,13 @@ const builds = desktopTests
   : [
       // The banner notes when the bundle starts loading, for the activation log line (src/extension.ts).
       // It repeats "use strict" first: a banner before esbuild's own directive would leave the bundle in sloppy mode.
-      { ...shared, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', PRICE_CATALOG], banner: { js: '"use strict";var __tokenMeterLoadStart = performance.now();' } },
+      {
+        ...shared,
+        entryPoints: ['src/extension.ts'],
+        outfile: 'dist/extension.js',
+        external: ['vscode', PRICE_CATALOG],
+        banner: { js: '"use strict";var __tokenMeterLoadStart = performance.now();' },
+      },
       { ...shared, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, external: [PRICE_CATALOG] },
       // The first read of assistants' logs runs in a worker thread, off the extension host's main thread.
       { ...shared, entryPoints: ['src/capture/logs/worker.ts'], outfile: 'dist/logWorker.js', external: [PRICE_CATALOG] },

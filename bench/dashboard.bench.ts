@@ -122,7 +122,8 @@ async function main(): Promise<void> {
       view = built.value;
       serialize.push(time(() => JSON.parse(JSON.stringify(view))).ms);
     }
-    if (view.totals.events === 0 || view.days.filter((d) => d.events > 0).length < 3) throw new Error('the benchmark week has no usage: the generator and the clock disagree');
+    if (view.totals.events === 0 || view.days.filter((d) => d.events > 0).length < 3)
+      throw new Error('the benchmark week has no usage: the generator and the clock disagree');
     const lastWeekView = buildDashboard({ settings, now, weekOffset: -1, rows });
 
     const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox', '--disable-gpu'] });
@@ -153,7 +154,9 @@ async function main(): Promise<void> {
       );
       for (let i = 0; i < RUNS; i++) {
         await page.goto(`file://${pageFile}`);
-        firstDraw.push(await page.waitForFunction(() => (globalThis as unknown as PageWindow).drawnAt).then((h) => h.jsonValue() as Promise<number>));
+        firstDraw.push(
+          await page.waitForFunction(() => (globalThis as unknown as PageWindow).drawnAt).then((h) => h.jsonValue() as Promise<number>),
+        );
       }
       const drawnWeek = await page.locator('#dashboard').getAttribute('data-drawn-week');
       if (drawnWeek !== view.week.fromDay) throw new Error(`the page drew ${drawnWeek}, not ${view.week.fromDay}`);
@@ -221,12 +224,18 @@ async function main(): Promise<void> {
       goals: [] as GoalResult[],
     };
     const f = (ms: number) => `${ms.toFixed(1)} ms`;
-    console.log(`View model:              ${f(vm)} (median of ${RUNS}; ${results.ratios.viewModelToStatusBarQuery.toFixed(1)}× the status bar's week query, ${f(median(statusBarQuery))})`);
+    console.log(
+      `View model:              ${f(vm)} (median of ${RUNS}; ${results.ratios.viewModelToStatusBarQuery.toFixed(1)}× the status bar's week query, ${f(median(statusBarQuery))})`,
+    );
     console.log(`JSON round trip:         ${f(json)}`);
     console.log(`New panel load → drawn:  ${f(median(firstDraw))} (headless Chromium, bundle parse + first draw)`);
-    console.log(`Week switch redraw:      ${f(median(redraw))} (${results.ratios.redrawToEmptyRoundTrip.toFixed(1)}× an empty message round trip, ${f(median(emptyRoundTrip))})`);
+    console.log(
+      `Week switch redraw:      ${f(median(redraw))} (${results.ratios.redrawToEmptyRoundTrip.toFixed(1)}× an empty message round trip, ${f(median(emptyRoundTrip))})`,
+    );
     console.log(`Command → drawn, warm:   ${f(results.commandToDrawnMs.warm)} (goal ≤ 300 ms)`);
-    console.log(`Command → drawn, cold:   ${f(results.commandToDrawnMs.coldRebuild)} (rollups rebuilt from ${EVENTS.toLocaleString('en-US')} events)`);
+    console.log(
+      `Command → drawn, cold:   ${f(results.commandToDrawnMs.coldRebuild)} (rollups rebuilt from ${EVENTS.toLocaleString('en-US')} events)`,
+    );
     console.log(`After restart (rollups.json): ${f(results.commandToDrawnMs.afterRestartFromRollupsJson)}`);
     results.goals = [
       goal(`cold dashboard: rollups rebuilt from ${EVENTS.toLocaleString('en-US')} events`, cold.ms, 'at most', 2000, ' ms'),

@@ -12,7 +12,12 @@ import Module from 'node:module';
 import { goal } from './support/goals';
 
 const root = path.resolve(__dirname, '..');
-const results: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model };
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+};
 
 const vsix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tm-vsix-')), 'token-meter.vsix');
 execFileSync(path.join(root, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: root, stdio: 'pipe' });
@@ -31,7 +36,10 @@ results.bundleBytes = {
 const originalResolve = (Module as unknown as { _resolveFilename: (...args: unknown[]) => string })._resolveFilename;
 const emptyModule = path.join(os.tmpdir(), `tm-empty-${process.pid}.js`);
 fs.writeFileSync(emptyModule, 'module.exports = {};\n');
-(Module as unknown as { _resolveFilename: (...args: unknown[]) => string })._resolveFilename = function (request: unknown, ...rest: unknown[]) {
+(Module as unknown as { _resolveFilename: (...args: unknown[]) => string })._resolveFilename = function (
+  request: unknown,
+  ...rest: unknown[]
+) {
   if (request === 'vscode') return emptyModule;
   return originalResolve.call(this, request, ...rest);
 };
@@ -51,7 +59,11 @@ const runs = 30;
 const baseline = timeRequire(emptyModule, runs);
 const bundle = timeRequire(path.join(root, 'dist/extension.js'), runs);
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)];
-results.moduleLoadMs = { extensionMedian: median(bundle), emptyModuleMedian: median(baseline), ratio: median(bundle) / Math.max(median(baseline), 1e-3) };
+results.moduleLoadMs = {
+  extensionMedian: median(bundle),
+  emptyModuleMedian: median(baseline),
+  ratio: median(bundle) / Math.max(median(baseline), 1e-3),
+};
 fs.rmSync(emptyModule);
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MB`;
@@ -104,15 +116,23 @@ async function main(): Promise<void> {
     console.error(`Activation in code-server not measured: ${problem}`);
   }
   const activate = samples.map((s) => s.activateMs).sort((a, b) => a - b);
-  const load = samples.map((s) => s.loadMs).filter((ms): ms is number => ms !== undefined).sort((a, b) => a - b);
+  const load = samples
+    .map((s) => s.loadMs)
+    .filter((ms): ms is number => ms !== undefined)
+    .sort((a, b) => a - b);
   results.activationInCodeServerMs = {
     runs: samples,
     activateMedian: activate.length > 0 ? median(activate) : null,
     bundleLoadMedian: load.length > 0 ? median(load) : null,
     ...(problem ? { problem } : {}),
   };
-  if (activate.length > 0) console.log(`Activation in code-server (median of ${activate.length}, from the log line): ${median(activate).toFixed(1)} ms; bundle loaded ${load.length > 0 ? median(load).toFixed(1) : '?'} ms before`);
-  results.goals = [goal('activation in code-server (the extension\'s log line)', activate.length > 0 ? median(activate) : NaN, 'at most', 25, ' ms')];
+  if (activate.length > 0)
+    console.log(
+      `Activation in code-server (median of ${activate.length}, from the log line): ${median(activate).toFixed(1)} ms; bundle loaded ${load.length > 0 ? median(load).toFixed(1) : '?'} ms before`,
+    );
+  results.goals = [
+    goal("activation in code-server (the extension's log line)", activate.length > 0 ? median(activate) : NaN, 'at most', 25, ' ms'),
+  ];
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bench/results/extension.json'), JSON.stringify(results, null, 2) + '\n');
 }

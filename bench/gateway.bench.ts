@@ -13,7 +13,9 @@ const children: ChildProcess[] = [];
 
 function startChild(script: string, args: string[] = []): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', script), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     children.push(child);
     child.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
@@ -26,11 +28,21 @@ function request(port: number, pathname: string, body: string): Promise<{ ttfb: 
   return new Promise((resolve, reject) => {
     const start = performance.now();
     let ttfb = 0;
-    const req = http.request({ host: '127.0.0.1', port, path: pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' } }, (res) => {
-      res.once('data', () => (ttfb = performance.now() - start));
-      res.on('data', () => undefined);
-      res.on('end', () => resolve({ ttfb, total: performance.now() - start }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', authorization: 'Bearer sk-bench' },
+      },
+      (res) => {
+        res.once('data', () => (ttfb = performance.now() - start));
+        res.on('data', () => undefined);
+        res.on('end', () => resolve({ ttfb, total: performance.now() - start }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -67,7 +79,12 @@ async function main(): Promise<void> {
   const upstreamPort = await startChild('upstreamProcess.ts');
   const gatewayPort = await startChild('gatewayProcess.ts', [`http://127.0.0.1:${upstreamPort}`]);
   const json = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Benchmark request with a short prompt.' }] });
-  const stream = JSON.stringify({ model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Stream please.' }] });
+  const stream = JSON.stringify({
+    model: 'gpt-4o',
+    stream: true,
+    stream_options: { include_usage: true },
+    messages: [{ role: 'user', content: 'Stream please.' }],
+  });
   const direct = '/v1/chat/completions';
   const viaGateway = `/${SECRET}/openai/v1/chat/completions`;
   const N = 1000;
@@ -82,34 +99,72 @@ async function main(): Promise<void> {
   const ds = { totals: [] as number[], ttfbs: [] as number[] };
   const gs = { totals: [] as number[], ttfbs: [] as number[] };
   for (let batch = 0; batch < 10; batch++) {
-    for (const [target, port, p, body] of [[d, upstreamPort, direct, json], [g, gatewayPort, viaGateway, json], [ds, upstreamPort, direct, stream], [gs, gatewayPort, viaGateway, stream]] as const) {
+    for (const [target, port, p, body] of [
+      [d, upstreamPort, direct, json],
+      [g, gatewayPort, viaGateway, json],
+      [ds, upstreamPort, direct, stream],
+      [gs, gatewayPort, viaGateway, stream],
+    ] as const) {
       const r = await sequential(port, p, body, N / 10);
       target.totals.push(...r.totals);
       target.ttfbs.push(...r.ttfbs);
     }
   }
   const latency = {
-    nonStreaming: { directP50: pct(d.totals, 50), gatewayP50: pct(g.totals, 50), addedP50: pct(g.totals, 50) - pct(d.totals, 50), directP99: pct(d.totals, 99), gatewayP99: pct(g.totals, 99), addedP99: pct(g.totals, 99) - pct(d.totals, 99) },
-    streamingTtfb: { directP50: pct(ds.ttfbs, 50), gatewayP50: pct(gs.ttfbs, 50), addedP50: pct(gs.ttfbs, 50) - pct(ds.ttfbs, 50), directP99: pct(ds.ttfbs, 99), gatewayP99: pct(gs.ttfbs, 99), addedP99: pct(gs.ttfbs, 99) - pct(ds.ttfbs, 99) },
+    nonStreaming: {
+      directP50: pct(d.totals, 50),
+      gatewayP50: pct(g.totals, 50),
+      addedP50: pct(g.totals, 50) - pct(d.totals, 50),
+      directP99: pct(d.totals, 99),
+      gatewayP99: pct(g.totals, 99),
+      addedP99: pct(g.totals, 99) - pct(d.totals, 99),
+    },
+    streamingTtfb: {
+      directP50: pct(ds.ttfbs, 50),
+      gatewayP50: pct(gs.ttfbs, 50),
+      addedP50: pct(gs.ttfbs, 50) - pct(ds.ttfbs, 50),
+      directP99: pct(ds.ttfbs, 99),
+      gatewayP99: pct(gs.ttfbs, 99),
+      addedP99: pct(gs.ttfbs, 99) - pct(ds.ttfbs, 99),
+    },
   };
   // Two upstreams: one that answers at once (the gateway's own cost dominates) and one that takes
   // 20 ms, closer to the fastest real API responses.
   const delayed = JSON.stringify({ model: 'gpt-4o-20ms', messages: [{ role: 'user', content: 'Benchmark request with a short prompt.' }] });
   const rates: Record<string, { direct: number; gateway: number; ratio: number }> = {};
-  for (const [label, body] of [['instant', json], ['20ms', delayed]] as const) {
+  for (const [label, body] of [
+    ['instant', json],
+    ['20ms', delayed],
+  ] as const) {
     for (const concurrency of [1, 16, 64]) {
       const total = label === 'instant' ? (concurrency === 1 ? 1000 : 4000) : concurrency === 1 ? 100 : 1000;
       const directRate = await throughput(upstreamPort, direct, body, concurrency, total);
       const gatewayRate = await throughput(gatewayPort, viaGateway, body, concurrency, total);
-      rates[`${label} upstream, ${concurrency} concurrent`] = { direct: Math.round(directRate), gateway: Math.round(gatewayRate), ratio: Number((gatewayRate / directRate).toFixed(3)) };
+      rates[`${label} upstream, ${concurrency} concurrent`] = {
+        direct: Math.round(directRate),
+        gateway: Math.round(gatewayRate),
+        ratio: Number((gatewayRate / directRate).toFixed(3)),
+      };
     }
   }
   const f = (n: number) => n.toFixed(3);
-  console.log(`Non-streaming (n=${N}): direct p50 ${f(latency.nonStreaming.directP50)} ms, gateway p50 ${f(latency.nonStreaming.gatewayP50)} ms → added p50 ${f(latency.nonStreaming.addedP50)} ms, p99 ${f(latency.nonStreaming.addedP99)} ms`);
-  console.log(`Streaming TTFB (n=${N}): direct p50 ${f(latency.streamingTtfb.directP50)} ms, gateway p50 ${f(latency.streamingTtfb.gatewayP50)} ms → added p50 ${f(latency.streamingTtfb.addedP50)} ms, p99 ${f(latency.streamingTtfb.addedP99)} ms`);
-  for (const [name, r] of Object.entries(rates)) console.log(`Throughput, ${name.padEnd(30)} direct ${r.direct}/s, gateway ${r.gateway}/s (${(r.ratio * 100).toFixed(1)} %)`);
+  console.log(
+    `Non-streaming (n=${N}): direct p50 ${f(latency.nonStreaming.directP50)} ms, gateway p50 ${f(latency.nonStreaming.gatewayP50)} ms → added p50 ${f(latency.nonStreaming.addedP50)} ms, p99 ${f(latency.nonStreaming.addedP99)} ms`,
+  );
+  console.log(
+    `Streaming TTFB (n=${N}): direct p50 ${f(latency.streamingTtfb.directP50)} ms, gateway p50 ${f(latency.streamingTtfb.gatewayP50)} ms → added p50 ${f(latency.streamingTtfb.addedP50)} ms, p99 ${f(latency.streamingTtfb.addedP99)} ms`,
+  );
+  for (const [name, r] of Object.entries(rates))
+    console.log(`Throughput, ${name.padEnd(30)} direct ${r.direct}/s, gateway ${r.gateway}/s (${(r.ratio * 100).toFixed(1)} %)`);
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'gateway.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, latencyMs: latency, throughputPerSecond: rates }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(__dirname, 'results', 'gateway.json'),
+    JSON.stringify(
+      { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, latencyMs: latency, throughputPerSecond: rates },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 main()

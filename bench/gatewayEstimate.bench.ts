@@ -31,7 +31,9 @@ function randomWords(chars: number): string {
   const words: string[] = [];
   let length = 0;
   while (length < chars) {
-    const word = Math.random().toString(36).slice(2, 2 + 3 + Math.floor(Math.random() * 6));
+    const word = Math.random()
+      .toString(36)
+      .slice(2, 2 + 3 + Math.floor(Math.random() * 6));
     words.push(word);
     length += word.length + 1;
   }
@@ -52,7 +54,10 @@ function time(fn: () => unknown): { ms: number; value: unknown } {
 function main(): void {
   countTokens('warm up the rank table', 'gpt-4o');
   const results: Record<string, unknown> = {};
-  for (const [label, text] of [['source code, 29 MB', sourceText(29e6)], ['random words, 1 MB', randomWords(1e6)]] as const) {
+  for (const [label, text] of [
+    ['source code, 29 MB', sourceText(29e6)],
+    ['random words, 1 MB', randomWords(1e6)],
+  ] as const) {
     const exact = time(() => countTokens(text, 'gpt-4o'));
     const fingerprintBefore = time(() => wholeFingerprint(text));
     const bounded = time(() => estimateTokens(text, 'gpt-4o'));
@@ -68,10 +73,15 @@ function main(): void {
       estimatedTokens: bounded.value,
       relativeError: Number(error.toFixed(4)),
     };
-    console.log(`${label.padEnd(20)} exact count + whole fingerprint ${before.toFixed(0)} ms; bounded ${after.toFixed(1)} ms (${((after / before) * 100).toFixed(2)} %); estimate off by ${(error * 100).toFixed(2)} %`);
+    console.log(
+      `${label.padEnd(20)} exact count + whole fingerprint ${before.toFixed(0)} ms; bounded ${after.toFixed(1)} ms (${((after / before) * 100).toFixed(2)} %); estimate off by ${(error * 100).toFixed(2)} %`,
+    );
   }
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'gatewayEstimate.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, results }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(__dirname, 'results', 'gatewayEstimate.json'),
+    JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, results }, null, 2) + '\n',
+  );
 }
 
 main();

@@ -52,13 +52,19 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const prices = new PriceBook();
-const analyzer = new HygieneAnalyzer(DEFAULT_HYGIENE_SETTINGS, { costUsd: (model, u) => prices.costOf({ model, ...u }), multiplierAt: () => 1.5 });
+const analyzer = new HygieneAnalyzer(DEFAULT_HYGIENE_SETTINGS, {
+  costUsd: (model, u) => prices.costOf({ model, ...u }),
+  multiplierAt: () => 1.5,
+});
 
 // History first, so the detectors' maps and the index hold a realistic working set.
 let ts = Date.UTC(2026, 10, 23, 9);
 for (let i = 0; i < 2000; i++) {
   const question = `${pick()} ${pick()}`;
-  analyzer.analyze({ source: 'bench', provider: 'openai', model: MODEL, ts: (ts += 20_000), text: question, question }, countTokens(question, MODEL));
+  analyzer.analyze(
+    { source: 'bench', provider: 'openai', model: MODEL, ts: (ts += 20_000), text: question, question },
+    countTokens(question, MODEL),
+  );
 }
 
 // Two shapes of 8k-token prompt: an agent context with a short question, and an 8k pasted question.
@@ -75,7 +81,10 @@ function makePrompts(): Array<{ observation: PromptObservation; tokens: number }
 // Warm-up on prompts of the same shapes, so the timings below are of compiled code.
 for (let i = 0; i < 40; i++) {
   const text = textOfTokens(TARGET_TOKENS);
-  analyzer.analyze({ source: 'warm-up', provider: 'openai', model: MODEL, ts: (ts += 15_000), text, question: i % 2 ? text : pick() }, TARGET_TOKENS);
+  analyzer.analyze(
+    { source: 'warm-up', provider: 'openai', model: MODEL, ts: (ts += 15_000), text, question: i % 2 ? text : pick() },
+    TARGET_TOKENS,
+  );
 }
 
 // The machine is shared, so the p99 is taken in ROUNDS rounds of fresh prompts and the median
@@ -119,7 +128,9 @@ const analysis = {
   meetsGoal: median.p99 <= 1,
 };
 console.log(`Analysis of ${ROUNDS} × ${PROMPTS} prompts of ~${analysis.meanPromptTokens} tokens (after tokenization), median round:`);
-console.log(`  p50 ${analysis.analyzeP50Ms} ms, p99 ${analysis.analyzeP99Ms} ms (goal ≤ 1 ms); rounds' p99: ${rounds.map((r) => r.p99).join(', ')} ms`);
+console.log(
+  `  p50 ${analysis.analyzeP50Ms} ms, p99 ${analysis.analyzeP99Ms} ms (goal ≤ 1 ms); rounds' p99: ${rounds.map((r) => r.p99).join(', ')} ms`,
+);
 console.log(`  tokenizing the same prompts: p50 ${analysis.tokenizeP50Ms} ms — analysis is ${analysis.analysisShareOfTokenizing}× that`);
 
 // Near-duplicate lookup at growing index sizes. Prompts here are 30 words drawn from the corpus
@@ -186,7 +197,9 @@ for (const size of [1000, 10_000, 100_000]) {
     editedRepeatsFound: found,
     foundByLinearScan: scanFound,
   };
-  console.log(`Index of ${size}: ${(candidates / LOOKUPS).toFixed(1)} candidates per lookup, ${lshUs.toFixed(1)} µs (linear scan ${scanUs.toFixed(1)} µs, ${(scanUs / lshUs).toFixed(1)}×); matches found ${found}/${LOOKUPS} (linear scan ${scanFound})`);
+  console.log(
+    `Index of ${size}: ${(candidates / LOOKUPS).toFixed(1)} candidates per lookup, ${lshUs.toFixed(1)} µs (linear scan ${scanUs.toFixed(1)} µs, ${(scanUs / lshUs).toFixed(1)}×); matches found ${found}/${LOOKUPS} (linear scan ${scanFound})`,
+  );
 }
 
 const results = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, analysis, nearDuplicateLookup: lookups };

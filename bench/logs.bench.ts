@@ -57,23 +57,64 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 function tokenMeter(dataDir: string, logFlag: string, logDir: string, since: string): Run {
-  const r = run(process.execPath, [cli, 'report', '--json', '--by', 'day', '--since', since, '--time-zone', 'UTC', '--data-dir', dataDir, logFlag, logDir]);
-  const json = JSON.parse(r.stdout) as { day: Array<{ key: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; requests: number }> };
+  const r = run(process.execPath, [
+    cli,
+    'report',
+    '--json',
+    '--by',
+    'day',
+    '--since',
+    since,
+    '--time-zone',
+    'UTC',
+    '--data-dir',
+    dataDir,
+    logFlag,
+    logDir,
+  ]);
+  const json = JSON.parse(r.stdout) as {
+    day: Array<{
+      key: string;
+      inputTokens: number;
+      outputTokens: number;
+      cacheReadTokens: number;
+      cacheWriteTokens: number;
+      requests: number;
+    }>;
+  };
   return {
     ms: r.ms,
     maxRssKb: r.maxRssKb,
-    days: Object.fromEntries(json.day.map((d) => [d.key, { input: d.inputTokens, output: d.outputTokens, cacheRead: d.cacheReadTokens, cacheWrite: d.cacheWriteTokens, messages: d.requests }])),
+    days: Object.fromEntries(
+      json.day.map((d) => [
+        d.key,
+        {
+          input: d.inputTokens,
+          output: d.outputTokens,
+          cacheRead: d.cacheReadTokens,
+          cacheWrite: d.cacheWriteTokens,
+          messages: d.requests,
+        },
+      ]),
+    ),
   };
 }
 
 function ccusage(command: string, agent: 'claude' | 'codex', env: NodeJS.ProcessEnv, since: string): Run {
   const args = [agent, 'daily', '--json', '--offline', '--timezone', 'UTC', '--since', since.replace(/-/g, '')];
   const r = command === ccusageNative ? run(command, args, env) : run(process.execPath, [command, ...args], env);
-  const json = JSON.parse(r.stdout) as { daily: Array<{ date: string; inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number }> };
+  const json = JSON.parse(r.stdout) as {
+    daily: Array<{ date: string; inputTokens: number; outputTokens: number; cacheCreationTokens: number; cacheReadTokens: number }>;
+  };
   return {
     ms: r.ms,
     maxRssKb: r.maxRssKb,
-    days: Object.fromEntries(json.daily.map((d) => [d.date, { input: d.inputTokens, output: d.outputTokens, cacheRead: d.cacheReadTokens, cacheWrite: d.cacheCreationTokens, messages: 0 }])),
+    days: Object.fromEntries(
+      json.daily.map((d) => [
+        d.date,
+        { input: d.inputTokens, output: d.outputTokens, cacheRead: d.cacheReadTokens, cacheWrite: d.cacheCreationTokens, messages: 0 },
+      ]),
+    ),
   };
 }
 
@@ -103,7 +144,10 @@ function compete(label: string, contenders: Contenders) {
     names.map((name) => {
       const runs = samples[name];
       const rss = runs.map((r) => r.maxRssKb).filter((kb): kb is number => kb !== undefined);
-      return [name, { ms: median(runs.map((r) => r.ms)), maxRssMb: rss.length > 0 ? Math.max(...rss) / 1024 : undefined, days: runs[0].days }];
+      return [
+        name,
+        { ms: median(runs.map((r) => r.ms)), maxRssMb: rss.length > 0 ? Math.max(...rss) / 1024 : undefined, days: runs[0].days },
+      ];
     }),
   ) as Record<keyof Contenders, { ms: number; maxRssMb?: number; days: Days }>;
   for (const name of names) {
@@ -117,7 +161,9 @@ fs.mkdirSync(work, { recursive: true });
 console.log(`Generating (or reusing) a ${claudeMB} MB Claude Code history and a ${codexMB} MB Codex history in ${work}…`);
 const claude = generateClaudeHistory(path.join(work, 'claude'), claudeMB * 1024 * 1024);
 const codex = generateCodexHistory(path.join(work, 'codex'), codexMB * 1024 * 1024);
-console.log(`Claude Code: ${(claude.bytes / 1048576).toFixed(0)} MB, ${claude.files} files, ${claude.lines} lines; Codex: ${(codex.bytes / 1048576).toFixed(0)} MB, ${codex.files} files, ${codex.lines} lines`);
+console.log(
+  `Claude Code: ${(claude.bytes / 1048576).toFixed(0)} MB, ${claude.files} files, ${claude.lines} lines; Codex: ${(codex.bytes / 1048576).toFixed(0)} MB, ${codex.files} files, ${codex.lines} lines`,
+);
 
 /** A fresh data directory for a cold read, and the directory the following warm read reuses. */
 function coldAndWarm(logFlag: string, logDir: string, since: string): Pick<Contenders, 'cold' | 'warm'> {
@@ -159,17 +205,35 @@ function totals(runs: typeof claudeRuns, truth: Days) {
 
 const claudeTotals = totals(claudeRuns, claude.days);
 const codexTotals = totals(codexRuns, codex.days);
-const claudeRss = claudeRuns.cold.maxRssMb !== undefined && claudeRuns.ccusage.maxRssMb !== undefined ? claudeRuns.cold.maxRssMb / claudeRuns.ccusage.maxRssMb : NaN;
+const claudeRss =
+  claudeRuns.cold.maxRssMb !== undefined && claudeRuns.ccusage.maxRssMb !== undefined
+    ? claudeRuns.cold.maxRssMb / claudeRuns.ccusage.maxRssMb
+    : NaN;
 const goals: GoalResult[] = [
-  goal(`cold read of ${claudeMB} MB Claude Code history, speed vs ccusage 20 native`, claudeRuns.ccusage.ms / claudeRuns.cold.ms, 'at least', 2, '×'),
-  goal('cold read, days whose totals differ from ccusage 20 or the ground truth', claudeTotals.daysDifferingFromCcusage + claudeTotals.daysDifferingFromTruth.tokenMeter, 'at most', 0, ' days'),
+  goal(
+    `cold read of ${claudeMB} MB Claude Code history, speed vs ccusage 20 native`,
+    claudeRuns.ccusage.ms / claudeRuns.cold.ms,
+    'at least',
+    2,
+    '×',
+  ),
+  goal(
+    'cold read, days whose totals differ from ccusage 20 or the ground truth',
+    claudeTotals.daysDifferingFromCcusage + claudeTotals.daysDifferingFromTruth.tokenMeter,
+    'at most',
+    0,
+    ' days',
+  ),
   goal('cold read, peak memory vs ccusage 20 native', claudeRss, 'at most', 1, '×'),
   goal('warm read of the Claude Code history, speed vs ccusage 20 native', claudeRuns.ccusage.ms / claudeRuns.warm.ms, 'at least', 10, '×'),
 ];
 const codexRatio = codexRuns.ccusage.ms / codexRuns.cold.ms;
-console.log(`Codex (measured, no goal set): cold read ${codexRatio.toFixed(2)}× ccusage 20's speed, warm ${(codexRuns.ccusage.ms / codexRuns.warm.ms).toFixed(2)}×; days differing from ccusage ${codexTotals.daysDifferingFromCcusage}, from the truth ${codexTotals.daysDifferingFromTruth.tokenMeter}`);
+console.log(
+  `Codex (measured, no goal set): cold read ${codexRatio.toFixed(2)}× ccusage 20's speed, warm ${(codexRuns.ccusage.ms / codexRuns.warm.ms).toFixed(2)}×; days differing from ccusage ${codexTotals.daysDifferingFromCcusage}, from the truth ${codexTotals.daysDifferingFromTruth.tokenMeter}`,
+);
 
-const strip = (runs: typeof claudeRuns) => Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, { seconds: r.ms / 1000, maxRssMb: r.maxRssMb }]));
+const strip = (runs: typeof claudeRuns) =>
+  Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, { seconds: r.ms / 1000, maxRssMb: r.maxRssMb }]));
 const results = {
   date: new Date().toISOString(),
   node: process.version,
@@ -185,7 +249,12 @@ const results = {
     totals: claudeTotals,
   },
   codex: {
-    history: { mb: Number((codex.bytes / 1048576).toFixed(1)), files: codex.files, lines: codex.lines, repeatedCounts: codex.repeatedCounts },
+    history: {
+      mb: Number((codex.bytes / 1048576).toFixed(1)),
+      files: codex.files,
+      lines: codex.lines,
+      repeatedCounts: codex.repeatedCounts,
+    },
     runs: strip(codexRuns),
     speedupVsCcusage: { cold: codexRatio, warm: codexRuns.ccusage.ms / codexRuns.warm.ms },
     totals: codexTotals,

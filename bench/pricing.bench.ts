@@ -17,8 +17,15 @@ const ROUNDS = 5;
 const LIMIT = 1.2;
 
 const raw = {
-  budget: {}, budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' }, unitSource: 'default',
-  timeZone: 'Europe/Berlin', statusBar: {}, peakHours: {}, gateway: {}, logCapture: {}, contextGauge: {},
+  budget: {},
+  budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' },
+  unitSource: 'default',
+  timeZone: 'Europe/Berlin',
+  statusBar: {},
+  peakHours: {},
+  gateway: {},
+  logCapture: {},
+  contextGauge: {},
 } as unknown as RawSettings;
 
 /** What people use today, with the providers and sources they arrive through, and one unknown model. */
@@ -119,7 +126,9 @@ const result = {
 };
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, 'results', 'pricing.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`Rebuild of ${EVENTS.toLocaleString('en-US')} events: hand-kept list ${median(baseline).toFixed(0)} ms, catalog ${median(catalog).toFixed(0)} ms (median of ${ROUNDS}) → ${ratio.toFixed(3)}× (limit ${LIMIT}×)`);
+console.log(
+  `Rebuild of ${EVENTS.toLocaleString('en-US')} events: hand-kept list ${median(baseline).toFixed(0)} ms, catalog ${median(catalog).toFixed(0)} ms (median of ${ROUNDS}) → ${ratio.toFixed(3)}× (limit ${LIMIT}×)`,
+);
 if (ratio > LIMIT) {
   console.error(`Catalog pricing is ${ratio.toFixed(2)}× the baseline, above ${LIMIT}×.`);
   process.exit(1);

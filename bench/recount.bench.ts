@@ -16,8 +16,15 @@ const worker = path.resolve(__dirname, '..', 'dist', 'recountWorker.js');
 if (!fs.existsSync(worker)) throw new Error('Run `npm run build` first: the benchmark uses dist/recountWorker.js.');
 
 const raw = {
-  budget: {}, budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' }, unitSource: 'default',
-  timeZone: 'Europe/Berlin', statusBar: {}, peakHours: {}, gateway: {}, logCapture: {}, contextGauge: {},
+  budget: {},
+  budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' },
+  unitSource: 'default',
+  timeZone: 'Europe/Berlin',
+  statusBar: {},
+  peakHours: {},
+  gateway: {},
+  logCapture: {},
+  contextGauge: {},
 } as unknown as RawSettings;
 const context = rollupContextFor(resolveSettings(raw, 'UTC').settings);
 
@@ -25,9 +32,16 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-bench-recount-'));
 const writer = UsageStore.open({ dataDir, context });
 const start = Date.now() - 90 * 86_400_000;
 for (let i = 0; i < EVENTS; i += 10_000) {
-  writer.recordMany(Array.from({ length: Math.min(10_000, EVENTS - i) }, (_, j) => usageEvent({
-    ts: start + ((i + j) * 90 * 86_400_000) / EVENTS, model: ['gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-pro'][(i + j) % 3], source: ['gateway', 'claude-code'][(i + j) % 2], project: `p${(i + j) % 9}`,
-  })));
+  writer.recordMany(
+    Array.from({ length: Math.min(10_000, EVENTS - i) }, (_, j) =>
+      usageEvent({
+        ts: start + ((i + j) * 90 * 86_400_000) / EVENTS,
+        model: ['gpt-5', 'claude-sonnet-4-5', 'gemini-2.5-pro'][(i + j) % 3],
+        source: ['gateway', 'claude-code'][(i + j) % 2],
+        project: `p${(i + j) % 9}`,
+      }),
+    ),
+  );
 }
 writer.dispose();
 const logMB = fs.readdirSync(path.join(dataDir, 'events')).reduce((n, f) => n + fs.statSync(path.join(dataDir, 'events', f)).size, 0) / 1e6;
@@ -54,7 +68,9 @@ const store = UsageStore.open({
   recountInBackground: (fingerprint) =>
     new Promise<void>((resolve, reject) => {
       const input: RecountInput = { dataDir, raw, systemZone: 'UTC', fingerprint };
-      new Worker(worker, { workerData: input }).once('message', (m: RecountMessage) => (m.type === 'done' ? resolve() : reject(new Error(m.message))));
+      new Worker(worker, { workerData: input }).once('message', (m: RecountMessage) =>
+        m.type === 'done' ? resolve() : reject(new Error(m.message)),
+      );
     }),
 });
 const openMs = performance.now() - t;
@@ -74,7 +90,9 @@ void store.whenCounted().then(() => {
   };
   console.log(`${EVENTS.toLocaleString('en-US')} events (${logMB.toFixed(0)} MB)`);
   console.log(`Recount on the opening thread:  blocked ${(blockedHere / 1000).toFixed(2)} s`);
-  console.log(`Recount in the worker:          open ${openMs.toFixed(1)} ms, counted after ${(countedMs / 1000).toFixed(2)} s, longest stall ${longestStall.toFixed(0)} ms`);
+  console.log(
+    `Recount in the worker:          open ${openMs.toFixed(1)} ms, counted after ${(countedMs / 1000).toFixed(2)} s, longest stall ${longestStall.toFixed(0)} ms`,
+  );
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
   fs.writeFileSync(path.join(__dirname, 'results', 'recount.json'), `${JSON.stringify(results, null, 2)}\n`);
   fs.rmSync(dataDir, { recursive: true, force: true });

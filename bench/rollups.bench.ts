@@ -57,7 +57,9 @@ for (let run = 0; run < RUNS; run++) {
   identicalMs.push(s.ms);
   counted = { distinct: d.counted, identical: s.counted };
 }
-console.log(`${EVENTS.toLocaleString('en-US')} events: distinct counts ${median(distinctMs).toFixed(0)} ms, identical ${median(identicalMs).toFixed(0)} ms (median of ${RUNS})`);
+console.log(
+  `${EVENTS.toLocaleString('en-US')} events: distinct counts ${median(distinctMs).toFixed(0)} ms, identical ${median(identicalMs).toFixed(0)} ms (median of ${RUNS})`,
+);
 // One source: identical counts are separate requests, never twins.
 console.log(`counted: distinct ${counted.distinct}, identical ${counted.identical}`);
 const ratio = median(identicalMs) / median(distinctMs);

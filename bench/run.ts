@@ -9,7 +9,10 @@ import { formatGoal, type GoalResult } from './support/goals';
 
 const benchDir = __dirname;
 const wanted = process.argv.slice(2);
-const all = fs.readdirSync(benchDir).filter((f) => f.endsWith('.bench.ts')).sort();
+const all = fs
+  .readdirSync(benchDir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
 const selected = wanted.length > 0 ? all.filter((f) => wanted.some((w) => f.startsWith(w))) : all;
 if (selected.length === 0) {
   console.error(`No benchmark matches ${wanted.join(', ')}. Available: ${all.map((f) => f.replace('.bench.ts', '')).join(', ')}`);

@@ -78,8 +78,16 @@ for (const encoding of ['o200k_base', 'cl100k_base'] as const satisfies readonly
     const mbPerS = megabytes / (r.ms / 1000);
     const ratio = base.ms / r.ms;
     const same = r.count === base.count;
-    table[name] = { ms: Number(r.ms.toFixed(1)), mbPerS: Number(mbPerS.toFixed(2)), vsTiktoken: Number(ratio.toFixed(2)), tokens: r.count, identicalToTiktoken: same };
-    console.log(`  ${name.padEnd(34)} ${r.ms.toFixed(0).padStart(6)} ms  ${mbPerS.toFixed(2).padStart(6)} MB/s  ${ratio.toFixed(2).padStart(5)}× tiktoken  ${r.count} tokens${same ? '' : '  ≠ tiktoken!'}`);
+    table[name] = {
+      ms: Number(r.ms.toFixed(1)),
+      mbPerS: Number(mbPerS.toFixed(2)),
+      vsTiktoken: Number(ratio.toFixed(2)),
+      tokens: r.count,
+      identicalToTiktoken: same,
+    };
+    console.log(
+      `  ${name.padEnd(34)} ${r.ms.toFixed(0).padStart(6)} ms  ${mbPerS.toFixed(2).padStart(6)} MB/s  ${ratio.toFixed(2).padStart(5)}× tiktoken  ${r.count} tokens${same ? '' : '  ≠ tiktoken!'}`,
+    );
   }
   (results.encodings as Record<string, unknown>)[encoding] = table;
 }
@@ -119,13 +127,26 @@ results.conversation = {
 };
 console.log(`\nConversation of ${messages.length} turns, counted after every turn (${incremental.total} prompt tokens at the end):`);
 console.log(`  incremental                     ${incremental.ms.toFixed(0).padStart(6)} ms`);
-console.log(`  full recount, shared cache      ${recountCached.ms.toFixed(0).padStart(6)} ms  (${(recountCached.ms / incremental.ms).toFixed(1)}× slower)`);
-console.log(`  full recount, cold tokenizer    ${recountUncached.ms.toFixed(0).padStart(6)} ms  (${(recountUncached.ms / incremental.ms).toFixed(1)}× slower)`);
+console.log(
+  `  full recount, shared cache      ${recountCached.ms.toFixed(0).padStart(6)} ms  (${(recountCached.ms / incremental.ms).toFixed(1)}× slower)`,
+);
+console.log(
+  `  full recount, cold tokenizer    ${recountUncached.ms.toFixed(0).padStart(6)} ms  (${(recountUncached.ms / incremental.ms).toFixed(1)}× slower)`,
+);
 
 // Goal (issue 18): each encoding at least 2.5× tiktoken's speed, with identical counts (a differing count fails the goal).
-const ours = (encoding: EncodingName) => (results.encodings as Record<string, Record<string, { vsTiktoken: number; identicalToTiktoken: boolean }>>)[encoding]['token-meter (cold caches)'];
+const ours = (encoding: EncodingName) =>
+  (results.encodings as Record<string, Record<string, { vsTiktoken: number; identicalToTiktoken: boolean }>>)[encoding][
+    'token-meter (cold caches)'
+  ];
 results.goals = (['cl100k_base', 'o200k_base'] as const).map((encoding) =>
-  goal(`tokenizer ${encoding}: speed vs tiktoken, identical counts`, ours(encoding).identicalToTiktoken ? ours(encoding).vsTiktoken : 0, 'at least', 2.5, '×'),
+  goal(
+    `tokenizer ${encoding}: speed vs tiktoken, identical counts`,
+    ours(encoding).identicalToTiktoken ? ours(encoding).vsTiktoken : 0,
+    'at least',
+    2.5,
+    '×',
+  ),
 );
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, 'results', 'tokenizer.json'), JSON.stringify(results, null, 2) + '\n');

@@ -33,7 +33,12 @@ for (const suite of suites) {
 }
 
 const tallies = fs.existsSync(tallyFile)
-  ? fs.readFileSync(tallyFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line))
+  ? fs
+      .readFileSync(tallyFile, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
   : [];
 const sum = (key) => tallies.reduce((total, t) => total + t[key], 0);
 console.log('');

@@ -24,7 +24,10 @@ const COMMANDS: Record<string, CommandEntry> = {
     summary: 'Run the local metering gateway for OpenAI- and Anthropic-style clients.',
     load: async () => (await import('./cli/gateway')).gatewayCommand,
   },
-  statusline: { summary: "Claude Code's status line: records its 5-hour and weekly limits, prints a compact line.", load: async () => (await import('./cli/statusline')).statuslineCommand },
+  statusline: {
+    summary: "Claude Code's status line: records its 5-hour and weekly limits, prints a compact line.",
+    load: async () => (await import('./cli/statusline')).statuslineCommand,
+  },
 };
 
 function usage(): string {
@@ -36,7 +39,7 @@ function usage(): string {
     'Commands:',
     ...lines,
     '',
-    'Run `token-meter <command> --help` for a command\'s options.',
+    "Run `token-meter <command> --help` for a command's options.",
     'Options: --help, --version',
     '',
   ].join('\n');
@@ -77,7 +80,7 @@ function standardOutput(): NodeJS.WritableStream {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       try {
-        for (let written = 0; written < chunk.length; ) written += fs.writeSync(1, chunk, written);
+        for (let written = 0; written < chunk.length;) written += fs.writeSync(1, chunk, written);
         done();
       } catch (error) {
         done(error as Error);

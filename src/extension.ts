@@ -37,11 +37,17 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     // A module required here is evaluated when this first runs, not at activation (esbuild wraps it).
     const { Dashboard } = require('./ui/dashboard/dashboardPanel') as typeof import('./ui/dashboard/dashboardPanel');
     const limitStore = new LimitStore(context.globalStorageUri.fsPath);
-    return new Dashboard(context.extensionUri, usage, output, (from, to) => hygiene.summary(from, to), () => {
-      const { latest, history } = limitStore.read();
-      const now = usage.now();
-      return buildLimitsSection({ now, latest, history, formatClock: (ts) => formatClock(ts, now, usage.settings.timeZone) });
-    });
+    return new Dashboard(
+      context.extensionUri,
+      usage,
+      output,
+      (from, to) => hygiene.summary(from, to),
+      () => {
+        const { latest, history } = limitStore.read();
+        const now = usage.now();
+        return buildLimitsSection({ now, latest, history, formatClock: (ts) => formatClock(ts, now, usage.settings.timeZone) });
+      },
+    );
   });
   const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
@@ -63,7 +69,14 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     new CopilotQuotaController(context.globalStorageUri.fsPath, output),
     ...registerChatModels(
       context,
-      new TokenMeterChatProvider(context.secrets, readChatModelSettings, usage, () => gateway.overrideUntil() > usage.now(), (message) => problems.report(message, { openSettings: true }), hygiene.observe),
+      new TokenMeterChatProvider(
+        context.secrets,
+        readChatModelSettings,
+        usage,
+        () => gateway.overrideUntil() > usage.now(),
+        (message) => problems.report(message, { openSettings: true }),
+        hygiene.observe,
+      ),
       LM_VENDOR,
     ),
     usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),

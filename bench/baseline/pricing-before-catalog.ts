@@ -39,7 +39,10 @@ export function canonicalModelName(name: string): string {
 const SAME_MODEL_SUFFIX = /^(?:-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2}|\d{4}|latest|preview|exp|thinking|v\d+(?::\d+)?))*$/;
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -69,9 +72,13 @@ export function parsePriceOverrides(raw: unknown): { overrides: PriceOverride[];
     let matcher: RegExp;
     const regexMatch = /^\/(.+)\/([a-z]*)$/.exec(e.model.trim());
     try {
-      matcher = regexMatch ? new RegExp(regexMatch[1], regexMatch[2].includes('i') ? regexMatch[2] : `${regexMatch[2]}i`) : globToRegExp(e.model.trim());
+      matcher = regexMatch
+        ? new RegExp(regexMatch[1], regexMatch[2].includes('i') ? regexMatch[2] : `${regexMatch[2]}i`)
+        : globToRegExp(e.model.trim());
     } catch (error) {
-      problems.push(`${where}.model ${JSON.stringify(e.model)} is not a valid regular expression (${(error as Error).message}); ignoring this entry.`);
+      problems.push(
+        `${where}.model ${JSON.stringify(e.model)} is not a valid regular expression (${(error as Error).message}); ignoring this entry.`,
+      );
       return;
     }
     const values: Partial<ModelPrice> = {};
@@ -79,7 +86,9 @@ export function parsePriceOverrides(raw: unknown): { overrides: PriceOverride[];
       const value = e[field];
       if (value === undefined && (field === 'cacheRead' || field === 'cacheWrite')) continue;
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        problems.push(`${where}.${field} must be a price in USD per million tokens, 0 or more (got ${JSON.stringify(value)}); ignoring this entry.`);
+        problems.push(
+          `${where}.${field} must be a price in USD per million tokens, 0 or more (got ${JSON.stringify(value)}); ignoring this entry.`,
+        );
         return;
       }
       values[field] = value;
@@ -127,15 +136,22 @@ export class PriceBook {
   }
 
   /** Cost in USD, or null when the model's price is unknown (never 0 for an unknown model). */
-  costOf(e: Pick<Record<TokenField, number>, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'> & { model: string }): number | null {
+  costOf(
+    e: Pick<Record<TokenField, number>, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'> & { model: string },
+  ): number | null {
     const p = this.priceFor(e.model);
     if (!p) return null;
-    return (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6;
+    return (
+      (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6
+    );
   }
 
   /** Changes whenever any price could differ, so cached rollups know to rebuild. */
   fingerprint(): string {
     const overrides = this.overrides.map((o) => [o.model, o.price]);
-    return createHash('sha256').update(JSON.stringify([PRICES_AS_OF, BUILTIN_PRICES.length, overrides])).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(JSON.stringify([PRICES_AS_OF, BUILTIN_PRICES.length, overrides]))
+      .digest('hex')
+      .slice(0, 16);
   }
 }

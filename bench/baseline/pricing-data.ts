@@ -35,7 +35,12 @@ function openai(model: string, input: number, cachedInput: number | null, output
 }
 
 function anthropic(model: string, input: number, output: number, contextWindow: number): PriceEntry {
-  return { provider: 'anthropic', model, price: { input, output, cacheRead: round(input * 0.1), cacheWrite: round(input * 1.25) }, contextWindow };
+  return {
+    provider: 'anthropic',
+    model,
+    price: { input, output, cacheRead: round(input * 0.1), cacheWrite: round(input * 1.25) },
+    contextWindow,
+  };
 }
 
 function google(model: string, input: number, cachedInput: number, output: number, contextWindow: number): PriceEntry {
@@ -104,7 +109,12 @@ export const BUILTIN_PRICES: readonly PriceEntry[] = [
   anthropic('claude-3-5-sonnet', 3, 15, 200 * K),
   anthropic('claude-haiku-4-5', 1, 5, 200 * K),
   anthropic('claude-3-5-haiku', 0.8, 4, 200 * K),
-  { provider: 'anthropic', model: 'claude-3-haiku', price: { input: 0.25, output: 1.25, cacheRead: 0.03, cacheWrite: 0.3 }, contextWindow: 200 * K },
+  {
+    provider: 'anthropic',
+    model: 'claude-3-haiku',
+    price: { input: 0.25, output: 1.25, cacheRead: 0.03, cacheWrite: 0.3 },
+    contextWindow: 200 * K,
+  },
   anthropic('claude-3-opus', 15, 75, 200 * K),
   // Google (prompts up to 200K tokens)
   google('gemini-3.1-pro', 2, 0.2, 12, 1_048_576),

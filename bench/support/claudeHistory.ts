@@ -48,9 +48,16 @@ const FILE_BODY = `export function checkout(cart: Cart): Receipt {\n  const tota
 function toolResultLine(ts: number, cwd: string, sizeKb: number): string {
   const content = FILE_BODY.repeat(Math.max(1, Math.round((sizeKb * 1024) / FILE_BODY.length)));
   return JSON.stringify({
-    parentUuid: null, isSidechain: false, userType: 'external', cwd, sessionId: 's', version: '2.0.31', type: 'user',
+    parentUuid: null,
+    isSidechain: false,
+    userType: 'external',
+    cwd,
+    sessionId: 's',
+    version: '2.0.31',
+    type: 'user',
     message: { role: 'user', content: [{ tool_use_id: 'toolu_01', type: 'tool_result', content }] },
-    uuid: `u-${ts}`, timestamp: new Date(ts).toISOString(),
+    uuid: `u-${ts}`,
+    timestamp: new Date(ts).toISOString(),
     toolUseResult: { type: 'text', file: { filePath: `${cwd}/src/checkout.ts`, numLines: 400 } },
   });
 }
@@ -64,7 +71,13 @@ export function generateClaudeHistory(root: string, targetBytes: number): Claude
   const end = Date.UTC(2026, 10, 22);
   const start = end - 60 * DAY_MS;
   const history: ClaudeHistory = {
-    root, bytes: 0, files: 0, lines: 0, days: {}, firstLineOutput: {}, firstDay: new Date(start).toISOString().slice(0, 10),
+    root,
+    bytes: 0,
+    files: 0,
+    lines: 0,
+    days: {},
+    firstLineOutput: {},
+    firstDay: new Date(start).toISOString().slice(0, 10),
     traits: { streamedMessages: 0, subagentFiles: 0, messagesInTwoFiles: 0 },
   };
   const count = (ts: number, u: { input: number; output: number; cacheRead: number; cacheWrite: number }) => {
@@ -90,7 +103,9 @@ export function generateClaudeHistory(root: string, targetBytes: number): Claude
     const turns = 40 + Math.floor(rand() * 80);
     for (let turn = 0; turn < turns; turn++) {
       ts += 5_000 + Math.floor(rand() * 60_000);
-      lines.push(rand() < 0.5 ? claudeUserLine(ts, 'Run the tests and fix what fails.', cwd) : toolResultLine(ts, cwd, 2 + Math.floor(rand() * 24)));
+      lines.push(
+        rand() < 0.5 ? claudeUserLine(ts, 'Run the tests and fix what fails.', cwd) : toolResultLine(ts, cwd, 2 + Math.floor(rand() * 24)),
+      );
       const messageId = `msg_01${session.toString(36)}_${turn.toString(36)}`;
       const model = models[Math.floor(rand() * models.length)];
       const usage = {
@@ -104,12 +119,18 @@ export function generateClaudeHistory(root: string, targetBytes: number): Claude
       if (blocks > 1) history.traits.streamedMessages += 1;
       for (let b = 0; b < blocks; b++) {
         const final = b === blocks - 1;
-        lines.push(claudeAssistantLine({
-          messageId, model, ts: ts + b * 300, cwd, sessionId,
-          usage: { ...usage, output: final ? usage.output : 1 + b },
-          stopReason: final ? 'tool_use' : null,
-          text: 'Let me look at the failing test first. '.repeat(1 + Math.floor(rand() * 6)),
-        }));
+        lines.push(
+          claudeAssistantLine({
+            messageId,
+            model,
+            ts: ts + b * 300,
+            cwd,
+            sessionId,
+            usage: { ...usage, output: final ? usage.output : 1 + b },
+            stopReason: final ? 'tool_use' : null,
+            text: 'Let me look at the failing test first. '.repeat(1 + Math.floor(rand() * 6)),
+          }),
+        );
       }
       count(ts + (blocks - 1) * 300, usage);
       const finalDay = new Date(ts + (blocks - 1) * 300).toISOString().slice(0, 10);
@@ -118,7 +139,15 @@ export function generateClaudeHistory(root: string, targetBytes: number): Claude
         // A sub-agent's message: in its own transcript, and sometimes echoed into the session's.
         const subId = `${messageId}_sub`;
         const subUsage = { input: 3, output: 100 + Math.floor(rand() * 500), cacheRead: Math.floor(rand() * 40_000), cacheWrite: 0 };
-        const line = claudeAssistantLine({ messageId: subId, model: models[2], ts: ts + 1000, cwd, sessionId, usage: subUsage, isSidechain: true });
+        const line = claudeAssistantLine({
+          messageId: subId,
+          model: models[2],
+          ts: ts + 1000,
+          cwd,
+          sessionId,
+          usage: subUsage,
+          isSidechain: true,
+        });
         subagentLines.push(line);
         if (rand() < 0.3) {
           lines.push(line);

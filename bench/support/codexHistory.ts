@@ -38,8 +38,20 @@ function functionCallLines(ts: number, callId: string, sizeKb: number): string[]
   const output = OUTPUT_LINE.repeat(Math.max(1, Math.round((sizeKb * 1024) / OUTPUT_LINE.length)));
   const stamp = new Date(ts).toISOString();
   return [
-    JSON.stringify({ timestamp: stamp, type: 'response_item', payload: { type: 'function_call', name: 'shell', arguments: JSON.stringify({ command: ['rg', '-n', 'total'] }), call_id: callId } }),
-    JSON.stringify({ timestamp: stamp, type: 'response_item', payload: { type: 'function_call_output', call_id: callId, output: JSON.stringify({ output, metadata: { exit_code: 0, duration_seconds: 0.1 } }) } }),
+    JSON.stringify({
+      timestamp: stamp,
+      type: 'response_item',
+      payload: { type: 'function_call', name: 'shell', arguments: JSON.stringify({ command: ['rg', '-n', 'total'] }), call_id: callId },
+    }),
+    JSON.stringify({
+      timestamp: stamp,
+      type: 'response_item',
+      payload: {
+        type: 'function_call_output',
+        call_id: callId,
+        output: JSON.stringify({ output, metadata: { exit_code: 0, duration_seconds: 0.1 } }),
+      },
+    }),
   ];
 }
 
@@ -51,7 +63,15 @@ export function generateCodexHistory(root: string, targetBytes: number): CodexHi
   const rand = random(7);
   const end = Date.UTC(2026, 10, 22);
   const start = end - 60 * DAY_MS;
-  const history: CodexHistory = { root, bytes: 0, files: 0, lines: 0, days: {}, firstDay: new Date(start).toISOString().slice(0, 10), repeatedCounts: 0 };
+  const history: CodexHistory = {
+    root,
+    bytes: 0,
+    files: 0,
+    lines: 0,
+    days: {},
+    firstDay: new Date(start).toISOString().slice(0, 10),
+    repeatedCounts: 0,
+  };
   const models = ['gpt-5-codex', 'gpt-5', 'gpt-5-mini'];
 
   let session = 0;
@@ -90,7 +110,14 @@ export function generateCodexHistory(root: string, targetBytes: number): CodexHi
       d.messages += 1;
     }
     const stamp = new Date(ts);
-    const file = path.join(root, 'sessions', String(stamp.getUTCFullYear()), String(stamp.getUTCMonth() + 1).padStart(2, '0'), String(stamp.getUTCDate()).padStart(2, '0'), `rollout-${stamp.toISOString().slice(0, 19).replace(/:/g, '-')}-${id}.jsonl`);
+    const file = path.join(
+      root,
+      'sessions',
+      String(stamp.getUTCFullYear()),
+      String(stamp.getUTCMonth() + 1).padStart(2, '0'),
+      String(stamp.getUTCDate()).padStart(2, '0'),
+      `rollout-${stamp.toISOString().slice(0, 19).replace(/:/g, '-')}-${id}.jsonl`,
+    );
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const text = `${lines.join('\n')}\n`;
     fs.writeFileSync(file, text);

@@ -35,11 +35,11 @@ export const EDGE_CASES = [
   ' ',
   '\n\n\n',
   'Hello, world! How are you doing today?',
-  "  indented    with   irregular     spaces\t\ttabs\r\nand CRLF\r\n",
+  '  indented    with   irregular     spaces\t\ttabs\r\nand CRLF\r\n',
   '日本語のテキストと中文文本，还有한국어 텍스트.',
   'Emoji: 👩‍💻🚀🔥 family 👨‍👩‍👧‍👦 flags 🇩🇪🇯🇵 and skin tones 👍🏽',
   'Numbers 1234567890 3.14159 1e-10 0xDEADBEEF 1_000_000',
-  "const x = (a, b) => a ?? b; // arrow & nullish\nif (x !== undefined) { return `template ${x}`; }",
+  'const x = (a, b) => a ?? b; // arrow & nullish\nif (x !== undefined) { return `template ${x}`; }',
   'Ünïcödé àccents, ligatures ﬁ ﬂ, math ∑∫√∞, arrows → ⇒, dashes — –',
   'https://example.com/path?query=1&other=two#fragment user@example.org',
   '    '.repeat(50) + 'deep indentation',
@@ -70,8 +70,6 @@ export function buildCorpus(minBytes = 2 * 1024 * 1024): string {
 
 /** The corpus as documents (one per file), for tests that compare counts piece by piece. */
 export function corpusDocuments(): Array<{ name: string; text: string }> {
-  const docs = [...CODE_FILES, ...PROSE_FILES]
-    .filter((f) => fs.existsSync(path.join(ROOT, f)))
-    .map((f) => ({ name: f, text: read(f) }));
+  const docs = [...CODE_FILES, ...PROSE_FILES].filter((f) => fs.existsSync(path.join(ROOT, f))).map((f) => ({ name: f, text: read(f) }));
   return [...EDGE_CASES.map((text, i) => ({ name: `edge-case-${i}`, text })), ...docs];
 }

@@ -18,15 +18,21 @@ export interface DashboardTestSettings extends DashboardSettings {
   prices: PriceBook;
 }
 
-export function dashboardSettings(patch: {
-  budget?: { daily?: number; weekly?: number; unit?: 'usd' | 'tokens' };
-  timeZone?: string;
-  peak?: { windows: unknown; multiplier: number };
-  gatewayEnabled?: boolean;
-} = {}): DashboardTestSettings {
+export function dashboardSettings(
+  patch: {
+    budget?: { daily?: number; weekly?: number; unit?: 'usd' | 'tokens' };
+    timeZone?: string;
+    peak?: { windows: unknown; multiplier: number };
+    gatewayEnabled?: boolean;
+  } = {},
+): DashboardTestSettings {
   const timeZone = patch.timeZone ?? 'UTC';
   const budget = parseBudget(patch.budget ?? {}, { daily: 'user', weekly: 'workspace', monthly: 'user' });
-  const peak = parsePeakSchedule({ timeZone, windows: patch.peak?.windows ?? [], multiplier: patch.peak?.multiplier }, 'tokenMeter.peakHours', timeZone);
+  const peak = parsePeakSchedule(
+    { timeZone, windows: patch.peak?.windows ?? [], multiplier: patch.peak?.multiplier },
+    'tokenMeter.peakHours',
+    timeZone,
+  );
   assert.deepEqual([...budget.problems, ...peak.problems], []);
   return {
     budget: budget.budget,
@@ -49,6 +55,10 @@ export function dashboardRollupContext(settings: DashboardTestSettings): RollupC
       const multiplier = settings.peakEnabled ? settings.peak.multiplierAt(e.ts) : 1;
       return { costUsd: settings.prices.costOf(e), peakMultiplier: multiplier, peak: multiplier > 1 };
     },
-    fingerprint: JSON.stringify([settings.timeZone, settings.prices.fingerprint(), settings.peakEnabled ? settings.peak.fingerprint() : 'off']),
+    fingerprint: JSON.stringify([
+      settings.timeZone,
+      settings.prices.fingerprint(),
+      settings.peakEnabled ? settings.peak.fingerprint() : 'off',
+    ]),
   };
 }

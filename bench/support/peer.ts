@@ -27,7 +27,20 @@ export function ccusagePeer(repo: string): CcusagePeer {
   if (!fs.existsSync(peer.launcher) || !fs.existsSync(peer.native)) {
     fs.mkdirSync(prefix, { recursive: true });
     console.log(`Installing ccusage ${CCUSAGE_VERSION} and ${platformPackage} into ${prefix} for the comparison…`);
-    execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, `ccusage@${CCUSAGE_VERSION}`, `${platformPackage}@${CCUSAGE_VERSION}`], { stdio: 'inherit' });
+    execFileSync(
+      process.platform === 'win32' ? 'npm.cmd' : 'npm',
+      [
+        'install',
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--prefix',
+        prefix,
+        `ccusage@${CCUSAGE_VERSION}`,
+        `${platformPackage}@${CCUSAGE_VERSION}`,
+      ],
+      { stdio: 'inherit' },
+    );
   }
   fs.chmodSync(peer.native, 0o755); // as the launcher does on first start
   return peer;

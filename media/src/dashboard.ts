@@ -29,7 +29,11 @@ function saveState(): void {
 }
 
 /** Builds an element; children are nodes or text (never HTML, so model names cannot inject markup). */
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
     if (key === 'class') node.className = value;
@@ -49,7 +53,11 @@ function table(caption: string, header: string[], rows: string[][], className = 
     { class: className },
     el('caption', {}, caption),
     el('thead', {}, el('tr', {}, ...header.map((h) => el('th', { scope: 'col' }, h)))),
-    el('tbody', {}, ...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, c) : el('td', {}, c)))))),
+    el(
+      'tbody',
+      {},
+      ...rows.map((cells) => el('tr', {}, ...cells.map((c, i) => (i === 0 ? el('th', { scope: 'row' }, c) : el('td', {}, c))))),
+    ),
   );
 }
 
@@ -64,7 +72,11 @@ function header(v: DashboardView): HTMLElement {
     'nav',
     { class: 'week-nav', 'aria-label': 'Week' },
     button('‹ Previous week', () => post({ type: 'navigate', weekOffset: v.week.offset - 1 }), { id: 'previous-week' }),
-    button('Next week ›', () => post({ type: 'navigate', weekOffset: v.week.offset + 1 }), v.week.canGoNext ? { id: 'next-week' } : { id: 'next-week', disabled: '' }),
+    button(
+      'Next week ›',
+      () => post({ type: 'navigate', weekOffset: v.week.offset + 1 }),
+      v.week.canGoNext ? { id: 'next-week' } : { id: 'next-week', disabled: '' },
+    ),
   );
   const exports = el(
     'div',
@@ -82,7 +94,13 @@ function header(v: DashboardView): HTMLElement {
 }
 
 function figure(label: string, value: string, id: string, detail?: string): HTMLElement {
-  return el('div', { class: 'figure' }, el('div', { class: 'figure-label' }, label), el('div', { class: 'figure-value', id }, value), ...(detail ? [el('div', { class: 'muted' }, detail)] : []));
+  return el(
+    'div',
+    { class: 'figure' },
+    el('div', { class: 'figure-label' }, label),
+    el('div', { class: 'figure-value', id }, value),
+    ...(detail ? [el('div', { class: 'muted' }, detail)] : []),
+  );
 }
 
 function summary(v: DashboardView): HTMLElement {
@@ -96,7 +114,12 @@ function summary(v: DashboardView): HTMLElement {
       { class: 'figures' },
       figure('Tokens', t.tokensText, 'total-tokens', `${t.events} requests · ${c.tokensChangeText} vs the week before`),
       figure('Cost at list price', t.costText, 'total-cost', `${c.costChangeText} vs the week before`),
-      figure('Counted against budgets', t.weightedCostText, 'weighted-cost', v.peak.enabled ? `peak-weighted · ${t.peakShareText} of tokens in peak hours` : 'peak hours off'),
+      figure(
+        'Counted against budgets',
+        t.weightedCostText,
+        'weighted-cost',
+        v.peak.enabled ? `peak-weighted · ${t.peakShareText} of tokens in peak hours` : 'peak hours off',
+      ),
       figure('Cache reads', t.cacheReadShareText, 'cache-read-share', 'of input tokens — higher is cheaper'),
       figure('Estimated', t.estimatedShareText, 'estimated-share', 'of tokens counted by Token Meter, not reported'),
     ),
@@ -117,11 +140,15 @@ function measureToggle(current: Measure): HTMLElement {
   const group = el('div', { class: 'toggle', role: 'group', 'aria-label': 'Chart measure' });
   for (const m of ['cost', 'tokens'] as const) {
     group.append(
-      button(m === 'cost' ? 'Cost' : 'Tokens', () => {
-        measure = m;
-        saveState();
-        draw();
-      }, { 'aria-pressed': String(m === current), id: `measure-${m}` }),
+      button(
+        m === 'cost' ? 'Cost' : 'Tokens',
+        () => {
+          measure = m;
+          saveState();
+          draw();
+        },
+        { 'aria-pressed': String(m === current), id: `measure-${m}` },
+      ),
     );
   }
   return group;
@@ -135,16 +162,31 @@ function dayChart(v: DashboardView, m: Measure): HTMLElement {
   const offPeakValues = v.days.map((d) => (m === 'cost' ? d.offPeakCostUsd : d.offPeakTokens));
   const stacked = peakValues.map((p, i) => p + offPeakValues[i]);
   const line = v.budgetLine && v.budgetLine.measure === m ? v.budgetLine : undefined;
-  const format = (value: number) => (m === 'cost' ? `$${value.toFixed(2)}` : value >= 1000 ? `${Math.round(value / 1000)}k` : String(Math.round(value)));
+  const format = (value: number) =>
+    m === 'cost' ? `$${value.toFixed(2)}` : value >= 1000 ? `${Math.round(value / 1000)}k` : String(Math.round(value));
   const foreground = themeColor('--vscode-foreground', '#888');
   const grid = themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)');
   const bars = uPlot.paths.bars!({ size: [0.6, 80], align: 0 });
-  const offPeak: uPlot.Series = { label: 'Off-peak', fill: themeColor('--vscode-charts-blue', '#3794ff'), stroke: themeColor('--vscode-charts-blue', '#3794ff'), paths: bars, points: { show: false }, value: (_u, val) => (val === null ? '—' : format(val)) };
+  const offPeak: uPlot.Series = {
+    label: 'Off-peak',
+    fill: themeColor('--vscode-charts-blue', '#3794ff'),
+    stroke: themeColor('--vscode-charts-blue', '#3794ff'),
+    paths: bars,
+    points: { show: false },
+    value: (_u, val) => (val === null ? '—' : format(val)),
+  };
   const series: uPlot.Series[] = [{ label: 'Day', value: (_u, i) => v.days[i]?.label ?? '—' }];
   const data: uPlot.AlignedData = [v.days.map((_, i) => i)];
   if (v.peak.enabled || peakValues.some((p) => p > 0)) {
     // Drawn first at the full height, then covered by the off-peak part: a stack of two.
-    series.push({ label: 'Peak hours', fill: themeColor('--vscode-charts-orange', '#d18616'), stroke: themeColor('--vscode-charts-orange', '#d18616'), paths: bars, points: { show: false }, value: (_u, _val, _s, i) => (i === null ? '—' : format(peakValues[i])) });
+    series.push({
+      label: 'Peak hours',
+      fill: themeColor('--vscode-charts-orange', '#d18616'),
+      stroke: themeColor('--vscode-charts-orange', '#d18616'),
+      paths: bars,
+      points: { show: false },
+      value: (_u, _val, _s, i) => (i === null ? '—' : format(peakValues[i])),
+    });
     data.push(stacked);
   } else {
     // Without peak hours there is nothing to split: one bar per day.
@@ -153,7 +195,14 @@ function dayChart(v: DashboardView, m: Measure): HTMLElement {
   series.push(offPeak);
   data.push(offPeakValues);
   if (line) {
-    series.push({ label: line.label, stroke: themeColor('--vscode-charts-red', '#f14c4c'), width: 2, dash: [6, 4], points: { show: false }, value: () => format(line.perDay) });
+    series.push({
+      label: line.label,
+      stroke: themeColor('--vscode-charts-red', '#f14c4c'),
+      width: 2,
+      dash: [6, 4],
+      points: { show: false },
+      value: () => format(line.perDay),
+    });
     data.push(v.days.map(() => line.perDay));
   }
   const width = Math.max(320, Math.min(900, root.clientWidth - 32));
@@ -163,9 +212,18 @@ function dayChart(v: DashboardView, m: Measure): HTMLElement {
       width,
       height: 260,
       series,
-      scales: { x: { time: false, range: [-0.5, v.days.length - 0.5] }, y: { range: (_u, _min, max) => [0, Math.max(max, line?.perDay ?? 0, m === 'cost' ? 0.01 : 1) * 1.1] } },
+      scales: {
+        x: { time: false, range: [-0.5, v.days.length - 0.5] },
+        y: { range: (_u, _min, max) => [0, Math.max(max, line?.perDay ?? 0, m === 'cost' ? 0.01 : 1) * 1.1] },
+      },
       axes: [
-        { stroke: foreground, grid: { show: false }, ticks: { stroke: grid }, splits: () => v.days.map((_, i) => i), values: (_u, splits) => splits.map((s) => v.days[s]?.label ?? '') },
+        {
+          stroke: foreground,
+          grid: { show: false },
+          ticks: { stroke: grid },
+          splits: () => v.days.map((_, i) => i),
+          values: (_u, splits) => splits.map((s) => v.days[s]?.label ?? ''),
+        },
         { stroke: foreground, grid: { stroke: grid }, ticks: { stroke: grid }, values: (_u, splits) => splits.map(format), size: 60 },
       ],
       cursor: { drag: { x: false, y: false } },
@@ -178,7 +236,14 @@ function dayChart(v: DashboardView, m: Measure): HTMLElement {
     table(
       `${v.week.relative} by day (${m === 'cost' ? 'cost at list price' : 'tokens'}, split by peak hours)${line ? `; ${line.label}: ${format(line.perDay)} per day` : ''}`,
       ['Day', 'Requests', 'Tokens', 'Peak tokens', 'Cost', 'Peak cost'],
-      v.days.map((d) => [d.isToday ? `${d.label} (today)` : d.label, String(d.events), d.tokensText, d.peakTokensText, d.costText, d.peakCostText]),
+      v.days.map((d) => [
+        d.isToday ? `${d.label} (today)` : d.label,
+        String(d.events),
+        d.tokensText,
+        d.peakTokensText,
+        d.costText,
+        d.peakCostText,
+      ]),
       'by-day',
     ),
   );
@@ -199,17 +264,35 @@ function breakdownSection(title: string, id: string, lines: BreakdownLine[], fir
     bar.style.width = `${Math.max(1, l.share * 100)}%`;
     rows[i].cells[4].append(bar);
   });
-  return el('section', { id, 'aria-label': title }, el('h2', {}, title), lines.length > 0 ? t : el('p', { class: 'muted' }, 'Nothing this week.'));
+  return el(
+    'section',
+    { id, 'aria-label': title },
+    el('h2', {}, title),
+    lines.length > 0 ? t : el('p', { class: 'muted' }, 'Nothing this week.'),
+  );
 }
 
 function budgets(v: DashboardView): HTMLElement {
   const section = el('section', { 'aria-labelledby': 'budget-title' }, el('h2', { id: 'budget-title' }, 'Budgets'));
   if (v.budgets.length === 0) {
-    section.append(el('p', { class: 'muted' }, 'No budget set. Run “Token Meter: Set Budget…” to set a daily, weekly or monthly limit for you or this workspace.'));
+    section.append(
+      el(
+        'p',
+        { class: 'muted' },
+        'No budget set. Run “Token Meter: Set Budget…” to set a daily, weekly or monthly limit for you or this workspace.',
+      ),
+    );
     return section;
   }
   for (const b of v.budgets) {
-    const meter = el('div', { class: `progress level-${b.level}`, role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(b.limit), 'aria-valuenow': String(Math.round(b.used * 100) / 100), 'aria-label': `${b.title}: ${b.usedText} of ${b.limitText}` });
+    const meter = el('div', {
+      class: `progress level-${b.level}`,
+      role: 'progressbar',
+      'aria-valuemin': '0',
+      'aria-valuemax': String(b.limit),
+      'aria-valuenow': String(Math.round(b.used * 100) / 100),
+      'aria-label': `${b.title}: ${b.usedText} of ${b.limitText}`,
+    });
     const fill = el('div', { class: 'progress-fill' });
     fill.style.width = `${Math.min(100, b.ratio * 100)}%`;
     meter.append(fill);
@@ -217,9 +300,18 @@ function budgets(v: DashboardView): HTMLElement {
       el(
         'div',
         { class: 'budget' },
-        el('div', {}, el('strong', {}, `${b.title}: `), `${b.usedText} of ${b.limitText} (${Math.round(b.ratio * 100)}%) — ${b.sourceLabel}`),
+        el(
+          'div',
+          {},
+          el('strong', {}, `${b.title}: `),
+          `${b.usedText} of ${b.limitText} (${Math.round(b.ratio * 100)}%) — ${b.sourceLabel}`,
+        ),
         meter,
-        el('div', { class: 'muted' }, `${b.daysLeft} ${b.daysLeft === 1 ? 'day' : 'days'} left, today included · at this rate the period ends at ${b.projectedText} (${Math.round(b.projectedRatio * 100)}% of the limit)`),
+        el(
+          'div',
+          { class: 'muted' },
+          `${b.daysLeft} ${b.daysLeft === 1 ? 'day' : 'days'} left, today included · at this rate the period ends at ${b.projectedText} (${Math.round(b.projectedRatio * 100)}% of the limit)`,
+        ),
       ),
     );
   }
@@ -238,22 +330,42 @@ function signals(v: DashboardView): HTMLElement {
 
 function prices(v: DashboardView): HTMLElement {
   const list = v.prices.unpriced.map((u) =>
-    el('li', {}, el('code', {}, u.model), ` — ${u.tokensText} `, button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), { class: 'set-price' })),
+    el(
+      'li',
+      {},
+      el('code', {}, u.model),
+      ` — ${u.tokensText} `,
+      button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), { class: 'set-price' }),
+    ),
   );
   return el(
     'section',
     { 'aria-labelledby': 'prices-title', id: 'prices' },
     el('h2', { id: 'prices-title' }, 'Prices'),
     el('p', { id: 'prices-date' }, v.prices.text),
-    ...(list.length > 0 ? [el('p', {}, 'Models without a known price (their cost is unknown, not $0):'), el('ul', { id: 'unpriced-models' }, ...list)] : []),
+    ...(list.length > 0
+      ? [el('p', {}, 'Models without a known price (their cost is unknown, not $0):'), el('ul', { id: 'unpriced-models' }, ...list)]
+      : []),
   );
 }
 
-const SERIES_COLORS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
+const SERIES_COLORS = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-red',
+  '--vscode-charts-yellow',
+];
 
 /** Each limit window's share used over the past week, a line per window, and the latest readings beside it. */
 function limitsSection(limits: NonNullable<DashboardView['limits']>): HTMLElement {
-  const section = el('section', { id: 'limits', 'aria-labelledby': 'limits-title' }, el('h2', { id: 'limits-title' }, 'Limits'), el('p', { class: 'muted' }, limits.text));
+  const section = el(
+    'section',
+    { id: 'limits', 'aria-labelledby': 'limits-title' },
+    el('h2', { id: 'limits-title' }, 'Limits'),
+    el('p', { class: 'muted' }, limits.text),
+  );
   if (limits.rows.length === 0) return section;
   const layout = el('div', { class: 'limits-layout' });
   section.append(layout);
@@ -270,12 +382,27 @@ function limitsSection(limits: NonNullable<DashboardView['limits']>): HTMLElemen
         height: 220,
         series: [
           {},
-          ...limits.series.map((s, i) => ({ label: s.label, stroke: themeColor(SERIES_COLORS[i % SERIES_COLORS.length], '#3794ff'), width: 2, spanGaps: true, value: (_u: uPlot, val: number | null) => (val === null ? '—' : `${val}%`) })),
+          ...limits.series.map((s, i) => ({
+            label: s.label,
+            stroke: themeColor(SERIES_COLORS[i % SERIES_COLORS.length], '#3794ff'),
+            width: 2,
+            spanGaps: true,
+            value: (_u: uPlot, val: number | null) => (val === null ? '—' : `${val}%`),
+          })),
         ],
-        scales: { x: { time: true, range: [limits.from / 1000, limits.to / 1000] }, y: { range: (_u, _min, max) => [0, Math.max(100, max)] } },
+        scales: {
+          x: { time: true, range: [limits.from / 1000, limits.to / 1000] },
+          y: { range: (_u, _min, max) => [0, Math.max(100, max)] },
+        },
         axes: [
           { stroke: foreground, grid: { show: false }, ticks: { stroke: grid } },
-          { stroke: foreground, grid: { stroke: grid }, ticks: { stroke: grid }, values: (_u, splits) => splits.map((v) => `${v}%`), size: 50 },
+          {
+            stroke: foreground,
+            grid: { stroke: grid },
+            ticks: { stroke: grid },
+            values: (_u, splits) => splits.map((v) => `${v}%`),
+            size: 50,
+          },
         ],
         cursor: { drag: { x: false, y: false } },
         legend: { live: true },
@@ -296,7 +423,11 @@ function limitsSection(limits: NonNullable<DashboardView['limits']>): HTMLElemen
 }
 
 function emptyState(v: DashboardView): HTMLElement {
-  return el('section', { class: 'empty', id: 'empty-state', 'aria-label': 'No usage yet' }, ...v.emptyState.map((line) => el('p', {}, line)));
+  return el(
+    'section',
+    { class: 'empty', id: 'empty-state', 'aria-label': 'No usage yet' },
+    ...v.emptyState.map((line) => el('p', {}, line)),
+  );
 }
 
 function draw(): void {

@@ -36,12 +36,18 @@ function required(values: Record<string, unknown>, name: string): string {
 }
 
 function id(value: string, what: string): string {
-  if (!ID.test(value)) throw new UsageError(`${what} "${value}" must be 1–64 lowercase letters, digits, _ . - (starting with a letter or digit).`);
+  if (!ID.test(value))
+    throw new UsageError(`${what} "${value}" must be 1–64 lowercase letters, digits, _ . - (starting with a letter or digit).`);
   return value;
 }
 
 function slug(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  return name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
 }
 
 function numberOption(values: Record<string, unknown>, name: string, current: number): number {
@@ -61,7 +67,12 @@ function booleanOption(values: Record<string, unknown>, name: string, current: b
 }
 
 function validated<T>(result: { success: true; data: T } | { success: false; error: import('zod').ZodError }): T {
-  if (!result.success) throw new UsageError(describeIssues(result.error).map((i) => `${i.path}: ${i.message}`).join('\n'));
+  if (!result.success)
+    throw new UsageError(
+      describeIssues(result.error)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('\n'),
+    );
   return result.data;
 }
 
@@ -71,9 +82,20 @@ export async function runAdmin(argv: string[], db: Database, print: (line: strin
   const { values } = parseArgs({
     args: rest,
     options: {
-      id: { type: 'string' }, name: { type: 'string' }, team: { type: 'string' }, user: { type: 'string' }, lead: { type: 'boolean' },
-      role: { type: 'string' }, daily: { type: 'string' }, weekly: { type: 'string' }, monthly: { type: 'string' }, unit: { type: 'string' },
-      'week-start': { type: 'string' }, enabled: { type: 'string' }, 'time-zone': { type: 'string' }, windows: { type: 'string' },
+      id: { type: 'string' },
+      name: { type: 'string' },
+      team: { type: 'string' },
+      user: { type: 'string' },
+      lead: { type: 'boolean' },
+      role: { type: 'string' },
+      daily: { type: 'string' },
+      weekly: { type: 'string' },
+      monthly: { type: 'string' },
+      unit: { type: 'string' },
+      'week-start': { type: 'string' },
+      enabled: { type: 'string' },
+      'time-zone': { type: 'string' },
+      windows: { type: 'string' },
       multiplier: { type: 'string' },
     },
     strict: true,

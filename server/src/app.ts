@@ -61,7 +61,11 @@ export class ApiError extends Error {
   }
 }
 
-function errorBody(code: ErrorCode, message: string, details?: unknown): { error: { code: ErrorCode; message: string; details?: unknown } } {
+function errorBody(
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+): { error: { code: ErrorCode; message: string; details?: unknown } } {
   return { error: { code, message, ...(details !== undefined ? { details } : {}) } };
 }
 
@@ -72,7 +76,13 @@ function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
 }
 
 function tooManyFailures(retryAfterSeconds: number): ApiError {
-  return new ApiError(429, 'too_many_requests', `Too many failed sign-ins or token checks from this address; try again in ${retryAfterSeconds} s.`, undefined, retryAfterSeconds);
+  return new ApiError(
+    429,
+    'too_many_requests',
+    `Too many failed sign-ins or token checks from this address; try again in ${retryAfterSeconds} s.`,
+    undefined,
+    retryAfterSeconds,
+  );
 }
 
 /**
@@ -89,7 +99,9 @@ function clientErrorHandler(err: NodeJS.ErrnoException, socket: Duplex): void {
         : [400, 'invalid_request', 'The request is not valid HTTP.'];
   const body = JSON.stringify(errorBody(code, message));
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
   socket.destroy();
 }
@@ -137,12 +149,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
    */
   function logFailure(request: FastifyRequest, err: Error): void {
     if (options.logger) request.log.error(err);
-    else process.stderr.write(`${new Date().toISOString()} 500 ${request.method} ${request.url.split('?')[0]}: ${err.stack ?? `${err.name}: ${err.message}`}\n`);
+    else
+      process.stderr.write(
+        `${new Date().toISOString()} 500 ${request.method} ${request.url.split('?')[0]}: ${err.stack ?? `${err.name}: ${err.message}`}\n`,
+      );
   }
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (err instanceof ApiError) return sendError(reply, err);
-    if (err instanceof StoreError) return sendError(reply, err.code === 'not_found' ? new ApiError(404, 'not_found', err.message) : new ApiError(409, 'conflict', err.message));
+    if (err instanceof StoreError)
+      return sendError(
+        reply,
+        err.code === 'not_found' ? new ApiError(404, 'not_found', err.message) : new ApiError(409, 'conflict', err.message),
+      );
     const answer = fromFastifyError(err, bodyLimit);
     if (answer.statusCode >= 500) logFailure(request, err);
     return sendError(reply, answer);
@@ -164,47 +183,68 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return user;
   }
 
-  app.register(async (v1) => {
-    // Authenticate before the body is read, so an unauthenticated client never gets to upload one.
-    v1.addHook('onRequest', async (request) => {
-      request.user = await authenticate(request);
-    });
+  app.register(
+    async (v1) => {
+      // Authenticate before the body is read, so an unauthenticated client never gets to upload one.
+      v1.addHook('onRequest', async (request) => {
+        request.user = await authenticate(request);
+      });
 
-    v1.put<{ Params: { date: string } }>('/usage/daily/:date', async (request) => {
-      // Fastify also parses text/plain and the dashboard's form bodies; the API takes JSON only.
-      if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-        throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
-      }
-      const day = dayKeySchema.safeParse(request.params.date);
-      if (!day.success) throw new ApiError(400, 'invalid_request', `The date in the path ${day.error.issues[0].message}.`, [{ path: 'date', message: day.error.issues[0].message }]);
-      const latest = dayNumber(todayUtc(now()))! + FUTURE_DAYS_ALLOWED;
-      if (dayNumber(day.data)! > latest) throw new ApiError(400, 'invalid_request', `The date ${day.data} is in the future (latest accepted: ${dayKey(latest)}).`, [{ path: 'date', message: 'is in the future' }]);
-      const report = dailyReportSchema.safeParse(request.body);
-      if (!report.success) throw new ApiError(400, 'invalid_request', `The daily report is not valid; ${issuesNote(report.error)}.`, describeIssues(report.error));
-      const result = await store.putDaily(request.user!, day.data, report.data);
-      return { date: day.data, clientId: report.data.clientId, applied: result.applied, revision: result.revision };
-    });
+      v1.put<{ Params: { date: string } }>('/usage/daily/:date', async (request) => {
+        // Fastify also parses text/plain and the dashboard's form bodies; the API takes JSON only.
+        if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+          throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
+        }
+        const day = dayKeySchema.safeParse(request.params.date);
+        if (!day.success)
+          throw new ApiError(400, 'invalid_request', `The date in the path ${day.error.issues[0].message}.`, [
+            { path: 'date', message: day.error.issues[0].message },
+          ]);
+        const latest = dayNumber(todayUtc(now()))! + FUTURE_DAYS_ALLOWED;
+        if (dayNumber(day.data)! > latest)
+          throw new ApiError(400, 'invalid_request', `The date ${day.data} is in the future (latest accepted: ${dayKey(latest)}).`, [
+            { path: 'date', message: 'is in the future' },
+          ]);
+        const report = dailyReportSchema.safeParse(request.body);
+        if (!report.success)
+          throw new ApiError(
+            400,
+            'invalid_request',
+            `The daily report is not valid; ${issuesNote(report.error)}.`,
+            describeIssues(report.error),
+          );
+        const result = await store.putDaily(request.user!, day.data, report.data);
+        return { date: day.data, clientId: report.data.clientId, applied: result.applied, revision: result.revision };
+      });
 
-    v1.get('/budget', async (request) => {
-      const user = request.user!;
-      const team = await store.getTeam(user.teamId);
-      return {
-        team: { id: team.id, name: team.name },
-        user: { id: user.id, name: user.name, isLead: user.isLead },
-        budget: team.budget,
-        peakHours: team.peakHours,
-        updatedAt: team.updatedAt,
-      };
-    });
+      v1.get('/budget', async (request) => {
+        const user = request.user!;
+        const team = await store.getTeam(user.teamId);
+        return {
+          team: { id: team.id, name: team.name },
+          user: { id: user.id, name: user.name, isLead: user.isLead },
+          budget: team.budget,
+          peakHours: team.peakHours,
+          updatedAt: team.updatedAt,
+        };
+      });
 
-    v1.get('/team/summary', async (request) => {
-      const user = request.user!;
-      if (!user.isLead) throw new ApiError(403, 'forbidden', 'Only team leads can read the team summary.');
-      const query = summaryQuerySchema.safeParse(request.query);
-      if (!query.success) throw new ApiError(400, 'invalid_request', `Give the range as ?from=YYYY-MM-DD&to=YYYY-MM-DD; ${issuesNote(query.error)}.`, describeIssues(query.error, '(query)'));
-      return store.teamSummary(user.teamId, query.data.from, query.data.to);
-    });
-  }, { prefix: '/v1' });
+      v1.get('/team/summary', async (request) => {
+        const user = request.user!;
+        if (!user.isLead) throw new ApiError(403, 'forbidden', 'Only team leads can read the team summary.');
+        const query = summaryQuerySchema.safeParse(request.query);
+        if (!query.success)
+          throw new ApiError(
+            400,
+            'invalid_request',
+            `Give the range as ?from=YYYY-MM-DD&to=YYYY-MM-DD; ${issuesNote(query.error)}.`,
+            describeIssues(query.error, '(query)'),
+          );
+        return store.teamSummary(user.teamId, query.data.from, query.data.to);
+      });
+    },
+    { prefix: '/v1' },
+  );
 
   app.get('/healthz', async () => ({ ok: true, database: options.db.kind }));
 

@@ -34,7 +34,10 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     bodyLimit: positiveInt(env, 'TOKEN_METER_SERVER_BODY_LIMIT', DEFAULT_BODY_LIMIT),
     logger: env.TOKEN_METER_SERVER_LOG === '1',
     secureCookies: env.TOKEN_METER_SERVER_SECURE_COOKIES === '1',
-    trustProxy: (env.TOKEN_METER_SERVER_TRUST_PROXY ?? '').split(',').map((a) => a.trim()).filter(Boolean),
+    trustProxy: (env.TOKEN_METER_SERVER_TRUST_PROXY ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
   };
 }
 

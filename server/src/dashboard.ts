@@ -114,9 +114,15 @@ function dailyChart(summary: TeamSummary): string {
       return `<rect class="spend${over ? ' over' : ''}" x="${(i * slot + slot * 0.1).toFixed(1)}" y="${barY.toFixed(1)}" width="${(slot * 0.8).toFixed(1)}" height="${(height - bottom - barY).toFixed(1)}"><title>${escapeHtml(d.date)}: ${escapeHtml(formatSpend(spend, unit))}${daily > 0 ? ` of ${escapeHtml(formatSpend(daily, unit))}` : ''}</title></rect>`;
     })
     .join('');
-  const budgetLine = daily > 0 ? `<line class="budget" x1="0" x2="${width}" y1="${y(daily).toFixed(1)}" y2="${y(daily).toFixed(1)}"><title>Daily budget ${escapeHtml(formatSpend(daily, unit))}</title></line>` : '';
+  const budgetLine =
+    daily > 0
+      ? `<line class="budget" x1="0" x2="${width}" y1="${y(daily).toFixed(1)}" y2="${y(daily).toFixed(1)}"><title>Daily budget ${escapeHtml(formatSpend(daily, unit))}</title></line>`
+      : '';
   const labels = [summary.days[0], summary.days[summary.days.length - 1]]
-    .map((d, i) => `<text x="${i === 0 ? 0 : width}" y="${height - 6}" text-anchor="${i === 0 ? 'start' : 'end'}">${escapeHtml(d.date)}</text>`)
+    .map(
+      (d, i) =>
+        `<text x="${i === 0 ? 0 : width}" y="${height - 6}" text-anchor="${i === 0 ? 'start' : 'end'}">${escapeHtml(d.date)}</text>`,
+    )
     .join('');
   return `<svg class="chart" viewBox="0 0 ${width} ${height}" role="img" aria-label="Team spend per day against the daily budget">${bars}${budgetLine}${labels}</svg>`;
 }
@@ -132,7 +138,9 @@ export function renderDashboard(summary: TeamSummary): string {
   ].filter(Boolean);
   const people = summary.people
     .map(
-      (p) => `<tr><td>${escapeHtml(p.name)}${p.isLead ? ' <span class="muted">(lead)</span>' : ''}</td><td>${usd(p.costUsd)}</td><td>${usd(p.peakWeightedCostUsd)}</td>
+      (
+        p,
+      ) => `<tr><td>${escapeHtml(p.name)}${p.isLead ? ' <span class="muted">(lead)</span>' : ''}</td><td>${usd(p.costUsd)}</td><td>${usd(p.peakWeightedCostUsd)}</td>
 <td>${tokens(p.totalTokens)}</td><td>${percent(p.peakShare)}</td><td>${percent(p.cacheReadShare)}</td><td>${p.commits ?? '–'}</td><td>${usd(p.costPerCommitUsd)}</td><td>${p.reports}</td></tr>`,
     )
     .join('\n');
@@ -213,32 +221,48 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
   app.get<{ Params: { file: string } }>('/dashboard/assets/:file', async (request, reply) => {
     const asset = ASSETS.get(request.params.file);
     if (!asset) return reply.code(404).send({ error: { code: 'not_found', message: 'No such asset.' } });
-    return reply.header('Content-Type', asset.type).header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'public, max-age=300').send(asset.body);
+    return reply
+      .header('Content-Type', asset.type)
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Cache-Control', 'public, max-age=300')
+      .send(asset.body);
   });
 
-  app.get<{ Querystring: Record<string, string> }>('/dashboard', async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
-    const sessionId = parseCookies(request.headers.cookie).get(COOKIE);
-    if (!sessionId) return html(reply, 200, loginPage());
-    const wait = throttle.retryAfterSeconds(request.ip);
-    if (wait > 0) return throttled(reply, wait);
-    const user = await store.findUserBySession(sessionId, options.now());
-    if (!user) {
-      throttle.recordFailure(request.ip);
-      reply.header('Set-Cookie', cookie(request, '', 0));
-      return html(reply, 401, loginPage('That session is no longer valid; sign in again.'));
-    }
-    if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
-    const to = request.query.to ?? todayUtc(options.now());
-    const toDay = dayNumber(to);
-    // Without a valid `to` there is no default `from` to work out; the range check below names `to`.
-    const from = request.query.from ?? (toDay === undefined ? to : dayKey(Math.max(dayNumber(FIRST_DAY)!, toDay - (DEFAULT_RANGE_DAYS - 1))));
-    const range = summaryQuerySchema.safeParse({ from, to });
-    if (!range.success) return html(reply, 400, page('Token Meter', `<p class="error">Bad range: ${escapeHtml(range.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '))}</p><p><a href="/dashboard">Back</a></p>`));
-    return html(reply, 200, renderDashboard(await store.teamSummary(user.teamId, range.data.from, range.data.to)));
-  });
+  app.get<{ Querystring: Record<string, string> }>(
+    '/dashboard',
+    async (request: FastifyRequest<{ Querystring: Record<string, string> }>, reply) => {
+      const sessionId = parseCookies(request.headers.cookie).get(COOKIE);
+      if (!sessionId) return html(reply, 200, loginPage());
+      const wait = throttle.retryAfterSeconds(request.ip);
+      if (wait > 0) return throttled(reply, wait);
+      const user = await store.findUserBySession(sessionId, options.now());
+      if (!user) {
+        throttle.recordFailure(request.ip);
+        reply.header('Set-Cookie', cookie(request, '', 0));
+        return html(reply, 401, loginPage('That session is no longer valid; sign in again.'));
+      }
+      if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
+      const to = request.query.to ?? todayUtc(options.now());
+      const toDay = dayNumber(to);
+      // Without a valid `to` there is no default `from` to work out; the range check below names `to`.
+      const from =
+        request.query.from ?? (toDay === undefined ? to : dayKey(Math.max(dayNumber(FIRST_DAY)!, toDay - (DEFAULT_RANGE_DAYS - 1))));
+      const range = summaryQuerySchema.safeParse({ from, to });
+      if (!range.success)
+        return html(
+          reply,
+          400,
+          page(
+            'Token Meter',
+            `<p class="error">Bad range: ${escapeHtml(range.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; '))}</p><p><a href="/dashboard">Back</a></p>`,
+          ),
+        );
+      return html(reply, 200, renderDashboard(await store.teamSummary(user.teamId, range.data.from, range.data.to)));
+    },
+  );
 
   app.post('/dashboard/login', async (request, reply) => {
-    if (crossSite(request)) return html(reply, 403, loginPage('Sign in from this dashboard\'s own page.'));
+    if (crossSite(request)) return html(reply, 403, loginPage("Sign in from this dashboard's own page."));
     const token = submittedToken(request.body);
     if (!token) return html(reply, 401, loginPage('That token is not valid.'));
     const wait = throttle.retryAfterSeconds(request.ip);
@@ -250,16 +274,24 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     }
     if (!user.isLead) return html(reply, 403, loginPage('The dashboard is for team leads; this token belongs to a member.'));
     const sessionId = await store.createSession(user.id, options.now(), SESSION_TTL_MS);
-    return reply.code(303).header('Set-Cookie', cookie(request, sessionId, SESSION_TTL_MS / 1000)).header('Location', '/dashboard').send();
+    return reply
+      .code(303)
+      .header('Set-Cookie', cookie(request, sessionId, SESSION_TTL_MS / 1000))
+      .header('Location', '/dashboard')
+      .send();
   });
 
   // Browsers ask for it on every page; an empty answer keeps a 404 out of the console.
   app.get('/favicon.ico', async (_request, reply) => reply.code(204).send());
 
   app.post('/dashboard/logout', async (request, reply) => {
-    if (crossSite(request)) return html(reply, 403, loginPage('Sign out from this dashboard\'s own page.'));
+    if (crossSite(request)) return html(reply, 403, loginPage("Sign out from this dashboard's own page."));
     const sessionId = parseCookies(request.headers.cookie).get(COOKIE);
     if (sessionId) await store.endSession(sessionId);
-    return reply.code(303).header('Set-Cookie', cookie(request, '', 0)).header('Location', '/dashboard').send();
+    return reply
+      .code(303)
+      .header('Set-Cookie', cookie(request, '', 0))
+      .header('Location', '/dashboard')
+      .send();
   });
 }

@@ -7,7 +7,13 @@ async function main(): Promise<void> {
   process.umask(PRIVATE_UMASK);
   const config = readConfig();
   const db = await openDatabase(config.database);
-  const app = await buildApp({ db, bodyLimit: config.bodyLimit, logger: config.logger, secureCookies: config.secureCookies, trustProxy: config.trustProxy });
+  const app = await buildApp({
+    db,
+    bodyLimit: config.bodyLimit,
+    logger: config.logger,
+    secureCookies: config.secureCookies,
+    trustProxy: config.trustProxy,
+  });
   const address = await app.listen({ host: config.host, port: config.port });
   console.log(`Token Meter team server on ${address} (${describeDatabase(config)}). Dashboard: ${address}/dashboard`);
   const stop = async (signal: string) => {

@@ -42,7 +42,10 @@ export const modelUsageSchema = z
     costUsd: z.number().finite().min(0).max(MAX_COST_PER_LINE_USD),
   })
   .strict()
-  .refine((m) => (m.cacheWrite1hTokens ?? 0) <= m.cacheWriteTokens, { path: ['cacheWrite1hTokens'], message: 'is part of cacheWriteTokens and cannot exceed it' });
+  .refine((m) => (m.cacheWrite1hTokens ?? 0) <= m.cacheWriteTokens, {
+    path: ['cacheWrite1hTokens'],
+    message: 'is part of cacheWriteTokens and cannot exceed it',
+  });
 
 /**
  * A list of at most `max` elements, counted before any element is checked: zod checks every element
@@ -56,7 +59,12 @@ function noDuplicateModels(lines: { model: string; source: string }[], ctx: z.Re
   const seen = new Set<string>();
   lines.forEach((m, index) => {
     const key = JSON.stringify([m.model, m.source]);
-    if (seen.has(key)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [index], message: `duplicate entry for model "${m.model}" and source "${m.source}"` });
+    if (seen.has(key))
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [index],
+        message: `duplicate entry for model "${m.model}" and source "${m.source}"`,
+      });
     seen.add(key);
   });
 }
@@ -78,7 +86,9 @@ export const dailyReportSchema = z
     hygiene: z
       .record(z.unknown())
       .refine((h) => Object.keys(h).length <= 50, 'at most 50 hygiene counters')
-      .pipe(z.record(z.string().regex(HYGIENE_KEY, 'hygiene counter names are letters, digits, _ . -, starting with a letter'), tokenCount)),
+      .pipe(
+        z.record(z.string().regex(HYGIENE_KEY, 'hygiene counter names are letters, digits, _ . -, starting with a letter'), tokenCount),
+      ),
     /** Commits made that day, where the client reports them (for cost per commit). */
     commits: z.number().int().min(0).max(100_000).optional(),
   })
@@ -112,7 +122,10 @@ export const peakHoursSchema = z
   .object({
     enabled: z.boolean(),
     /** IANA zone; empty means the user's own tokenMeter.timeZone or system zone. */
-    timeZone: z.string().max(64).refine((z) => z === '' || isValidTimeZone(z), 'is not a known IANA time zone'),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine((z) => z === '' || isValidTimeZone(z), 'is not a known IANA time zone'),
     windows: z.array(peakWindowSchema).max(50),
     multiplier: z.number().min(1).max(100),
   })
@@ -142,7 +155,8 @@ export const summaryQuerySchema = z
     if (from === undefined || to === undefined) return;
     const span = to - from;
     if (span < 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'must not be before from' });
-    else if (span + 1 > MAX_SUMMARY_DAYS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
+    else if (span + 1 > MAX_SUMMARY_DAYS)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: `a summary covers at most ${MAX_SUMMARY_DAYS} days` });
   });
 
 /** The most issues one 400 lists, so an answer stays short whatever the request held. */

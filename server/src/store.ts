@@ -125,8 +125,19 @@ interface TotalsRow {
 }
 
 const EMPTY_TOTALS: TotalsRow = {
-  reports: 0, requests: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, reasoning_tokens: 0,
-  cost_usd: 0, peak_weighted_cost_usd: 0, peak_weighted_tokens: 0, peak_tokens: 0, commits: null, cost_with_commits: 0,
+  reports: 0,
+  requests: 0,
+  input_tokens: 0,
+  output_tokens: 0,
+  cache_read_tokens: 0,
+  cache_write_tokens: 0,
+  reasoning_tokens: 0,
+  cost_usd: 0,
+  peak_weighted_cost_usd: 0,
+  peak_weighted_tokens: 0,
+  peak_tokens: 0,
+  commits: null,
+  cost_with_commits: 0,
 };
 
 function addTotals(a: TotalsRow, b: TotalsRow): TotalsRow {
@@ -186,7 +197,13 @@ function toTeam(row: TeamRow): Team {
   return {
     id: row.id,
     name: row.name,
-    budget: { unit: row.budget_unit, daily: row.budget_daily, weekly: row.budget_weekly, monthly: row.budget_monthly, weekStart: row.week_start },
+    budget: {
+      unit: row.budget_unit,
+      daily: row.budget_daily,
+      weekly: row.budget_weekly,
+      monthly: row.budget_monthly,
+      weekStart: row.week_start,
+    },
     peakHours: { enabled: row.peak_enabled, timeZone: row.peak_time_zone, windows: row.peak_windows, multiplier: row.peak_multiplier },
     updatedAt: row.updated_at,
   };
@@ -319,8 +336,9 @@ export class Store {
    * revision leaves the newer row untouched (applied: false, with the revision that stays).
    */
   async putDaily(user: AuthenticatedUser, day: string, report: DailyReport): Promise<{ applied: boolean; revision: number }> {
-    const sum = (key: 'requests' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens' | 'costUsd') =>
-      report.byModel.reduce((total, m) => total + m[key], 0);
+    const sum = (
+      key: 'requests' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens' | 'costUsd',
+    ) => report.byModel.reduce((total, m) => total + m[key], 0);
     const rows = await this.db.query<{ revision: number }>(
       `INSERT INTO daily_usage (user_id, client_id, day, team_id, revision, extension_version, input_tokens, output_tokens,
          cache_read_tokens, cache_write_tokens, reasoning_tokens, requests, cost_usd, peak_weighted_cost_usd, peak_weighted_tokens,
@@ -336,10 +354,25 @@ export class Store {
        WHERE excluded.revision >= daily_usage.revision
        RETURNING revision::float8 AS revision`,
       [
-        user.id, report.clientId, day, user.teamId, report.revision, report.extensionVersion,
-        sum('inputTokens'), sum('outputTokens'), sum('cacheReadTokens'), sum('cacheWriteTokens'), sum('reasoningTokens'), sum('requests'),
-        sum('costUsd'), report.peakWeightedCostUsd, report.peakWeightedTokens, report.peakShare, report.commits ?? null,
-        JSON.stringify(report.hygiene), JSON.stringify(report.byModel),
+        user.id,
+        report.clientId,
+        day,
+        user.teamId,
+        report.revision,
+        report.extensionVersion,
+        sum('inputTokens'),
+        sum('outputTokens'),
+        sum('cacheReadTokens'),
+        sum('cacheWriteTokens'),
+        sum('reasoningTokens'),
+        sum('requests'),
+        sum('costUsd'),
+        report.peakWeightedCostUsd,
+        report.peakWeightedTokens,
+        report.peakShare,
+        report.commits ?? null,
+        JSON.stringify(report.hygiene),
+        JSON.stringify(report.byModel),
       ],
     );
     if (rows.length > 0) return { applied: true, revision: rows[0].revision };
@@ -358,7 +391,10 @@ export class Store {
     }
     const [team, members, groups] = await Promise.all([
       this.getTeam(teamId),
-      this.db.query<{ id: string; name: string; is_lead: boolean }>('SELECT id, name, is_lead FROM users WHERE team_id = $1 ORDER BY name, id', [teamId]),
+      this.db.query<{ id: string; name: string; is_lead: boolean }>(
+        'SELECT id, name, is_lead FROM users WHERE team_id = $1 ORDER BY name, id',
+        [teamId],
+      ),
       this.db.query<TotalsRow & { date: string | null; user_id: string | null }>(
         `SELECT to_char(day, 'YYYY-MM-DD') AS date, user_id, ${TOTALS_COLUMNS}
          FROM daily_usage WHERE team_id = $1 AND day BETWEEN $2::date AND $3::date

@@ -11,7 +11,21 @@ describeOnEachBackend('team API', (env) => {
       const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
       const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
         token: tokens.Bo,
-        body: report({ commits: 4 }, [{ provider: 'anthropic' }, { model: 'gpt-5', source: 'gateway', provider: '', inputTokens: 200, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0.1, requests: 1 }]),
+        body: report({ commits: 4 }, [
+          { provider: 'anthropic' },
+          {
+            model: 'gpt-5',
+            source: 'gateway',
+            provider: '',
+            inputTokens: 200,
+            outputTokens: 50,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+            reasoningTokens: 0,
+            costUsd: 0.1,
+            requests: 1,
+          },
+        ]),
       });
       assert.equal(put.status, 200);
       assert.deepEqual(put.body, { date: DAY, clientId: 'laptop', applied: true, revision: 1 });
@@ -48,14 +62,23 @@ describeOnEachBackend('team API', (env) => {
 
     it('a newer revision replaces the day; an older one arriving late is refused without error', async () => {
       const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
-      const newer = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 5 }, [{ inputTokens: 5000 }]) });
+      const newer = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ revision: 5 }, [{ inputTokens: 5000 }]),
+      });
       assert.equal(newer.body.applied, true);
-      const older = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 3 }, [{ inputTokens: 3000 }]) });
+      const older = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ revision: 3 }, [{ inputTokens: 3000 }]),
+      });
       assert.equal(older.status, 200);
       assert.deepEqual([older.body.applied, older.body.revision], [false, 5]);
       const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
       assert.equal(summary.body.totals.inputTokens, 5000);
-      const newest = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision: 6 }, [{ inputTokens: 6000 }]) });
+      const newest = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ revision: 6 }, [{ inputTokens: 6000 }]),
+      });
       assert.deepEqual([newest.body.applied, newest.body.revision], [true, 6]);
       const after = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
       assert.equal(after.body.totals.inputTokens, 6000);
@@ -65,7 +88,9 @@ describeOnEachBackend('team API', (env) => {
       const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
       const revisions = Array.from({ length: 24 }, (_, i) => i + 1).sort(() => Math.random() - 0.5);
       const results = await Promise.all(
-        revisions.map((revision) => api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision }, [{ inputTokens: revision * 10 }]) })),
+        revisions.map((revision) =>
+          api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ revision }, [{ inputTokens: revision * 10 }]) }),
+        ),
       );
       assert.ok(results.every((r) => r.status === 200));
       assert.ok(results.every((r) => r.body.revision >= 1 && r.body.revision <= 24));
@@ -76,11 +101,20 @@ describeOnEachBackend('team API', (env) => {
     it('two clients of the same user are kept apart and summed, each with its own revisions', async () => {
       const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
       await Promise.all([
-        api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ clientId: 'laptop', revision: 9 }, [{ inputTokens: 900 }]) }),
-        api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ clientId: 'desktop', revision: 2 }, [{ inputTokens: 200 }]) }),
+        api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+          token: tokens.Bo,
+          body: report({ clientId: 'laptop', revision: 9 }, [{ inputTokens: 900 }]),
+        }),
+        api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+          token: tokens.Bo,
+          body: report({ clientId: 'desktop', revision: 2 }, [{ inputTokens: 200 }]),
+        }),
       ]);
       // The desktop's revision 2 is independent of the laptop's 9: a desktop revision 3 still lands.
-      const desktop = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ clientId: 'desktop', revision: 3 }, [{ inputTokens: 300 }]) });
+      const desktop = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ clientId: 'desktop', revision: 3 }, [{ inputTokens: 300 }]),
+      });
       assert.equal(desktop.body.applied, true);
       const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
       assert.equal(summary.body.totals.inputTokens, 1200);
@@ -95,7 +129,10 @@ describeOnEachBackend('team API', (env) => {
       assert.equal(malformed.status, 400);
       assert.equal(malformed.body.error.code, 'invalid_json');
 
-      const invalid = await api(env, 'PUT', path, { token: tokens.Bo, body: report({ peakShare: 1.5, extra: true }, [{ inputTokens: -1 }, { inputTokens: 1 }]) });
+      const invalid = await api(env, 'PUT', path, {
+        token: tokens.Bo,
+        body: report({ peakShare: 1.5, extra: true }, [{ inputTokens: -1 }, { inputTokens: 1 }]),
+      });
       assert.equal(invalid.status, 400);
       assert.equal(invalid.body.error.code, 'invalid_request');
       const paths = invalid.body.error.details.map((d: { path: string }) => d.path);
@@ -164,9 +201,29 @@ describeOnEachBackend('team API', (env) => {
     it("returns the team's budget and peak schedule as set by the admin CLI, in the settings' shape", async () => {
       const { teamId, tokens } = await createTeam(env.store, ['Bo']);
       const print = () => undefined;
-      await runAdmin(['set-budget', '--team', teamId, '--daily', '25', '--monthly', '400', '--unit', 'usd', '--week-start', 'sunday'], env.db, print);
+      await runAdmin(
+        ['set-budget', '--team', teamId, '--daily', '25', '--monthly', '400', '--unit', 'usd', '--week-start', 'sunday'],
+        env.db,
+        print,
+      );
       const windows = [{ days: ['mon', 'tue'], start: '22:00', end: '02:00', multiplier: 2 }];
-      await runAdmin(['set-peak-hours', '--team', teamId, '--enabled', 'true', '--time-zone', 'Europe/Berlin', '--windows', JSON.stringify(windows), '--multiplier', '1.5'], env.db, print);
+      await runAdmin(
+        [
+          'set-peak-hours',
+          '--team',
+          teamId,
+          '--enabled',
+          'true',
+          '--time-zone',
+          'Europe/Berlin',
+          '--windows',
+          JSON.stringify(windows),
+          '--multiplier',
+          '1.5',
+        ],
+        env.db,
+        print,
+      );
       const budget = await api(env, 'GET', '/v1/budget', { token: tokens.Bo });
       assert.equal(budget.status, 200);
       assert.deepEqual(budget.body.budget, { unit: 'usd', daily: 25, weekly: 0, monthly: 400, weekStart: 'sunday' });
@@ -191,7 +248,10 @@ describeOnEachBackend('team API', (env) => {
       await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: theirs.tokens.Zed, body: report() });
       const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: ours.tokens.Lea });
       assert.equal(summary.body.totals.requests, 0);
-      assert.deepEqual(summary.body.people.map((p: { name: string }) => p.name), ['Bo', 'Lea']);
+      assert.deepEqual(
+        summary.body.people.map((p: { name: string }) => p.name),
+        ['Bo', 'Lea'],
+      );
     });
 
     it('lists every day of the range and every member by name, never by volume', async () => {
@@ -199,9 +259,18 @@ describeOnEachBackend('team API', (env) => {
       await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Zoe, body: report({}, [{ inputTokens: 90_000 }]) });
       await api(env, 'PUT', `/v1/usage/daily/${addDays(DAY, 2)}`, { token: tokens.Adam, body: report({}, [{ inputTokens: 10 }]) });
       const summary = await api(env, 'GET', `/v1/team/summary?from=${addDays(DAY, -1)}&to=${addDays(DAY, 3)}`, { token: tokens.Lea });
-      assert.deepEqual(summary.body.days.map((d: { date: string }) => d.date), [-1, 0, 1, 2, 3].map((n) => addDays(DAY, n)));
-      assert.deepEqual(summary.body.days.map((d: { inputTokens: number }) => d.inputTokens), [0, 90_000, 0, 10, 0]);
-      assert.deepEqual(summary.body.people.map((p: { name: string }) => p.name), ['Adam', 'Lea', 'Mia', 'Zoe']);
+      assert.deepEqual(
+        summary.body.days.map((d: { date: string }) => d.date),
+        [-1, 0, 1, 2, 3].map((n) => addDays(DAY, n)),
+      );
+      assert.deepEqual(
+        summary.body.days.map((d: { inputTokens: number }) => d.inputTokens),
+        [0, 90_000, 0, 10, 0],
+      );
+      assert.deepEqual(
+        summary.body.people.map((p: { name: string }) => p.name),
+        ['Adam', 'Lea', 'Mia', 'Zoe'],
+      );
       const mia = summary.body.people.find((p: { name: string }) => p.name === 'Mia');
       assert.deepEqual([mia.reports, mia.totalTokens, mia.peakShare, mia.commits], [0, 0, null, null]);
       const zoe = summary.body.people.find((p: { name: string }) => p.name === 'Zoe');
@@ -211,7 +280,13 @@ describeOnEachBackend('team API', (env) => {
 
     it('validates the range', async () => {
       const { tokens } = await createTeam(env.store, [], ['Lea']);
-      for (const query of ['', `?from=${DAY}`, `?from=${DAY}&to=${addDays(DAY, -1)}`, `?from=2020-01-01&to=${DAY}`, `?from=${DAY}&to=${DAY}&x=1`]) {
+      for (const query of [
+        '',
+        `?from=${DAY}`,
+        `?from=${DAY}&to=${addDays(DAY, -1)}`,
+        `?from=2020-01-01&to=${DAY}`,
+        `?from=${DAY}&to=${DAY}&x=1`,
+      ]) {
         const response = await api(env, 'GET', `/v1/team/summary${query}`, { token: tokens.Lea });
         assert.equal(response.status, 400, query);
         assert.equal(response.body.error.code, 'invalid_request');
@@ -229,11 +304,19 @@ describeOnEachBackend('team API', (env) => {
         assert.equal(put.body.error.code, 'invalid_request');
         assert.equal(put.body.error.details[0].path, 'date');
       }
-      for (const [from, to, field] of [['0000-01-01', DAY, 'from'], ['2026-02-30', DAY, 'from'], [DAY, '3000-01-01', 'to'], ['9999-12-31', '9999-12-31', 'from']]) {
+      for (const [from, to, field] of [
+        ['0000-01-01', DAY, 'from'],
+        ['2026-02-30', DAY, 'from'],
+        [DAY, '3000-01-01', 'to'],
+        ['9999-12-31', '9999-12-31', 'from'],
+      ]) {
         const summary = await api(env, 'GET', `/v1/team/summary?from=${from}&to=${to}`, { token: tokens.Lea });
         assert.equal(summary.status, 400, `${from}..${to}`);
         assert.equal(summary.body.error.code, 'invalid_request');
-        assert.ok(summary.body.error.details.some((d: { path: string }) => d.path === field), JSON.stringify(summary.body));
+        assert.ok(
+          summary.body.error.details.some((d: { path: string }) => d.path === field),
+          JSON.stringify(summary.body),
+        );
       }
     });
 
@@ -241,7 +324,10 @@ describeOnEachBackend('team API', (env) => {
       const { tokens } = await createTeam(env.store, [], ['Lea']);
       const summary = await api(env, 'GET', '/v1/team/summary?from=2999-12-30&to=2999-12-31', { token: tokens.Lea });
       assert.equal(summary.status, 200);
-      assert.deepEqual(summary.body.days.map((d: { date: string }) => d.date), ['2999-12-30', '2999-12-31']);
+      assert.deepEqual(
+        summary.body.days.map((d: { date: string }) => d.date),
+        ['2999-12-30', '2999-12-31'],
+      );
     });
   });
 
@@ -249,7 +335,15 @@ describeOnEachBackend('team API', (env) => {
     it('refuses a report whose counts or costs exceed the per-line bounds', async () => {
       const { tokens } = await createTeam(env.store, ['Bo'], ['Lea']);
       const huge = Number.MAX_SAFE_INTEGER;
-      const lines = Array.from({ length: 500 }, (_, i) => ({ model: `m${i}`, requests: huge, inputTokens: huge, outputTokens: huge, cacheReadTokens: huge, cacheWriteTokens: huge, reasoningTokens: huge }));
+      const lines = Array.from({ length: 500 }, (_, i) => ({
+        model: `m${i}`,
+        requests: huge,
+        inputTokens: huge,
+        outputTokens: huge,
+        cacheReadTokens: huge,
+        cacheWriteTokens: huge,
+        reasoningTokens: huge,
+      }));
       const put = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, lines) });
       assert.equal(put.status, 400);
       assert.equal(put.body.error.code, 'invalid_request');
@@ -257,11 +351,26 @@ describeOnEachBackend('team API', (env) => {
       const costly = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, [{ costUsd: 2_000_000 }]) });
       assert.equal(costly.status, 400);
       assert.equal(costly.body.error.details[0].path, 'byModel.0.costUsd');
-      const tooMany = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, Array.from({ length: 501 }, (_, i) => ({ model: `m${i}` }))) });
+      const tooMany = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report(
+          {},
+          Array.from({ length: 501 }, (_, i) => ({ model: `m${i}` })),
+        ),
+      });
       assert.equal(tooMany.status, 400);
       // The largest report the bounds allow is stored and summed exactly.
       const max = 1e12;
-      const biggest = Array.from({ length: 500 }, (_, i) => ({ model: `m${i}`, requests: max, inputTokens: max, outputTokens: max, cacheReadTokens: max, cacheWriteTokens: max, reasoningTokens: max, costUsd: 1e6 }));
+      const biggest = Array.from({ length: 500 }, (_, i) => ({
+        model: `m${i}`,
+        requests: max,
+        inputTokens: max,
+        outputTokens: max,
+        cacheReadTokens: max,
+        cacheWriteTokens: max,
+        reasoningTokens: max,
+        costUsd: 1e6,
+      }));
       const ok = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({}, biggest) });
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
       const summary = await api(env, 'GET', `/v1/team/summary?from=${DAY}&to=${DAY}`, { token: tokens.Lea });
@@ -292,12 +401,24 @@ describeOnEachBackend('team API', (env) => {
   describe('hostile input', () => {
     it('refuses a report with 80,000 lines or 20,000 hygiene counters with a short answer, not one issue per element', async () => {
       const { tokens } = await createTeam(env.store, ['Bo']);
-      const lines = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ byModel: Array(80_000).fill({}) }) });
+      const lines = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ byModel: Array(80_000).fill({}) }),
+      });
       assert.equal(lines.status, 400);
-      assert.deepEqual(lines.body.error.details.map((d: { path: string }) => d.path), ['byModel']);
-      const counters = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Bo, body: report({ hygiene: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'x'])) }) });
+      assert.deepEqual(
+        lines.body.error.details.map((d: { path: string }) => d.path),
+        ['byModel'],
+      );
+      const counters = await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+        token: tokens.Bo,
+        body: report({ hygiene: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, 'x'])) }),
+      });
       assert.equal(counters.status, 400);
-      assert.deepEqual(counters.body.error.details.map((d: { path: string }) => d.path), ['hygiene']);
+      assert.deepEqual(
+        counters.body.error.details.map((d: { path: string }) => d.path),
+        ['hygiene'],
+      );
     });
 
     it('lists at most 20 validation issues', async () => {

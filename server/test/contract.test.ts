@@ -5,7 +5,16 @@ import { load } from 'js-yaml';
 import { z } from 'zod';
 import { ERROR_CODES } from '../src/app';
 import { FIRST_DAY, LAST_DAY } from '../src/days';
-import { budgetSchema, dailyReportSchema, MAX_COST_PER_LINE_USD, MAX_COUNT_PER_LINE, MAX_LISTED_ISSUES, modelUsageSchema, peakHoursSchema, peakWindowSchema } from '../src/schemas';
+import {
+  budgetSchema,
+  dailyReportSchema,
+  MAX_COST_PER_LINE_USD,
+  MAX_COUNT_PER_LINE,
+  MAX_LISTED_ISSUES,
+  modelUsageSchema,
+  peakHoursSchema,
+  peakWindowSchema,
+} from '../src/schemas';
 
 /** docs/team-api.md and docs/openapi.yaml are what the client is written against: they must match the server. */
 const DOCS = path.join(__dirname, '..', '..', 'docs');
@@ -41,7 +50,12 @@ describe('protocol documents', () => {
       const documented = openapi.components.schemas[name];
       const shape = shapeOf(schema);
       assert.deepEqual(Object.keys(documented.properties).sort(), Object.keys(shape).sort());
-      assert.deepEqual([...documented.required].sort(), Object.keys(shape).filter((k) => !shape[k].isOptional()).sort());
+      assert.deepEqual(
+        [...documented.required].sort(),
+        Object.keys(shape)
+          .filter((k) => !shape[k].isOptional())
+          .sort(),
+      );
     });
   }
 
@@ -64,18 +78,31 @@ describe('protocol documents', () => {
     // Loaded by path at run time: server/ typechecks on its own, and the client will call these very functions.
     const core = path.join(__dirname, '..', '..', 'src', 'core');
     const { parsePeakSchedule } = require(path.join(core, 'peak')) as {
-      parsePeakSchedule(raw: Record<string, unknown>, settingPrefix: string, fallbackZone: string): { schedule: { describe(): string }; problems: string[] };
+      parsePeakSchedule(
+        raw: Record<string, unknown>,
+        settingPrefix: string,
+        fallbackZone: string,
+      ): { schedule: { describe(): string }; problems: string[] };
     };
     const { parseBudget } = require(path.join(core, 'budget')) as {
       parseBudget(raw: Record<string, unknown>): { budget: { limits: { period: string; limit: number }[] }; problems: string[] };
     };
-    const example = jsonBlockAfter('## `GET /v1/budget`') as { budget: Record<string, unknown>; peakHours: { timeZone: string; windows: unknown; multiplier: number } };
+    const example = jsonBlockAfter('## `GET /v1/budget`') as {
+      budget: Record<string, unknown>;
+      peakHours: { timeZone: string; windows: unknown; multiplier: number };
+    };
     const peak = parsePeakSchedule(example.peakHours, 'team.peakHours', 'UTC');
     assert.deepEqual(peak.problems, []);
     assert.equal(peak.schedule.describe(), 'Mon–Fri 09:00–18:00, Fri 22:00–02:00 ×2 (Europe/Berlin)');
     const budget = parseBudget(example.budget);
     assert.deepEqual(budget.problems, []);
-    assert.deepEqual(budget.budget.limits.map((l) => [l.period, l.limit]), [['day', 25], ['month', 400]]);
+    assert.deepEqual(
+      budget.budget.limits.map((l) => [l.period, l.limit]),
+      [
+        ['day', 25],
+        ['month', 400],
+      ],
+    );
   });
 
   it('accepts the 1-hour part of cache writes, never more than the writes', () => {

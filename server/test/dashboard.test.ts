@@ -28,7 +28,10 @@ describeOnEachBackend('team dashboard', (env) => {
   it('signs a lead in with an HttpOnly, SameSite=Strict cookie and renders the team', async () => {
     const { teamId, tokens } = await createTeam(env.store, ['Zoe', 'Adam'], ['Lea']);
     await env.store.setBudget(teamId, { unit: 'usd', daily: 1, weekly: 0, monthly: 0, weekStart: 'monday' });
-    await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Zoe, body: report({ peakWeightedCostUsd: 5, commits: 2 }, [{ costUsd: 4 }]) });
+    await api(env, 'PUT', `/v1/usage/daily/${DAY}`, {
+      token: tokens.Zoe,
+      body: report({ peakWeightedCostUsd: 5, commits: 2 }, [{ costUsd: 4 }]),
+    });
     await api(env, 'PUT', `/v1/usage/daily/${DAY}`, { token: tokens.Adam, body: report({ peakWeightedCostUsd: 0.1 }, [{ costUsd: 0.1 }]) });
     await env.store.createUser(teamId, `${teamId}-mallory`, '<script>alert(1)</script>', false);
 
@@ -69,7 +72,10 @@ describeOnEachBackend('team dashboard', (env) => {
   });
 
   it('serves its script and stylesheet from its own origin', async () => {
-    for (const [file, type] of [['dashboard.js', 'text/javascript'], ['dashboard.css', 'text/css']]) {
+    for (const [file, type] of [
+      ['dashboard.js', 'text/javascript'],
+      ['dashboard.css', 'text/css'],
+    ]) {
       const response = await fetch(`${env.url}/dashboard/assets/${file}`);
       assert.equal(response.status, 200);
       assert.match(response.headers.get('content-type') ?? '', new RegExp(type));
@@ -122,7 +128,12 @@ describeOnEachBackend('team dashboard', (env) => {
 
   it('refuses cross-site sign-in and sign-out posts', async () => {
     const { tokens } = await createTeam(env.store, [], ['Lea']);
-    for (const headers of [{ origin: 'http://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
+    for (const headers of [
+      { origin: 'http://evil.example' },
+      { origin: 'null' },
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+    ] as Record<string, string>[]) {
       const login = await signIn(env.url, tokens.Lea, headers);
       assert.equal(login.status, 403, JSON.stringify(headers));
       assert.equal(login.headers.get('set-cookie'), null);
@@ -134,7 +145,11 @@ describeOnEachBackend('team dashboard', (env) => {
     assert.equal(proxied.status, 303);
     assert.equal((await signIn(env.url, tokens.Lea, { origin: env.url })).status, 303, 'an older browser sending only Origin');
     const cookie = cookieOf(sameOrigin);
-    const forged = await fetch(`${env.url}/dashboard/logout`, { method: 'POST', headers: { cookie, origin: 'http://evil.example' }, redirect: 'manual' });
+    const forged = await fetch(`${env.url}/dashboard/logout`, {
+      method: 'POST',
+      headers: { cookie, origin: 'http://evil.example' },
+      redirect: 'manual',
+    });
     assert.equal(forged.status, 403);
     assert.equal((await fetch(`${env.url}/dashboard`, { headers: { cookie } })).status, 200, 'a forged sign-out leaves the session');
   });
@@ -142,12 +157,23 @@ describeOnEachBackend('team dashboard', (env) => {
   it('answers odd dates and odd bodies with 400 or 401, never 500 or a hang', async () => {
     const { tokens } = await createTeam(env.store, [], ['Lea']);
     const cookie = cookieOf(await signIn(env.url, tokens.Lea));
-    for (const query of ['?to=garbage', '?from=garbage', '?from=0000-01-01&to=0000-01-01', '?to=2026-02-30', '?from=9999-12-31&to=9999-12-31']) {
+    for (const query of [
+      '?to=garbage',
+      '?from=garbage',
+      '?from=0000-01-01&to=0000-01-01',
+      '?to=2026-02-30',
+      '?from=9999-12-31&to=9999-12-31',
+    ]) {
       const response = await fetch(`${env.url}/dashboard${query}`, { headers: { cookie } });
       assert.equal(response.status, 400, query);
       assert.match(await response.text(), /Bad range/);
     }
-    const json = await fetch(`${env.url}/dashboard/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":{"a":1}}', redirect: 'manual' });
+    const json = await fetch(`${env.url}/dashboard/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"token":{"a":1}}',
+      redirect: 'manual',
+    });
     assert.equal(json.status, 401);
   });
 

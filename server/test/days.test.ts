@@ -3,8 +3,22 @@ import { addDays, dayNumber, daysBetween, FIRST_DAY, LAST_DAY } from '../src/day
 
 describe('calendar days', () => {
   it('knows real calendar days, leap years included', () => {
-    for (const day of ['2026-02-28', '2024-02-29', '2000-02-29', FIRST_DAY, LAST_DAY, '2026-12-31']) assert.notEqual(dayNumber(day), undefined, day);
-    for (const day of ['2026-02-29', '2026-02-30', '2100-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-01', '20260101', ' 2026-01-01', '2026-01-01\n', '２０２６-01-01']) {
+    for (const day of ['2026-02-28', '2024-02-29', '2000-02-29', FIRST_DAY, LAST_DAY, '2026-12-31'])
+      assert.notEqual(dayNumber(day), undefined, day);
+    for (const day of [
+      '2026-02-29',
+      '2026-02-30',
+      '2100-02-29',
+      '2026-04-31',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-01-00',
+      '2026-1-01',
+      '20260101',
+      ' 2026-01-01',
+      '2026-01-01\n',
+      '２０２６-01-01',
+    ]) {
       assert.equal(dayNumber(day), undefined, day);
     }
   });

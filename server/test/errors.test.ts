@@ -28,9 +28,12 @@ describe('server errors', () => {
         written.push(String(chunk));
         return true;
       }) as typeof process.stderr.write;
-      const response = await fetch(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/team/summary?from=2026-03-01&to=2026-03-02`, {
-        headers: { authorization: `Bearer ${tokens.Lea}` },
-      });
+      const response = await fetch(
+        `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/v1/team/summary?from=2026-03-01&to=2026-03-02`,
+        {
+          headers: { authorization: `Bearer ${tokens.Lea}` },
+        },
+      );
       process.stderr.write = write;
       assert.equal(response.status, 500);
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'internal');

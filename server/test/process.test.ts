@@ -119,7 +119,16 @@ describe('admin CLI and server processes', function () {
         const put = await fetch(`http://127.0.0.1:${server.port}/v1/usage/daily/2026-03-02`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ clientId: 'c', revision: 1, extensionVersion: '1', byModel: [], peakWeightedCostUsd: 0, peakWeightedTokens: 0, peakShare: 0, hygiene: {} }),
+          body: JSON.stringify({
+            clientId: 'c',
+            revision: 1,
+            extensionVersion: '1',
+            byModel: [],
+            peakWeightedCostUsd: 0,
+            peakWeightedTokens: 0,
+            peakShare: 0,
+            hygiene: {},
+          }),
         });
         assert.equal(put.status, 200);
       } finally {

@@ -50,7 +50,12 @@ for (const kind of BACKENDS) {
       assert.equal(lines[1], 'Created team lead grace-hopper ("Grace Hopper") in team design.');
       const token = /Token .*: (tm_\S+)$/.exec(lines[2])?.[1];
       assert.ok(token);
-      assert.deepEqual(await new Store(db).findUserByToken(token), { id: 'grace-hopper', teamId: 'design', name: 'Grace Hopper', isLead: true });
+      assert.deepEqual(await new Store(db).findUserByToken(token), {
+        id: 'grace-hopper',
+        teamId: 'design',
+        name: 'Grace Hopper',
+        isLead: true,
+      });
       await run('show-team', '--team', 'design');
       assert.ok(lines.includes('  grace-hopper  Grace Hopper  (lead)'));
     });
@@ -73,13 +78,25 @@ for (const kind of BACKENDS) {
       await run('create-team', '--id', 'ops', '--name', 'Ops');
       await run('set-budget', '--team', 'ops', '--daily', '10', '--unit', 'tokens');
       await run('set-budget', '--team', 'ops', '--weekly', '50');
-      assert.deepEqual((await new Store(db).getTeam('ops')).budget, { unit: 'tokens', daily: 10, weekly: 50, monthly: 0, weekStart: 'monday' });
+      assert.deepEqual((await new Store(db).getTeam('ops')).budget, {
+        unit: 'tokens',
+        daily: 10,
+        weekly: 50,
+        monthly: 0,
+        weekStart: 'monday',
+      });
     });
 
     it('refuses invalid input with a message naming the problem', async () => {
       await run('create-team', '--id', 'qa', '--name', 'QA');
-      await assert.rejects(run('set-budget', '--team', 'qa', '--daily=-5'), (err: Error) => err instanceof UsageError && /daily/.test(err.message));
-      await assert.rejects(run('set-peak-hours', '--team', 'qa', '--windows', '[{"days":["mon"],"start":"25:00","end":"18:00"}]'), /windows\.0\.start/);
+      await assert.rejects(
+        run('set-budget', '--team', 'qa', '--daily=-5'),
+        (err: Error) => err instanceof UsageError && /daily/.test(err.message),
+      );
+      await assert.rejects(
+        run('set-peak-hours', '--team', 'qa', '--windows', '[{"days":["mon"],"start":"25:00","end":"18:00"}]'),
+        /windows\.0\.start/,
+      );
       await assert.rejects(run('set-peak-hours', '--team', 'qa', '--time-zone', 'Mars/Base'), /IANA/);
       await assert.rejects(run('create-team', '--id', 'qa', '--name', 'Again'), /already exists/);
       await assert.rejects(run('create-user', '--team', 'missing', '--name', 'X'), /No team/);

@@ -1,7 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planConnect, planDisconnect, planRepoint, type ClaudeStatusLine, type ConnectPlan, type DisconnectPlan } from '../core/limits/claudeSettings';
+import {
+  planConnect,
+  planDisconnect,
+  planRepoint,
+  type ClaudeStatusLine,
+  type ConnectPlan,
+  type DisconnectPlan,
+} from '../core/limits/claudeSettings';
 
 import { DATA_FILES } from '../store/paths';
 import { writeFileAtomicSync } from '../store/privateFiles';
@@ -38,7 +45,6 @@ function readText(file: string): string | undefined {
   }
 }
 
-
 export function readLink(dataDir: string): StatusLineLink | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(path.join(dataDir, LINK_FILE), 'utf8')) as Partial<StatusLineLink>;
@@ -63,7 +69,11 @@ export function connect(configDir: string, dataDir: string, command: string): Co
   if (plan.unchanged) return plan;
   const mode = text === undefined ? 0o600 : fs.statSync(file).mode & 0o777;
   if (text !== undefined) writeFileAtomicSync(`${file}${BACKUP_SUFFIX}`, text, 0o600);
-  writeFileAtomicSync(path.join(dataDir, LINK_FILE), JSON.stringify({ settingsFile: file, ...(plan.previous ? { previous: plan.previous } : {}) }, null, 2), 0o600);
+  writeFileAtomicSync(
+    path.join(dataDir, LINK_FILE),
+    JSON.stringify({ settingsFile: file, ...(plan.previous ? { previous: plan.previous } : {}) }, null, 2),
+    0o600,
+  );
   writeFileAtomicSync(file, plan.text, mode);
   return plan;
 }

@@ -62,7 +62,8 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
       return 0;
     }
     const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new Error('--port must be a whole number from 0 to 65535.');
+    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
+      throw new Error('--port must be a whole number from 0 to 65535.');
     const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : defaultDataDir();
     const dataDirIssue = dataDirProblem(dataDir, { mustExist: false });
     if (dataDirIssue) throw new Error(`${dataDirSource(values['data-dir'] !== undefined)}: ${dataDirIssue}`);
@@ -104,7 +105,9 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     });
   } catch (error) {
     store.dispose();
-    io.stderr.write(`token-meter gateway: ${error instanceof GatewayPortInUseError ? error.message : `could not start: ${(error as Error).message}`}\n`);
+    io.stderr.write(
+      `token-meter gateway: ${error instanceof GatewayPortInUseError ? error.message : `could not start: ${(error as Error).message}`}\n`,
+    );
     return 1;
   }
   const urls = host.urls;

@@ -77,7 +77,12 @@ interface ReportOptions {
   offline: boolean;
 }
 
-const LOG_DIR_FLAGS = { 'claude-dir': 'claude-code', 'codex-dir': 'codex', 'copilot-dir': 'copilot-chat', 'gemini-dir': 'gemini-cli' } as const;
+const LOG_DIR_FLAGS = {
+  'claude-dir': 'claude-code',
+  'codex-dir': 'codex',
+  'copilot-dir': 'copilot-chat',
+  'gemini-dir': 'gemini-cli',
+} as const;
 
 function logSourcesFrom(values: Partial<Record<keyof typeof LOG_DIR_FLAGS, string[]>>, noLogs: boolean): LogSource[] {
   if (noLogs) return [];
@@ -101,7 +106,9 @@ function logDirProblem(dir: string): string | undefined {
   try {
     stat = fs.statSync(dir);
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${dir} does not exist.` : `${dir} cannot be read: ${(error as Error).message}.`;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT'
+      ? `${dir} does not exist.`
+      : `${dir} cannot be read: ${(error as Error).message}.`;
   }
   if (!stat.isDirectory()) return `${dir} is not a folder (give the folder that holds the logs).`;
   try {
@@ -167,7 +174,12 @@ function parseOptions(argv: string[]): ReportOptions | 'help' {
   const dataDirIssue = dataDirProblem(dataDir, { mustExist: explicitDir });
   if (dataDirIssue) throw new UsageError(`${dataDirSource(explicitDir)}: ${dataDirIssue}`);
   return {
-    range, by, json: Boolean(v.json), dataDir, timeZone, weekStart,
+    range,
+    by,
+    json: Boolean(v.json),
+    dataDir,
+    timeZone,
+    weekStart,
     logSources: logSourcesFrom(v, Boolean(v['no-logs'])),
     offline: Boolean(v.offline),
   };
@@ -249,12 +261,22 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     if (fs.existsSync(dataDir)) await settlePrices();
     try {
       // The store counts what the import writes as it goes, instead of reading it back afterwards.
-      const result = ingestLogs({ dataDir, sources: logSources, sink: (events) => openStore().recordCounted(events), onProblem: (m) => problems.push(m) });
-      if ('busyPid' in result) problems.push(`assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`);
+      const result = ingestLogs({
+        dataDir,
+        sources: logSources,
+        sink: (events) => openStore().recordCounted(events),
+        onProblem: (m) => problems.push(m),
+      });
+      if ('busyPid' in result)
+        problems.push(
+          `assistants' logs are being read by another Token Meter process${result.busyPid ? ` (pid ${result.busyPid})` : ''}; showing the store as it is.`,
+        );
     } catch (error) {
       if (!(error instanceof SinkError)) throw error;
       incomplete = true;
-      problems.push(`assistants' logs could not be imported: ${error.message}. Showing the store as it is; the rest is read on the next run.`);
+      problems.push(
+        `assistants' logs could not be imported: ${error.message}. Showing the store as it is; the rest is read on the next run.`,
+      );
     }
   }
   if (!pricesSettled && fs.existsSync(dataDir)) await settlePrices();
@@ -266,8 +288,11 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     if (opened.unreadableSegments.length > 0) incomplete = true;
     opened.dispose();
   } else {
-    const where = logSources.length > 0 ? `no logs of ${logSources.map((s) => s.adapter.label).join(', ')} were found in their usual places, and ` : '';
-    problems.push(`No usage yet: ${where}there is no Token Meter data in ${dataDir} (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`);
+    const where =
+      logSources.length > 0 ? `no logs of ${logSources.map((s) => s.adapter.label).join(', ')} were found in their usual places, and ` : '';
+    problems.push(
+      `No usage yet: ${where}there is no Token Meter data in ${dataDir} (use --data-dir or TOKEN_METER_DATA_DIR to read another store).`,
+    );
   }
   for (const p of problems) io.stderr.write(`token-meter report: ${p}\n`);
   const exitCode = incomplete ? 1 : 0;
@@ -281,8 +306,14 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
     io.stdout.write(
       `${JSON.stringify(
         {
-          from: fromDay, to: toDay, timeZone, by, prices: { asOf: prices.asOf, origin: prices.origin, catalog: '@pydantic/genai-prices' },
-          unpricedModels: unpriced, totals: jsonTotals(totals), [by]: groups.map((g) => ({ key: g.key, ...jsonTotals(g) })),
+          from: fromDay,
+          to: toDay,
+          timeZone,
+          by,
+          prices: { asOf: prices.asOf, origin: prices.origin, catalog: '@pydantic/genai-prices' },
+          unpricedModels: unpriced,
+          totals: jsonTotals(totals),
+          [by]: groups.map((g) => ({ key: g.key, ...jsonTotals(g) })),
         },
         null,
         2,
@@ -303,13 +334,22 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   ];
   io.stdout.write(`Token Meter usage ${fromDay} to ${toDay} (${timeZone})\n\n`);
   io.stdout.write(`${renderTable(header, [...groups.map((g) => line(g.key, g)), line('Total', totals)])}\n`);
-  if (totals.estimatedTokens > 0) io.stdout.write(`\n${formatTokensExact(totals.estimatedTokens)} tokens are estimates (counted by Token Meter's tokenizer).\n`);
-  if (totals.cacheWrite1hTokens > 0) io.stdout.write(`\nCache writes: ${formatTokensExact(totals.cacheWriteTokens - totals.cacheWrite1hTokens)} with the 5-minute TTL, ${formatTokensExact(totals.cacheWrite1hTokens)} with the 1-hour TTL.\n`);
-  if (totals.reportedCostUsd > 0) io.stdout.write(`\n${formatUsd(totals.reportedCostUsd)} of the cost is as the provider reported it (OpenRouter), not list price.\n`);
+  if (totals.estimatedTokens > 0)
+    io.stdout.write(`\n${formatTokensExact(totals.estimatedTokens)} tokens are estimates (counted by Token Meter's tokenizer).\n`);
+  if (totals.cacheWrite1hTokens > 0)
+    io.stdout.write(
+      `\nCache writes: ${formatTokensExact(totals.cacheWriteTokens - totals.cacheWrite1hTokens)} with the 5-minute TTL, ${formatTokensExact(totals.cacheWrite1hTokens)} with the 1-hour TTL.\n`,
+    );
+  if (totals.reportedCostUsd > 0)
+    io.stdout.write(`\n${formatUsd(totals.reportedCostUsd)} of the cost is as the provider reported it (OpenRouter), not list price.\n`);
   if (unpriced.length > 0) {
-    io.stdout.write('\nWithout a known price (cost unknown, not $0); set one with "Token Meter: Set a Price for a Model…" or tokenMeter.pricing.overrides:\n');
+    io.stdout.write(
+      '\nWithout a known price (cost unknown, not $0); set one with "Token Meter: Set a Price for a Model…" or tokenMeter.pricing.overrides:\n',
+    );
     for (const u of unpriced) io.stdout.write(`  ${u.model}  ${formatTokensExact(u.tokens)} tokens\n`);
   }
-  io.stdout.write(`\nPrices as of ${prices.asOf} (${prices.origin === 'refreshed' ? 'refreshed' : 'bundled'} @pydantic/genai-prices catalog).\n`);
+  io.stdout.write(
+    `\nPrices as of ${prices.asOf} (${prices.origin === 'refreshed' ? 'refreshed' : 'bundled'} @pydantic/genai-prices catalog).\n`,
+  );
   return exitCode;
 }

@@ -70,7 +70,11 @@ function runChained(command: string, input: string): Promise<string> {
 export async function statuslineCommand(argv: string[], io: CliIO, options: StatuslineOptions = {}): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, strict: true, options: { 'data-dir': { type: 'string' }, 'no-chain': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: { 'data-dir': { type: 'string' }, 'no-chain': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    }));
   } catch (error) {
     io.stderr.write(`token-meter statusline: ${(error as Error).message}\nRun "token-meter statusline --help" for the options.\n`);
     return 2;

@@ -66,7 +66,8 @@ export function parseBudget(
   let percentages = DEFAULT_THRESHOLDS;
   if (raw.warningThresholds !== undefined && raw.warningThresholds !== null) {
     const list = raw.warningThresholds;
-    const valid = Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0 && p <= 1000);
+    const valid =
+      Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0 && p <= 1000);
     if (valid) percentages = [...new Set(list as number[])].sort((a, b) => a - b);
     else problems.push(`tokenMeter.budget.warningThresholds must be a list of percentages such as [50, 80, 100]; using [50, 80, 100].`);
   }

@@ -65,7 +65,10 @@ export function buildContextGauge(input: ContextGaugeInput): ContextGaugeView | 
     '',
   ];
   if (warning) {
-    md.push(`$(warning) Past ${input.warnAtPercent}%: ${FRESH_START_HINT[active.source] ?? 'start a fresh session'} to stop paying for the whole history on every request.`, '');
+    md.push(
+      `$(warning) Past ${input.warnAtPercent}%: ${FRESH_START_HINT[active.source] ?? 'start a fresh session'} to stop paying for the whole history on every request.`,
+      '',
+    );
   }
   return {
     text,

@@ -4,15 +4,7 @@ import * as crypto from 'node:crypto';
  * Where a usage record came from. Known sources are listed so the UI can name them; other extensions
  * recording through the API may use their own lowercase identifiers.
  */
-export const KNOWN_SOURCES = [
-  'gateway',
-  'lm-provider',
-  'claude-code',
-  'codex',
-  'copilot-chat',
-  'gemini-cli',
-  'api',
-] as const;
+export const KNOWN_SOURCES = ['gateway', 'lm-provider', 'claude-code', 'codex', 'copilot-chat', 'gemini-cli', 'api'] as const;
 export type KnownSource = (typeof KNOWN_SOURCES)[number];
 export type UsageSource = KnownSource | (string & {});
 
@@ -100,7 +92,9 @@ export function makeEventId(source: string, key: string): string {
 
 /** crypto.hash (Node ≥ 20.12) is several times faster than createHash for one short string; a long log import makes an id per request. */
 const sha256Hex: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /** Longest string field a stored event may have; writers truncate to it (see the gateway's usageEvent.ts). */
 export const MAX_STRING = 512;
@@ -200,7 +194,8 @@ export function validateUsageEvent(input: unknown, now: number = Date.now()): Us
     event.reportedCostUsd = obj.reportedCostUsd;
   }
   if (obj.estimated !== undefined) {
-    if (typeof obj.estimated !== 'boolean') throw new UsageEventError(`"estimated" must be true or false (got ${describe(obj.estimated)}).`);
+    if (typeof obj.estimated !== 'boolean')
+      throw new UsageEventError(`"estimated" must be true or false (got ${describe(obj.estimated)}).`);
     event.estimated = obj.estimated;
   }
   const project = requireString(obj, 'project', true);

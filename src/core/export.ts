@@ -2,13 +2,30 @@ import { totalTokens } from './events';
 import type { RollupRow } from './rollups';
 
 /** Exports write rollup rows: daily aggregates only, never prompt text or per-request detail. */
-export type ExportRow = Omit<RollupRow, 'weightedTokens' | 'peakCostUsd' | 'cacheWrite1hTokens' | 'reportedCostUsd'>
-  & Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
+export type ExportRow = Omit<RollupRow, 'weightedTokens' | 'peakCostUsd' | 'cacheWrite1hTokens' | 'reportedCostUsd'> &
+  Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
 
 const COLUMNS = [
-  'day', 'provider', 'model', 'source', 'project', 'events',
-  'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens',
-  'reasoningTokens', 'totalTokens', 'estimatedTokens', 'peakTokens', 'costUsd', 'providerReportedCostUsd', 'weightedCostUsd', 'unpricedTokens',
+  'day',
+  'provider',
+  'model',
+  'source',
+  'project',
+  'events',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'cacheWrite5mTokens',
+  'cacheWrite1hTokens',
+  'reasoningTokens',
+  'totalTokens',
+  'estimatedTokens',
+  'peakTokens',
+  'costUsd',
+  'providerReportedCostUsd',
+  'weightedCostUsd',
+  'unpricedTokens',
 ] as const;
 
 function csvCell(value: unknown): string {
@@ -50,7 +67,13 @@ function exportRecord(row: ExportRow): Record<(typeof COLUMNS)[number], string |
 }
 
 function sortRows(rows: ExportRow[]): ExportRow[] {
-  return [...rows].sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model) || a.source.localeCompare(b.source) || a.project.localeCompare(b.project));
+  return [...rows].sort(
+    (a, b) =>
+      a.day.localeCompare(b.day) ||
+      a.model.localeCompare(b.model) ||
+      a.source.localeCompare(b.source) ||
+      a.project.localeCompare(b.project),
+  );
 }
 
 export function usageToCsv(rows: ExportRow[]): string {

@@ -60,7 +60,6 @@ export function formatMultiplier(multiplier: number): string {
   return `×${Number(multiplier.toFixed(2))}`;
 }
 
-
 /** Wall-clock time in the user's zone: "18:00" later today, "Mon 09:00" on another day. */
 export function formatClock(ts: number, now: number, timeZone: string): string {
   const p = zonedParts(ts, timeZone);

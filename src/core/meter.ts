@@ -7,7 +7,11 @@ import type { PeriodTotals } from './usage';
  * rollup totals so the UI layer only renders.
  */
 
-export type MeterTotals = Pick<PeriodTotals, 'totalTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'estimatedTokens'> & Partial<Pick<PeriodTotals, 'reportedCostUsd'>>;
+export type MeterTotals = Pick<
+  PeriodTotals,
+  'totalTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'estimatedTokens'
+> &
+  Partial<Pick<PeriodTotals, 'reportedCostUsd'>>;
 
 export interface MeterModelLine extends MeterTotals {
   key: string;
@@ -127,9 +131,11 @@ function priceLines(input: MeterInput): string[] {
     lines.push('');
   }
   const reported = input.periods.month.reportedCostUsd ?? 0;
-  if (reported > 0) lines.push(`${formatUsd(reported)} of this month's cost is as the provider reported it (OpenRouter), not list price.`, '');
+  if (reported > 0)
+    lines.push(`${formatUsd(reported)} of this month's cost is as the provider reported it (OpenRouter), not list price.`, '');
   if (input.prices) {
-    const where = input.prices.origin === 'refreshed' ? 'refreshed from the @pydantic/genai-prices catalog' : 'bundled @pydantic/genai-prices catalog';
+    const where =
+      input.prices.origin === 'refreshed' ? 'refreshed from the @pydantic/genai-prices catalog' : 'bundled @pydantic/genai-prices catalog';
     lines.push(`Prices as of ${input.prices.asOf} (${where}).`, '');
   }
   return lines;
@@ -142,11 +148,7 @@ function peakLines(input: MeterInput): string[] {
   if (peak.nextChange) {
     const wait = formatDuration(peak.nextChange.at - now);
     const clock = input.formatClock(peak.nextChange.at);
-    lines.push(
-      peak.peakNow
-        ? `Peak now until ${clock} · ${wait}`
-        : `Off-peak now · peak starts ${clock} · in ${wait}`,
-    );
+    lines.push(peak.peakNow ? `Peak now until ${clock} · ${wait}` : `Off-peak now · peak starts ${clock} · in ${wait}`);
   } else {
     lines.push(peak.peakNow ? 'Peak now' : 'Off-peak now');
   }
@@ -176,12 +178,20 @@ export function buildMeterView(input: MeterInput): MeterView {
   for (const period of ['day', 'week', 'month'] as const) {
     const t = input.periods[period];
     const counted = input.unit === 'usd' ? costText(t, true) : formatTokens(t.weightedTokens);
-    md.push(tableRow([PERIOD_WORD[period][0].toUpperCase() + PERIOD_WORD[period].slice(1), formatTokens(t.totalTokens), costText(t, false), counted]));
+    md.push(
+      tableRow([
+        PERIOD_WORD[period][0].toUpperCase() + PERIOD_WORD[period].slice(1),
+        formatTokens(t.totalTokens),
+        costText(t, false),
+        counted,
+      ]),
+    );
   }
   md.push('', '\\* counted against budgets: peak-hour usage weighs more.', '');
   if (input.todayByModel.length > 0) {
     md.push('**Today by model**', '', tableRow(['Model', 'Tokens', 'Cost']), tableRow(['---', '---:', '---:']));
-    for (const line of input.todayByModel) md.push(tableRow([escapeMarkdown(line.key), formatTokens(line.totalTokens), costText(line, false)]));
+    for (const line of input.todayByModel)
+      md.push(tableRow([escapeMarkdown(line.key), formatTokens(line.totalTokens), costText(line, false)]));
     md.push('');
   }
   md.push(...budgetLines(input).flatMap((l) => [l, '']));
@@ -202,7 +212,9 @@ export function buildMeterView(input: MeterInput): MeterView {
   md.push(...priceLines(input));
   for (const note of input.notes ?? []) md.push(escapeMarkdown(note), '');
   for (const problem of input.problems) md.push(`$(warning) ${escapeMarkdown(problem)}`, '');
-  md.push('[Show usage this week](command:tokenMeter.showUsageThisWeek) · [Set budget](command:tokenMeter.setBudget) · [Settings](command:tokenMeter.openSettings)');
+  md.push(
+    '[Show usage this week](command:tokenMeter.showUsageThisWeek) · [Set budget](command:tokenMeter.setBudget) · [Settings](command:tokenMeter.openSettings)',
+  );
 
   const level = levelOf(budget);
   const accessibilityLabel = `Token Meter: ${text.replace(/\$\([a-z-]+\) /, '')}${level === 'normal' ? '' : `, ${level === 'error' ? 'over budget' : 'approaching budget'}`}`;

@@ -132,7 +132,9 @@ function describeDays(days: number[]): string {
     if (last && prev !== undefined && (prev + 1) % 7 === d && d !== 1) last.push(d);
     else runs.push([d]);
   }
-  return runs.map((r) => (r.length > 2 ? `${WEEKDAY_LABELS[r[0]]}–${WEEKDAY_LABELS[r[r.length - 1]]}` : r.map((d) => WEEKDAY_LABELS[d]).join(', '))).join(', ');
+  return runs
+    .map((r) => (r.length > 2 ? `${WEEKDAY_LABELS[r[0]]}–${WEEKDAY_LABELS[r[r.length - 1]]}` : r.map((d) => WEEKDAY_LABELS[d]).join(', ')))
+    .join(', ');
 }
 
 /**
@@ -188,7 +190,9 @@ export function parsePeakSchedule(
   if (raw.multiplier !== undefined && raw.multiplier !== null) {
     const parsed = parseMultiplier(raw.multiplier);
     if (parsed === undefined) {
-      problems.push(`${settingPrefix}.multiplier must be a number from 1 to ${MAX_MULTIPLIER} (got ${JSON.stringify(raw.multiplier)}); using ${DEFAULT_PEAK_MULTIPLIER}.`);
+      problems.push(
+        `${settingPrefix}.multiplier must be a number from 1 to ${MAX_MULTIPLIER} (got ${JSON.stringify(raw.multiplier)}); using ${DEFAULT_PEAK_MULTIPLIER}.`,
+      );
     } else multiplier = parsed;
   }
 
@@ -205,7 +209,9 @@ export function parsePeakSchedule(
       return;
     }
     const w = entry as Record<string, unknown>;
-    const days = Array.isArray(w.days) ? w.days.map((d) => (typeof d === 'string' ? (WEEKDAYS as readonly string[]).indexOf(d.trim().toLowerCase().slice(0, 3)) : -1)) : [];
+    const days = Array.isArray(w.days)
+      ? w.days.map((d) => (typeof d === 'string' ? (WEEKDAYS as readonly string[]).indexOf(d.trim().toLowerCase().slice(0, 3)) : -1))
+      : [];
     if (days.length === 0 || days.includes(-1)) {
       problems.push(`${where}.days must list days such as ["mon", "tue"] (got ${JSON.stringify(w.days)}); skipping this window.`);
       return;
@@ -213,7 +219,9 @@ export function parsePeakSchedule(
     const start = parseClock(w.start, false);
     const end = parseClock(w.end, true);
     if (start === undefined || end === undefined) {
-      problems.push(`${where}: start and end must be times like "09:00" and "18:00" (got ${JSON.stringify(w.start)}–${JSON.stringify(w.end)}); skipping this window.`);
+      problems.push(
+        `${where}: start and end must be times like "09:00" and "18:00" (got ${JSON.stringify(w.start)}–${JSON.stringify(w.end)}); skipping this window.`,
+      );
       return;
     }
     let windowMultiplier = multiplier;

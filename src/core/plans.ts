@@ -42,8 +42,10 @@ export const PROVIDER_LABELS: Record<string, string> = { anthropic: 'Claude', op
 export function parsePlans(rawPlans: unknown, rawLimits: unknown): { plans: SubscriptionPlan[]; problems: string[] } {
   const problems: string[] = [];
   const plans: SubscriptionPlan[] = [];
-  const limits = typeof rawLimits === 'object' && rawLimits !== null && !Array.isArray(rawLimits) ? (rawLimits as Record<string, unknown>) : {};
-  if (rawLimits !== undefined && rawLimits !== null && limits !== rawLimits) problems.push('tokenMeter.planLimits must be an object such as {"anthropic": {"blockTokens": 5000000}}; limits are estimated instead.');
+  const limits =
+    typeof rawLimits === 'object' && rawLimits !== null && !Array.isArray(rawLimits) ? (rawLimits as Record<string, unknown>) : {};
+  if (rawLimits !== undefined && rawLimits !== null && limits !== rawLimits)
+    problems.push('tokenMeter.planLimits must be an object such as {"anthropic": {"blockTokens": 5000000}}; limits are estimated instead.');
   if (rawPlans === undefined || rawPlans === null) return { plans, problems };
   if (typeof rawPlans !== 'object' || Array.isArray(rawPlans)) {
     problems.push('tokenMeter.plans must be an object such as {"anthropic": "claude-max-5x"}; no subscription windows are shown.');
@@ -51,7 +53,9 @@ export function parsePlans(rawPlans: unknown, rawLimits: unknown): { plans: Subs
   }
   for (const [provider, value] of Object.entries(rawPlans as Record<string, unknown>)) {
     if (typeof value !== 'string' || !(PLAN_IDS as readonly string[]).includes(value)) {
-      problems.push(`tokenMeter.plans.${provider}: ${JSON.stringify(value)} is not one of ${PLAN_IDS.map((p) => `"${p}"`).join(', ')}; ignored.`);
+      problems.push(
+        `tokenMeter.plans.${provider}: ${JSON.stringify(value)} is not one of ${PLAN_IDS.map((p) => `"${p}"`).join(', ')}; ignored.`,
+      );
       continue;
     }
     if (value === 'none' || value === 'api') continue;
@@ -66,7 +70,9 @@ export function parsePlans(rawPlans: unknown, rawLimits: unknown): { plans: Subs
       const v = own?.[key];
       if (v === undefined || v === null || v === 0) return undefined;
       if (typeof v === 'number' && Number.isFinite(v) && v > 0) return Math.round(v);
-      problems.push(`tokenMeter.planLimits.${provider}.${key} must be a number of tokens (0 = estimate from your history); it is estimated instead.`);
+      problems.push(
+        `tokenMeter.planLimits.${provider}.${key} must be a number of tokens (0 = estimate from your history); it is estimated instead.`,
+      );
       return undefined;
     };
     plans.push({

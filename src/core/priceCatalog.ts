@@ -32,7 +32,6 @@ function lib(): Library {
 
 type SetData = { setProviderData: (data: Provider[]) => void };
 
-
 export interface CatalogInfo {
   origin: 'bundled' | 'refreshed';
   /** The day the prices were taken, 'YYYY-MM-DD': the bundled release's date or the download's. */
@@ -83,12 +82,27 @@ export function parseCatalogData(text: string): { providers: Provider[] } | { pr
   if (!Array.isArray(data) || data.length === 0) return { problem: 'the price data is not a list of providers' };
   for (const [index, provider] of data.entries()) {
     const p = provider as Partial<Provider> | null;
-    if (typeof p !== 'object' || p === null || typeof p.id !== 'string' || typeof p.name !== 'string' || typeof p.api_pattern !== 'string' || !Array.isArray(p.models)) {
+    if (
+      typeof p !== 'object' ||
+      p === null ||
+      typeof p.id !== 'string' ||
+      typeof p.name !== 'string' ||
+      typeof p.api_pattern !== 'string' ||
+      !Array.isArray(p.models)
+    ) {
       return { problem: `provider #${index} has no id, name, api_pattern or models` };
     }
     for (const model of p.models as unknown[]) {
       const m = model as Partial<ModelInfo> | null;
-      if (typeof m !== 'object' || m === null || typeof m.id !== 'string' || typeof m.match !== 'object' || m.match === null || typeof m.prices !== 'object' || m.prices === null) {
+      if (
+        typeof m !== 'object' ||
+        m === null ||
+        typeof m.id !== 'string' ||
+        typeof m.match !== 'object' ||
+        m.match === null ||
+        typeof m.prices !== 'object' ||
+        m.prices === null
+      ) {
         return { problem: `a model of provider ${p.id} has no id, match or prices` };
       }
     }

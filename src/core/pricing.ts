@@ -37,7 +37,10 @@ export function canonicalModelName(name: string): string {
 }
 
 function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, 'i');
 }
 
@@ -67,9 +70,13 @@ export function parsePriceOverrides(raw: unknown): { overrides: PriceOverride[];
     let matcher: RegExp;
     const regexMatch = /^\/(.+)\/([a-z]*)$/.exec(e.model.trim());
     try {
-      matcher = regexMatch ? new RegExp(regexMatch[1], regexMatch[2].includes('i') ? regexMatch[2] : `${regexMatch[2]}i`) : globToRegExp(e.model.trim());
+      matcher = regexMatch
+        ? new RegExp(regexMatch[1], regexMatch[2].includes('i') ? regexMatch[2] : `${regexMatch[2]}i`)
+        : globToRegExp(e.model.trim());
     } catch (error) {
-      problems.push(`${where}.model ${JSON.stringify(e.model)} is not a valid regular expression (${(error as Error).message}); ignoring this entry.`);
+      problems.push(
+        `${where}.model ${JSON.stringify(e.model)} is not a valid regular expression (${(error as Error).message}); ignoring this entry.`,
+      );
       return;
     }
     const values: Partial<ModelPrice> = {};
@@ -77,7 +84,9 @@ export function parsePriceOverrides(raw: unknown): { overrides: PriceOverride[];
       const value = e[field];
       if (value === undefined && field !== 'input' && field !== 'output') continue;
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        problems.push(`${where}.${field} must be a price in USD per million tokens, 0 or more (got ${JSON.stringify(value)}); ignoring this entry.`);
+        problems.push(
+          `${where}.${field} must be a price in USD per million tokens, 0 or more (got ${JSON.stringify(value)}); ignoring this entry.`,
+        );
         return;
       }
       values[field] = value;
@@ -168,12 +177,13 @@ function costWith(card: RateCard, e: PricedUsage): number {
   // Providers bill a long prompt's whole request at the tier its prompt reaches, all token kinds alike.
   const prompt = e.inputTokens + e.cacheReadTokens + e.cacheWriteTokens;
   return (
-    e.inputTokens * rateAt(card.input, prompt) +
-    e.outputTokens * rateAt(card.output, prompt) +
-    e.cacheReadTokens * rateAt(card.cacheRead, prompt) +
-    (e.cacheWriteTokens - writes1h) * rateAt(card.cacheWrite, prompt) +
-    writes1h * rateAt(card.cacheWrite1h, prompt)
-  ) / 1e6;
+    (e.inputTokens * rateAt(card.input, prompt) +
+      e.outputTokens * rateAt(card.output, prompt) +
+      e.cacheReadTokens * rateAt(card.cacheRead, prompt) +
+      (e.cacheWriteTokens - writes1h) * rateAt(card.cacheWrite, prompt) +
+      writes1h * rateAt(card.cacheWrite1h, prompt)) /
+    1e6
+  );
 }
 
 function toRate(value: CatalogPrice[string]): Rate | undefined {
@@ -207,7 +217,12 @@ function compileModel(model: ModelInfo): PricedModel {
   const periods = entries.map((entry): PricePeriod => {
     const c = entry.constraint;
     if (c?.type === 'start_date') return { fromMs: Date.parse(`${c.start_date}T00:00:00Z`), card: rateCardOf(entry.prices) };
-    if (c?.type === 'time_of_date') return { fromMs: -Infinity, window: { start: secondsOfDay(c.start_time), end: secondsOfDay(c.end_time) }, card: rateCardOf(entry.prices) };
+    if (c?.type === 'time_of_date')
+      return {
+        fromMs: -Infinity,
+        window: { start: secondsOfDay(c.start_time), end: secondsOfDay(c.end_time) },
+        card: rateCardOf(entry.prices),
+      };
     return { fromMs: -Infinity, card: rateCardOf(entry.prices) };
   });
   return { periods, contextWindow: model.context_window };
@@ -221,7 +236,10 @@ function periodAt(periods: readonly PricePeriod[], ts: number): RateCard {
     if (p.window) {
       const d = new Date(ts);
       const second = d.getUTCHours() * 3600 + d.getUTCMinutes() * 60 + d.getUTCSeconds();
-      const inside = p.window.end < p.window.start ? second >= p.window.start || second < p.window.end : second >= p.window.start && second < p.window.end;
+      const inside =
+        p.window.end < p.window.start
+          ? second >= p.window.start || second < p.window.end
+          : second >= p.window.start && second < p.window.end;
       if (inside) return p.card;
     } else if (ts >= p.fromMs) return p.card;
   }
@@ -229,7 +247,13 @@ function periodAt(periods: readonly PricePeriod[], ts: number): RateCard {
 }
 
 function flatCard(card: RateCard): ModelPrice {
-  return { input: rateAt(card.input, 0), output: rateAt(card.output, 0), cacheRead: rateAt(card.cacheRead, 0), cacheWrite: rateAt(card.cacheWrite, 0), cacheWrite1h: rateAt(card.cacheWrite1h, 0) };
+  return {
+    input: rateAt(card.input, 0),
+    output: rateAt(card.output, 0),
+    cacheRead: rateAt(card.cacheRead, 0),
+    cacheWrite: rateAt(card.cacheWrite, 0),
+    cacheWrite1h: rateAt(card.cacheWrite1h, 0),
+  };
 }
 
 function overrideCard(price: ModelPrice): RateCard {
@@ -266,14 +290,21 @@ export class PriceBook {
 
   private resolve(provider: string, model: string): PricedModel | null {
     const override = this.overrides.find((o) => o.matches(model));
-    if (override) return { periods: [{ fromMs: -Infinity, card: overrideCard(override.price) }], contextWindow: this.catalogModel(provider, model)?.contextWindow };
+    if (override)
+      return {
+        periods: [{ fromMs: -Infinity, card: overrideCard(override.price) }],
+        contextWindow: this.catalogModel(provider, model)?.contextWindow,
+      };
     return this.catalogModel(provider, model);
   }
 
   private catalogModel(provider: string, model: string): PricedModel | null {
     // The name as given, then without vendor prefixes, then without a release date the catalog does
     // not list (a dated snapshot it does list, priced differently, matches first).
-    const found = findCatalogModel(provider, model) ?? findCatalogModel(provider, normalizeModelName(model)) ?? findCatalogModel(provider, canonicalModelName(model));
+    const found =
+      findCatalogModel(provider, model) ??
+      findCatalogModel(provider, normalizeModelName(model)) ??
+      findCatalogModel(provider, canonicalModelName(model));
     return found ? compileModel(found) : null;
   }
 
@@ -309,7 +340,10 @@ export class PriceBook {
   /** Changes whenever any price could differ, so cached rollups know to rebuild. */
   fingerprint(): string {
     const overrides = this.overrides.map((o) => [o.model, o.price]);
-    return createHash('sha256').update(JSON.stringify([this.catalog.id, overrides])).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(JSON.stringify([this.catalog.id, overrides]))
+      .digest('hex')
+      .slice(0, 16);
   }
 }
 

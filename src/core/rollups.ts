@@ -54,8 +54,21 @@ export interface RollupRow {
 }
 
 const SUM_FIELDS = [
-  'events', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens', 'reasoningTokens',
-  'estimatedTokens', 'costUsd', 'reportedCostUsd', 'unpricedTokens', 'weightedCostUsd', 'weightedTokens', 'peakTokens', 'peakCostUsd',
+  'events',
+  'inputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'cacheWrite1hTokens',
+  'reasoningTokens',
+  'estimatedTokens',
+  'costUsd',
+  'reportedCostUsd',
+  'unpricedTokens',
+  'weightedCostUsd',
+  'weightedTokens',
+  'peakTokens',
+  'peakCostUsd',
 ] as const;
 
 /** How long an event id is remembered for de-duplication. Capture sources only re-see recent records. */
@@ -224,7 +237,8 @@ export class CrossSourceMatcher {
     if (this.restored) return this.restored.filter(([, ts]) => ts >= this.newest - DEDUP_WINDOW_MS);
     this.prune();
     const out: MatchEntry[] = [];
-    for (const [key, slots] of this.byKey) for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
+    for (const [key, slots] of this.byKey)
+      for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
     return out;
   }
 
@@ -289,9 +303,26 @@ export class Rollups {
     let row = this.table.get(key);
     if (!row) {
       row = {
-        day, provider: e.provider, model: e.model, source: e.source, project,
-        events: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0,
-        estimatedTokens: 0, costUsd: 0, reportedCostUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, peakTokens: 0, peakCostUsd: 0,
+        day,
+        provider: e.provider,
+        model: e.model,
+        source: e.source,
+        project,
+        events: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 0,
+        reasoningTokens: 0,
+        estimatedTokens: 0,
+        costUsd: 0,
+        reportedCostUsd: 0,
+        unpricedTokens: 0,
+        weightedCostUsd: 0,
+        weightedTokens: 0,
+        peakTokens: 0,
+        peakCostUsd: 0,
       };
       this.table.set(key, row);
     }
@@ -338,7 +369,13 @@ export class Rollups {
   }
 
   toJSON(): RollupSnapshot {
-    return { fingerprint: this.context.fingerprint, rows: [...this.table.values()], recentIds: this.recent.toJSON(), recentMatches: this.matcher.toJSON(), activity: this.activity.toJSON() };
+    return {
+      fingerprint: this.context.fingerprint,
+      rows: [...this.table.values()],
+      recentIds: this.recent.toJSON(),
+      recentMatches: this.matcher.toJSON(),
+      activity: this.activity.toJSON(),
+    };
   }
 
   /** Restores a snapshot made under the same context; undefined when it is stale or malformed. */
@@ -348,7 +385,8 @@ export class Rollups {
     if (s.fingerprint !== context.fingerprint || !Array.isArray(s.rows) || !Array.isArray(s.recentIds)) return undefined;
     const rollups = new Rollups(context);
     for (const row of s.rows) {
-      if (typeof row?.day !== 'string' || typeof row.model !== 'string' || !SUM_FIELDS.every((f) => typeof row[f] === 'number')) return undefined;
+      if (typeof row?.day !== 'string' || typeof row.model !== 'string' || !SUM_FIELDS.every((f) => typeof row[f] === 'number'))
+        return undefined;
       rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, { ...row });
     }
     rollups.recent = RecentIds.fromJSON(s.recentIds);

@@ -65,7 +65,11 @@ export function httpOrigin(value: string): string | undefined {
  * The endpoint team sync uses. The user's own setting wins; a workspace's proposal is used only when
  * the user has allowed its exact origin, and the workspace's team id travels with it.
  */
-export function chooseTeamEndpoint(user: TeamSettingValues, workspace: TeamSettingValues | undefined, decisions: Readonly<Record<string, OriginDecision>>): TeamEndpointChoice {
+export function chooseTeamEndpoint(
+  user: TeamSettingValues,
+  workspace: TeamSettingValues | undefined,
+  decisions: Readonly<Record<string, OriginDecision>>,
+): TeamEndpointChoice {
   if (user.endpoint) {
     const origin = httpOrigin(user.endpoint) ?? '';
     return { kind: 'use', endpoint: user.endpoint, origin, teamId: user.teamId, from: 'user' };
@@ -76,7 +80,14 @@ export function chooseTeamEndpoint(user: TeamSettingValues, workspace: TeamSetti
   const decision = Object.prototype.hasOwnProperty.call(decisions, origin) ? decisions[origin] : undefined;
   if (!decision) return { kind: 'ask', endpoint: workspace.endpoint, origin };
   if (!decision.allowed) return { kind: 'refused', endpoint: workspace.endpoint, origin, reason: 'you refused it' };
-  return { kind: 'use', endpoint: workspace.endpoint, origin, teamId: workspace.teamId || user.teamId, from: 'workspace', approvedAt: decision.at };
+  return {
+    kind: 'use',
+    endpoint: workspace.endpoint,
+    origin,
+    teamId: workspace.teamId || user.teamId,
+    from: 'workspace',
+    approvedAt: decision.at,
+  };
 }
 
 /**

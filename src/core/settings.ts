@@ -21,7 +21,15 @@ export interface RawSettings {
   /** tokenMeter.pricing.autoUpdate; absent means on. */
   pricingAutoUpdate?: unknown;
   retentionDays: unknown;
-  gateway: { enabled: unknown; port: unknown; openaiUpstream: unknown; anthropicUpstream: unknown; budgetEnforcement: unknown; maxBodyMB: unknown; spikeAlert: unknown };
+  gateway: {
+    enabled: unknown;
+    port: unknown;
+    openaiUpstream: unknown;
+    anthropicUpstream: unknown;
+    budgetEnforcement: unknown;
+    maxBodyMB: unknown;
+    spikeAlert: unknown;
+  };
   logCapture: { enabled: unknown; sources: unknown };
   plans: unknown;
   planLimits: unknown;
@@ -122,9 +130,16 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
   else if (raw.peakHours.enabled !== undefined && raw.peakHours.enabled !== false) {
     problems.push(`tokenMeter.peakHours.enabled must be true or false; peak-hour pricing stays off.`);
   }
-  const presetName = oneOf(raw.peakHours.preset, ['custom', ...(Object.keys(PEAK_PRESETS) as PeakPresetId[])] as const, 'custom', 'tokenMeter.peakHours.preset', problems);
+  const presetName = oneOf(
+    raw.peakHours.preset,
+    ['custom', ...(Object.keys(PEAK_PRESETS) as PeakPresetId[])] as const,
+    'custom',
+    'tokenMeter.peakHours.preset',
+    problems,
+  );
   const peakPreset = presetName === 'custom' ? undefined : PEAK_PRESETS[presetName];
-  const peakZone = typeof raw.peakHours.timeZone === 'string' && raw.peakHours.timeZone.trim() !== '' ? raw.peakHours.timeZone.trim() : timeZone;
+  const peakZone =
+    typeof raw.peakHours.timeZone === 'string' && raw.peakHours.timeZone.trim() !== '' ? raw.peakHours.timeZone.trim() : timeZone;
   const peak = parsePeakSchedule(
     peakPreset
       ? { timeZone: peakPreset.timeZone, windows: peakPreset.windows, multiplier: raw.peakHours.multiplier }
@@ -152,7 +167,9 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
     if (typeof raw.retentionDays === 'number' && Number.isFinite(raw.retentionDays) && raw.retentionDays >= MIN_RETENTION_DAYS) {
       retentionDays = Math.floor(raw.retentionDays);
     } else {
-      problems.push(`tokenMeter.retentionDays must be a number of days, ${MIN_RETENTION_DAYS} or more; keeping ${DEFAULT_RETENTION_DAYS} days.`);
+      problems.push(
+        `tokenMeter.retentionDays must be a number of days, ${MIN_RETENTION_DAYS} or more; keeping ${DEFAULT_RETENTION_DAYS} days.`,
+      );
     }
   }
 
@@ -180,7 +197,12 @@ export function resolveSettings(raw: RawSettings, systemZone: string): ResolvedS
 
 /** The gateway's port on 127.0.0.1 unless the user or a saved gateway.json says otherwise. */
 export const DEFAULT_GATEWAY_PORT = 4870;
-const GATEWAY_DEFAULTS = { port: DEFAULT_GATEWAY_PORT, openai: 'https://api.openai.com', anthropic: 'https://api.anthropic.com', maxBodyMB: 32 };
+const GATEWAY_DEFAULTS = {
+  port: DEFAULT_GATEWAY_PORT,
+  openai: 'https://api.openai.com',
+  anthropic: 'https://api.anthropic.com',
+  maxBodyMB: 32,
+};
 
 function upstreamUrl(value: unknown, fallback: string, key: string, problems: string[]): string {
   if (value === undefined || value === null || value === '') return fallback;
@@ -200,7 +222,10 @@ function resolveGateway(raw: RawSettings['gateway'], problems: string[]): Gatewa
   let port = GATEWAY_DEFAULTS.port;
   if (raw.port !== undefined && raw.port !== null) {
     if (typeof raw.port === 'number' && Number.isInteger(raw.port) && raw.port >= 1024 && raw.port <= 65535) port = raw.port;
-    else problems.push(`tokenMeter.gateway.port must be a whole number from 1024 to 65535 (got ${JSON.stringify(raw.port)}); using ${GATEWAY_DEFAULTS.port}.`);
+    else
+      problems.push(
+        `tokenMeter.gateway.port must be a whole number from 1024 to 65535 (got ${JSON.stringify(raw.port)}); using ${GATEWAY_DEFAULTS.port}.`,
+      );
   }
   let maxBodyMB = GATEWAY_DEFAULTS.maxBodyMB;
   if (raw.maxBodyMB !== undefined && raw.maxBodyMB !== null) {
@@ -224,13 +249,17 @@ function resolveLogCapture(raw: RawSettings['logCapture'], problems: string[]): 
   const sources: Record<string, LogSourceSettings> = {};
   const given = raw.sources;
   if (given !== undefined && given !== null && (typeof given !== 'object' || Array.isArray(given))) {
-    problems.push('tokenMeter.logCapture.sources must be an object such as {"codex": {"enabled": false}}; reading every assistant from its default place.');
+    problems.push(
+      'tokenMeter.logCapture.sources must be an object such as {"codex": {"enabled": false}}; reading every assistant from its default place.',
+    );
   } else if (given) {
     for (const [source, value] of Object.entries(given as Record<string, unknown>)) {
       const entry = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
       const roots = Array.isArray(entry.roots) ? entry.roots.filter((r): r is string => typeof r === 'string' && r.trim() !== '') : [];
       if (entry.roots !== undefined && (!Array.isArray(entry.roots) || roots.length !== entry.roots.length)) {
-        problems.push(`tokenMeter.logCapture.sources.${source}.roots must be a list of directory paths; ignoring the entries that are not.`);
+        problems.push(
+          `tokenMeter.logCapture.sources.${source}.roots must be a list of directory paths; ignoring the entries that are not.`,
+        );
       }
       sources[source] = { enabled: entry.enabled !== false, roots, replaceDefaultRoots: entry.replaceDefaultRoots === true };
     }

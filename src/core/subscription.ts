@@ -63,7 +63,10 @@ export function planStatus(plan: SubscriptionPlan, input: SubscriptionInput): Pl
     const ratePerMinute = burnRate(series, now, running.start);
     const limit = plan.blockTokens ?? estimateLimit(finished);
     block = {
-      start: running.start, tokens, resetsAt: running.end, ratePerMinute,
+      start: running.start,
+      tokens,
+      resetsAt: running.end,
+      ratePerMinute,
       limitSource: plan.blockTokens ? 'user' : limit ? 'estimate' : 'none',
       ...(limit ? { limit, usedRatio: tokens / limit, projection: project(tokens, limit, ratePerMinute, now, running.end) } : {}),
     };
@@ -128,7 +131,14 @@ const LEVEL_ORDER: SubscriptionLevel[] = ['normal', 'warning', 'error'];
  */
 export function buildSubscriptionView(input: SubscriptionInput): SubscriptionView | undefined {
   const { now } = input;
-  const limits = buildLimitsView({ now, readings: input.readings, formatClock: input.formatClock, ...(input.formatDate ? { formatDate: input.formatDate } : {}), thresholds: input.thresholds, unusedWeeklyNote: input.unusedWeeklyNote });
+  const limits = buildLimitsView({
+    now,
+    readings: input.readings,
+    formatClock: input.formatClock,
+    ...(input.formatDate ? { formatDate: input.formatDate } : {}),
+    thresholds: input.thresholds,
+    unusedWeeklyNote: input.unusedWeeklyNote,
+  });
   const exactProviders = new Set(input.readings.filter((r) => isExact(r.source) && isCurrent(r, now)).map((r) => r.provider));
   const plans = input.plans.filter((p) => !exactProviders.has(p.provider));
   if (!limits && plans.length === 0) return undefined;
@@ -155,7 +165,10 @@ export function buildSubscriptionView(input: SubscriptionInput): SubscriptionVie
       const of = b.limit ? ` of ~${formatTokens(b.limit)}` : '';
       const pct = b.usedRatio !== undefined ? ` (${formatPercent(b.usedRatio)})` : '';
       md.push(`5-hour block: ${formatTokens(b.tokens)} tokens${of}${pct} — ${sourceWords(b.limitSource)}`, '');
-      md.push(`Started ${input.formatClock(b.start)} · resets ${input.formatClock(b.resetsAt!)} · in ${formatDuration(b.resetsAt! - input.now)}`, '');
+      md.push(
+        `Started ${input.formatClock(b.start)} · resets ${input.formatClock(b.resetsAt!)} · in ${formatDuration(b.resetsAt! - input.now)}`,
+        '',
+      );
       md.push(`Burn rate: ${formatTokens(Math.round(b.ratePerMinute))} tokens/min over the last 15 minutes`, '');
       if (b.projection?.runsOutAt !== undefined && b.projection.beforeReset) {
         const at = input.formatClock(b.projection.runsOutAt);
@@ -171,7 +184,10 @@ export function buildSubscriptionView(input: SubscriptionInput): SubscriptionVie
     const weekOf = s.week.limit ? ` of ~${formatTokens(s.week.limit)}` : '';
     const weekPct = s.week.usedRatio !== undefined ? ` (${formatPercent(s.week.usedRatio)})` : '';
     const weekReset = s.week.resetsAt ? ` · resets ${input.formatClock(s.week.resetsAt)}` : '';
-    md.push(`Week (rolling 7 days): ${formatTokens(s.week.tokens)} tokens${weekOf}${weekPct}${weekReset} — ${sourceWords(s.week.limitSource)}`, '');
+    md.push(
+      `Week (rolling 7 days): ${formatTokens(s.week.tokens)} tokens${weekOf}${weekPct}${weekReset} — ${sourceWords(s.week.limitSource)}`,
+      '',
+    );
   }
   md.push('[Plan settings](command:tokenMeter.openSettings)');
   return {

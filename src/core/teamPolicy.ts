@@ -13,7 +13,11 @@ export interface TeamPolicy {
   peakHours?: { enabled: boolean; timeZone: string; windows: unknown; multiplier: number };
 }
 
-const PERIODS: Array<[BudgetPeriod, 'daily' | 'weekly' | 'monthly']> = [['day', 'daily'], ['week', 'weekly'], ['month', 'monthly']];
+const PERIODS: Array<[BudgetPeriod, 'daily' | 'weekly' | 'monthly']> = [
+  ['day', 'daily'],
+  ['week', 'weekly'],
+  ['month', 'monthly'],
+];
 
 export function applyTeamPolicy(resolved: ResolvedSettings, policy: TeamPolicy | undefined): ResolvedSettings {
   if (!policy) return resolved;
@@ -37,13 +41,19 @@ export function applyTeamPolicy(resolved: ResolvedSettings, policy: TeamPolicy |
       });
       settings.budget = { ...own, limits };
     } else {
-      problems.push(`Your team's budget (${policy.teamName}) is in ${team.unit === 'usd' ? 'dollars' : 'tokens'} but yours is in ${own.unit === 'usd' ? 'dollars' : 'tokens'}; set tokenMeter.budget.unit to "${team.unit}" to see both.`);
+      problems.push(
+        `Your team's budget (${policy.teamName}) is in ${team.unit === 'usd' ? 'dollars' : 'tokens'} but yours is in ${own.unit === 'usd' ? 'dollars' : 'tokens'}; set tokenMeter.budget.unit to "${team.unit}" to see both.`,
+      );
     }
   }
 
   const peak = policy.peakHours;
   if (peak?.enabled && !settings.peakEnabled) {
-    const parsed = parsePeakSchedule({ timeZone: peak.timeZone, windows: peak.windows, multiplier: peak.multiplier }, `the peak hours of team ${policy.teamName}`, settings.timeZone);
+    const parsed = parsePeakSchedule(
+      { timeZone: peak.timeZone, windows: peak.windows, multiplier: peak.multiplier },
+      `the peak hours of team ${policy.teamName}`,
+      settings.timeZone,
+    );
     problems.push(...parsed.problems);
     settings.peakEnabled = true;
     settings.peak = parsed.schedule;

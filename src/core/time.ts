@@ -175,21 +175,12 @@ export function zoneOffsetMs(ts: number, timeZone: string): number {
  * forward by the jump (02:30 becomes 03:30, as Temporal's "compatible" rule does); a repeated time
  * resolves to its first occurrence.
  */
-export function zonedTimeToUtc(
-  timeZone: string,
-  year: number,
-  month: number,
-  day: number,
-  hour = 0,
-  minute = 0,
-): number {
+export function zonedTimeToUtc(timeZone: string, year: number, month: number, day: number, hour = 0, minute = 0): number {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
   // Zone offsets change at most once within a day around any instant in real zones.
   const offsetBefore = zoneOffsetMs(wall - 86400_000, timeZone);
   const offsetAfter = zoneOffsetMs(wall + 86400_000, timeZone);
-  const candidates = [wall - offsetBefore, wall - offsetAfter].filter(
-    (t) => t + zoneOffsetMs(t, timeZone) === wall,
-  );
+  const candidates = [wall - offsetBefore, wall - offsetAfter].filter((t) => t + zoneOffsetMs(t, timeZone) === wall);
   if (candidates.length > 0) return Math.min(...candidates);
   return wall - offsetBefore;
 }

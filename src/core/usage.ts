@@ -12,8 +12,20 @@ import { addDays, dayKey, monthStartDay, weekStartDay } from './time';
  */
 
 /** The rollup fields these queries read. */
-export type UsageRowLike = Pick<RollupRow, 'day' | 'model' | TokenField | 'events' | 'estimatedTokens' | 'costUsd' | 'unpricedTokens' | 'weightedCostUsd' | 'weightedTokens' | 'peakTokens'>
-  & Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
+export type UsageRowLike = Pick<
+  RollupRow,
+  | 'day'
+  | 'model'
+  | TokenField
+  | 'events'
+  | 'estimatedTokens'
+  | 'costUsd'
+  | 'unpricedTokens'
+  | 'weightedCostUsd'
+  | 'weightedTokens'
+  | 'peakTokens'
+> &
+  Partial<Pick<RollupRow, 'cacheWrite1hTokens' | 'reportedCostUsd'>>;
 
 export interface PeriodTotals extends Record<TokenField, number> {
   fromDay: string;
@@ -68,9 +80,23 @@ export function rangeDays(range: UsageRange, now: number, calendar: CalendarSett
 
 export function emptyTotals(fromDay: string, toDay: string): PeriodTotals {
   return {
-    fromDay, toDay, events: 0, totalTokens: 0,
-    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0,
-    costUsd: 0, reportedCostUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, estimatedTokens: 0, peakTokens: 0,
+    fromDay,
+    toDay,
+    events: 0,
+    totalTokens: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0,
+    reportedCostUsd: 0,
+    unpricedTokens: 0,
+    weightedCostUsd: 0,
+    weightedTokens: 0,
+    estimatedTokens: 0,
+    peakTokens: 0,
   };
 }
 
@@ -100,7 +126,12 @@ export function periodTotals(rows: readonly UsageRowLike[], fromDay: string, toD
 }
 
 /** Totals per key (model, source, ...), largest first. */
-export function totalsBy<R extends UsageRowLike>(rows: readonly R[], keyOf: (row: R) => string, fromDay: string, toDay: string): Array<PeriodTotals & { key: string }> {
+export function totalsBy<R extends UsageRowLike>(
+  rows: readonly R[],
+  keyOf: (row: R) => string,
+  fromDay: string,
+  toDay: string,
+): Array<PeriodTotals & { key: string }> {
   const groups = new Map<string, PeriodTotals & { key: string }>();
   for (const row of rows) {
     if (row.day < fromDay || row.day > toDay) continue;
@@ -138,7 +169,11 @@ export function budgetSourceLabel(source: string): string {
 type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
 
 /** Peak-weighted use of each budget period, in the budget's unit. */
-export function budgetStatuses(settings: Pick<Settings, 'budget' | 'timeZone' | 'weekStart'>, rows: RowsBetween, now: number): BudgetStatus[] {
+export function budgetStatuses(
+  settings: Pick<Settings, 'budget' | 'timeZone' | 'weekStart'>,
+  rows: RowsBetween,
+  now: number,
+): BudgetStatus[] {
   if (settings.budget.limits.length === 0) return [];
   const used = (period: 'day' | 'week' | 'month') => {
     const { fromDay, toDay } = rangeDays(period, now, settings);
@@ -149,7 +184,13 @@ export function budgetStatuses(settings: Pick<Settings, 'budget' | 'timeZone' | 
 }
 
 /** Everything the status-bar meter shows, from the rollups, the settings and the clock. */
-export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; now: number; problems: string[]; notes?: string[] }): MeterInput {
+export function buildMeterInput(args: {
+  settings: Settings;
+  rows: RowsBetween;
+  now: number;
+  problems: string[];
+  notes?: string[];
+}): MeterInput {
   const { settings, rows, now } = args;
   const totalsFor = (period: 'day' | 'week' | 'month') => {
     const { fromDay, toDay } = rangeDays(period, now, settings);
@@ -172,7 +213,13 @@ export function buildMeterInput(args: { settings: Settings; rows: RowsBetween; n
       enabled: peakEnabled,
       peakNow: peakEnabled && schedule.isPeak(now),
       // Off-peak, the tooltip names the weight the next peak window will have.
-      multiplier: !peakEnabled ? 1 : schedule.isPeak(now) ? schedule.multiplierAt(now) : next?.peak ? next.multiplier : schedule.data.multiplier,
+      multiplier: !peakEnabled
+        ? 1
+        : schedule.isPeak(now)
+          ? schedule.multiplierAt(now)
+          : next?.peak
+            ? next.multiplier
+            : schedule.data.multiplier,
       nextChange: next ? { at: next.at, peak: next.peak } : undefined,
       timeZone: schedule.timeZone,
       description: settings.peakLabel ? `${schedule.describe()} — ${settings.peakLabel}` : schedule.describe(),

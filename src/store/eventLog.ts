@@ -62,7 +62,9 @@ export class SegmentWriter {
   append(event: UsageEvent): void {
     if (this.held.length >= MAX_HELD_EVENTS) {
       if (this.dropped++ === 0) {
-        this.onProblem(`${MAX_HELD_EVENTS} events are already waiting in memory to be saved; until ${this.eventsDir} takes writes again, further events are not kept.`);
+        this.onProblem(
+          `${MAX_HELD_EVENTS} events are already waiting in memory to be saved; until ${this.eventsDir} takes writes again, further events are not kept.`,
+        );
       }
       return;
     }
@@ -146,7 +148,9 @@ export class SegmentWriter {
     this.retry = undefined;
     const lost = this.dropped > 0 ? ` ${this.dropped} events that came while ${MAX_HELD_EVENTS} were waiting could not be kept.` : '';
     this.dropped = 0;
-    this.onProblem(`Usage is being saved again: ${saved} event${saved === 1 ? '' : 's'} held in memory ${saved === 1 ? 'was' : 'were'} written to ${this.eventsDir}.${lost}`);
+    this.onProblem(
+      `Usage is being saved again: ${saved} event${saved === 1 ? '' : 's'} held in memory ${saved === 1 ? 'was' : 'were'} written to ${this.eventsDir}.${lost}`,
+    );
   }
 
   /** This writer's open segment and the size of its whole records; undefined while none is open. */
@@ -170,7 +174,9 @@ export class SegmentWriter {
   /** Closes the segment, after a last try to save held events (reported when they are lost). */
   close(): void {
     if (this.held.length > 0 && !this.flushHeld()) {
-      this.onProblem(`${this.held.length} event${this.held.length === 1 ? '' : 's'} could not be saved to ${this.eventsDir} (${this.failure}) and ${this.held.length === 1 ? 'is' : 'are'} lost.`);
+      this.onProblem(
+        `${this.held.length} event${this.held.length === 1 ? '' : 's'} could not be saved to ${this.eventsDir} (${this.failure}) and ${this.held.length === 1 ? 'is' : 'are'} lost.`,
+      );
       this.held = [];
     }
     clearInterval(this.retry);
@@ -196,7 +202,14 @@ function newTag(): string {
 
 function describe(error: Error): string {
   const code = (error as NodeJS.ErrnoException).code;
-  const hint = code === 'ENOSPC' ? ' (the disk is full)' : code === 'EFBIG' ? ' (over the file size limit)' : code === 'EDQUOT' ? ' (over the disk quota)' : '';
+  const hint =
+    code === 'ENOSPC'
+      ? ' (the disk is full)'
+      : code === 'EFBIG'
+        ? ' (over the file size limit)'
+        : code === 'EDQUOT'
+          ? ' (over the disk quota)'
+          : '';
   return `${error.message}${hint}`;
 }
 
@@ -268,7 +281,10 @@ export class SegmentReader {
   /** Segment names, oldest first (the names start with their UTC day). */
   listSegments(): string[] {
     try {
-      return fs.readdirSync(this.eventsDir).filter((n) => n.endsWith('.jsonl')).sort();
+      return fs
+        .readdirSync(this.eventsDir)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
@@ -284,7 +300,10 @@ export class SegmentReader {
     try {
       names = this.listSegments();
     } catch (error) {
-      this.unreadableOnce(EVENTS_DIR, `${this.eventsDir} could not be listed (${(error as Error).message}); no usage could be read from it.`);
+      this.unreadableOnce(
+        EVENTS_DIR,
+        `${this.eventsDir} could not be listed (${(error as Error).message}); no usage could be read from it.`,
+      );
       return { consistent: true, eventsRead: 0 };
     }
     this.unreadable.delete(EVENTS_DIR);
@@ -318,7 +337,10 @@ export class SegmentReader {
   }
 
   private segmentUnreadable(name: string, error: Error): void {
-    this.unreadableOnce(name, `${path.join(this.eventsDir, name)} could not be read (${error.message}); the usage in it is left out until it can be.`);
+    this.unreadableOnce(
+      name,
+      `${path.join(this.eventsDir, name)} could not be read (${error.message}); the usage in it is left out until it can be.`,
+    );
   }
 
   private unreadableOnce(key: string, message: string): void {
@@ -377,7 +399,9 @@ export class SegmentReader {
       }
       if (!readFailed && carry.length > 0 && !writerAlive(name)) {
         // The writer died mid-write: the torn record can never complete, so skip it for good.
-        this.onProblem(`${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`);
+        this.onProblem(
+          `${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`,
+        );
         position.offset = size;
       }
       if (!readFailed) this.unreadable.delete(name);
@@ -386,7 +410,9 @@ export class SegmentReader {
     }
     if (malformed > 0 && !this.reportedMalformed.has(name)) {
       this.reportedMalformed.add(name);
-      this.onProblem(`${EVENTS_DIR}/${name}: skipped ${malformed} unreadable line${malformed === 1 ? '' : 's'} (${firstProblem}). The rest of the file is counted.`);
+      this.onProblem(
+        `${EVENTS_DIR}/${name}: skipped ${malformed} unreadable line${malformed === 1 ? '' : 's'} (${firstProblem}). The rest of the file is counted.`,
+      );
     }
     return count;
   }

@@ -37,9 +37,13 @@ const SOURCES = new Set<LimitSourceKind>(['anthropic-headers', 'openai-headers',
 function isReading(value: unknown): value is LimitReading {
   const r = value as Partial<LimitReading> | null;
   return (
-    typeof r === 'object' && r !== null &&
-    typeof r.provider === 'string' && typeof r.account === 'string' && typeof r.window === 'string' &&
-    typeof r.observedAt === 'number' && SOURCES.has(r.source as LimitSourceKind) &&
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.provider === 'string' &&
+    typeof r.account === 'string' &&
+    typeof r.window === 'string' &&
+    typeof r.observedAt === 'number' &&
+    SOURCES.has(r.source as LimitSourceKind) &&
     (r.usedRatio === undefined || typeof r.usedRatio === 'number') &&
     (r.resetsAt === undefined || typeof r.resetsAt === 'number') &&
     (r.detail === undefined || typeof r.detail === 'string')
@@ -47,7 +51,14 @@ function isReading(value: unknown): value is LimitReading {
 }
 
 function sameFigures(a: LimitReading, b: LimitReading): boolean {
-  return a.usedRatio === b.usedRatio && a.resetsAt === b.resetsAt && a.status === b.status && a.binding === b.binding && a.source === b.source && a.detail === b.detail;
+  return (
+    a.usedRatio === b.usedRatio &&
+    a.resetsAt === b.resetsAt &&
+    a.status === b.status &&
+    a.binding === b.binding &&
+    a.source === b.source &&
+    a.detail === b.detail
+  );
 }
 
 export class LimitStore {
@@ -70,7 +81,10 @@ export class LimitStore {
       const history: Record<string, HistoryPoint[]> = {};
       if (parsed.history && typeof parsed.history === 'object') {
         for (const [key, points] of Object.entries(parsed.history as Record<string, unknown>)) {
-          if (Array.isArray(points)) history[key] = points.filter((p): p is HistoryPoint => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
+          if (Array.isArray(points))
+            history[key] = points.filter(
+              (p): p is HistoryPoint => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number',
+            );
         }
       }
       return { latest, history };
@@ -115,7 +129,8 @@ export class LimitStore {
       if (reading.usedRatio === undefined) continue;
       const points = (data.history[key] ??= []);
       const last = points[points.length - 1];
-      if (!last || last[1] !== reading.usedRatio || reading.observedAt - last[0] >= HISTORY_STEP_MS) points.push([reading.observedAt, reading.usedRatio]);
+      if (!last || last[1] !== reading.usedRatio || reading.observedAt - last[0] >= HISTORY_STEP_MS)
+        points.push([reading.observedAt, reading.usedRatio]);
     }
     if (!changed) return false;
     this.write(this.pruned({ latest: [...latest.values()], history: data.history }, now));

@@ -337,7 +337,9 @@ export class UsageStore implements UsageSink {
     } catch (error) {
       if (this.snapshotFailing) return;
       this.snapshotFailing = true;
-      this.options.onProblem?.(`Could not save usage totals to ${this.snapshotPath}: ${(error as Error).message}. They will be recounted from the event log.`);
+      this.options.onProblem?.(
+        `Could not save usage totals to ${this.snapshotPath}: ${(error as Error).message}. They will be recounted from the event log.`,
+      );
     }
   }
 

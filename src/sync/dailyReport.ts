@@ -51,10 +51,17 @@ export function dailyTotals(rows: readonly RollupRow[], hygiene: Record<string, 
   }
   const byModel = [...byKey.values()]
     .map(({ model, source, provider, totals: t }) => ({
-      model, source, provider, requests: t.events, inputTokens: t.inputTokens, outputTokens: t.outputTokens,
-      cacheReadTokens: t.cacheReadTokens, cacheWriteTokens: t.cacheWriteTokens,
+      model,
+      source,
+      provider,
+      requests: t.events,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      cacheReadTokens: t.cacheReadTokens,
+      cacheWriteTokens: t.cacheWriteTokens,
       ...(t.cacheWrite1hTokens > 0 ? { cacheWrite1hTokens: t.cacheWrite1hTokens } : {}),
-      reasoningTokens: t.reasoningTokens, costUsd: round6(t.costUsd),
+      reasoningTokens: t.reasoningTokens,
+      costUsd: round6(t.costUsd),
     }))
     .sort((a, b) => a.model.localeCompare(b.model) || a.source.localeCompare(b.source));
   return {

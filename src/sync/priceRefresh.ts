@@ -38,10 +38,7 @@ export interface PriceRefreshOptions {
   timeoutMs?: number;
 }
 
-export type RefreshResult =
-  | { status: 'fresh' }
-  | { status: 'updated'; catalog: CatalogInfo }
-  | { status: 'failed'; problem: string };
+export type RefreshResult = { status: 'fresh' } | { status: 'updated'; catalog: CatalogInfo } | { status: 'failed'; problem: string };
 
 export function pricesUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.TOKEN_METER_PRICES_URL || libraryUpdateUrl();
@@ -50,7 +47,6 @@ export function pricesUrl(env: NodeJS.ProcessEnv = process.env): string {
 const dirOf = (dataDir: string) => path.join(dataDir, DATA_FILES.prices);
 const cachePath = (dataDir: string) => path.join(dirOf(dataDir), 'catalog.json');
 const statePath = (dataDir: string) => path.join(dirOf(dataDir), 'refresh.json');
-
 
 function readJson(file: string): unknown {
   try {
@@ -73,13 +69,20 @@ export function loadCachedCatalog(dataDir: string): { catalog: CatalogInfo; prob
   const file = cachePath(dataDir);
   if (!fs.existsSync(file)) return { catalog: activeCatalog() };
   const cached = readJson(file) as Partial<CacheFile> | undefined;
-  const parsed = cached && Array.isArray(cached.data) && typeof cached.asOf === 'string' ? parseCatalogData(JSON.stringify(cached.data)) : { problem: 'it is not a saved price catalog' };
-  if ('problem' in parsed) return { catalog: activeCatalog(), problem: `Ignoring the saved prices in ${file}: ${parsed.problem}. Using the bundled prices.` };
+  const parsed =
+    cached && Array.isArray(cached.data) && typeof cached.asOf === 'string'
+      ? parseCatalogData(JSON.stringify(cached.data))
+      : { problem: 'it is not a saved price catalog' };
+  if ('problem' in parsed)
+    return { catalog: activeCatalog(), problem: `Ignoring the saved prices in ${file}: ${parsed.problem}. Using the bundled prices.` };
   if (activeCatalog().origin === 'refreshed' && activeCatalog().asOf === cached!.asOf) return { catalog: activeCatalog() };
   try {
     return { catalog: installCatalog(parsed.providers, cached!.asOf!) };
   } catch (error) {
-    return { catalog: activeCatalog(), problem: `Ignoring the saved prices in ${file}: ${(error as Error).message}. Using the bundled prices.` };
+    return {
+      catalog: activeCatalog(),
+      problem: `Ignoring the saved prices in ${file}: ${(error as Error).message}. Using the bundled prices.`,
+    };
   }
 }
 
@@ -113,14 +116,21 @@ export async function refreshCatalog(options: PriceRefreshOptions): Promise<Refr
   const url = options.url ?? pricesUrl();
   try {
     writeFileAtomicSync(statePath(options.dataDir), JSON.stringify({ checkedAt: now() } satisfies StateFile));
-    const response = await fetch(url, { signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS), redirect: 'follow', headers: { accept: 'application/json' } });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? TIMEOUT_MS),
+      redirect: 'follow',
+      headers: { accept: 'application/json' },
+    });
     if (!response.ok) throw new Error(`${new URL(url).host} answered ${response.status}`);
     const text = await readBounded(response, MAX_BYTES);
     const parsed = parseCatalogData(text);
     if ('problem' in parsed) throw new Error(parsed.problem);
     const fetchedAt = now();
     const catalog = installCatalog(parsed.providers, utcDay(fetchedAt));
-    writeFileAtomicSync(cachePath(options.dataDir), JSON.stringify({ fetchedAt, asOf: catalog.asOf, data: parsed.providers } satisfies CacheFile));
+    writeFileAtomicSync(
+      cachePath(options.dataDir),
+      JSON.stringify({ fetchedAt, asOf: catalog.asOf, data: parsed.providers } satisfies CacheFile),
+    );
     return { status: 'updated', catalog };
   } catch (error) {
     const cause = (error as Error).name === 'TimeoutError' ? 'it took too long' : (error as Error).message;

@@ -107,7 +107,12 @@ export class SyncService {
         const entry = this.state.days[day];
         const totals = dailyTotals(this.options.rows(day, day), this.options.hygiene?.(day) ?? {});
         try {
-          await client.putDaily(day, { clientId: this.state.clientId, revision: entry.revision, extensionVersion: this.options.extensionVersion, ...totals });
+          await client.putDaily(day, {
+            clientId: this.state.clientId,
+            revision: entry.revision,
+            extensionVersion: this.options.extensionVersion,
+            ...totals,
+          });
         } catch (error) {
           if (!(error instanceof TeamApiError) || error.kind !== 'rejected') throw error;
           // The endpoint will never take this day as it is; keep going with the others.
@@ -118,9 +123,10 @@ export class SyncService {
         this.save();
       }
       const policy = await client.getBudget();
-      const mismatch = this.options.teamId && policy.team.id !== this.options.teamId
-        ? `The team token belongs to team "${policy.team.id}", but tokenMeter.team.id is "${this.options.teamId}"; the team's budget is not applied.`
-        : undefined;
+      const mismatch =
+        this.options.teamId && policy.team.id !== this.options.teamId
+          ? `The team token belongs to team "${policy.team.id}", but tokenMeter.team.id is "${this.options.teamId}"; the team's budget is not applied.`
+          : undefined;
       if (mismatch) delete this.state.policy;
       else this.state.policy = policy;
       const problem = mismatch ?? rejection;
@@ -156,7 +162,11 @@ export class SyncService {
       const fingerprint = totalsFingerprint(dailyTotals(rows, this.options.hygiene?.(day) ?? {}));
       if (entry?.fingerprint === fingerprint) continue;
       // Revisions grow with the clock, so even a client that lost its state sends newer ones.
-      this.state.days[day] = { revision: Math.max((entry?.revision ?? 0) + 1, now), fingerprint, ...(entry?.sentFingerprint ? { sentFingerprint: entry.sentFingerprint } : {}) };
+      this.state.days[day] = {
+        revision: Math.max((entry?.revision ?? 0) + 1, now),
+        fingerprint,
+        ...(entry?.sentFingerprint ? { sentFingerprint: entry.sentFingerprint } : {}),
+      };
       changed = true;
     }
     const oldest = new Date(now - KEEP_SENT_DAYS * 86_400_000).toISOString().slice(0, 10);
@@ -181,7 +191,10 @@ export class SyncService {
       // first run, or a damaged file: start over. The client id is derived from this machine and
       // data folder, so re-sent days replace (not add to) what this client sent before.
     }
-    const clientId = createHash('sha256').update(`${os.hostname()}\u0000${path.resolve(this.options.dataDir)}`).digest('hex').slice(0, 24);
+    const clientId = createHash('sha256')
+      .update(`${os.hostname()}\u0000${path.resolve(this.options.dataDir)}`)
+      .digest('hex')
+      .slice(0, 24);
     return { version: 1, clientId, days: {}, attempt: 0, nextAttemptAt: 0 };
   }
 

@@ -47,10 +47,23 @@ export function parseTeamBudgetResponse(value: unknown): TeamBudgetResponse {
   const problems = [
     !isJsonObject(team) || typeof team.id !== 'string' || typeof team.name !== 'string' ? 'team' : '',
     !isJsonObject(user) || typeof user.id !== 'string' || typeof user.name !== 'string' || typeof user.isLead !== 'boolean' ? 'user' : '',
-    !isJsonObject(budget) || (budget.unit !== 'usd' && budget.unit !== 'tokens') || !isLimit(budget.daily) || !isLimit(budget.weekly) || !isLimit(budget.monthly) || typeof budget.weekStart !== 'string' ? 'budget' : '',
-    !isJsonObject(peak) || typeof peak.enabled !== 'boolean' || typeof peak.timeZone !== 'string' || !isLimit(peak.multiplier) ? 'peakHours' : '',
+    !isJsonObject(budget) ||
+    (budget.unit !== 'usd' && budget.unit !== 'tokens') ||
+    !isLimit(budget.daily) ||
+    !isLimit(budget.weekly) ||
+    !isLimit(budget.monthly) ||
+    typeof budget.weekStart !== 'string'
+      ? 'budget'
+      : '',
+    !isJsonObject(peak) || typeof peak.enabled !== 'boolean' || typeof peak.timeZone !== 'string' || !isLimit(peak.multiplier)
+      ? 'peakHours'
+      : '',
   ].filter(Boolean);
-  if (problems.length > 0) throw new TeamApiError(`The team endpoint's budget answer is malformed (${problems.join(', ')}); the team's budget is not applied.`, 'retry');
+  if (problems.length > 0)
+    throw new TeamApiError(
+      `The team endpoint's budget answer is malformed (${problems.join(', ')}); the team's budget is not applied.`,
+      'retry',
+    );
   return value as TeamBudgetResponse;
 }
 
@@ -78,7 +91,11 @@ export class TeamClient {
     try {
       response = await this.fetchImpl(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          accept: 'application/json',
+          ...(body ? { 'content-type': 'application/json' } : {}),
+        },
         body: body ? JSON.stringify(body) : undefined,
         signal: AbortSignal.timeout(TIMEOUT_MS),
         // The token goes to the configured origin only: a redirect is refused, not followed.
@@ -92,7 +109,11 @@ export class TeamClient {
     if (status >= 300 && status < 400) {
       await response.body?.cancel();
       const location = response.headers.get('location');
-      throw new TeamApiError(`${method} ${path} → ${status}: the team endpoint redirects${location ? ` to ${location}` : ''}; the token is sent to ${this.base} only. Set tokenMeter.team.endpoint to the final address.`, 'rejected', status);
+      throw new TeamApiError(
+        `${method} ${path} → ${status}: the team endpoint redirects${location ? ` to ${location}` : ''}; the token is sent to ${this.base} only. Set tokenMeter.team.endpoint to the final address.`,
+        'rejected',
+        status,
+      );
     }
     let text: string;
     try {
@@ -100,13 +121,21 @@ export class TeamClient {
       if (body.truncated && response.ok) throw new Error(`its answer is larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MB`);
       text = body.text;
     } catch (error) {
-      throw new TeamApiError(`The team endpoint ${this.base} sent an unusable answer to ${method} ${path} (${(error as Error).message}).`, 'retry', status);
+      throw new TeamApiError(
+        `The team endpoint ${this.base} sent an unusable answer to ${method} ${path} (${(error as Error).message}).`,
+        'retry',
+        status,
+      );
     }
     if (response.ok) {
       try {
         return text ? (JSON.parse(text) as unknown) : {};
       } catch {
-        throw new TeamApiError(`The team endpoint ${this.base} answered ${method} ${path} with something that is not JSON.`, 'retry', status);
+        throw new TeamApiError(
+          `The team endpoint ${this.base} answered ${method} ${path} with something that is not JSON.`,
+          'retry',
+          status,
+        );
       }
     }
     let detail = text.slice(0, 300);

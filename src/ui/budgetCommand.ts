@@ -19,7 +19,10 @@ export async function setBudgetCommand(): Promise<void> {
   const current = vscode.workspace.getConfiguration('tokenMeter').get<number>(`budget.${period.value}`) ?? 0;
   const amountText = await vscode.window.showInputBox({
     title: `Token Meter: ${period.label} budget`,
-    prompt: unit === 'usd' ? 'Amount in US dollars (0 for no limit). Peak-hour usage counts with its multiplier.' : 'Amount in tokens (0 for no limit).',
+    prompt:
+      unit === 'usd'
+        ? 'Amount in US dollars (0 for no limit). Peak-hour usage counts with its multiplier.'
+        : 'Amount in tokens (0 for no limit).',
     value: current ? String(current) : '',
     validateInput: (text) => (parseBudgetInput(text) === undefined ? 'Enter a number, 0 or more, such as 10 or 7.50.' : undefined),
   });
@@ -29,11 +32,18 @@ export async function setBudgetCommand(): Promise<void> {
     { label: 'For me', value: 'user', description: 'user settings, every workspace' },
   ];
   if (vscode.workspace.workspaceFolders?.length) {
-    targets.push({ label: 'For this workspace', value: 'workspace', description: '.vscode/settings.json — shared with the team if committed, overrides personal budgets' });
+    targets.push({
+      label: 'For this workspace',
+      value: 'workspace',
+      description: '.vscode/settings.json — shared with the team if committed, overrides personal budgets',
+    });
   }
-  const target = targets.length === 1 ? targets[0] : await vscode.window.showQuickPick(targets, { title: 'Token Meter: Save budget where?' });
+  const target =
+    targets.length === 1 ? targets[0] : await vscode.window.showQuickPick(targets, { title: 'Token Meter: Save budget where?' });
   if (!target) return;
   await updateSetting(`budget.${period.value}`, amount, target.value);
   const shown = amount === 0 ? 'no limit' : unit === 'usd' ? `$${amount}` : `${amount.toLocaleString('en-US')} tokens`;
-  void vscode.window.showInformationMessage(`Token Meter: ${period.label.toLowerCase()} budget set to ${shown} (${target.value === 'user' ? 'user settings' : 'this workspace'}).`);
+  void vscode.window.showInformationMessage(
+    `Token Meter: ${period.label.toLowerCase()} budget set to ${shown} (${target.value === 'user' ? 'user settings' : 'this workspace'}).`,
+  );
 }

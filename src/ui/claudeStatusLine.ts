@@ -1,6 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BACKUP_SUFFIX, claudeConfigDir, claudeSettingsFile, connect, disconnect, previewConnect, previewDisconnect, repointIfConnected } from '../capture/claudeStatusLineLink';
+import {
+  BACKUP_SUFFIX,
+  claudeConfigDir,
+  claudeSettingsFile,
+  connect,
+  disconnect,
+  previewConnect,
+  previewDisconnect,
+  repointIfConnected,
+} from '../capture/claudeStatusLineLink';
 import { statusLineCommand } from '../core/limits/claudeSettings';
 
 /**
@@ -11,24 +20,34 @@ import { statusLineCommand } from '../core/limits/claudeSettings';
 export function registerClaudeStatusLineCommands(extensionPath: string, dataDir: string): vscode.Disposable[] {
   const configDir = () => claudeConfigDir();
   const command = () =>
-    statusLineCommand({ executable: process.execPath, cli: path.join(extensionPath, 'dist', 'cli.js'), dataDir, electron: process.versions.electron !== undefined });
+    statusLineCommand({
+      executable: process.execPath,
+      cli: path.join(extensionPath, 'dist', 'cli.js'),
+      dataDir,
+      electron: process.versions.electron !== undefined,
+    });
 
   async function runConnect(): Promise<void> {
     try {
       const file = claudeSettingsFile(configDir());
       const plan = previewConnect(configDir(), command());
       if (plan.unchanged) {
-        void vscode.window.showInformationMessage('Token Meter: Claude Code\'s status line is already connected.');
+        void vscode.window.showInformationMessage("Token Meter: Claude Code's status line is already connected.");
         return;
       }
       const choice = await vscode.window.showInformationMessage(
-        'Connect Token Meter to Claude Code\'s status line?',
-        { modal: true, detail: `In ${file}:\n${plan.changes.join('\n')}\n\nA backup is kept in ${path.basename(file)}${BACKUP_SUFFIX}. Claude Code then shows your 5-hour and weekly limits, and Token Meter records them.` },
+        "Connect Token Meter to Claude Code's status line?",
+        {
+          modal: true,
+          detail: `In ${file}:\n${plan.changes.join('\n')}\n\nA backup is kept in ${path.basename(file)}${BACKUP_SUFFIX}. Claude Code then shows your 5-hour and weekly limits, and Token Meter records them.`,
+        },
         'Connect',
       );
       if (choice !== 'Connect') return;
       connect(configDir(), dataDir, command());
-      void vscode.window.showInformationMessage('Token Meter: Claude Code\'s status line is connected; it shows from Claude Code\'s next response.');
+      void vscode.window.showInformationMessage(
+        "Token Meter: Claude Code's status line is connected; it shows from Claude Code's next response.",
+      );
     } catch (error) {
       void vscode.window.showErrorMessage(`Token Meter: could not connect Claude Code's status line: ${(error as Error).message}`);
     }
@@ -38,17 +57,17 @@ export function registerClaudeStatusLineCommands(extensionPath: string, dataDir:
     try {
       const plan = previewDisconnect(configDir(), dataDir);
       if (plan.unchanged) {
-        void vscode.window.showInformationMessage('Token Meter: Claude Code\'s status line is not connected to Token Meter.');
+        void vscode.window.showInformationMessage("Token Meter: Claude Code's status line is not connected to Token Meter.");
         return;
       }
       const choice = await vscode.window.showInformationMessage(
-        'Disconnect Token Meter from Claude Code\'s status line?',
+        "Disconnect Token Meter from Claude Code's status line?",
         { modal: true, detail: `In ${claudeSettingsFile(configDir())}:\n${plan.changes.join('\n')}` },
         'Disconnect',
       );
       if (choice !== 'Disconnect') return;
       disconnect(configDir(), dataDir);
-      void vscode.window.showInformationMessage('Token Meter: Claude Code\'s status line is disconnected.');
+      void vscode.window.showInformationMessage("Token Meter: Claude Code's status line is disconnected.");
     } catch (error) {
       void vscode.window.showErrorMessage(`Token Meter: could not disconnect Claude Code's status line: ${(error as Error).message}`);
     }

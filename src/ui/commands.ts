@@ -7,7 +7,6 @@ import type { UsageService } from './usageService';
 import type { LazyDashboard } from './dashboard/lazyDashboard';
 import { EXTENSION_ID } from '../store/paths';
 
-
 async function clearLocalDataCommand(usage: UsageService): Promise<void> {
   const confirm = 'Delete Usage Data';
   const choice = await vscode.window.showWarningMessage(
@@ -25,14 +24,19 @@ async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void>
   if (!urls) {
     const enable = 'Enable Gateway';
     const choice = await vscode.window.showInformationMessage('Token Meter: the metering gateway is off.', enable);
-    if (choice === enable) await vscode.workspace.getConfiguration('tokenMeter').update('gateway.enabled', true, vscode.ConfigurationTarget.Global);
+    if (choice === enable)
+      await vscode.workspace.getConfiguration('tokenMeter').update('gateway.enabled', true, vscode.ConfigurationTarget.Global);
     return;
   }
   const picked = await vscode.window.showQuickPick(
     [
       { label: 'OpenAI base URL', detail: urls.openai, value: urls.openai },
       { label: 'Anthropic base URL', detail: urls.anthropic, value: urls.anthropic },
-      { label: 'Shell exports', detail: 'export OPENAI_BASE_URL=… ANTHROPIC_BASE_URL=…', value: `export OPENAI_BASE_URL=${urls.openai}\nexport ANTHROPIC_BASE_URL=${urls.anthropic}\n` },
+      {
+        label: 'Shell exports',
+        detail: 'export OPENAI_BASE_URL=… ANTHROPIC_BASE_URL=…',
+        value: `export OPENAI_BASE_URL=${urls.openai}\nexport ANTHROPIC_BASE_URL=${urls.anthropic}\n`,
+      },
     ],
     { title: 'Token Meter gateway — pick one to copy', placeHolder: 'New VS Code terminals already use these.' },
   );

@@ -111,7 +111,9 @@ export function readTeamSettingValues(): { user: TeamSettingValues; workspace: T
   const workspaceEndpoint = vscode.workspace.isTrusted ? trimmedString(endpoint?.workspaceFolderValue ?? endpoint?.workspaceValue) : '';
   return {
     user: { endpoint: trimmedString(endpoint?.globalValue), teamId: trimmedString(teamId?.globalValue) },
-    workspace: workspaceEndpoint ? { endpoint: workspaceEndpoint, teamId: trimmedString(teamId?.workspaceFolderValue ?? teamId?.workspaceValue) } : undefined,
+    workspace: workspaceEndpoint
+      ? { endpoint: workspaceEndpoint, teamId: trimmedString(teamId?.workspaceFolderValue ?? teamId?.workspaceValue) }
+      : undefined,
     intervalMinutes: config.get('team.syncIntervalMinutes'),
   };
 }

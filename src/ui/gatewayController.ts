@@ -89,7 +89,12 @@ export class GatewayController implements vscode.Disposable {
         guard: () => this.guard(settings),
         onPrompt: this.onPrompt,
         onResponseHeaders,
-        onRoleChange: (role) => this.output.info(role === 'owner' ? `Gateway running on 127.0.0.1:${settings.port}.` : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`),
+        onRoleChange: (role) =>
+          this.output.info(
+            role === 'owner'
+              ? `Gateway running on 127.0.0.1:${settings.port}.`
+              : `Gateway on 127.0.0.1:${settings.port} is run by another window; using it.`,
+          ),
       }),
       (host) => this.pointTerminalsAt(host),
     ));
@@ -108,7 +113,12 @@ export class GatewayController implements vscode.Disposable {
     this.usage.record(event);
     if (!settings.spikeAlert) return;
     const usd = this.usage.settings.budget.unit === 'usd';
-    this.spikes ??= new BurnRateMonitor({ windowMs: SPIKE_WINDOW_MS, factor: SPIKE_FACTOR, minimum: usd ? 0.5 : 50_000, cooldownMs: 3600_000 });
+    this.spikes ??= new BurnRateMonitor({
+      windowMs: SPIKE_WINDOW_MS,
+      factor: SPIKE_FACTOR,
+      minimum: usd ? 0.5 : 50_000,
+      cooldownMs: 3600_000,
+    });
     const { costUsd, peakMultiplier } = rollupContextFor(this.usage.settings).value(event);
     this.spikes.add(event.ts, usd ? (costUsd ?? 0) * peakMultiplier : totalTokens(event) * peakMultiplier);
     const now = this.usage.now();
@@ -124,7 +134,10 @@ export class GatewayController implements vscode.Disposable {
     const amount = (n: number) => (usd ? formatUsd(n) : `${formatTokens(n)} tokens`);
     const usual = alert.baselinePerWindow > 0 ? ` — about ${Math.round(alert.ratio)}× your usual ${amount(alert.baselinePerWindow)}` : '';
     void vscode.window
-      .showWarningMessage(`Token Meter: ${amount(alert.windowAmount)} spent through the gateway in the last 10 minutes${usual}. An agent loop or a large context re-sent many times?`, 'Show Usage')
+      .showWarningMessage(
+        `Token Meter: ${amount(alert.windowAmount)} spent through the gateway in the last 10 minutes${usual}. An agent loop or a large context re-sent many times?`,
+        'Show Usage',
+      )
       .then((choice) => {
         if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
       });
@@ -144,7 +157,9 @@ export class GatewayController implements vscode.Disposable {
   allowOverBudget(): void {
     const until = this.usage.now() + OVERRIDE_MS;
     writeFileAtomicSync(this.overrideFile, JSON.stringify({ until }));
-    void vscode.window.showInformationMessage(`Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`);
+    void vscode.window.showInformationMessage(
+      `Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`,
+    );
   }
 
   /** In hard mode, refuses requests once any budget is used up, naming it and the way out. */

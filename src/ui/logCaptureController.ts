@@ -64,7 +64,9 @@ export class LogCaptureController implements vscode.Disposable {
   private start(sources: LogSource[]): void {
     const generation = ++this.generation;
     // Should another process take the lock over (this one looked dead or silent), follow it instead.
-    this.lock = LeaderLock.tryAcquire(logLockPath(this.dataDir), { onLost: () => generation === this.generation && this.restartAsFollower(sources) });
+    this.lock = LeaderLock.tryAcquire(logLockPath(this.dataDir), {
+      onLost: () => generation === this.generation && this.restartAsFollower(sources),
+    });
     if (!this.lock) {
       // Another window reads the logs; its events reach this window through the store.
       this.retry = setTimeout(() => generation === this.generation && this.start(sources), LOCK_RETRY_MS);
@@ -79,15 +81,16 @@ export class LogCaptureController implements vscode.Disposable {
     const progressTimer = setTimeout(() => {
       void vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: "Token Meter: reading your assistants' logs" },
-        (progress) => new Promise<void>((resolve) => {
-          let reported = 0;
-          reportProgress = (done, total) => {
-            const percent = total > 0 ? Math.floor((done / total) * 100) : 0;
-            if (percent > reported) progress.report({ increment: percent - reported, message: `${percent}%` });
-            reported = Math.max(reported, percent);
-          };
-          finishProgress = resolve;
-        }),
+        (progress) =>
+          new Promise<void>((resolve) => {
+            let reported = 0;
+            reportProgress = (done, total) => {
+              const percent = total > 0 ? Math.floor((done / total) * 100) : 0;
+              if (percent > reported) progress.report({ increment: percent - reported, message: `${percent}%` });
+              reported = Math.max(reported, percent);
+            };
+            finishProgress = resolve;
+          }),
       );
     }, PROGRESS_AFTER_MS);
     const finish = () => {
@@ -111,7 +114,9 @@ export class LogCaptureController implements vscode.Disposable {
           break;
         case 'done':
           finish();
-          this.output.info(`Read ${message.files} assistant log files (${(message.bytes / 1e6).toFixed(1)} MB, ${message.events} new requests) in ${formatDuration(Date.now() - started)}.`);
+          this.output.info(
+            `Read ${message.files} assistant log files (${(message.bytes / 1e6).toFixed(1)} MB, ${message.events} new requests) in ${formatDuration(Date.now() - started)}.`,
+          );
           if (generation === this.generation) this.goLive(sources);
           break;
       }

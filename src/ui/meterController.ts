@@ -26,7 +26,13 @@ export class MeterController implements vscode.Disposable {
 
   update(): void {
     const now = this.usage.now();
-    const input = buildMeterInput({ settings: this.usage.settings, rows: (from, to) => this.usage.rows(from, to), now, problems: this.usage.problems(), notes: this.usage.notes() });
+    const input = buildMeterInput({
+      settings: this.usage.settings,
+      rows: (from, to) => this.usage.rows(from, to),
+      now,
+      problems: this.usage.problems(),
+      notes: this.usage.notes(),
+    });
     this.statusBar.render(buildMeterView(input));
     for (const budget of input.budgets) if (budget.level === 'over') this.warnOnce(budget, now);
   }
@@ -39,7 +45,11 @@ export class MeterController implements vscode.Disposable {
     const limit = usd ? formatUsdLimit(budget.limit) : `${formatTokens(budget.limit)} tokens`;
     const used = usd ? formatUsd(budget.used) : `${formatTokens(budget.used)} tokens`;
     void vscode.window
-      .showWarningMessage(`Token Meter: your ${PERIOD_ADJECTIVES[budget.period]} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`, 'Show Usage', 'Set Budget…')
+      .showWarningMessage(
+        `Token Meter: your ${PERIOD_ADJECTIVES[budget.period]} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`,
+        'Show Usage',
+        'Set Budget…',
+      )
       .then((choice) => {
         if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
         if (choice === 'Set Budget…') void vscode.commands.executeCommand('tokenMeter.setBudget');

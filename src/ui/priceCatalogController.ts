@@ -48,10 +48,14 @@ export class PriceCatalogController implements vscode.Disposable {
     if (result.status === 'fresh') return;
     this.output.info(`Prices refreshed from the @pydantic/genai-prices catalog (as of ${result.catalog.asOf}).`);
     this.usage.pricesChanged();
-    const nowPriced = [...unpricedBefore].filter(([model, provider]) => this.usage.settings.prices.priceFor(model, provider) !== undefined).map(([model]) => model);
+    const nowPriced = [...unpricedBefore]
+      .filter(([model, provider]) => this.usage.settings.prices.priceFor(model, provider) !== undefined)
+      .map(([model]) => model);
     this.usage.setNote(
       'prices',
-      nowPriced.length > 0 ? `Prices refreshed (as of ${result.catalog.asOf}): ${nowPriced.join(', ')} now priced; their past usage was recounted.` : undefined,
+      nowPriced.length > 0
+        ? `Prices refreshed (as of ${result.catalog.asOf}): ${nowPriced.join(', ')} now priced; their past usage was recounted.`
+        : undefined,
     );
   }
 

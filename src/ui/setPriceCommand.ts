@@ -15,7 +15,8 @@ async function askPrice(model: string, what: string, optional: boolean): Promise
     prompt: `USD per million ${what}${optional ? ' (leave empty to use the input price)' : ''}`,
     placeHolder: optional ? 'same as input' : 'e.g. 3',
     ignoreFocusOut: true,
-    validateInput: (value) => (optional && value.trim() === '') || parsePrice(value) !== undefined ? undefined : 'A price in USD per million tokens, 0 or more.',
+    validateInput: (value) =>
+      (optional && value.trim() === '') || parsePrice(value) !== undefined ? undefined : 'A price in USD per million tokens, 0 or more.',
   });
   if (text === undefined) return undefined; // cancelled
   return text.trim() === '' ? null : parsePrice(text)!;
@@ -30,11 +31,27 @@ export async function setModelPriceCommand(usage: UsageService, given?: unknown)
   if (!model) {
     const { fromDay, toDay } = rangeDays('month', usage.now(), usage.settings);
     const unknown = unpricedModels(usage.rows(fromDay, toDay), fromDay, toDay);
-    const picked = unknown.length > 0
-      ? await vscode.window.showQuickPick([...unknown.map((u) => ({ label: u.model, description: `${u.tokens.toLocaleString('en-US')} unpriced tokens this month` })), { label: 'Another model…', description: '' }], { title: 'Set a Price for a Model' })
-      : { label: 'Another model…' };
+    const picked =
+      unknown.length > 0
+        ? await vscode.window.showQuickPick(
+            [
+              ...unknown.map((u) => ({ label: u.model, description: `${u.tokens.toLocaleString('en-US')} unpriced tokens this month` })),
+              { label: 'Another model…', description: '' },
+            ],
+            { title: 'Set a Price for a Model' },
+          )
+        : { label: 'Another model…' };
     if (!picked) return;
-    model = picked.label === 'Another model…' ? (await vscode.window.showInputBox({ title: 'Set a Price for a Model', prompt: 'Model name (a glob such as my-model* works too)', ignoreFocusOut: true }))?.trim() : picked.label;
+    model =
+      picked.label === 'Another model…'
+        ? (
+            await vscode.window.showInputBox({
+              title: 'Set a Price for a Model',
+              prompt: 'Model name (a glob such as my-model* works too)',
+              ignoreFocusOut: true,
+            })
+          )?.trim()
+        : picked.label;
     if (!model) return;
   }
   const input = await askPrice(model, 'input tokens', false);
@@ -45,8 +62,20 @@ export async function setModelPriceCommand(usage: UsageService, given?: unknown)
   if (cacheRead === undefined) return;
   const cacheWrite = await askPrice(model, 'cache-write tokens (5-minute)', true);
   if (cacheWrite === undefined) return;
-  const entry: PriceOverrideEntry = { model, input, output, ...(cacheRead !== null ? { cacheRead } : {}), ...(cacheWrite !== null ? { cacheWrite } : {}) };
+  const entry: PriceOverrideEntry = {
+    model,
+    input,
+    output,
+    ...(cacheRead !== null ? { cacheRead } : {}),
+    ...(cacheWrite !== null ? { cacheWrite } : {}),
+  };
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  await config.update('pricing.overrides', withPriceOverride(config.inspect('pricing.overrides')?.globalValue, entry), vscode.ConfigurationTarget.Global);
-  void vscode.window.showInformationMessage(`Token Meter: ${model} is now priced at $${input} in / $${output} out per million tokens; its usage is recounted.`);
+  await config.update(
+    'pricing.overrides',
+    withPriceOverride(config.inspect('pricing.overrides')?.globalValue, entry),
+    vscode.ConfigurationTarget.Global,
+  );
+  void vscode.window.showInformationMessage(
+    `Token Meter: ${model} is now priced at $${input} in / $${output} out per million tokens; its usage is recounted.`,
+  );
 }

@@ -104,7 +104,8 @@ export class SubscriptionController implements vscode.Disposable {
       this.windowsItem.text = view.text;
       this.windowsItem.tooltip = new vscode.MarkdownString(view.tooltipMarkdown, true);
       this.windowsItem.accessibilityInformation = { label: view.accessibilityLabel, role: 'button' };
-      this.windowsItem.backgroundColor = view.level === 'normal' ? undefined : new vscode.ThemeColor(`statusBarItem.${view.level}Background`);
+      this.windowsItem.backgroundColor =
+        view.level === 'normal' ? undefined : new vscode.ThemeColor(`statusBarItem.${view.level}Background`);
       this.windowsItem.show();
       void this.alert(view.alerts);
     } else {

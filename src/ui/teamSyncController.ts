@@ -6,7 +6,14 @@ import { LeaderLock } from '../store/leaderLock';
 import { DATA_FILES } from '../store/paths';
 import type { SyncService, SyncStatus } from '../sync/syncService';
 import type { TeamBudgetResponse } from '../sync/teamClient';
-import { chooseTeamEndpoint, httpOrigin, LEGACY_TEAM_TOKEN_KEY, teamTokenSecretKey, type OriginDecision, type TeamEndpointChoice } from '../core/settingScopes';
+import {
+  chooseTeamEndpoint,
+  httpOrigin,
+  LEGACY_TEAM_TOKEN_KEY,
+  teamTokenSecretKey,
+  type OriginDecision,
+  type TeamEndpointChoice,
+} from '../core/settingScopes';
 import { CONFIG_SECTION, readTeamSettingValues, updateSetting } from './config';
 import type { UsageService } from './usageService';
 
@@ -86,7 +93,12 @@ export class TeamSyncController implements vscode.Disposable {
     const { choice } = settings;
     if (choice.kind !== 'use') {
       this.usage.setTeamPolicy(undefined);
-      this.usage.setNote(NOTE_KEY, choice.kind === 'none' ? undefined : `Team sync: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}; ${choice.kind === 'ask' ? 'nothing is sent until you allow it' : `nothing is sent (${choice.reason})`}.`);
+      this.usage.setNote(
+        NOTE_KEY,
+        choice.kind === 'none'
+          ? undefined
+          : `Team sync: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}; ${choice.kind === 'ask' ? 'nothing is sent until you allow it' : `nothing is sent (${choice.reason})`}.`,
+      );
       if (choice.kind === 'ask') void this.askAbout(choice.origin);
       return;
     }
@@ -120,8 +132,16 @@ export class TeamSyncController implements vscode.Disposable {
     }
     const zone = this.usage.settings.timeZone;
     const picked = await vscode.window.showQuickPick(
-      origins.map((origin) => ({ label: origin, description: `${decisions[origin].allowed ? 'allowed' : 'refused'} ${formatClock(decisions[origin].at, Date.now(), zone)}`, origin })),
-      { title: 'Token Meter: Team Endpoints Proposed by Workspaces', placeHolder: 'Pick one to forget the decision (you are asked again)', canPickMany: true },
+      origins.map((origin) => ({
+        label: origin,
+        description: `${decisions[origin].allowed ? 'allowed' : 'refused'} ${formatClock(decisions[origin].at, Date.now(), zone)}`,
+        origin,
+      })),
+      {
+        title: 'Token Meter: Team Endpoints Proposed by Workspaces',
+        placeHolder: 'Pick one to forget the decision (you are asked again)',
+        canPickMany: true,
+      },
     );
     if (!picked || picked.length === 0) return;
     const kept = { ...decisions };
@@ -137,7 +157,9 @@ export class TeamSyncController implements vscode.Disposable {
   private async setToken(): Promise<void> {
     let { choice } = this.readSettings();
     if (choice.kind === 'ask' || choice.kind === 'refused') {
-      void vscode.window.showWarningMessage(`Token Meter: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}, which you have not allowed. Allow it first (or set tokenMeter.team.endpoint in your user settings); a token is kept for one endpoint only.`);
+      void vscode.window.showWarningMessage(
+        `Token Meter: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}, which you have not allowed. Allow it first (or set tokenMeter.team.endpoint in your user settings); a token is kept for one endpoint only.`,
+      );
       if (choice.kind === 'ask') {
         this.asked.delete(choice.origin);
         void this.askAbout(choice.origin);
@@ -192,7 +214,12 @@ export class TeamSyncController implements vscode.Disposable {
     const settings = this.readSettings();
     const { choice } = settings;
     if (choice.kind !== 'use') {
-      if (userAsked) void vscode.window.showInformationMessage(choice.kind === 'none' ? 'Token Meter: set tokenMeter.team.endpoint to sync with a team.' : `Token Meter: the team endpoint ${choice.origin || choice.endpoint} proposed by this workspace is not allowed; nothing is sent.`);
+      if (userAsked)
+        void vscode.window.showInformationMessage(
+          choice.kind === 'none'
+            ? 'Token Meter: set tokenMeter.team.endpoint to sync with a team.'
+            : `Token Meter: the team endpoint ${choice.origin || choice.endpoint} proposed by this workspace is not allowed; nothing is sent.`,
+        );
       return;
     }
     const token = await this.tokenFor(choice);
@@ -232,7 +259,10 @@ export class TeamSyncController implements vscode.Disposable {
     const last = status.lastSuccessAt ? `last synced ${formatClock(status.lastSuccessAt, now, zone)}` : 'not synced yet';
     const pending = status.pendingDays > 0 ? `, ${status.pendingDays} day${status.pendingDays === 1 ? '' : 's'} waiting` : '';
     const team = status.policy ? ` with ${status.policy.team.name}` : '';
-    const from = endpoint.from === 'workspace' ? ` (${endpoint.origin}, proposed by this workspace, allowed by you ${formatClock(endpoint.approvedAt ?? now, now, zone)})` : '';
+    const from =
+      endpoint.from === 'workspace'
+        ? ` (${endpoint.origin}, proposed by this workspace, allowed by you ${formatClock(endpoint.approvedAt ?? now, now, zone)})`
+        : '';
     this.usage.setNote(NOTE_KEY, `Team sync${team}${from}: ${last}${pending}.${status.problem ? ` Problem: ${status.problem}` : ''}`);
   }
 

@@ -40,7 +40,9 @@ export class TelemetryController implements vscode.Disposable {
       const { createOtelExport } = require(path.join(this.extensionPath, 'dist', 'otel.js')) as typeof import('../sync/otelExport');
       this.exporter = createOtelExport({ endpoint, serviceVersion: this.version });
     } catch (error) {
-      this.problems.report(`tokenMeter.telemetry.otlpEndpoint: ${(error as Error).message}; no metrics are exported.`, { openSettings: true });
+      this.problems.report(`tokenMeter.telemetry.otlpEndpoint: ${(error as Error).message}; no metrics are exported.`, {
+        openSettings: true,
+      });
     }
   }
 

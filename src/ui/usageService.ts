@@ -165,7 +165,10 @@ export class UsageService implements UsageSink, vscode.Disposable {
    */
   private noteRecounting(): void {
     if (!this.store.isRecounting) return;
-    this.setNote('recount', 'Recounting usage from the event log (settings changed or totals were missing); figures will update when it is done.');
+    this.setNote(
+      'recount',
+      'Recounting usage from the event log (settings changed or totals were missing); figures will update when it is done.',
+    );
     const counted = this.store.whenCounted();
     const progress = setTimeout(() => {
       void vscode.window.withProgress(

@@ -35,7 +35,6 @@ function seedLastWeek(now: number) {
   return { fromDay, event, costUsd: (event.inputTokens * p.input + event.outputTokens * p.output) / 1e6, totalTokens: totalTokens(event) };
 }
 
-
 /** The "drawn in N ms" lines the extension logs, from VS Code's log folder of this session. */
 function drawTimes(session: VsCodeSession): string[] {
   const logs = path.join(session.userDataDir, 'logs');
@@ -44,7 +43,13 @@ function drawTimes(session: VsCodeSession): string[] {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
-      else if (entry.name === 'Token Meter.log') found.push(...fs.readFileSync(full, 'utf8').split('\n').filter((l) => l.includes('Dashboard for the week')));
+      else if (entry.name === 'Token Meter.log')
+        found.push(
+          ...fs
+            .readFileSync(full, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('Dashboard for the week')),
+        );
     }
   };
   if (fs.existsSync(logs)) walk(logs);
@@ -121,12 +126,20 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
   it('switches the chart between cost and tokens, keeping the table beside it', async () => {
     let frame = await dashboardFrame(session!, thisWeekFrom);
     await frame.locator('#measure-tokens').click();
-    await pollFor(async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'tokens' ? true : undefined), 10_000, () => 'the chart did not switch to tokens');
+    await pollFor(
+      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'tokens' ? true : undefined),
+      10_000,
+      () => 'the chart did not switch to tokens',
+    );
     frame = await dashboardFrame(session!, thisWeekFrom);
     assert.equal(await frame.locator('#measure-tokens').getAttribute('aria-pressed'), 'true');
     assert.match(await text(frame, 'table.by-day caption'), /\(tokens, split by peak hours\)/);
     await frame.locator('#measure-cost').click();
-    await pollFor(async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'cost' ? true : undefined), 10_000, () => 'the chart did not switch back to cost');
+    await pollFor(
+      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'cost' ? true : undefined),
+      10_000,
+      () => 'the chart did not switch back to cost',
+    );
   });
 
   it('comes back on the week it showed after the window reloads', async () => {
@@ -153,10 +166,21 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
     // code-server's save dialog is a quick input holding the suggested path.
     const input = session!.page.locator('.quick-input-widget input.input');
     await input.waitFor({ state: 'visible', timeout: 30_000 });
-    await pollFor(async () => ((await input.inputValue()).endsWith(path.basename(target)) ? true : undefined), 30_000, () => 'the save dialog never suggested the week\'s file name');
+    await pollFor(
+      async () => ((await input.inputValue()).endsWith(path.basename(target)) ? true : undefined),
+      30_000,
+      () => "the save dialog never suggested the week's file name",
+    );
     await input.press('Enter');
-    const csv = await pollFor(async () => (fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined), 30_000, () => `${target} was never written`);
-    const [header, ...rows] = csv.trim().split('\r\n').map((line) => line.split(','));
+    const csv = await pollFor(
+      async () => (fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined),
+      30_000,
+      () => `${target} was never written`,
+    );
+    const [header, ...rows] = csv
+      .trim()
+      .split('\r\n')
+      .map((line) => line.split(','));
     assert.equal(rows.length, 1, `expected today's one rollup row:\n${csv}`);
     const record = Object.fromEntries(header.map((h, i) => [h, rows[0][i]]));
     assert.equal(record.day, dayKey(now, SEED_TIME_ZONE));
@@ -172,7 +196,11 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
     await session!.runCommand('Notifications: Clear All Notifications');
     await session!.runCommand('Preferences: Toggle between Light/Dark Themes');
     const frame = await dashboardFrame(session!, thisWeekFrom);
-    await pollFor(async () => ((await frame.locator('body').getAttribute('class'))?.includes('vscode-light') ? true : undefined), 30_000, () => 'the webview never switched to the light theme');
+    await pollFor(
+      async () => ((await frame.locator('body').getAttribute('class'))?.includes('vscode-light') ? true : undefined),
+      30_000,
+      () => 'the webview never switched to the light theme',
+    );
     await dashboardFrame(session!, thisWeekFrom);
     await session!.screenshot('4-dashboard-light');
   });
@@ -180,7 +208,11 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
   it('opens from the status-bar meter after being closed', async () => {
     await session!.page.keyboard.press('Escape');
     await session!.runCommand('View: Close All Editors');
-    await pollFor(async () => ((await session!.tabTitles()).includes(DASHBOARD_TITLE) ? undefined : true), 30_000, () => 'the dashboard tab did not close');
+    await pollFor(
+      async () => ((await session!.tabTitles()).includes(DASHBOARD_TITLE) ? undefined : true),
+      30_000,
+      () => 'the dashboard tab did not close',
+    );
     await session!.statusBarItem(METER_ID).click();
     await session!.waitForTab(DASHBOARD_TITLE);
     const frame = await dashboardFrame(session!, thisWeekFrom);

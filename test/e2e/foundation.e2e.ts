@@ -88,7 +88,10 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
       await session!.screenshot('2-budget-tooltip');
       await session!.dismissHover();
       assert.ok(tooltip.includes('set by this workspace'), `tooltip does not name the workspace as the budget's source:\n${tooltip}`);
-      assert.ok(tooltip.includes(`of ${formatUsdLimit(workspaceDaily)}`), `tooltip does not show the $${workspaceDaily} limit:\n${tooltip}`);
+      assert.ok(
+        tooltip.includes(`of ${formatUsdLimit(workspaceDaily)}`),
+        `tooltip does not show the $${workspaceDaily} limit:\n${tooltip}`,
+      );
       assert.ok(!tooltip.includes(`of ${formatUsdLimit(userDaily)}`), `tooltip still shows the user's $${userDaily} limit:\n${tooltip}`);
     });
   });

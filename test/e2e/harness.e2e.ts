@@ -51,7 +51,10 @@ describe('e2e harness on a fresh profile', function () {
       30_000,
       () => `the Token Meter output channel never logged its data dir:\n${log || '(no Token Meter.log)'}`,
     );
-    assert.ok(log.includes(`data in ${expectedDir}`), `the extension's log does not name ${expectedDir} as its data dir:\n${log || '(no Token Meter.log)'}`);
+    assert.ok(
+      log.includes(`data in ${expectedDir}`),
+      `the extension's log does not name ${expectedDir} as its data dir:\n${log || '(no Token Meter.log)'}`,
+    );
   });
 
   it("stop() ends code-server's whole process group and deletes the temp dirs", async () => {

@@ -101,7 +101,6 @@ export async function pollFor<T>(probe: () => Promise<T | undefined>, timeoutMs:
   }
 }
 
-
 function httpStatus(url: string): Promise<number | undefined> {
   return new Promise((resolve) => {
     const request = http.get(url, (response) => {
@@ -276,7 +275,13 @@ export class VsCodeSession {
     const row = await pollFor(
       async () => {
         for (const candidate of await rows.all()) {
-          const label = plainText(await candidate.locator('.label-name').first().innerText().catch(() => ''));
+          const label = plainText(
+            await candidate
+              .locator('.label-name')
+              .first()
+              .innerText()
+              .catch(() => ''),
+          );
           if (label === title) return candidate;
         }
         return undefined;
@@ -313,7 +318,10 @@ export class VsCodeSession {
   async activeEditorText(): Promise<string> {
     const lines = this.page.locator('.editor-group-container.active .monaco-editor .view-lines .view-line');
     const rendered = await lines.evaluateAll((elements) =>
-      elements.map((e) => ({ top: parseFloat(/top:\s*([\d.]+)px/.exec(e.getAttribute('style') ?? '')?.[1] ?? '0'), text: e.textContent ?? '' })),
+      elements.map((e) => ({
+        top: parseFloat(/top:\s*([\d.]+)px/.exec(e.getAttribute('style') ?? '')?.[1] ?? '0'),
+        text: e.textContent ?? '',
+      })),
     );
     return rendered
       .sort((a, b) => a.top - b.top)
@@ -365,8 +373,22 @@ export class VsCodeSession {
 }
 
 /** Installs the .vsix before any server runs on these directories, so no reload is needed. */
-async function installExtension(tools: E2eTools, rootDir: string, userDataDir: string, extensionsDir: string, logFile: string): Promise<void> {
-  const args = [tools.codeServerEntry, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir, '--install-extension', tools.vsix];
+async function installExtension(
+  tools: E2eTools,
+  rootDir: string,
+  userDataDir: string,
+  extensionsDir: string,
+  logFile: string,
+): Promise<void> {
+  const args = [
+    tools.codeServerEntry,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
+    '--install-extension',
+    tools.vsix,
+  ];
   try {
     const { stdout, stderr } = await execFileAsync(tools.node, args, { timeout: 120_000, env: isolatedEnv(rootDir) });
     fs.writeFileSync(logFile, `$ install ${tools.vsix}\n${stdout}${stderr}\n`);
@@ -375,7 +397,8 @@ async function installExtension(tools: E2eTools, rootDir: string, userDataDir: s
     throw new Error(`Installing ${tools.vsix} into code-server failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
   const installed = fs.readdirSync(extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
-  if (installed.length === 0) throw new Error(`code-server reported success but installed nothing from ${tools.vsix} into ${extensionsDir}`);
+  if (installed.length === 0)
+    throw new Error(`code-server reported success but installed nothing from ${tools.vsix} into ${extensionsDir}`);
 }
 
 /** code-server writes a config.yaml (with a password) under the XDG dirs; keep it out of the real home. */
@@ -396,10 +419,14 @@ function startServer(tools: E2eTools, dirs: ServerDirs): ChildProcess {
   const log = fs.openSync(dirs.serverLog, 'a');
   const args = [
     tools.codeServerEntry,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${dirs.port}`,
-    '--user-data-dir', dirs.userDataDir,
-    '--extensions-dir', dirs.extensionsDir,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${dirs.port}`,
+    '--user-data-dir',
+    dirs.userDataDir,
+    '--extensions-dir',
+    dirs.extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -454,7 +481,11 @@ async function killProcessGroup(child: ChildProcess): Promise<void> {
   };
   signal('SIGTERM');
   const gone = async (timeoutMs: number): Promise<boolean> =>
-    pollFor(async () => (groupAlive(pgid) ? undefined : true), timeoutMs, () => '').catch(() => false);
+    pollFor(
+      async () => (groupAlive(pgid) ? undefined : true),
+      timeoutMs,
+      () => '',
+    ).catch(() => false);
   if (await gone(5_000)) return;
   signal('SIGKILL');
   if (!(await gone(5_000))) throw new Error(`code-server's process group ${pgid} survived SIGKILL`);

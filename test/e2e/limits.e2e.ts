@@ -45,7 +45,11 @@ describe("limits: one subscription request through the gateway shows Anthropic's
       },
       globalStorageFiles: { 'gateway.json': JSON.stringify({ port: gatewayPort, secret: SECRET }) },
     });
-    await pollFor(async () => ((await isListening(gatewayPort)) ? true : undefined), 60_000, () => `no gateway answered on 127.0.0.1:${gatewayPort}`);
+    await pollFor(
+      async () => ((await isListening(gatewayPort)) ? true : undefined),
+      60_000,
+      () => `no gateway answered on 127.0.0.1:${gatewayPort}`,
+    );
   });
   after(async () => {
     await session?.stop();
@@ -56,7 +60,13 @@ describe("limits: one subscription request through the gateway shows Anthropic's
   });
 
   it('the status bar shows 42% and its reset; the tooltip shows the weekly 18% labelled exact', async () => {
-    const client = new Anthropic({ apiKey: null, authToken: OAUTH_TOKEN, baseURL: `http://127.0.0.1:${gatewayPort}/${SECRET}/anthropic`, defaultHeaders: { 'anthropic-beta': 'oauth-2025-04-20' }, maxRetries: 0 });
+    const client = new Anthropic({
+      apiKey: null,
+      authToken: OAUTH_TOKEN,
+      baseURL: `http://127.0.0.1:${gatewayPort}/${SECRET}/anthropic`,
+      defaultHeaders: { 'anthropic-beta': 'oauth-2025-04-20' },
+      maxRetries: 0,
+    });
     await client.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
     assert.equal(upstream.requests.at(-1)!.headers.authorization, `Bearer ${OAUTH_TOKEN}`, 'the bearer reached the upstream untouched');
     const now = Date.now();
@@ -66,7 +76,12 @@ describe("limits: one subscription request through the gateway shows Anthropic's
     const tooltip = await session!.hoverStatusBarTooltip(SUBSCRIPTION_ID);
     await session!.screenshot('exact-limits');
     assert.match(tooltip, /What limits you now/);
-    assert.match(tooltip, new RegExp(`weekly: 18% · resets ${formatClock(reset7d * 1000, now, 'UTC')} — exact, from Anthropic's response headers, as of (just now|1 min ago)`));
+    assert.match(
+      tooltip,
+      new RegExp(
+        `weekly: 18% · resets ${formatClock(reset7d * 1000, now, 'UTC')} — exact, from Anthropic's response headers, as of (just now|1 min ago)`,
+      ),
+    );
     assert.match(tooltip, /5-hour: 42% .*binds now/);
     await session!.dismissHover();
   });

@@ -10,14 +10,31 @@ import { exactly, pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 import { installIntoSession, openQuickInputCommand, packageProbe, PROBE_PROMPT, runProbeCommand } from './lmProbe';
 
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
-const MODEL = { id: 'fake-claude', name: 'Fake Claude', apiStyle: 'anthropic', model: 'claude-sonnet-4-5', contextSize: 200_000, maxOutputTokens: 4096 };
+const MODEL = {
+  id: 'fake-claude',
+  name: 'Fake Claude',
+  apiStyle: 'anthropic',
+  model: 'claude-sonnet-4-5',
+  contextSize: 200_000,
+  maxOutputTokens: 4096,
+};
 /** The fake answers "*-tools" models with a call of the first tool offered. */
-const TOOLS_MODEL = { id: 'fake-claude-tools', name: 'Fake Claude with tools', apiStyle: 'anthropic', model: 'claude-sonnet-4-5-tools', imageInput: true };
+const TOOLS_MODEL = {
+  id: 'fake-claude-tools',
+  name: 'Fake Claude with tools',
+  apiStyle: 'anthropic',
+  model: 'claude-sonnet-4-5-tools',
+  imageInput: true,
+};
 /** The fake answers "*-401" models with 401 Invalid API key. */
 const DENIED_MODEL = { id: 'fake-gpt-denied', name: 'Fake GPT with a bad key', apiStyle: 'openai', model: 'gpt-4o-401' };
 const API_KEY = 'sk-ant-e2e-typed-into-the-input-box';
 /** What one request to the fake Anthropic upstream reports, all token kinds together. */
-const REPORTED_TOKENS = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.output_tokens;
+const REPORTED_TOKENS =
+  ANTHROPIC_USAGE.input_tokens +
+  ANTHROPIC_USAGE.cache_creation_input_tokens +
+  ANTHROPIC_USAGE.cache_read_input_tokens +
+  ANTHROPIC_USAGE.output_tokens;
 
 /** The 1×1 PNG the probe sends in its toolResult scenario. */
 const PIXEL_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -64,7 +81,11 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     fs.writeFileSync(settingsFile, JSON.stringify(patch));
     fs.rmSync(`${settingsFile}.applied`, { force: true });
     await session!.runCommand('LM Probe: Apply Test Settings');
-    await pollFor(async () => (fs.existsSync(`${settingsFile}.applied`) ? true : undefined), 30_000, () => 'the probe never applied the settings');
+    await pollFor(
+      async () => (fs.existsSync(`${settingsFile}.applied`) ? true : undefined),
+      30_000,
+      () => 'the probe never applied the settings',
+    );
   }
 
   const runProbe = (dialogButton = 'Allow') => runProbeCommand(session!, resultFile, dialogButton);
@@ -74,7 +95,10 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     const page = session!.page;
     await openCommand('Token Meter: Set Model API Key…');
     // The model picker of the command, then the password box.
-    await page.locator('.quick-input-widget .monaco-list-row').filter({ has: page.getByText(MODEL.name, { exact: true }) }).click();
+    await page
+      .locator('.quick-input-widget .monaco-list-row')
+      .filter({ has: page.getByText(MODEL.name, { exact: true }) })
+      .click();
     await page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible' });
     await page.keyboard.type(API_KEY);
     await page.keyboard.press('Enter');
@@ -91,7 +115,16 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     await session!.screenshot('2-probe-done');
     assert.equal(result.error, undefined, `the request failed: ${JSON.stringify(result.error)}`);
     assert.deepEqual(result.models.map((m) => m.id).sort(), [MODEL.id, TOOLS_MODEL.id, DENIED_MODEL.id].sort());
-    assert.deepEqual(result.models.find((m) => m.id === MODEL.id), { id: MODEL.id, name: MODEL.name, vendor: 'token-meter', family: MODEL.model, maxInputTokens: MODEL.contextSize - MODEL.maxOutputTokens });
+    assert.deepEqual(
+      result.models.find((m) => m.id === MODEL.id),
+      {
+        id: MODEL.id,
+        name: MODEL.name,
+        vendor: 'token-meter',
+        family: MODEL.model,
+        maxInputTokens: MODEL.contextSize - MODEL.maxOutputTokens,
+      },
+    );
     assert.equal(result.text, STREAM_WORDS.join(''));
     assert.equal(result.promptTokens, countTokens(PROBE_PROMPT, MODEL.model), "countTokens answers with the project's tokenizer");
 
@@ -106,12 +139,19 @@ describe('chat-model provider: another extension finds the Token Meter model thr
 
   it('with a hard budget used up, refuses before sending and names the budget and the override; after the override it sends', async () => {
     // 1,000 tokens a day, already exceeded by the request above.
-    await updateUserSettings({ 'tokenMeter.budget.unit': 'tokens', 'tokenMeter.budget.daily': 1000, 'tokenMeter.lm.budgetEnforcement': 'hard' });
+    await updateUserSettings({
+      'tokenMeter.budget.unit': 'tokens',
+      'tokenMeter.budget.daily': 1000,
+      'tokenMeter.lm.budgetEnforcement': 'hard',
+    });
     await session!.waitForStatusBarText(METER_ID, (text) => text.includes('/ 1k'));
     const refused = await runProbe();
     await session!.screenshot('4-refused');
     assert.equal(refused.error?.code, 'Blocked');
-    assert.match(refused.error?.message ?? '', /daily budget of 1k tokens \(set in your user settings\) is used up \(32\.1k tokens counted, peak-weighted\).*Run "Token Meter: Allow 1 Hour Over Budget"/);
+    assert.match(
+      refused.error?.message ?? '',
+      /daily budget of 1k tokens \(set in your user settings\) is used up \(32\.1k tokens counted, peak-weighted\).*Run "Token Meter: Allow 1 Hour Over Budget"/,
+    );
     assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, 1, 'nothing was sent upstream');
 
     await session!.runCommand('Token Meter: Allow 1 Hour Over Budget');
@@ -129,34 +169,58 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     await updateUserSettings({ 'tokenMeter.lm.requestThreshold': threshold, 'tokenMeter.lm.askBeforeSending': true });
     const sentBefore = upstream.requests.filter((r) => r.path === '/v1/messages').length;
     const cancelled = await runProbe('Cancel');
-    assert.ok(cancelled.dialog.includes(`This request's prompt is about ${promptTokens} tokens, over your per-request threshold of ${threshold} tokens (tokenMeter.lm.requestThreshold)`), `dialog: ${JSON.stringify(cancelled.dialog)}`);
+    assert.ok(
+      cancelled.dialog.includes(
+        `This request's prompt is about ${promptTokens} tokens, over your per-request threshold of ${threshold} tokens (tokenMeter.lm.requestThreshold)`,
+      ),
+      `dialog: ${JSON.stringify(cancelled.dialog)}`,
+    );
     assert.equal(cancelled.error?.code, 'Blocked');
     assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, sentBefore);
 
     const confirmed = await runProbe('Send Anyway');
     await session!.screenshot('6-sent-anyway');
-    assert.ok(confirmed.dialog.includes(`over your per-request threshold of ${threshold} tokens`), `dialog: ${JSON.stringify(confirmed.dialog)}`);
+    assert.ok(
+      confirmed.dialog.includes(`over your per-request threshold of ${threshold} tokens`),
+      `dialog: ${JSON.stringify(confirmed.dialog)}`,
+    );
     assert.equal(confirmed.error, undefined, `the request failed: ${JSON.stringify(confirmed.error)}`);
     assert.equal(confirmed.text, STREAM_WORDS.join(''));
     assert.equal(upstream.requests.filter((r) => r.path === '/v1/messages').length, sentBefore + 1);
   });
 
   it("passes VS Code's tool calls, tool results and images through, both ways", async () => {
-    await updateUserSettings({ 'tokenMeter.lm.requestThreshold': 0, 'tokenMeter.lm.askBeforeSending': false, 'tokenMeterLmProbe.modelId': TOOLS_MODEL.id, 'tokenMeterLmProbe.scenario': 'tools' });
+    await updateUserSettings({
+      'tokenMeter.lm.requestThreshold': 0,
+      'tokenMeter.lm.askBeforeSending': false,
+      'tokenMeterLmProbe.modelId': TOOLS_MODEL.id,
+      'tokenMeterLmProbe.scenario': 'tools',
+    });
     const called = await runProbe();
     assert.equal(called.error, undefined, `the request failed: ${JSON.stringify(called.error)}`);
     assert.deepEqual(called.toolCalls, [{ callId: 'toolu_fake1', name: 'read_file', input: TOOL_CALL_INPUT }]);
     const offered = JSON.parse(upstream.requests[upstream.requests.length - 1].body);
-    assert.deepEqual(offered.tools.map((t: { name: string }) => t.name), ['read_file']);
+    assert.deepEqual(
+      offered.tools.map((t: { name: string }) => t.name),
+      ['read_file'],
+    );
 
     await updateUserSettings({ 'tokenMeterLmProbe.scenario': 'toolResult' });
     const answered = await runProbe();
     assert.equal(answered.error, undefined, `the request failed: ${JSON.stringify(answered.error)}`);
-    const sent = JSON.parse(upstream.requests[upstream.requests.length - 1].body) as { messages: Array<{ role: string; content: Array<Record<string, unknown>> }> };
-    assert.deepEqual(sent.messages[1], { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_probe', name: 'read_file', input: { path: 'a.ts' } }] });
+    const sent = JSON.parse(upstream.requests[upstream.requests.length - 1].body) as {
+      messages: Array<{ role: string; content: Array<Record<string, unknown>> }>;
+    };
+    assert.deepEqual(sent.messages[1], {
+      role: 'assistant',
+      content: [{ type: 'tool_use', id: 'toolu_probe', name: 'read_file', input: { path: 'a.ts' } }],
+    });
     assert.equal(sent.messages[2].role, 'user');
     assert.deepEqual(sent.messages[2].content[0], { type: 'tool_result', tool_use_id: 'toolu_probe', content: 'export {}' });
-    assert.deepEqual(sent.messages[2].content[1], { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PIXEL_BASE64 } });
+    assert.deepEqual(sent.messages[2].content[1], {
+      type: 'image',
+      source: { type: 'base64', media_type: 'image/png', data: PIXEL_BASE64 },
+    });
   });
 
   it('turns an upstream 401 into a NoPermissions error that says where to fix the key', async () => {
@@ -164,7 +228,10 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     const denied = await runProbe();
     await session!.screenshot('7-denied');
     assert.equal(denied.error?.code, 'NoPermissions');
-    assert.match(denied.error?.message ?? '', /Model "Fake GPT with a bad key" was refused \(127\.0\.0\.1:\d+ answered 401: Invalid API key\)\. Check its API key with "Token Meter: Set Model API Key…"/);
+    assert.match(
+      denied.error?.message ?? '',
+      /Model "Fake GPT with a bad key" was refused \(127\.0\.0\.1:\d+ answered 401: Invalid API key\)\. Check its API key with "Token Meter: Set Model API Key…"/,
+    );
   });
 
   it('"Token Meter: Add Model…" adds an endpoint, model and key that the next request uses', async () => {
@@ -191,7 +258,10 @@ describe('chat-model provider: another extension finds the Token Meter model thr
     const result = await runProbe();
     assert.equal(result.error, undefined, `the request failed: ${JSON.stringify(result.error)}`);
     assert.equal(result.text, STREAM_WORDS.join(''));
-    assert.deepEqual(result.models.find((m) => m.id === 'Added GPT'), { id: 'Added GPT', name: 'Added GPT', vendor: 'token-meter', family: 'gpt-4o', maxInputTokens: contextWindowFor('gpt-4o')! - 8192 });
+    assert.deepEqual(
+      result.models.find((m) => m.id === 'Added GPT'),
+      { id: 'Added GPT', name: 'Added GPT', vendor: 'token-meter', family: 'gpt-4o', maxInputTokens: contextWindowFor('gpt-4o')! - 8192 },
+    );
     const sent = upstream.requests[upstream.requests.length - 1];
     assert.equal(sent.path, '/v1/chat/completions');
     assert.equal(sent.headers.authorization, 'Bearer sk-added-through-the-ui');
@@ -200,17 +270,26 @@ describe('chat-model provider: another extension finds the Token Meter model thr
   it('hands chat-model prompts to prompt hygiene: the same question asked three times is a finding', async () => {
     // A real question (hygiene leaves "continue"-sized ones alone), asked three times in a row.
     const question = 'How do I rename the checkout handler in every caller of it?';
-    await updateUserSettings({ 'tokenMeterLmProbe.modelId': MODEL.id, 'tokenMeterLmProbe.scenario': 'text', 'tokenMeterLmProbe.prompt': question, 'tokenMeter.lm.budgetEnforcement': 'soft' });
+    await updateUserSettings({
+      'tokenMeterLmProbe.modelId': MODEL.id,
+      'tokenMeterLmProbe.scenario': 'text',
+      'tokenMeterLmProbe.prompt': question,
+      'tokenMeter.lm.budgetEnforcement': 'soft',
+    });
     for (let i = 0; i < 3; i++) assert.equal((await runProbe()).error, undefined);
     const toast = session!.page.locator('.notifications-toasts .notification-toast', { hasText: 'Token Meter: Repeated prompt.' });
     await toast.first().waitFor({ state: 'visible', timeout: 30_000 });
     await session!.screenshot('9-repeated-chat-prompt');
     await session!.runCommand('Token Meter: Show Prompt Hygiene Report');
     const editor = session!.page.locator('.editor-group-container.active .monaco-editor .view-lines');
-    const report = await pollFor(async () => {
-      const text = (await editor.innerText().catch(() => '')).replace(/\s+/g, ' ');
-      return text.includes('Repeated prompt') ? text : undefined;
-    }, 30_000, () => 'the hygiene report shows no repeated prompt');
+    const report = await pollFor(
+      async () => {
+        const text = (await editor.innerText().catch(() => '')).replace(/\s+/g, ' ');
+        return text.includes('Repeated prompt') ? text : undefined;
+      },
+      30_000,
+      () => 'the hygiene report shows no repeated prompt',
+    );
     assert.match(report, /Repeated prompt\*\* \(lm-provider, claude-sonnet-4-5\)/);
   });
 });

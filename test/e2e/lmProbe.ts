@@ -29,7 +29,10 @@ export interface ProbeResult {
 export async function packageProbe(outDir: string): Promise<string> {
   const vsix = path.join(outDir, 'lm-probe.vsix');
   const vsce = path.join(REPO_ROOT, 'node_modules', '.bin', 'vsce');
-  await execFileAsync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], { cwd: PROBE_DIR, timeout: 120_000 });
+  await execFileAsync(vsce, ['package', '--no-dependencies', '--skip-license', '--allow-missing-repository', '--out', vsix], {
+    cwd: PROBE_DIR,
+    timeout: 120_000,
+  });
   return vsix;
 }
 
@@ -39,8 +42,24 @@ export async function packageProbe(outDir: string): Promise<string> {
  */
 export async function installIntoSession(session: VsCodeSession, vsix: string): Promise<void> {
   const tools = locateE2eTools();
-  const env = { ...process.env, XDG_CONFIG_HOME: path.join(session.rootDir, 'xdg-config'), XDG_DATA_HOME: path.join(session.rootDir, 'xdg-data') };
-  await execFileAsync(tools.node, [tools.codeServerEntry, '--user-data-dir', session.userDataDir, '--extensions-dir', path.join(session.rootDir, 'extensions'), '--install-extension', vsix], { env, timeout: 120_000 });
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(session.rootDir, 'xdg-config'),
+    XDG_DATA_HOME: path.join(session.rootDir, 'xdg-data'),
+  };
+  await execFileAsync(
+    tools.node,
+    [
+      tools.codeServerEntry,
+      '--user-data-dir',
+      session.userDataDir,
+      '--extensions-dir',
+      path.join(session.rootDir, 'extensions'),
+      '--install-extension',
+      vsix,
+    ],
+    { env, timeout: 120_000 },
+  );
 }
 
 /**
@@ -48,7 +67,11 @@ export async function installIntoSession(session: VsCodeSession, vsix: string): 
  * with `dialogButton` (the first use of another extension's models asks for consent: "Allow"), and
  * the text of the last dialog seen.
  */
-export async function runProbeCommand(session: VsCodeSession, resultFile: string, dialogButton = 'Allow'): Promise<ProbeResult & { dialog: string }> {
+export async function runProbeCommand(
+  session: VsCodeSession,
+  resultFile: string,
+  dialogButton = 'Allow',
+): Promise<ProbeResult & { dialog: string }> {
   fs.rmSync(resultFile, { force: true });
   await session.runCommand(PROBE_COMMAND, 60_000);
   const dialog = session.page.locator('.monaco-dialog-box');
@@ -60,7 +83,9 @@ export async function runProbeCommand(session: VsCodeSession, resultFile: string
         dialogText = await dialog.innerText();
         await button.click();
       }
-      return fs.existsSync(resultFile) ? { ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ProbeResult), dialog: dialogText } : undefined;
+      return fs.existsSync(resultFile)
+        ? { ...(JSON.parse(fs.readFileSync(resultFile, 'utf8')) as ProbeResult), dialog: dialogText }
+        : undefined;
     },
     60_000,
     () => 'the probe extension never wrote its result',

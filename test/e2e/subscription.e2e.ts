@@ -22,8 +22,18 @@ describe('subscription plans: a Claude Code session on disk shows its 5-hour blo
     const cwd = '/home/dev/workspace';
     writeLines(sessionFile, [
       claudeUserLine(blockStart, 'Fix the flaky checkout test', cwd),
-      claudeAssistantLine({ messageId: 'msg_e2e_1', ts: blockStart + 20_000, cwd, usage: { input: 40, output: 900, cacheRead: 60_000, cacheWrite: 4_000 } }),
-      claudeAssistantLine({ messageId: 'msg_e2e_2', ts: Date.now() - 2 * MIN, cwd, usage: { input: 10, output: 1_050, cacheRead: 120_000, cacheWrite: 3_000 } }),
+      claudeAssistantLine({
+        messageId: 'msg_e2e_1',
+        ts: blockStart + 20_000,
+        cwd,
+        usage: { input: 40, output: 900, cacheRead: 60_000, cacheWrite: 4_000 },
+      }),
+      claudeAssistantLine({
+        messageId: 'msg_e2e_2',
+        ts: Date.now() - 2 * MIN,
+        cwd,
+        usage: { input: 10, output: 1_050, cacheRead: 120_000, cacheWrite: 3_000 },
+      }),
     ]);
     session = await VsCodeSession.start({
       name: 'subscription',
@@ -52,7 +62,11 @@ describe('subscription plans: a Claude Code session on disk shows its 5-hour blo
   it('shows the block: tokens against the limit, and when it resets', async () => {
     const tokens = 40 + 900 + 60_000 + 4_000 + 10 + 1_050 + 120_000 + 3_000; // 189,000 of 2M
     const resets = formatClock(blockStart + 5 * 3600_000, Date.now(), 'UTC');
-    const text = await session!.waitForStatusBarText(SUBSCRIPTION_ID, exactly(`5h ${formatPercent(tokens / 2_000_000)} · resets ${resets}`), 60_000);
+    const text = await session!.waitForStatusBarText(
+      SUBSCRIPTION_ID,
+      exactly(`5h ${formatPercent(tokens / 2_000_000)} · resets ${resets}`),
+      60_000,
+    );
     assert.ok(text);
     const tooltip = await session!.hoverStatusBarTooltip(SUBSCRIPTION_ID);
     assert.match(tooltip, /Claude Max 5x/);
@@ -62,7 +76,14 @@ describe('subscription plans: a Claude Code session on disk shows its 5-hour blo
 
   it('shows the context of the session working in this workspace, and follows it live', async () => {
     await session!.waitForStatusBarText(CONTEXT_ID, exactly('ctx 123k/200k'), 30_000);
-    appendLines(sessionFile, [claudeAssistantLine({ messageId: 'msg_e2e_3', ts: Date.now(), cwd: '/home/dev/workspace', usage: { input: 5, output: 200, cacheRead: 160_000, cacheWrite: 5_000 } })]);
+    appendLines(sessionFile, [
+      claudeAssistantLine({
+        messageId: 'msg_e2e_3',
+        ts: Date.now(),
+        cwd: '/home/dev/workspace',
+        usage: { input: 5, output: 200, cacheRead: 160_000, cacheWrite: 5_000 },
+      }),
+    ]);
     await session!.waitForStatusBarText(CONTEXT_ID, exactly('ctx 165k/200k'), 15_000);
     const tooltip = await session!.hoverStatusBarTooltip(CONTEXT_ID);
     assert.match(tooltip, /Past 80%: run \/compact or \/clear in Claude Code/);

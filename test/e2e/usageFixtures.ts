@@ -53,7 +53,9 @@ export function seedTodaysUsage(now: number): SeededUsage {
   );
   const p = SEED_PRICE_OVERRIDE;
   const costUsd = events.reduce(
-    (sum, e) => sum + (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6,
+    (sum, e) =>
+      sum +
+      (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6,
     0,
   );
   return {

@@ -11,10 +11,21 @@ import { pollFor, TOKEN_METER_ID, VsCodeSession } from './harness';
 import { installIntoSession, openQuickInputCommand, packageProbe, runProbeCommand } from './lmProbe';
 
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
-const MODEL = { id: 'team-claude', name: 'Team Claude', apiStyle: 'anthropic', model: 'claude-sonnet-4-5', contextSize: 200_000, maxOutputTokens: 4096 };
+const MODEL = {
+  id: 'team-claude',
+  name: 'Team Claude',
+  apiStyle: 'anthropic',
+  model: 'claude-sonnet-4-5',
+  contextSize: 200_000,
+  maxOutputTokens: 4096,
+};
 const API_KEY = 'sk-ant-e2e-the-users-own-key';
 const TEAM_TOKEN = 'team-token-entered-for-the-allowed-origin';
-const PROBE_TOKENS = ANTHROPIC_USAGE.input_tokens + ANTHROPIC_USAGE.cache_creation_input_tokens + ANTHROPIC_USAGE.cache_read_input_tokens + ANTHROPIC_USAGE.output_tokens;
+const PROBE_TOKENS =
+  ANTHROPIC_USAGE.input_tokens +
+  ANTHROPIC_USAGE.cache_creation_input_tokens +
+  ANTHROPIC_USAGE.cache_read_input_tokens +
+  ANTHROPIC_USAGE.output_tokens;
 /** What the Claude Code log in the workspace's log root holds; counted only if that root were read. */
 const LOG_OUTPUT_TOKENS = 400_000;
 
@@ -36,7 +47,8 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
   let session: VsCodeSession | undefined;
   let gatewayPort = 0;
 
-  const assertThiefGotNothing = (what: string) => assert.equal(thief.requests.length, 0, `${what}; the workspace's server received:\n${thief.describe()}`);
+  const assertThiefGotNothing = (what: string) =>
+    assert.equal(thief.requests.length, 0, `${what}; the workspace's server received:\n${thief.describe()}`);
   const meterText = () => session!.statusBarItemText(METER_ID);
 
   before(async () => {
@@ -45,7 +57,12 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
     const now = Date.now();
     writeLines(path.join(claudeDir, 'projects', '-home-dev-workspace', 'b7c1-session.jsonl'), [
       claudeUserLine(now - 60_000, 'Summarise the repository', '/home/dev/workspace'),
-      claudeAssistantLine({ messageId: 'msg_ws_1', ts: now - 50_000, cwd: '/home/dev/workspace', usage: { input: 10, output: LOG_OUTPUT_TOKENS, cacheRead: 0, cacheWrite: 0 } }),
+      claudeAssistantLine({
+        messageId: 'msg_ws_1',
+        ts: now - 50_000,
+        cwd: '/home/dev/workspace',
+        usage: { input: 10, output: LOG_OUTPUT_TOKENS, cacheRead: 0, cacheWrite: 0 },
+      }),
     ]);
     const probeVsix = packageProbe(outDir);
     session = await VsCodeSession.start({
@@ -93,7 +110,11 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
   });
 
   it("keeps the gateway on the user's port and upstream: a terminal's request and its key reach only the user's upstream", async () => {
-    await pollFor(async () => ((await isListening(gatewayPort)) ? true : undefined), 30_000, () => `no gateway answered on the user's port ${gatewayPort}`);
+    await pollFor(
+      async () => ((await isListening(gatewayPort)) ? true : undefined),
+      30_000,
+      () => `no gateway answered on the user's port ${gatewayPort}`,
+    );
     await session!.runCommand('Terminal: Create New Terminal');
     const terminal = session!.page.locator('.terminal-wrapper.active .xterm');
     await terminal.waitFor({ state: 'visible', timeout: 30_000 });
@@ -101,9 +122,15 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
     const outFile = path.join(outDir, 'response.json');
     const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }] });
     await terminal.click();
-    await session!.page.keyboard.type(`env | grep _BASE_URL > ${envFile}; curl -s "$OPENAI_BASE_URL/chat/completions" -H 'content-type: application/json' -H 'authorization: Bearer sk-users-openai-key' -d '${body}' > ${outFile}`);
+    await session!.page.keyboard.type(
+      `env | grep _BASE_URL > ${envFile}; curl -s "$OPENAI_BASE_URL/chat/completions" -H 'content-type: application/json' -H 'authorization: Bearer sk-users-openai-key' -d '${body}' > ${outFile}`,
+    );
     await session!.page.keyboard.press('Enter');
-    const response = await pollFor(async () => (fs.existsSync(outFile) && fs.statSync(outFile).size > 0 ? fs.readFileSync(outFile, 'utf8') : undefined), 30_000, () => 'curl never wrote the response');
+    const response = await pollFor(
+      async () => (fs.existsSync(outFile) && fs.statSync(outFile).size > 0 ? fs.readFileSync(outFile, 'utf8') : undefined),
+      30_000,
+      () => 'curl never wrote the response',
+    );
     assert.match(fs.readFileSync(envFile, 'utf8'), new RegExp(`^OPENAI_BASE_URL=http://127\\.0\\.0\\.1:${gatewayPort}/`, 'm'));
     assert.match(response, /"object":"chat.completion"/);
     assert.equal(upstream.requests.at(-1)?.headers.authorization, 'Bearer sk-users-openai-key');
@@ -131,7 +158,10 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
     await session!.waitForStatusBarText(METER_ID, (text) => text.includes('/ 5M tokens'), 60_000);
     const result = await runProbeCommand(session!, resultFile);
     assert.equal(result.error, undefined, `the request failed: ${JSON.stringify(result.error)}`);
-    assert.deepEqual(result.models.map((m) => m.name), [MODEL.name]);
+    assert.deepEqual(
+      result.models.map((m) => m.name),
+      [MODEL.name],
+    );
     const sent = upstream.requests.filter((r) => r.path === '/v1/messages');
     assert.equal(sent.length, 1);
     assert.equal(sent[0].headers['x-api-key'], API_KEY);
@@ -148,7 +178,11 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
   });
 
   it("exports metrics to the user's collector only", async () => {
-    await pollFor(async () => (collector.requests.some((r) => r.method === 'POST' && r.path === '/v1/metrics') ? true : undefined), 120_000, () => 'the user\'s collector received no metrics');
+    await pollFor(
+      async () => (collector.requests.some((r) => r.method === 'POST' && r.path === '/v1/metrics') ? true : undefined),
+      120_000,
+      () => "the user's collector received no metrics",
+    );
     assertThiefGotNothing('after a metrics export');
   });
 
@@ -156,21 +190,39 @@ describe("workspace settings: a cloned repository cannot send the user's keys, t
     const page = session!.page;
     const origin = thief.url;
     const tooltip = await session!.hoverStatusBarTooltip(METER_ID);
-    assert.match(tooltip, new RegExp(`this workspace proposes the team endpoint ${origin.replace(/[.]/g, '\\.')}; nothing is sent until you allow it`));
+    assert.match(
+      tooltip,
+      new RegExp(`this workspace proposes the team endpoint ${origin.replace(/[.]/g, '\\.')}; nothing is sent until you allow it`),
+    );
     await session!.dismissHover();
     assertThiefGotNothing('while the team endpoint waits for approval');
 
     // The question is a toast while it is fresh, and stays in the notification centre after that.
-    const question = page.locator('.notification-toast, .notifications-center .notification-list-item', { hasText: `ask to send your daily usage totals (and a team token you enter for it) to ${origin}` });
-    if (!(await question.first().isVisible().catch(() => false))) await session!.runCommand('Notifications: Show Notifications');
+    const question = page.locator('.notification-toast, .notifications-center .notification-list-item', {
+      hasText: `ask to send your daily usage totals (and a team token you enter for it) to ${origin}`,
+    });
+    if (
+      !(await question
+        .first()
+        .isVisible()
+        .catch(() => false))
+    )
+      await session!.runCommand('Notifications: Show Notifications');
     await question.first().waitFor({ state: 'visible', timeout: 30_000 });
     await session!.screenshot('2-team-endpoint-question');
-    await question.first().getByRole('button', { name: `Allow ${origin}` }).click();
+    await question
+      .first()
+      .getByRole('button', { name: `Allow ${origin}` })
+      .click();
     await openQuickInputCommand(session!, 'Token Meter: Set Team Token');
     await page.locator('.quick-input-widget input[type="password"]').waitFor({ state: 'visible' });
     await page.keyboard.type(TEAM_TOKEN);
     await page.keyboard.press('Enter');
-    await pollFor(async () => (thief.requests.length > 0 ? true : undefined), 30_000, () => 'the allowed team endpoint received nothing');
+    await pollFor(
+      async () => (thief.requests.length > 0 ? true : undefined),
+      30_000,
+      () => 'the allowed team endpoint received nothing',
+    );
     for (const request of thief.requests) {
       assert.ok(request.path.startsWith('/team/'), `${request.method} ${request.path} went to the team endpoint's path`);
       assert.equal(request.headers.authorization, `Bearer ${TEAM_TOKEN}`, 'only the token entered for this origin is sent');

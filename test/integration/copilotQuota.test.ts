@@ -7,7 +7,9 @@ import { copilotUserJson } from '../support/copilotQuota';
 const TOKEN = 'gho_GITHUB-SESSION-TOKEN-never-stored';
 
 /** A local stand-in for GitHub's Copilot user endpoint; `answer` decides each response. */
-async function standIn(answer: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; requests: http.IncomingHttpHeaders[]; close: () => Promise<void> }> {
+async function standIn(
+  answer: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; requests: http.IncomingHttpHeaders[]; close: () => Promise<void> }> {
   const requests: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
     requests.push(req.headers);
@@ -17,10 +19,11 @@ async function standIn(answer: (req: http.IncomingMessage, res: http.ServerRespo
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/copilot_internal/user`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -36,7 +39,10 @@ describe("Copilot quota: GitHub's Copilot user endpoint (local stand-in)", funct
     try {
       const quota = await fetchCopilotQuota(endpoint.url, TOKEN);
       assert.equal(endpoint.requests[0].authorization, `token ${TOKEN}`);
-      assert.deepEqual(quota.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]), [['premium_interactions', 0.6, Date.parse(reset)]]);
+      assert.deepEqual(
+        quota.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]),
+        [['premium_interactions', 0.6, Date.parse(reset)]],
+      );
       assert.ok(!JSON.stringify(quota).includes(TOKEN));
     } finally {
       await endpoint.close();
@@ -73,7 +79,10 @@ describe("Copilot quota: GitHub's Copilot user endpoint (local stand-in)", funct
       }
     });
     try {
-      await assert.rejects(fetchCopilotQuota(endpoint.url, TOKEN), (e: CopilotQuotaError) => e.status === 401 && /HTTP 401/.test(e.message));
+      await assert.rejects(
+        fetchCopilotQuota(endpoint.url, TOKEN),
+        (e: CopilotQuotaError) => e.status === 401 && /HTTP 401/.test(e.message),
+      );
       mode = 'html';
       await assert.rejects(fetchCopilotQuota(endpoint.url, TOKEN), /did not answer with JSON/);
       mode = 'huge';

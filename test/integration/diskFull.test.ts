@@ -22,19 +22,26 @@ const LIMIT_KB = 4;
 
 function segmentText(dataDir: string): string {
   const dir = path.join(dataDir, 'events');
-  return fs.readdirSync(dir).sort().map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('');
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+    .join('');
 }
 
 /** Asserts the text is whole JSON lines only (nothing torn, anywhere) and returns them parsed. */
 function wholeRecords(text: string): Array<{ id: string; ts: number }> {
   assert.ok(text === '' || text.endsWith('\n'), `the event log ends in a torn record: …${JSON.stringify(text.slice(-80))}`);
-  return text.split('\n').filter(Boolean).map((line, i) => {
-    try {
-      return JSON.parse(line) as { id: string; ts: number };
-    } catch {
-      throw new Error(`line ${i + 1} of the event log is torn: ${line.slice(0, 120)}`);
-    }
-  });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line, i) => {
+      try {
+        return JSON.parse(line) as { id: string; ts: number };
+      } catch {
+        throw new Error(`line ${i + 1} of the event log is torn: ${line.slice(0, 120)}`);
+      }
+    });
 }
 
 function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -65,7 +72,25 @@ describe('a full disk (ulimit -f) under the real processes', function () {
     const upstream = await new FakeUpstream().start();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-full-'));
     const port = await freePort();
-    const gateway = spawn('bash', ['-c', `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`, process.execPath, CLI, 'gateway', '--port', String(port), '--data-dir', dataDir, '--openai-upstream', upstream.url, '--anthropic-upstream', upstream.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const gateway = spawn(
+      'bash',
+      [
+        '-c',
+        `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`,
+        process.execPath,
+        CLI,
+        'gateway',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--openai-upstream',
+        upstream.url,
+        '--anthropic-upstream',
+        upstream.url,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const seen = output(gateway);
     let exited = false;
     gateway.on('exit', () => (exited = true));
@@ -74,7 +99,10 @@ describe('a full disk (ulimit -f) under the real processes', function () {
       const { secret } = JSON.parse(fs.readFileSync(path.join(dataDir, 'gateway.json'), 'utf8')) as { secret: string };
       const openai = new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${port}/${secret}/openai/v1`, maxRetries: 0 });
       const ask = async (i: number) => {
-        const answer = await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `question ${i}` }] });
+        const answer = await openai.chat.completions.create({
+          model: 'gpt-4o-mini',
+          messages: [{ role: 'user', content: `question ${i}` }],
+        });
         assert.equal(answer.choices[0].message.content, 'Hello there, this is a streamed answer.');
       };
 
@@ -82,7 +110,10 @@ describe('a full disk (ulimit -f) under the real processes', function () {
       for (let i = 0; i < REQUESTS; i++) await ask(i);
       assert.equal(exited, false, `the gateway died: ${seen.stderr}`);
       const whileFull = wholeRecords(segmentText(dataDir));
-      assert.ok(whileFull.length > 0 && whileFull.length < REQUESTS, `expected the ${LIMIT_KB} KB limit to stop the log part way, got ${whileFull.length} of ${REQUESTS} records`);
+      assert.ok(
+        whileFull.length > 0 && whileFull.length < REQUESTS,
+        `expected the ${LIMIT_KB} KB limit to stop the log part way, got ${whileFull.length} of ${REQUESTS} records`,
+      );
       assert.equal(count(seen.stderr, /Could not save usage to/), 1, `the failure is reported once, not per event:\n${seen.stderr}`);
 
       // Space returns: the held events are saved without waiting for another request.
@@ -94,14 +125,21 @@ describe('a full disk (ulimit -f) under the real processes', function () {
 
       const records = wholeRecords(segmentText(dataDir));
       assert.equal(new Set(records.map((r) => r.id)).size, REQUESTS + 1, 'every request recorded once');
-      assert.deepEqual(records.map((r) => r.ts), records.map((r) => r.ts).sort((a, b) => a - b), 'held events are saved in order, before later ones');
+      assert.deepEqual(
+        records.map((r) => r.ts),
+        records.map((r) => r.ts).sort((a, b) => a - b),
+        'held events are saved in order, before later ones',
+      );
 
       // kill -9 still loses nothing that reached the disk, and leaves nothing torn.
       gateway.kill('SIGKILL');
       await waitFor(() => exited, 5000, 'the gateway to die');
       const problems: string[] = [];
       const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
-      assert.equal(store.rollups.rows().reduce((n, r) => n + r.events, 0), REQUESTS + 1);
+      assert.equal(
+        store.rollups.rows().reduce((n, r) => n + r.events, 0),
+        REQUESTS + 1,
+      );
       assert.deepEqual(problems, []);
       store.dispose();
     } finally {
@@ -114,7 +152,11 @@ describe('a full disk (ulimit -f) under the real processes', function () {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-full-queue-'));
     const EVENTS = MAX_HELD_EVENTS + 2000;
     const writer = path.join(__dirname, 'fixtures/store/writer.ts');
-    const r = spawnSync('bash', ['-c', `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`, process.execPath, '--import', 'tsx', writer, dataDir, String(EVENTS), 'q'], { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(
+      'bash',
+      ['-c', `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`, process.execPath, '--import', 'tsx', writer, dataDir, String(EVENTS), 'q'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, 'done\n');
     const saved = wholeRecords(segmentText(dataDir)).length;
@@ -134,11 +176,37 @@ describe('a full disk (ulimit -f) under the real processes', function () {
     const MESSAGES = SESSIONS * PER_SESSION;
     for (let s = 0; s < SESSIONS; s++) {
       const lines = [claudeUserLine(t)];
-      for (let i = 0; i < PER_SESSION; i++) lines.push(claudeAssistantLine({ messageId: `msg_${s}_${i}`, ts: t + i, usage: { input: 10, output: 1 }, sessionId: `0000000${s}-0000-4000-8000-000000000001` }));
+      for (let i = 0; i < PER_SESSION; i++)
+        lines.push(
+          claudeAssistantLine({
+            messageId: `msg_${s}_${i}`,
+            ts: t + i,
+            usage: { input: 10, output: 1 },
+            sessionId: `0000000${s}-0000-4000-8000-000000000001`,
+          }),
+        );
       writeLines(path.join(claudeDir, 'projects', '-home-dev-shop', `s${s}.jsonl`), lines);
     }
     const report = (limited: boolean) =>
-      spawnSync('bash', ['-c', `${limited ? `ulimit -S -f ${LIMIT_KB}; ` : ''}exec "$0" "$@"`, process.execPath, CLI, 'report', '--json', '--day', '--time-zone', 'UTC', '--data-dir', dataDir, '--claude-dir', claudeDir], { encoding: 'utf8' });
+      spawnSync(
+        'bash',
+        [
+          '-c',
+          `${limited ? `ulimit -S -f ${LIMIT_KB}; ` : ''}exec "$0" "$@"`,
+          process.execPath,
+          CLI,
+          'report',
+          '--json',
+          '--day',
+          '--time-zone',
+          'UTC',
+          '--data-dir',
+          dataDir,
+          '--claude-dir',
+          claudeDir,
+        ],
+        { encoding: 'utf8' },
+      );
 
     const full = report(true);
     assert.equal(full.status, 1, full.stderr);

@@ -15,18 +15,38 @@ import { ANTHROPIC_USAGE, CHAT_USAGE, FakeUpstream, RESPONSES_USAGE, STREAM_WORD
 const SECRET = 'a'.repeat(32);
 const API_KEY = 'sk-test-SECRET-KEY-never-stored-0123456789';
 
-function rawRequest(port: number, options: { path: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; firstChunkAt: number; endAt: number }> {
+function rawRequest(
+  port: number,
+  options: { path: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer; firstChunkAt: number; endAt: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let firstChunkAt = 0;
-    const req = http.request({ host: '127.0.0.1', port, path: options.path, method: options.method ?? 'POST', headers: { 'content-type': 'application/json', ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => {
-        if (!firstChunkAt) firstChunkAt = performance.now() - started;
-        chunks.push(c);
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), firstChunkAt, endAt: performance.now() - started }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path,
+        method: options.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...options.headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          if (!firstChunkAt) firstChunkAt = performance.now() - started;
+          chunks.push(c);
+        });
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            firstChunkAt,
+            endAt: performance.now() - started,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
@@ -90,7 +110,12 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
   });
 
   it('reads usage from the final chunk of an OpenAI stream and streams every chunk through', async () => {
-    const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     let text = '';
     for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
     const e = await nextEvent();
@@ -134,11 +159,20 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
   });
 
   it('records Anthropic usage with cache reads and writes, non-streaming and streaming', async () => {
-    const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const message = await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     let e = await nextEvent();
     assert.deepEqual(
       [e.inputTokens, e.cacheWriteTokens, e.cacheReadTokens, e.outputTokens],
-      [ANTHROPIC_USAGE.input_tokens, ANTHROPIC_USAGE.cache_creation_input_tokens, ANTHROPIC_USAGE.cache_read_input_tokens, ANTHROPIC_USAGE.output_tokens],
+      [
+        ANTHROPIC_USAGE.input_tokens,
+        ANTHROPIC_USAGE.cache_creation_input_tokens,
+        ANTHROPIC_USAGE.cache_read_input_tokens,
+        ANTHROPIC_USAGE.output_tokens,
+      ],
     );
     assert.equal(e.id, makeEventId('anthropic', message.id), 'the same id a Claude Code log record of this message gets');
     recorded.length = 0;
@@ -168,9 +202,13 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
       const viaGateway = await rawRequest(port, { path: `/${SECRET}/openai/v1/chat/completions`, body: JSON.stringify(body) });
       const direct = await rawRequest(upstream.port, { path: '/v1/chat/completions', body: JSON.stringify(body) });
       // The fake's ids are random per response; compare with them normalised.
-      const normalise = (b: Buffer, encoding: unknown) => (encoding === 'gzip' ? zlib.gunzipSync(b) : b).toString('utf8').replace(/chatcmpl-[a-z0-9]+/g, 'chatcmpl-X');
+      const normalise = (b: Buffer, encoding: unknown) =>
+        (encoding === 'gzip' ? zlib.gunzipSync(b) : b).toString('utf8').replace(/chatcmpl-[a-z0-9]+/g, 'chatcmpl-X');
       assert.equal(viaGateway.headers['content-encoding'], direct.headers['content-encoding']);
-      assert.equal(normalise(viaGateway.body, viaGateway.headers['content-encoding']), normalise(direct.body, direct.headers['content-encoding']));
+      assert.equal(
+        normalise(viaGateway.body, viaGateway.headers['content-encoding']),
+        normalise(direct.body, direct.headers['content-encoding']),
+      );
     }
     // The compressed copy is decoded after the response has been passed on: wait for its event.
     let gzipEvent: UsageEvent | undefined;
@@ -182,13 +220,22 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
   });
 
   it('delivers a slow stream chunk by chunk, without buffering', async () => {
-    const r = await rawRequest(port, { path: `/${SECRET}/openai/v1/chat/completions`, body: JSON.stringify({ model: 'gpt-4o-slow', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
-    assert.ok(r.endAt - r.firstChunkAt > 600, `first bytes at ${r.firstChunkAt.toFixed(0)} ms, end at ${r.endAt.toFixed(0)} ms: the stream was buffered`);
+    const r = await rawRequest(port, {
+      path: `/${SECRET}/openai/v1/chat/completions`,
+      body: JSON.stringify({ model: 'gpt-4o-slow', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    });
+    assert.ok(
+      r.endAt - r.firstChunkAt > 600,
+      `first bytes at ${r.firstChunkAt.toFixed(0)} ms, end at ${r.endAt.toFixed(0)} ms: the stream was buffered`,
+    );
   });
 
   it('meters a stream the client abandons, marked estimated with status 499', async () => {
     const controller = new AbortController();
-    const stream = await anthropic.messages.create({ model: 'claude-haiku-4-5-slow', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'long story please' }] }, { signal: controller.signal });
+    const stream = await anthropic.messages.create(
+      { model: 'claude-haiku-4-5-slow', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'long story please' }] },
+      { signal: controller.signal },
+    );
     let deltas = 0;
     try {
       for await (const event of stream) {
@@ -201,12 +248,16 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
     const e = await nextEvent();
     assert.equal(e.status, 499);
     assert.equal(e.estimated, true);
-    assert.equal(e.inputTokens, ANTHROPIC_USAGE.input_tokens, 'input usage from message_start is still the provider\'s');
+    assert.equal(e.inputTokens, ANTHROPIC_USAGE.input_tokens, "input usage from message_start is still the provider's");
     assert.ok(e.outputTokens > 0);
   });
 
   it('meters partial output when the upstream fails mid-stream', async () => {
-    const stream = await openai.chat.completions.create({ model: 'gpt-4o-error-mid', messages: [{ role: 'user', content: 'x' }], stream: true });
+    const stream = await openai.chat.completions.create({
+      model: 'gpt-4o-error-mid',
+      messages: [{ role: 'user', content: 'x' }],
+      stream: true,
+    });
     await assert.rejects(async () => {
       for await (const chunk of stream) void chunk;
     });
@@ -216,28 +267,43 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
   });
 
   it('returns upstream errors unchanged and records nothing for them', async () => {
-    const r = await rawRequest(port, { path: `/${SECRET}/anthropic/v1/messages`, body: JSON.stringify({ model: 'claude-x-bad', messages: [] }) });
+    const r = await rawRequest(port, {
+      path: `/${SECRET}/anthropic/v1/messages`,
+      body: JSON.stringify({ model: 'claude-x-bad', messages: [] }),
+    });
     assert.equal(r.status, 400);
-    assert.deepEqual(JSON.parse(r.body.toString()), { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' } });
+    assert.deepEqual(JSON.parse(r.body.toString()), {
+      type: 'error',
+      error: { type: 'invalid_request_error', message: 'max_tokens: Field required' },
+    });
     await new Promise((res) => setTimeout(res, 50));
     assert.equal(recorded.length, 0);
   });
 
-  it('refuses over budget in each provider\'s own error format, naming the budget', async () => {
-    guard = () => ({ allow: false, message: 'Daily budget of $5 (set by this workspace) is used up. Run "Token Meter: Allow 1 Hour Over Budget" to continue.' });
+  it("refuses over budget in each provider's own error format, naming the budget", async () => {
+    guard = () => ({
+      allow: false,
+      message: 'Daily budget of $5 (set by this workspace) is used up. Run "Token Meter: Allow 1 Hour Over Budget" to continue.',
+    });
     const probe = 'over-budget-probe';
-    await assert.rejects(openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: probe }] }), (error: unknown) => {
-      assert.ok(error instanceof OpenAI.APIError);
-      assert.equal(error.status, 429);
-      assert.match(error.message, /Daily budget of \$5 \(set by this workspace\)/);
-      assert.equal((error as { code?: string }).code, 'token_meter_budget_exceeded');
-      return true;
-    });
-    await assert.rejects(anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: probe }] }), (error: unknown) => {
-      assert.ok(error instanceof Anthropic.RateLimitError);
-      assert.match(error.message, /Allow 1 Hour Over Budget/);
-      return true;
-    });
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: probe }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError);
+        assert.equal(error.status, 429);
+        assert.match(error.message, /Daily budget of \$5 \(set by this workspace\)/);
+        assert.equal((error as { code?: string }).code, 'token_meter_budget_exceeded');
+        return true;
+      },
+    );
+    await assert.rejects(
+      anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: probe }] }),
+      (error: unknown) => {
+        assert.ok(error instanceof Anthropic.RateLimitError);
+        assert.match(error.message, /Allow 1 Hour Over Budget/);
+        return true;
+      },
+    );
     assert.equal(recorded.length, 0);
     assert.equal(upstream.requests.filter((r) => r.body.includes(probe)).length, 0, 'refused requests never reach the upstream');
   });
@@ -245,12 +311,24 @@ describe('metering gateway (real SDKs → gateway → local fake upstream)', fun
   describe('security', () => {
     it('refuses a foreign Host (DNS rebinding) and browser Origins with 403', async () => {
       const body = JSON.stringify({ model: 'gpt-4o', messages: [] });
-      const rebinding = await rawRequest(port, { path: `/${SECRET}/openai/v1/chat/completions`, headers: { host: 'evil.example.com' }, body });
+      const rebinding = await rawRequest(port, {
+        path: `/${SECRET}/openai/v1/chat/completions`,
+        headers: { host: 'evil.example.com' },
+        body,
+      });
       assert.equal(rebinding.status, 403);
       assert.match(rebinding.body.toString(), /only answers requests addressed to 127\.0\.0\.1 or localhost/);
-      const browser = await rawRequest(port, { path: `/${SECRET}/openai/v1/chat/completions`, headers: { origin: 'https://example.com' }, body });
+      const browser = await rawRequest(port, {
+        path: `/${SECRET}/openai/v1/chat/completions`,
+        headers: { origin: 'https://example.com' },
+        body,
+      });
       assert.equal(browser.status, 403);
-      const localhost = await rawRequest(port, { path: `/${SECRET}/openai/v1/models`, method: 'GET', headers: { host: `localhost:${port}` } });
+      const localhost = await rawRequest(port, {
+        path: `/${SECRET}/openai/v1/models`,
+        method: 'GET',
+        headers: { host: `localhost:${port}` },
+      });
       assert.equal(localhost.status, 200);
     });
 
@@ -311,7 +389,10 @@ describe('gateway host: one gateway per machine', function () {
     assert.deepEqual(events, ['first', 'second']);
     await second.dispose();
     await upstream.stop();
-    const written = fs.readdirSync(dataDir).map((f) => fs.readFileSync(path.join(dataDir, f), 'utf8')).join('\n');
+    const written = fs
+      .readdirSync(dataDir)
+      .map((f) => fs.readFileSync(path.join(dataDir, f), 'utf8'))
+      .join('\n');
     assert.ok(!written.includes(API_KEY), 'no API key in any file the gateway writes');
   });
 });

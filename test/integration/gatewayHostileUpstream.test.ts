@@ -66,18 +66,25 @@ async function writeAll(res: http.ServerResponse, pieces: Iterable<string | Buff
   return hash.digest('hex');
 }
 
-function post(port: number, pathname: string, body = '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}'): Promise<{ status: number; sha256: string; bytes: number }> {
+function post(
+  port: number,
+  pathname: string,
+  body = '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"hi"}]}',
+): Promise<{ status: number; sha256: string; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        hash.update(c);
-        bytes += c.length;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, sha256: hash.digest('hex'), bytes }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: pathname, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const hash = createHash('sha256');
+        let bytes = 0;
+        res.on('data', (c: Buffer) => {
+          hash.update(c);
+          bytes += c.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sha256: hash.digest('hex'), bytes }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -96,7 +103,12 @@ describe('gateway: a hostile upstream stream', function () {
   const gateways: GatewayServer[] = [];
 
   async function gateway(limits?: Partial<MeterLimits>): Promise<number> {
-    const g = new GatewayServer({ secret: SECRET, upstreams: { openai: upstream.url, anthropic: upstream.url }, sink: { record: (e) => recorded.push(e) }, meterLimits: limits });
+    const g = new GatewayServer({
+      secret: SECRET,
+      upstreams: { openai: upstream.url, anthropic: upstream.url },
+      sink: { record: (e) => recorded.push(e) },
+      meterLimits: limits,
+    });
     gateways.push(g);
     return g.listen(0);
   }
@@ -173,7 +185,11 @@ describe('gateway: a hostile upstream stream', function () {
       socket.once('data', () => socket.end('HTTP/1.1 099 Odd\r\nContent-Length: 2\r\n\r\nok'));
     });
     await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', () => resolve()));
-    const oddGateway = new GatewayServer({ secret: SECRET, upstreams: { openai: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`, anthropic: upstream.url }, sink: { record: () => undefined } });
+    const oddGateway = new GatewayServer({
+      secret: SECRET,
+      upstreams: { openai: `http://127.0.0.1:${(odd.address() as AddressInfo).port}`, anthropic: upstream.url },
+      sink: { record: () => undefined },
+    });
     gateways.push(oddGateway);
     const oddPort = await oddGateway.listen(0);
     try {
@@ -202,10 +218,12 @@ describe('gateway: a hostile upstream stream', function () {
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
       const health = await new Promise<number>((resolve) => {
-        http.get({ host: '127.0.0.1', port, path: `/${SECRET}/__token-meter/health`, timeout: 5000 }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        }).on('error', () => resolve(-1));
+        http
+          .get({ host: '127.0.0.1', port, path: `/${SECRET}/__token-meter/health`, timeout: 5000 }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode ?? 0));
+          })
+          .on('error', () => resolve(-1));
       });
       assert.equal(health, 200);
       healthTimes.push(performance.now() - started);
@@ -215,7 +233,10 @@ describe('gateway: a hostile upstream stream', function () {
     assert.equal(got.bytes, bomb.length);
     const e = await nextEvent();
     assert.equal(e.estimated, true);
-    assert.ok(Math.max(...healthTimes) < 1000, `health answered in ${healthTimes.map((t) => t.toFixed(0)).join(', ')} ms while the bomb streamed`);
+    assert.ok(
+      Math.max(...healthTimes) < 1000,
+      `health answered in ${healthTimes.map((t) => t.toFixed(0)).join(', ')} ms while the bomb streamed`,
+    );
     assert.ok(process.memoryUsage().rss < 1.5 * 1024 ** 3, `RSS ${Math.round(process.memoryUsage().rss / 1024 ** 2)} MiB`);
   });
 });
@@ -232,7 +253,20 @@ describe('gateway CLI: SIGTERM while a gzip bomb streams', function () {
     };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-gw-bomb-'));
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(__dirname, '../../dist/cli.js'), 'gateway', '--port', String(port), '--data-dir', dataDir, '--openai-upstream', upstream.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(__dirname, '../../dist/cli.js'),
+        'gateway',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--openai-upstream',
+        upstream.url,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -242,7 +276,10 @@ describe('gateway CLI: SIGTERM while a gzip bomb streams', function () {
       assert.ok(base, `the gateway printed its URL: ${stdout}`);
       const url = new URL(`${base}/chat/completions`);
       // Read the answer slowly enough that the bomb is still being relayed when the signal comes.
-      const request = http.request({ host: '127.0.0.1', port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => res.resume());
+      const request = http.request(
+        { host: '127.0.0.1', port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json' } },
+        (res) => res.resume(),
+      );
       request.on('error', () => undefined);
       request.end('{"model":"gpt-4o","stream":true,"messages":[]}');
       await new Promise((r) => setTimeout(r, 300));

@@ -33,7 +33,12 @@ describe('gateway: upload timeout and what reaches the store', function () {
     await upstream.start();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-gw-limits-'));
     store = UsageStore.open({ dataDir, context: testContext() });
-    gateway = new GatewayServer({ secret: SECRET, upstreams: { openai: upstream.url, anthropic: upstream.url }, sink: store, uploadTimeoutMs: UPLOAD_TIMEOUT_MS });
+    gateway = new GatewayServer({
+      secret: SECRET,
+      upstreams: { openai: upstream.url, anthropic: upstream.url },
+      sink: store,
+      uploadTimeoutMs: UPLOAD_TIMEOUT_MS,
+    });
     port = await gateway.listen(0);
   });
   after(async () => {
@@ -49,8 +54,12 @@ describe('gateway: upload timeout and what reaches the store', function () {
       let text = '';
       socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
       socket.on('error', () => undefined);
-      socket.on('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text, closedAfter: performance.now() - started }));
-      socket.write(`POST /${SECRET}/anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":`);
+      socket.on('close', () =>
+        resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text, closedAfter: performance.now() - started }),
+      );
+      socket.write(
+        `POST /${SECRET}/anthropic/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"model":`,
+      );
       // ...and never the rest. Without a timeout the socket is held open for good.
       setTimeout(() => socket.destroy(), 10_000);
     });
@@ -102,7 +111,10 @@ describe('gateway: upload timeout and what reaches the store', function () {
     assert.ok(model.startsWith(kept.model));
     assert.equal(kept.outputTokens, 45);
     assert.deepEqual(problems, []);
-    const stored = fs.readdirSync(path.join(dataDir, EVENTS_DIR)).map((f) => fs.readFileSync(path.join(dataDir, EVENTS_DIR, f), 'utf8')).join('');
+    const stored = fs
+      .readdirSync(path.join(dataDir, EVENTS_DIR))
+      .map((f) => fs.readFileSync(path.join(dataDir, EVENTS_DIR, f), 'utf8'))
+      .join('');
     assert.ok(!stored.includes(API_KEY) && !stored.includes('"hi"'), 'no key or prompt text stored');
   });
 });

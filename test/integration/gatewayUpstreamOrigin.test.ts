@@ -72,7 +72,14 @@ describe('gateway: every request stays on the configured upstream', function () 
   }
 
   async function send(provider: 'openai' | 'anthropic', rest: string): Promise<number> {
-    const head = [`POST /${SECRET}/${provider}${rest} HTTP/1.1`, `Host: 127.0.0.1:${port}`, `Authorization: Bearer ${API_KEY}`, `x-api-key: ${API_KEY}`, `x-provider: ${provider}`, 'Content-Type: application/json'].join('\r\n');
+    const head = [
+      `POST /${SECRET}/${provider}${rest} HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      `Authorization: Bearer ${API_KEY}`,
+      `x-api-key: ${API_KEY}`,
+      `x-provider: ${provider}`,
+      'Content-Type: application/json',
+    ].join('\r\n');
     return (await rawExchange(port, head, '{"model":"gpt-4o","messages":[]}')).status;
   }
 
@@ -119,7 +126,10 @@ describe('gateway: every request stays on the configured upstream', function () 
 
   it('keeps an absolute-form request target and a path-only Host trick home', async () => {
     const t = `127.0.0.1:${thief.port}`;
-    for (const line of [`POST http://${t}/${SECRET}/openai/v1/chat/completions HTTP/1.1`, `POST //${t}/${SECRET}/openai/v1/chat/completions HTTP/1.1`]) {
+    for (const line of [
+      `POST http://${t}/${SECRET}/openai/v1/chat/completions HTTP/1.1`,
+      `POST //${t}/${SECRET}/openai/v1/chat/completions HTTP/1.1`,
+    ]) {
       const r = await rawExchange(port, `${line}\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${API_KEY}`, '{}');
       assertStayedHome(`${line} (status ${r.status})`);
     }
@@ -138,7 +148,11 @@ describe('gateway: every request stays on the configured upstream', function () 
     }
     assertStayedHome('smuggling');
     assert.equal(upstream.seen.length, 0);
-    const hop = await rawExchange(port, `${line}\r\nHost: 127.0.0.1:${port}\r\nConnection: x-hop\r\nx-hop: for the gateway only\r\nKeep-Alive: timeout=5`, '{}');
+    const hop = await rawExchange(
+      port,
+      `${line}\r\nHost: 127.0.0.1:${port}\r\nConnection: x-hop\r\nx-hop: for the gateway only\r\nKeep-Alive: timeout=5`,
+      '{}',
+    );
     assert.equal(hop.status, 200);
     assert.equal(upstream.seen[0].headers['x-hop'], undefined, 'a header named in Connection is hop-by-hop');
   });
@@ -146,18 +160,48 @@ describe('gateway: every request stays on the configured upstream', function () 
   it('for any path, reaches only the upstream (property)', async () => {
     const t = `127.0.0.1:${thief.port}`;
     const piece = fc.oneof(
-      fc.constantFrom('/', '//', '\\', '%2F', '%2f', '%5C', '..', '.', '%2e', '@', ':', '?', '#', '\t', ' ', '%09', '%00', 'http:', 'https://', t, `localhost:${thief.port}`, 'v1', 'chat', 'completions', 'messages'),
+      fc.constantFrom(
+        '/',
+        '//',
+        '\\',
+        '%2F',
+        '%2f',
+        '%5C',
+        '..',
+        '.',
+        '%2e',
+        '@',
+        ':',
+        '?',
+        '#',
+        '\t',
+        ' ',
+        '%09',
+        '%00',
+        'http:',
+        'https://',
+        t,
+        `localhost:${thief.port}`,
+        'v1',
+        'chat',
+        'completions',
+        'messages',
+      ),
       fc.string({ maxLength: 6 }),
       fc.string({ unit: 'binary-ascii', maxLength: 4 }),
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('openai', 'anthropic') as fc.Arbitrary<'openai' | 'anthropic'>, fc.array(piece, { maxLength: 12 }), async (provider, pieces) => {
-        const rest = pieces.join('');
-        if (/[\r\n]/.test(rest)) return; // a line break ends the request line: that is a different request, tested below
-        upstream.seen.length = 0;
-        await send(provider, `/${rest}`);
-        assertStayedHome(`${provider} ${JSON.stringify(rest)}`);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('openai', 'anthropic') as fc.Arbitrary<'openai' | 'anthropic'>,
+        fc.array(piece, { maxLength: 12 }),
+        async (provider, pieces) => {
+          const rest = pieces.join('');
+          if (/[\r\n]/.test(rest)) return; // a line break ends the request line: that is a different request, tested below
+          upstream.seen.length = 0;
+          await send(provider, `/${rest}`);
+          assertStayedHome(`${provider} ${JSON.stringify(rest)}`);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -172,10 +216,17 @@ describe('gateway: every request stays on the configured upstream', function () 
 
   it('sends a naive client\'s base URL with a trailing slash to the upstream, not to a host named "v1"', async () => {
     const base = `/${SECRET}/anthropic/`;
-    const r = await rawExchange(port, `POST ${base}/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-provider: anthropic`, '{"model":"claude-x","max_tokens":1,"messages":[]}');
+    const r = await rawExchange(
+      port,
+      `POST ${base}/v1/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nx-provider: anthropic`,
+      '{"model":"claude-x","max_tokens":1,"messages":[]}',
+    );
     assertStayedHome('trailing slash');
     assert.equal(r.status, 200);
-    assert.deepEqual(upstream.seen.map((s) => s.path), [`${ANTHROPIC_PREFIX}/v1/messages`]);
+    assert.deepEqual(
+      upstream.seen.map((s) => s.path),
+      [`${ANTHROPIC_PREFIX}/v1/messages`],
+    );
     const openaiBase = `/${SECRET}/openai/v1/`;
     const o = await rawExchange(port, `POST ${openaiBase}/chat/completions?x=1 HTTP/1.1\r\nHost: 127.0.0.1:${port}`, '{}');
     assertStayedHome('trailing slash (openai)');
@@ -192,7 +243,11 @@ describe('gateway: real SDKs with a trailing-slash base URL', function () {
 
   before(async () => {
     await upstream.start();
-    gateway = new GatewayServer({ secret: SECRET, upstreams: { openai: upstream.url, anthropic: upstream.url }, sink: { record: () => undefined } });
+    gateway = new GatewayServer({
+      secret: SECRET,
+      upstreams: { openai: upstream.url, anthropic: upstream.url },
+      sink: { record: () => undefined },
+    });
     port = await gateway.listen(0);
   });
   after(async () => {
@@ -205,9 +260,16 @@ describe('gateway: real SDKs with a trailing-slash base URL', function () {
     const anthropic = new Anthropic({ apiKey: API_KEY, baseURL: `http://127.0.0.1:${port}/${SECRET}/anthropic/`, maxRetries: 0 });
     const completion = await openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
     assert.ok(completion.id);
-    const message = await anthropic.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
+    const message = await anthropic.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     assert.ok(message.id);
-    assert.deepEqual(upstream.requests.map((r) => r.path), ['/v1/chat/completions', '/v1/messages']);
+    assert.deepEqual(
+      upstream.requests.map((r) => r.path),
+      ['/v1/chat/completions', '/v1/messages'],
+    );
     assert.equal(upstream.requests[0].headers.authorization, `Bearer ${API_KEY}`);
   });
 });

@@ -77,7 +77,11 @@ describe('leader lock under contention (real processes)', function () {
     await new Promise((resolve) => setTimeout(resolve, 300));
     fast.go();
     assert.deepEqual([await fast.result, await slow.result], ['won', 'lost']);
-    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.stale')), [], 'nothing is left aside');
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((f) => f.endsWith('.stale')),
+      [],
+      'nothing is left aside',
+    );
   });
 
   it('lets exactly one of many waiters take over a stale lock, round after round', async () => {
@@ -87,7 +91,11 @@ describe('leader lock under contention (real processes)', function () {
       const results = await race(Array.from({ length: 6 }, () => contender(lockFile)));
       fs.rmSync(`${lockFile}.done`, { force: true });
       assert.equal(results.filter((r) => r === 'won').length, 1, `round ${round}: ${results.join(', ')}`);
-      assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.stale')), [], 'nothing is left aside');
+      assert.deepEqual(
+        fs.readdirSync(dir).filter((f) => f.endsWith('.stale')),
+        [],
+        'nothing is left aside',
+      );
     }
   });
 

@@ -71,7 +71,13 @@ describe("limits through the gateway: subscription traffic's rate-limit headers 
   });
 
   function subscriptionClient(): Anthropic {
-    return new Anthropic({ apiKey: null, authToken: OAUTH_TOKEN, baseURL: `http://127.0.0.1:${port}/${SECRET}/anthropic`, defaultHeaders: { 'anthropic-beta': BETA }, maxRetries: 0 });
+    return new Anthropic({
+      apiKey: null,
+      authToken: OAUTH_TOKEN,
+      baseURL: `http://127.0.0.1:${port}/${SECRET}/anthropic`,
+      defaultHeaders: { 'anthropic-beta': BETA },
+      maxRetries: 0,
+    });
   }
 
   function assertBearerPassedUnchanged(): void {
@@ -90,7 +96,9 @@ describe("limits through the gateway: subscription traffic's rate-limit headers 
   }
 
   it('JSON response: the real SDK with a bearer token; every window recorded, the binding claim kept', async () => {
-    const { data, response } = await subscriptionClient().messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { data, response } = await subscriptionClient()
+      .messages.create({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse();
     assert.equal((data.content[0] as { text: string }).text, STREAM_WORDS.join(''));
     assert.equal(response.headers.get(`${P}5h-utilization`), '0.42', 'the client sees the headers too');
     assertBearerPassedUnchanged();
@@ -108,7 +116,11 @@ describe("limits through the gateway: subscription traffic's rate-limit headers 
 
   it('SSE response: recorded the same way, the stream arrives whole', async () => {
     upstream.extraResponseHeaders[`${P}5h-utilization`] = '0.43';
-    const stream = subscriptionClient().messages.stream({ model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] });
+    const stream = subscriptionClient().messages.stream({
+      model: 'claude-sonnet-4-6',
+      max_tokens: 64,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     const text = await stream.finalText();
     assert.equal(text, STREAM_WORDS.join(''));
     assertBearerPassedUnchanged();
@@ -119,12 +131,28 @@ describe("limits through the gateway: subscription traffic's rate-limit headers 
   });
 
   it('the request body reaches the upstream byte for byte', async () => {
-    const body = Buffer.from('{ "model":"claude-sonnet-4-6",\n  "max_tokens": 8, "messages":[{"role":"user","content":"h\\u00e9llo ✓"}] }\n');
+    const body = Buffer.from(
+      '{ "model":"claude-sonnet-4-6",\n  "max_tokens": 8, "messages":[{"role":"user","content":"h\\u00e9llo ✓"}] }\n',
+    );
     await new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: `/${SECRET}/anthropic/v1/messages`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${OAUTH_TOKEN}`, 'anthropic-beta': BETA, 'anthropic-version': '2023-06-01' } }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/${SECRET}/anthropic/v1/messages`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            authorization: `Bearer ${OAUTH_TOKEN}`,
+            'anthropic-beta': BETA,
+            'anthropic-version': '2023-06-01',
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -133,12 +161,26 @@ describe("limits through the gateway: subscription traffic's rate-limit headers 
   });
 
   it("OpenAI: Codex's x-codex-* windows on a streamed response are recorded", async () => {
-    upstream.extraResponseHeaders = { 'x-codex-primary-used-percent': '64', 'x-codex-primary-reset-after-seconds': '1800', 'x-codex-primary-window-minutes': '300', 'x-codex-secondary-used-percent': '21', 'x-codex-secondary-window-minutes': '10080', 'x-codex-secondary-reset-after-seconds': '400000' };
-    const openai = new OpenAI({ apiKey: 'chatgpt-access-token-not-stored', baseURL: `http://127.0.0.1:${port}/${SECRET}/openai/v1`, maxRetries: 0 });
+    upstream.extraResponseHeaders = {
+      'x-codex-primary-used-percent': '64',
+      'x-codex-primary-reset-after-seconds': '1800',
+      'x-codex-primary-window-minutes': '300',
+      'x-codex-secondary-used-percent': '21',
+      'x-codex-secondary-window-minutes': '10080',
+      'x-codex-secondary-reset-after-seconds': '400000',
+    };
+    const openai = new OpenAI({
+      apiKey: 'chatgpt-access-token-not-stored',
+      baseURL: `http://127.0.0.1:${port}/${SECRET}/openai/v1`,
+      maxRetries: 0,
+    });
     const stream = await openai.chat.completions.create({ model: 'gpt-5', stream: true, messages: [{ role: 'user', content: 'hi' }] });
     for await (const chunk of stream) void chunk;
     const latest = await until(() => (store.latest().length === 2 ? store.latest() : undefined), 'two readings');
-    assert.deepEqual(latest.map((r) => [r.provider, r.window, r.usedRatio, r.source]).sort(), [['openai', '5h', 0.64, 'openai-headers'], ['openai', '7d', 0.21, 'openai-headers']]);
+    assert.deepEqual(latest.map((r) => [r.provider, r.window, r.usedRatio, r.source]).sort(), [
+      ['openai', '5h', 0.64, 'openai-headers'],
+      ['openai', '7d', 0.21, 'openai-headers'],
+    ]);
     assert.ok(!fs.readFileSync(path.join(dataDir, LIMITS_FILE), 'utf8').includes('chatgpt-access-token'));
   });
 });
@@ -151,12 +193,25 @@ describe('limit store', () => {
   it('keeps the latest per window, ignores older readings, moves the binding flag, and bounds history to a week', () => {
     let now = Date.parse('2026-11-20T12:00:00Z');
     const store = new LimitStore(dir, () => now);
-    store.record([{ ...base, window: '5h', usedRatio: 0.2, binding: true, resetsAt: now + 3600_000, observedAt: now }, { ...base, window: '7d', usedRatio: 0.1, resetsAt: now + 86400_000, observedAt: now }]);
+    store.record([
+      { ...base, window: '5h', usedRatio: 0.2, binding: true, resetsAt: now + 3600_000, observedAt: now },
+      { ...base, window: '7d', usedRatio: 0.1, resetsAt: now + 86400_000, observedAt: now },
+    ]);
     store.record([{ ...base, window: '5h', usedRatio: 0.1, observedAt: now - 1000 }]);
     assert.equal(store.latest().find((r) => r.window === '5h')?.usedRatio, 0.2, 'an older reading does not replace a newer one');
     store.record([{ ...base, window: '7d', usedRatio: 0.11, binding: true, resetsAt: now + 86400_000, observedAt: now + 1 }]);
-    assert.deepEqual(store.latest().filter((r) => r.binding).map((r) => r.window), ['7d']);
-    assert.equal(store.record([{ ...base, window: '7d', usedRatio: 0.11, binding: true, resetsAt: now + 86400_000, observedAt: now + 2 }]), false, 'unchanged and recent: no write');
+    assert.deepEqual(
+      store
+        .latest()
+        .filter((r) => r.binding)
+        .map((r) => r.window),
+      ['7d'],
+    );
+    assert.equal(
+      store.record([{ ...base, window: '7d', usedRatio: 0.11, binding: true, resetsAt: now + 86400_000, observedAt: now + 2 }]),
+      false,
+      'unchanged and recent: no write',
+    );
     for (let i = 1; i <= 8 * 24 * 4; i++) {
       now += 15 * 60_000;
       store.record([{ ...base, window: '7d', usedRatio: 0.11 + i / 10_000, resetsAt: now + 86400_000, observedAt: now }]);
@@ -164,7 +219,11 @@ describe('limit store', () => {
     const points = store.read().history['anthropic\u0000default\u00007d'];
     assert.ok(points.length <= 7 * 24 * 4 + 1 && points.length >= 7 * 24 * 4, `a week of quarter hours, got ${points.length}`);
     assert.ok(points[0][0] >= now - 7 * 86400_000);
-    assert.equal(store.latest().find((r) => r.window === '5h'), undefined, 'a reading whose window reset over a week ago is dropped');
+    assert.equal(
+      store.latest().find((r) => r.window === '5h'),
+      undefined,
+      'a reading whose window reset over a week ago is dropped',
+    );
   });
 
   it('a damaged file reads as empty and is replaced by the next reading', () => {

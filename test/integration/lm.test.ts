@@ -20,12 +20,27 @@ const ask: LmRequest = {
   toolMode: 'auto',
   modelOptions: {},
 };
-const withTool: LmRequest = { ...ask, tools: [{ name: 'read_file', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }] };
+const withTool: LmRequest = {
+  ...ask,
+  tools: [{ name: 'read_file', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }],
+};
 
 /** The usage the fake upstream reports, in UsageEvent terms (OpenAI's prompt_tokens includes cached tokens). */
 const EXPECTED_USAGE = {
-  openai: { inputTokens: CHAT_USAGE.prompt_tokens - CHAT_USAGE.prompt_tokens_details.cached_tokens, cacheReadTokens: CHAT_USAGE.prompt_tokens_details.cached_tokens, cacheWriteTokens: 0, outputTokens: CHAT_USAGE.completion_tokens, reasoningTokens: CHAT_USAGE.completion_tokens_details.reasoning_tokens },
-  anthropic: { inputTokens: ANTHROPIC_USAGE.input_tokens, cacheReadTokens: ANTHROPIC_USAGE.cache_read_input_tokens, cacheWriteTokens: ANTHROPIC_USAGE.cache_creation_input_tokens, outputTokens: ANTHROPIC_USAGE.output_tokens, reasoningTokens: 0 },
+  openai: {
+    inputTokens: CHAT_USAGE.prompt_tokens - CHAT_USAGE.prompt_tokens_details.cached_tokens,
+    cacheReadTokens: CHAT_USAGE.prompt_tokens_details.cached_tokens,
+    cacheWriteTokens: 0,
+    outputTokens: CHAT_USAGE.completion_tokens,
+    reasoningTokens: CHAT_USAGE.completion_tokens_details.reasoning_tokens,
+  },
+  anthropic: {
+    inputTokens: ANTHROPIC_USAGE.input_tokens,
+    cacheReadTokens: ANTHROPIC_USAGE.cache_read_input_tokens,
+    cacheWriteTokens: ANTHROPIC_USAGE.cache_creation_input_tokens,
+    outputTokens: ANTHROPIC_USAGE.output_tokens,
+    reasoningTokens: 0,
+  },
 };
 
 describe('chat-model provider: metered requests against a local fake upstream', function () {
@@ -40,11 +55,20 @@ describe('chat-model provider: metered requests against a local fake upstream', 
     upstream.requests.length = 0;
   });
 
-  function model(style: 'openai' | 'anthropic', id: string, baseUrl = style === 'openai' ? `${upstream.url}/v1` : upstream.url): LmModelConfig {
+  function model(
+    style: 'openai' | 'anthropic',
+    id: string,
+    baseUrl = style === 'openai' ? `${upstream.url}/v1` : upstream.url,
+  ): LmModelConfig {
     return parseModelConfigs([{ model: id, apiStyle: style, baseUrl }]).models[0];
   }
 
-  async function send(config: LmModelConfig, request: LmRequest, signal?: AbortSignal, onPart?: (part: LmOutputPart, parts: LmOutputPart[]) => void): Promise<{ result: LmSendResult; parts: LmOutputPart[] }> {
+  async function send(
+    config: LmModelConfig,
+    request: LmRequest,
+    signal?: AbortSignal,
+    onPart?: (part: LmOutputPart, parts: LmOutputPart[]) => void,
+  ): Promise<{ result: LmSendResult; parts: LmOutputPart[] }> {
     const parts: LmOutputPart[] = [];
     const result = await sendMetered({
       config,
@@ -71,9 +95,21 @@ describe('chat-model provider: metered requests against a local fake upstream', 
         assert.equal(recorded.length, 1);
         const event = recorded[0];
         assert.deepEqual(result.event, event);
-        assert.deepEqual({ inputTokens: event.inputTokens, cacheReadTokens: event.cacheReadTokens, cacheWriteTokens: event.cacheWriteTokens, outputTokens: event.outputTokens, reasoningTokens: event.reasoningTokens }, EXPECTED_USAGE[style]);
+        assert.deepEqual(
+          {
+            inputTokens: event.inputTokens,
+            cacheReadTokens: event.cacheReadTokens,
+            cacheWriteTokens: event.cacheWriteTokens,
+            outputTokens: event.outputTokens,
+            reasoningTokens: event.reasoningTokens,
+          },
+          EXPECTED_USAGE[style],
+        );
         // Anthropic splits cache writes by TTL; the 1-hour part is kept so it is priced at its own rate.
-        assert.equal(event.cacheWrite1hTokens, style === 'anthropic' ? ANTHROPIC_USAGE.cache_creation.ephemeral_1h_input_tokens : undefined);
+        assert.equal(
+          event.cacheWrite1hTokens,
+          style === 'anthropic' ? ANTHROPIC_USAGE.cache_creation.ephemeral_1h_input_tokens : undefined,
+        );
         assert.equal(event.estimated, false);
         assert.equal(event.source, 'lm-provider');
         assert.equal(event.provider, style);
@@ -101,7 +137,9 @@ describe('chat-model provider: metered requests against a local fake upstream', 
       it('returns a tool call with its streamed arguments assembled, and records the usage', async () => {
         const { parts } = await send(model(style, style === 'openai' ? 'gpt-4o-tools' : 'claude-sonnet-4-5-tools'), withTool);
         const calls = parts.filter((p) => p.kind === 'toolCall');
-        assert.deepEqual(calls, [{ kind: 'toolCall', callId: style === 'openai' ? 'call_fake1' : 'toolu_fake1', name: 'read_file', input: TOOL_CALL_INPUT }]);
+        assert.deepEqual(calls, [
+          { kind: 'toolCall', callId: style === 'openai' ? 'call_fake1' : 'toolu_fake1', name: 'read_file', input: TOOL_CALL_INPUT },
+        ]);
         const tools = JSON.parse(upstream.requests[0].body).tools;
         assert.equal(style === 'openai' ? tools[0].function.name : tools[0].name, 'read_file');
         assert.equal(recorded.length, 1);
@@ -113,19 +151,27 @@ describe('chat-model provider: metered requests against a local fake upstream', 
         const controller = new AbortController();
         let abortedAt = 0;
         const started = performance.now();
-        const { result, parts } = await send(model(style, style === 'openai' ? 'gpt-4o-slow' : 'claude-sonnet-4-5-slow'), ask, controller.signal, (_part, all) => {
-          if (text(all).length >= 'Hello there'.length && !abortedAt) {
-            abortedAt = performance.now();
-            controller.abort();
-          }
-        });
+        const { result, parts } = await send(
+          model(style, style === 'openai' ? 'gpt-4o-slow' : 'claude-sonnet-4-5-slow'),
+          ask,
+          controller.signal,
+          (_part, all) => {
+            if (text(all).length >= 'Hello there'.length && !abortedAt) {
+              abortedAt = performance.now();
+              controller.abort();
+            }
+          },
+        );
         const returnedAfterAbortMs = performance.now() - abortedAt;
         assert.equal(result.cancelled, true);
         assert.ok(abortedAt > started);
         assert.ok(text(parts).length < STREAM_WORDS.join('').length, `got the whole answer: ${text(parts)}`);
         // The slow upstream drips a word every 100 ms; returning in well under the time the rest takes shows the stream was cut.
         const restMs = (STREAM_WORDS.length - 2) * 100;
-        assert.ok(returnedAfterAbortMs < restMs / 2, `returned ${returnedAfterAbortMs.toFixed(0)} ms after the abort; the rest of the answer takes ${restMs} ms`);
+        assert.ok(
+          returnedAfterAbortMs < restMs / 2,
+          `returned ${returnedAfterAbortMs.toFixed(0)} ms after the abort; the rest of the answer takes ${restMs} ms`,
+        );
         assert.equal(recorded.length, 1);
         assert.equal(recorded[0].status, 499);
         assert.equal(recorded[0].estimated, true);
@@ -135,17 +181,36 @@ describe('chat-model provider: metered requests against a local fake upstream', 
       it('an error event mid-stream fails the request after the partial answer, and what was produced is metered', async () => {
         const parts: LmOutputPart[] = [];
         await assert.rejects(
-          sendMetered({ config: model(style, style === 'openai' ? 'gpt-4o-error-mid' : 'claude-sonnet-4-5-error-mid'), apiKey: API_KEY, request: ask, sink: { record: (e) => recorded.push(e) }, onPart: (p) => parts.push(p) }),
-          (error: LmUpstreamError) => error.kind === 'upstream' && /stopped with an error: .*(server had an error|Overloaded)/.test(error.message),
+          sendMetered({
+            config: model(style, style === 'openai' ? 'gpt-4o-error-mid' : 'claude-sonnet-4-5-error-mid'),
+            apiKey: API_KEY,
+            request: ask,
+            sink: { record: (e) => recorded.push(e) },
+            onPart: (p) => parts.push(p),
+          }),
+          (error: LmUpstreamError) =>
+            error.kind === 'upstream' && /stopped with an error: .*(server had an error|Overloaded)/.test(error.message),
         );
         assert.equal(text(parts), STREAM_WORDS.slice(0, 4).join(''));
         assert.equal(recorded.length, 1);
       });
 
       const failures = [
-        ['401', 'auth', /was refused \(127\.0\.0\.1:\d+ answered 401: Invalid API key\)\. Check its API key with "Token Meter: Set Model API Key…"/],
-        ['404', 'notFound', /was not found at http:\/\/127\.0\.0\.1:\d+\/.*answered 404: The model .* does not exist\)\. Check "model" and "baseUrl"/],
-        ['429', 'rateLimited', new RegExp(`rate-limited or out of quota .*Rate limit reached\\)\\. Try again in ${RETRY_AFTER_SECONDS} s\\.`)],
+        [
+          '401',
+          'auth',
+          /was refused \(127\.0\.0\.1:\d+ answered 401: Invalid API key\)\. Check its API key with "Token Meter: Set Model API Key…"/,
+        ],
+        [
+          '404',
+          'notFound',
+          /was not found at http:\/\/127\.0\.0\.1:\d+\/.*answered 404: The model .* does not exist\)\. Check "model" and "baseUrl"/,
+        ],
+        [
+          '429',
+          'rateLimited',
+          new RegExp(`rate-limited or out of quota .*Rate limit reached\\)\\. Try again in ${RETRY_AFTER_SECONDS} s\\.`),
+        ],
       ] as const;
       for (const [status, kind, message] of failures) {
         it(`maps HTTP ${status} to a "${kind}" error that says what to check, and records nothing`, async () => {
@@ -200,7 +265,10 @@ describe('chat-model provider: metered requests against a local fake upstream', 
     const base = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
     try {
       for (const style of ['anthropic', 'openai'] as const) {
-        await assert.rejects(send(model(style, style === 'openai' ? 'gpt-4o' : 'claude-sonnet-4-5', base), ask), (error: Error) => error instanceof LmUpstreamError && /redirect/i.test(error.message));
+        await assert.rejects(
+          send(model(style, style === 'openai' ? 'gpt-4o' : 'claude-sonnet-4-5', base), ask),
+          (error: Error) => error instanceof LmUpstreamError && /redirect/i.test(error.message),
+        );
       }
       assert.equal(elsewhere.requests.length, 0, elsewhere.describe());
     } finally {

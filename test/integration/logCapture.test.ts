@@ -14,7 +14,13 @@ import { GatewayServer } from '../../src/capture/gateway/server';
 import type { UsageEvent } from '../../src/core/events';
 import { UsageStore } from '../../src/store/usageStore';
 import {
-  appendLines, claudeAssistantLine, claudeUserLine, codexLines, copilotSession, geminiMessage, writeLines,
+  appendLines,
+  claudeAssistantLine,
+  claudeUserLine,
+  codexLines,
+  copilotSession,
+  geminiMessage,
+  writeLines,
 } from '../support/assistantLogs';
 import { testContext } from '../support/events';
 import { ANTHROPIC_USAGE, FakeUpstream, RESPONSES_USAGE } from '../support/fakeUpstream';
@@ -75,7 +81,10 @@ describe('log capture: incremental reading of real files', () => {
     assert.equal(restarted.scanAll().events, 0, 'nothing is counted twice after a restart');
     appendLines(file, [claudeAssistantLine({ messageId: 'msg_3', ts: t + 3, usage: { input: 1, output: 1 } })]);
     assert.equal(restarted.scanAll().events, 1);
-    assert.deepEqual(h.events.map((e) => e.requestId), ['msg_1', 'msg_2', 'msg_3']);
+    assert.deepEqual(
+      h.events.map((e) => e.requestId),
+      ['msg_1', 'msg_2', 'msg_3'],
+    );
   });
 
   it('counts a message once when it appears in a session and in its sub-agent file', () => {
@@ -83,7 +92,9 @@ describe('log capture: incremental reading of real files', () => {
     const t = hourAgo();
     const line = claudeAssistantLine({ messageId: 'msg_shared', ts: t, usage: { input: 5, output: 5 } });
     writeLines(path.join(h.dir, 'claude', 'p', 's1.jsonl'), [line]);
-    writeLines(path.join(h.dir, 'claude', 'p', 's1', 'subagents', 'agent-1.jsonl'), [line.replace('"isSidechain":false', '"isSidechain":true')]);
+    writeLines(path.join(h.dir, 'claude', 'p', 's1', 'subagents', 'agent-1.jsonl'), [
+      line.replace('"isSidechain":false', '"isSidechain":true'),
+    ]);
     assert.equal(h.scanner().scanAll().events, 1);
   });
 
@@ -96,19 +107,34 @@ describe('log capture: incremental reading of real files', () => {
     const scanner = h.scanner();
     scanner.scanAll();
     fs.rmSync(file);
-    writeLines(file, [codexLines.sessionMeta(t + 10, 'b'), codexLines.turnContext(t + 10, 'gpt-5'), codexLines.tokenCount(t + 11, usage(7), null)]);
+    writeLines(file, [
+      codexLines.sessionMeta(t + 10, 'b'),
+      codexLines.turnContext(t + 10, 'gpt-5'),
+      codexLines.tokenCount(t + 11, usage(7), null),
+    ]);
     scanner.scanAll();
     fs.truncateSync(file, 0);
-    writeLines(file, [codexLines.sessionMeta(t + 20, 'c'), codexLines.turnContext(t + 20, 'gpt-5'), codexLines.tokenCount(t + 21, usage(9), null)]);
+    writeLines(file, [
+      codexLines.sessionMeta(t + 20, 'c'),
+      codexLines.turnContext(t + 20, 'gpt-5'),
+      codexLines.tokenCount(t + 21, usage(9), null),
+    ]);
     scanner.scanAll();
-    assert.deepEqual(h.events.map((e) => e.inputTokens), [100, 7, 9]);
+    assert.deepEqual(
+      h.events.map((e) => e.inputTokens),
+      [100, 7, 9],
+    );
   });
 
   it('skips malformed lines, counts them, and reports each file once', () => {
     const h = harness(claudeOnly);
     const file = path.join(h.dir, 'claude', 'p', 's.jsonl');
     const t = hourAgo();
-    writeLines(file, ['{"type":"assistant","message":{"usage":', claudeAssistantLine({ messageId: 'm1', ts: t, usage: { input: 1, output: 1 } }), 'garbage']);
+    writeLines(file, [
+      '{"type":"assistant","message":{"usage":',
+      claudeAssistantLine({ messageId: 'm1', ts: t, usage: { input: 1, output: 1 } }),
+      'garbage',
+    ]);
     const scanner = h.scanner();
     assert.equal(scanner.scanAll().malformedLines, 2);
     appendLines(file, ['more garbage', claudeAssistantLine({ messageId: 'm2', ts: t + 1, usage: { input: 1, output: 1 } })]);
@@ -174,12 +200,16 @@ describe('log capture: incremental reading of real files', () => {
     assert.equal(one.scanner.holdingRecords && many.scanner.holdingRecords, true, 'the open messages are held back in both');
 
     // The streams go on: the thread that took over from the workers continues each file where they stopped.
-    for (let f = 0; f < 6; f++) appendLines(claudeFile(f), [claudeAssistantLine({ messageId: `msg_${f}_open`, ts: t + 99_500, usage: { input: 2, output: 30 } })]);
+    for (let f = 0; f < 6; f++)
+      appendLines(claudeFile(f), [claudeAssistantLine({ messageId: `msg_${f}_open`, ts: t + 99_500, usage: { input: 2, output: 30 } })]);
     const second = { one: one.scanner.scanAll(), many: many.scanner.scanAll() };
     assert.deepEqual(second.many, second.one);
     assert.equal(second.one.events, 6);
     assert.deepEqual(many.events, one.events);
-    assert.deepEqual(many.events.slice(-6).map((e) => e.outputTokens), [30, 30, 30, 30, 30, 30]);
+    assert.deepEqual(
+      many.events.slice(-6).map((e) => e.outputTokens),
+      [30, 30, 30, 30, 30, 30],
+    );
   });
 
   it('on worker threads, a message held back in a file written to during the scan waits for its end', () => {
@@ -199,7 +229,8 @@ describe('log capture: incremental reading of real files', () => {
       sink: (batch) => {
         events.push(...batch);
         // The assistant finishes the open message while the first file's events are delivered.
-        if (!appended) appendLines(files[1], [claudeAssistantLine({ messageId: 'msg_open', ts: t + 500, usage: { input: 2, output: 30 } })]);
+        if (!appended)
+          appendLines(files[1], [claudeAssistantLine({ messageId: 'msg_open', ts: t + 500, usage: { input: 2, output: 30 } })]);
         appended = true;
       },
       onProblem: () => undefined,
@@ -208,7 +239,13 @@ describe('log capture: incremental reading of real files', () => {
     });
     scanner.scanAll();
     scanner.scanAll();
-    assert.deepEqual(events.map((e) => [e.requestId, e.outputTokens]), [['msg_a', 5], ['msg_open', 30]]);
+    assert.deepEqual(
+      events.map((e) => [e.requestId, e.outputTokens]),
+      [
+        ['msg_a', 5],
+        ['msg_open', 30],
+      ],
+    );
   });
 
   it('never counts a record twice after a crash between its write and the next state save', () => {
@@ -223,7 +260,10 @@ describe('log capture: incremental reading of real files', () => {
     // …and the process dies here. The next one reads from the saved (older) position:
     const next = h.scanner();
     assert.equal(next.scanAll().events, 0);
-    assert.deepEqual(h.events.map((e) => e.requestId), ['m1', 'm2']);
+    assert.deepEqual(
+      h.events.map((e) => e.requestId),
+      ['m1', 'm2'],
+    );
   });
 
   it('reads whole-session documents again when rewritten, counting only new requests', () => {
@@ -232,13 +272,26 @@ describe('log capture: incremental reading of real files', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(path.join(h.dir, 'ws', 'ab12', 'workspace.json'), JSON.stringify({ folder: 'file:///home/dev/src/web-app' }));
     const t = hourAgo();
-    const r1 = { requestId: 'r1', ts: t, modelId: 'copilot/gpt-4.1', prompt: 'p', answer: 'a', usage: { promptTokens: 100, completionTokens: 10 } };
+    const r1 = {
+      requestId: 'r1',
+      ts: t,
+      modelId: 'copilot/gpt-4.1',
+      prompt: 'p',
+      answer: 'a',
+      usage: { promptTokens: 100, completionTokens: 10 },
+    };
     fs.writeFileSync(file, JSON.stringify(copilotSession('s', [r1])));
     const scanner = h.scanner();
     scanner.scanAll();
     fs.writeFileSync(file, JSON.stringify(copilotSession('s', [r1, { ...r1, requestId: 'r2', ts: t + 5 }])));
     scanner.scanAll();
-    assert.deepEqual(h.events.map((e) => [e.inputTokens, e.project]), [[100, 'web-app'], [100, 'web-app']]);
+    assert.deepEqual(
+      h.events.map((e) => [e.inputTokens, e.project]),
+      [
+        [100, 'web-app'],
+        [100, 'web-app'],
+      ],
+    );
     assert.equal(h.scanner().scanAll().events, 0);
   });
 });
@@ -255,7 +308,10 @@ describe('log capture: live', function () {
     const live = new LiveCapture({ scanner, roots: [path.join(h.dir, 'claude')], onError: (e) => assert.fail(String(e)) });
     live.start();
     try {
-      for (const [i, stopReason] of [[1, 'end_turn'], [2, null]] as const) {
+      for (const [i, stopReason] of [
+        [1, 'end_turn'],
+        [2, null],
+      ] as const) {
         const appendedAt = Date.now();
         appendLines(file, [claudeAssistantLine({ messageId: `live_${i}`, ts: appendedAt, usage: { input: i, output: 1 }, stopReason })]);
         while (h.events.length < i && Date.now() - appendedAt < 2000) await new Promise((r) => setTimeout(r, 10));
@@ -265,7 +321,9 @@ describe('log capture: live', function () {
       }
       // A new session in a new project directory.
       const appendedAt = Date.now();
-      writeLines(path.join(h.dir, 'claude', 'new-project', 's2.jsonl'), [claudeAssistantLine({ messageId: 'live_new', ts: appendedAt, usage: { input: 3, output: 1 } })]);
+      writeLines(path.join(h.dir, 'claude', 'new-project', 's2.jsonl'), [
+        claudeAssistantLine({ messageId: 'live_new', ts: appendedAt, usage: { input: 3, output: 1 } }),
+      ]);
       while (h.events.length < 3 && Date.now() - appendedAt < 12_000) await new Promise((r) => setTimeout(r, 20));
       assert.equal(h.events.at(-1)?.requestId, 'live_new');
     } finally {
@@ -287,7 +345,12 @@ describe('log capture: a request seen by the gateway and by a log counts once', 
     await upstream.start();
     dir = tempDir();
     store = UsageStore.open({ dataDir: path.join(dir, 'data'), context: testContext() });
-    gateway = new GatewayServer({ secret: SECRET, upstreams: { openai: upstream.url, anthropic: upstream.url }, sink: store, maxBodyBytes: 1 << 20 });
+    gateway = new GatewayServer({
+      secret: SECRET,
+      upstreams: { openai: upstream.url, anthropic: upstream.url },
+      sink: store,
+      maxBodyBytes: 1 << 20,
+    });
     port = await gateway.listen(0);
   });
   after(async () => {
@@ -303,18 +366,35 @@ describe('log capture: a request seen by the gateway and by a log counts once', 
 
   it('Claude Code: by the provider message id', async () => {
     const anthropic = new Anthropic({ apiKey: 'sk-ant-test', baseURL: `http://127.0.0.1:${port}/${SECRET}/anthropic`, maxRetries: 0 });
-    const message = await anthropic.messages.create({ model: 'claude-opus-4-6', max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
+    const message = await anthropic.messages.create({
+      model: 'claude-opus-4-6',
+      max_tokens: 100,
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     await new Promise((r) => setTimeout(r, 50));
     writeLines(path.join(dir, 'claude', 'p', 's.jsonl'), [
       claudeAssistantLine({
-        messageId: message.id, model: 'claude-opus-4-6', ts: Date.now(),
-        usage: { input: ANTHROPIC_USAGE.input_tokens, output: ANTHROPIC_USAGE.output_tokens, cacheRead: ANTHROPIC_USAGE.cache_read_input_tokens, cacheWrite: ANTHROPIC_USAGE.cache_creation_input_tokens },
+        messageId: message.id,
+        model: 'claude-opus-4-6',
+        ts: Date.now(),
+        usage: {
+          input: ANTHROPIC_USAGE.input_tokens,
+          output: ANTHROPIC_USAGE.output_tokens,
+          cacheRead: ANTHROPIC_USAGE.cache_read_input_tokens,
+          cacheWrite: ANTHROPIC_USAGE.cache_creation_input_tokens,
+        },
       }),
     ]);
     scan([{ adapter: claudeCode, roots: [path.join(dir, 'claude')] }]);
     const rows = store.rollups.rows().filter((r) => r.provider === 'anthropic');
-    assert.equal(rows.reduce((n, r) => n + r.events, 0), 1);
-    assert.equal(rows.reduce((n, r) => n + r.outputTokens, 0), ANTHROPIC_USAGE.output_tokens);
+    assert.equal(
+      rows.reduce((n, r) => n + r.events, 0),
+      1,
+    );
+    assert.equal(
+      rows.reduce((n, r) => n + r.outputTokens, 0),
+      ANTHROPIC_USAGE.output_tokens,
+    );
   });
 
   it('Codex: by time, model and every token count, since its log has no response id', async () => {
@@ -322,15 +402,26 @@ describe('log capture: a request seen by the gateway and by a log counts once', 
     await openai.responses.create({ model: 'gpt-5-codex', input: 'hi' });
     await new Promise((r) => setTimeout(r, 50));
     const t = Date.now();
-    const total = { input: RESPONSES_USAGE.input_tokens, cached: RESPONSES_USAGE.input_tokens_details.cached_tokens, output: RESPONSES_USAGE.output_tokens, reasoning: RESPONSES_USAGE.output_tokens_details.reasoning_tokens };
+    const total = {
+      input: RESPONSES_USAGE.input_tokens,
+      cached: RESPONSES_USAGE.input_tokens_details.cached_tokens,
+      output: RESPONSES_USAGE.output_tokens,
+      reasoning: RESPONSES_USAGE.output_tokens_details.reasoning_tokens,
+    };
     writeLines(path.join(dir, 'codex', '2026', '11', '23', 'rollout-x.jsonl'), [
-      codexLines.sessionMeta(t, 'x'), codexLines.turnContext(t, 'gpt-5-codex'), codexLines.tokenCount(t + 1, total, total),
+      codexLines.sessionMeta(t, 'x'),
+      codexLines.turnContext(t, 'gpt-5-codex'),
+      codexLines.tokenCount(t + 1, total, total),
       // A later, different request of the same session: counted.
       codexLines.tokenCount(t + 2, { ...total, input: total.input * 2, output: total.output + 5 }, null),
     ]);
     scan([{ adapter: codex, roots: [path.join(dir, 'codex')] }]);
     const rows = store.rollups.rows().filter((r) => r.provider === 'openai');
-    assert.equal(rows.reduce((n, r) => n + r.events, 0), 2, 'the gateway request once, plus the second request');
+    assert.equal(
+      rows.reduce((n, r) => n + r.events, 0),
+      2,
+      'the gateway request once, plus the second request',
+    );
   });
 });
 
@@ -343,7 +434,10 @@ describe('token-meter report reads the logs (headless)', function () {
   function report(args: string[]): { status: number | null; json: Record<string, any>; stderr: string } {
     // A store named with --data-dir must exist: a new one starts as an empty folder.
     fs.mkdirSync(args[args.indexOf('--data-dir') + 1], { recursive: true });
-    const r = spawnSync(process.execPath, [CLI, 'report', '--json', ...args], { encoding: 'utf8', env: { ...process.env, HOME: os.tmpdir() } });
+    const r = spawnSync(process.execPath, [CLI, 'report', '--json', ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: os.tmpdir() },
+    });
     return { status: r.status, json: r.status === 0 ? JSON.parse(r.stdout) : {}, stderr: r.stderr };
   }
 
@@ -355,35 +449,96 @@ describe('token-meter report reads the logs (headless)', function () {
       claudeAssistantLine({ messageId: 'c2', ts: t + 60_000, usage: { input: 1, output: 2, cacheRead: 3, cacheWrite: 4 } }),
     ]);
     writeLines(path.join(dir, 'codex', 'sessions', '2026', '11', '20', 'rollout-2026-11-20T12-00-00-q.jsonl'), [
-      codexLines.sessionMeta(t, 'q'), codexLines.turnContext(t, 'gpt-5'),
+      codexLines.sessionMeta(t, 'q'),
+      codexLines.turnContext(t, 'gpt-5'),
       codexLines.tokenCount(t + 1, { input: 1000, cached: 600, output: 50, reasoning: 20 }, null),
       codexLines.tokenCount(t + 2, { input: 1500, cached: 900, output: 80, reasoning: 30 }, null),
     ]);
     const ws = path.join(dir, 'vscode', 'workspaceStorage', 'ab12', 'chatSessions', 's.json');
     fs.mkdirSync(path.dirname(ws), { recursive: true });
-    fs.writeFileSync(ws, JSON.stringify(copilotSession('s', [{ requestId: 'r1', ts: t, modelId: 'copilot/gpt-4.1', prompt: 'p', answer: 'a', usage: { promptTokens: 700, completionTokens: 70 } }])));
+    fs.writeFileSync(
+      ws,
+      JSON.stringify(
+        copilotSession('s', [
+          {
+            requestId: 'r1',
+            ts: t,
+            modelId: 'copilot/gpt-4.1',
+            prompt: 'p',
+            answer: 'a',
+            usage: { promptTokens: 700, completionTokens: 70 },
+          },
+        ]),
+      ),
+    );
     writeLines(path.join(dir, 'gemini', 'tmp', 'h', 'chats', 'session-x.jsonl'), [
       JSON.stringify({ sessionId: 'g', projectHash: 'h', startTime: new Date(t).toISOString() }),
       JSON.stringify(geminiMessage({ id: 'm1', ts: t, tokens: { input: 500, output: 60, cached: 200, thoughts: 10, tool: 0 } })),
     ]);
     const { status, json, stderr } = report([
-      '--since', '2026-11-20', '--time-zone', 'UTC', '--by', 'source', '--data-dir', path.join(dir, 'data'),
-      '--claude-dir', path.join(dir, 'claude'), '--codex-dir', path.join(dir, 'codex'),
-      '--copilot-dir', path.join(dir, 'vscode'), '--gemini-dir', path.join(dir, 'gemini'),
+      '--since',
+      '2026-11-20',
+      '--time-zone',
+      'UTC',
+      '--by',
+      'source',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--claude-dir',
+      path.join(dir, 'claude'),
+      '--codex-dir',
+      path.join(dir, 'codex'),
+      '--copilot-dir',
+      path.join(dir, 'vscode'),
+      '--gemini-dir',
+      path.join(dir, 'gemini'),
     ]);
     assert.equal(status, 0, stderr);
     assert.deepEqual(
-      [json.totals.inputTokens, json.totals.outputTokens, json.totals.cacheReadTokens, json.totals.cacheWriteTokens, json.totals.reasoningTokens],
+      [
+        json.totals.inputTokens,
+        json.totals.outputTokens,
+        json.totals.cacheReadTokens,
+        json.totals.cacheWriteTokens,
+        json.totals.reasoningTokens,
+      ],
       [10 + 1 + 600 + 700 + 300, 20 + 2 + 80 + 70 + 70, 300 + 3 + 900 + 200, 40 + 4, 30 + 10],
     );
-    assert.equal(json.totals.totalTokens, json.totals.inputTokens + json.totals.outputTokens + json.totals.cacheReadTokens + json.totals.cacheWriteTokens);
+    assert.equal(
+      json.totals.totalTokens,
+      json.totals.inputTokens + json.totals.outputTokens + json.totals.cacheReadTokens + json.totals.cacheWriteTokens,
+    );
     assert.deepEqual(json.source.map((s: { key: string }) => s.key).sort(), ['claude-code', 'codex', 'copilot-chat', 'gemini-cli']);
-    for (const s of json.source) assert.deepEqual(Object.keys(s).slice(0, 8), ['key', 'inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens', 'totalTokens', 'costUsd']);
+    for (const s of json.source)
+      assert.deepEqual(Object.keys(s).slice(0, 8), [
+        'key',
+        'inputTokens',
+        'outputTokens',
+        'cacheReadTokens',
+        'cacheWriteTokens',
+        'reasoningTokens',
+        'totalTokens',
+        'costUsd',
+      ]);
     // A second run reads nothing new.
-    assert.deepEqual(report(['--since', '2026-11-20', '--time-zone', 'UTC', '--by', 'source', '--data-dir', path.join(dir, 'data'), '--claude-dir', path.join(dir, 'claude')]).json.totals, json.totals);
+    assert.deepEqual(
+      report([
+        '--since',
+        '2026-11-20',
+        '--time-zone',
+        'UTC',
+        '--by',
+        'source',
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--claude-dir',
+        path.join(dir, 'claude'),
+      ]).json.totals,
+      json.totals,
+    );
   });
 
-  it('days are the chosen zone\'s local days across a UTC date boundary', () => {
+  it("days are the chosen zone's local days across a UTC date boundary", () => {
     const dir = tempDir();
     writeLines(path.join(dir, 'claude', 'projects', 'p', 's.jsonl'), [
       claudeAssistantLine({ messageId: 'late', ts: Date.UTC(2026, 10, 20, 23, 30), usage: { input: 100, output: 0 } }),
@@ -391,8 +546,18 @@ describe('token-meter report reads the logs (headless)', function () {
     ]);
     const byDay = (zone: string) =>
       Object.fromEntries(
-        report(['--since', '2026-11-19', '--by', 'day', '--time-zone', zone, '--data-dir', path.join(dir, `data-${zone.replace('/', '-')}`), '--claude-dir', path.join(dir, 'claude')])
-          .json.day.map((d: { key: string; inputTokens: number }) => [d.key, d.inputTokens]),
+        report([
+          '--since',
+          '2026-11-19',
+          '--by',
+          'day',
+          '--time-zone',
+          zone,
+          '--data-dir',
+          path.join(dir, `data-${zone.replace('/', '-')}`),
+          '--claude-dir',
+          path.join(dir, 'claude'),
+        ]).json.day.map((d: { key: string; inputTokens: number }) => [d.key, d.inputTokens]),
       );
     assert.deepEqual(byDay('UTC'), { '2026-11-20': 100, '2026-11-21': 10 });
     assert.deepEqual(byDay('America/New_York'), { '2026-11-20': 110 });
@@ -413,7 +578,18 @@ describe('token-meter report reads the logs (headless)', function () {
       }
       writeLines(path.join(dir, 'claude', 'projects', `p${f % 5}`, `s${f}.jsonl`), lines);
     }
-    const args = ['report', '--json', '--since', '2026-11-01', '--time-zone', 'UTC', '--data-dir', path.join(dir, 'data'), '--claude-dir', path.join(dir, 'claude')];
+    const args = [
+      'report',
+      '--json',
+      '--since',
+      '2026-11-01',
+      '--time-zone',
+      'UTC',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--claude-dir',
+      path.join(dir, 'claude'),
+    ];
     fs.mkdirSync(path.join(dir, 'data'));
     for (const killAfterMs of [150, 300, 450]) {
       const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });

@@ -90,12 +90,33 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
     const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tm-perm-new-')), 'new', 'store');
     const claudeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-perm-claude-'));
     const t = Date.now() - 60_000;
-    writeLines(path.join(claudeDir, 'projects', '-home-dev-shop', 's.jsonl'), [claudeUserLine(t), claudeAssistantLine({ messageId: 'msg_1', ts: t, usage: { input: 10, output: 2 } })]);
+    writeLines(path.join(claudeDir, 'projects', '-home-dev-shop', 's.jsonl'), [
+      claudeUserLine(t),
+      claudeAssistantLine({ messageId: 'msg_1', ts: t, usage: { input: 10, output: 2 } }),
+    ]);
 
     // The headless gateway: gateway.json, a segment, rollups.json.
     const upstream = await new FakeUpstream().start();
     const port = await freePort();
-    const gateway = spawn('bash', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, CLI, 'gateway', '--port', String(port), '--data-dir', dataDir, '--openai-upstream', upstream.url, '--anthropic-upstream', upstream.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const gateway = spawn(
+      'bash',
+      [
+        '-c',
+        'umask 000; exec "$0" "$@"',
+        process.execPath,
+        CLI,
+        'gateway',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--openai-upstream',
+        upstream.url,
+        '--anthropic-upstream',
+        upstream.url,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     gateway.stdout!.on('data', (c) => (stdout += String(c)));
@@ -123,18 +144,49 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
     // The extension's team sync state and prompt-hygiene findings, written by this process.
     const umask = process.umask(0);
     try {
-      const sync = new SyncService({ dataDir, endpoint: 'http://127.0.0.1:9', token: 't', extensionVersion: '0', rows: () => [], recentDays: () => [], fetch: () => Promise.reject(new Error('offline')) });
+      const sync = new SyncService({
+        dataDir,
+        endpoint: 'http://127.0.0.1:9',
+        token: 't',
+        extensionVersion: '0',
+        rows: () => [],
+        recentDays: () => [],
+        fetch: () => Promise.reject(new Error('offline')),
+      });
       await sync.sync();
-      new FindingsLog(dataDir).append({ kind: 'contextLoop', ts: Date.now(), source: 'gateway', provider: 'openai', model: 'm', evidence: 'e', tokens: 1, costUsd: null, multiplier: 1, saving: { tokens: 1, usd: null, fix: 'trim-context' } });
+      new FindingsLog(dataDir).append({
+        kind: 'contextLoop',
+        ts: Date.now(),
+        source: 'gateway',
+        provider: 'openai',
+        model: 'm',
+        evidence: 'e',
+        tokens: 1,
+        costUsd: null,
+        multiplier: 1,
+        saving: { tokens: 1, usd: null, fix: 'trim-context' },
+      });
     } finally {
       process.umask(umask);
     }
 
     const names = fs.readdirSync(dataDir);
-    for (const expected of [DATA_FILES.events, DATA_FILES.gateway, DATA_FILES.rollups, DATA_FILES.logsState, DATA_FILES.logsJournal, DATA_FILES.syncState, DATA_FILES.hygieneFindings]) {
+    for (const expected of [
+      DATA_FILES.events,
+      DATA_FILES.gateway,
+      DATA_FILES.rollups,
+      DATA_FILES.logsState,
+      DATA_FILES.logsJournal,
+      DATA_FILES.syncState,
+      DATA_FILES.hygieneFindings,
+    ]) {
       assert.ok(names.includes(expected), `${expected} was not created (have ${names.join(', ')})`);
     }
-    assert.deepEqual(names.filter((n) => !isDataDirEntry(n)), [], 'every file in the data folder is one Token Meter knows (and so keeps private)');
+    assert.deepEqual(
+      names.filter((n) => !isDataDirEntry(n)),
+      [],
+      'every file in the data folder is one Token Meter knows (and so keeps private)',
+    );
     assertPrivate(dataDir);
     assert.equal(modeOf(path.dirname(dataDir)), 0o700, 'a parent folder created for the store is private too');
   });

@@ -47,7 +47,14 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     await server.start();
     // The bundled data plus a model it lacks, as a later catalog release would have it.
     const bundled = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
-    bundled.find((p) => p.id === 'anthropic')!.models.unshift({ id: 'claude-fable-9', match: { starts_with: 'claude-fable-9' }, context_window: 500_000, prices: { input_mtok: 7, output_mtok: 35 } });
+    bundled
+      .find((p) => p.id === 'anthropic')!
+      .models.unshift({
+        id: 'claude-fable-9',
+        match: { starts_with: 'claude-fable-9' },
+        context_window: 500_000,
+        prices: { input_mtok: 7, output_mtok: 35 },
+      });
     refreshed = bundled;
   });
   after(() => server.stop());
@@ -63,7 +70,17 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     const result = await refreshCatalog({ dataDir, url: server.url, now: () => now });
     assert.equal(result.status, 'updated');
     assert.deepEqual([activeCatalog().origin, activeCatalog().asOf], ['refreshed', '2026-12-01']);
-    assert.equal(new PriceBook().costOf({ model: 'claude-fable-9', provider: 'anthropic', inputTokens: M, outputTokens: M, cacheReadTokens: 0, cacheWriteTokens: 0 }), 7 + 35);
+    assert.equal(
+      new PriceBook().costOf({
+        model: 'claude-fable-9',
+        provider: 'anthropic',
+        inputTokens: M,
+        outputTokens: M,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      }),
+      7 + 35,
+    );
     const saved = path.join(dataDir, 'prices', 'catalog.json');
     assert.equal(fs.statSync(saved).mode & 0o777, 0o600);
     assert.equal(fs.statSync(path.dirname(saved)).mode & 0o777, 0o700);
@@ -102,7 +119,10 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     server.status = 200;
     const unreachable = await refreshCatalog({ dataDir: tempDir(), url: 'http://127.0.0.1:9/nothing-listens-here' });
     assert.equal(unreachable.status, 'failed');
-    assert.equal(new PriceBook().costOf({ model: 'claude-fable-9', inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }), null);
+    assert.equal(
+      new PriceBook().costOf({ model: 'claude-fable-9', inputTokens: 1, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }),
+      null,
+    );
   });
 
   it('refuses a corrupt saved copy and prices with the bundled catalog', () => {
@@ -126,7 +146,11 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     server.hits = 0;
     // Asynchronously: the catalog server answers from this process.
     const run = async (extra: string[]) => {
-      const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'report', '--json', '--day', '--data-dir', data, '--claude-dir', path.join(home, 'claude'), ...extra], { encoding: 'utf8', env: { ...process.env, HOME: home, TOKEN_METER_PRICES_URL: server.url } });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [CLI, 'report', '--json', '--day', '--data-dir', data, '--claude-dir', path.join(home, 'claude'), ...extra],
+        { encoding: 'utf8', env: { ...process.env, HOME: home, TOKEN_METER_PRICES_URL: server.url } },
+      );
       return JSON.parse(stdout);
     };
     const offline = await run(['--offline']);

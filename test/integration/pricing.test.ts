@@ -28,12 +28,13 @@ const OPUS_MODEL = 'claude-opus-4-8';
 function listPriceOfOneResponse(): number {
   const u = ANTHROPIC_USAGE;
   return (
-    u.input_tokens * OPUS_4_8.input +
-    u.cache_creation.ephemeral_5m_input_tokens * OPUS_4_8.write5m +
-    u.cache_creation.ephemeral_1h_input_tokens * OPUS_4_8.write1h +
-    u.cache_read_input_tokens * OPUS_4_8.read +
-    u.output_tokens * OPUS_4_8.output
-  ) / 1_000_000;
+    (u.input_tokens * OPUS_4_8.input +
+      u.cache_creation.ephemeral_5m_input_tokens * OPUS_4_8.write5m +
+      u.cache_creation.ephemeral_1h_input_tokens * OPUS_4_8.write1h +
+      u.cache_read_input_tokens * OPUS_4_8.read +
+      u.output_tokens * OPUS_4_8.output) /
+    1_000_000
+  );
 }
 
 function tempDir(): string {
@@ -52,7 +53,12 @@ describe('prices end to end: what a request costs is the published list price', 
     await upstream.start();
     dir = tempDir();
     store = UsageStore.open({ dataDir: path.join(dir, 'data'), context: listPriceContext('UTC') });
-    gateway = new GatewayServer({ secret: SECRET, upstreams: { openai: upstream.url, anthropic: upstream.url }, sink: store, maxBodyBytes: 1 << 20 });
+    gateway = new GatewayServer({
+      secret: SECRET,
+      upstreams: { openai: upstream.url, anthropic: upstream.url },
+      sink: store,
+      maxBodyBytes: 1 << 20,
+    });
     port = await gateway.listen(0);
   });
   after(async () => {
@@ -64,13 +70,20 @@ describe('prices end to end: what a request costs is the published list price', 
   const costOf = (filter: (r: { model: string; source: string }) => boolean) => {
     store.refresh();
     const rows = store.rollups.rows().filter(filter);
-    return { costUsd: rows.reduce((n, r) => n + r.costUsd, 0), unpriced: rows.reduce((n, r) => n + r.unpricedTokens, 0), writes1h: rows.reduce((n, r) => n + r.cacheWrite1hTokens, 0), events: rows.reduce((n, r) => n + r.events, 0) };
+    return {
+      costUsd: rows.reduce((n, r) => n + r.costUsd, 0),
+      unpriced: rows.reduce((n, r) => n + r.unpricedTokens, 0),
+      writes1h: rows.reduce((n, r) => n + r.cacheWrite1hTokens, 0),
+      events: rows.reduce((n, r) => n + r.events, 0),
+    };
   };
 
   it('Anthropic SDK traffic through the gateway, JSON and SSE, with 5-minute and 1-hour cache writes', async () => {
     const anthropic = new Anthropic({ apiKey: 'sk-ant-test', baseURL: `http://127.0.0.1:${port}/${SECRET}/anthropic`, maxRetries: 0 });
     await anthropic.messages.create({ model: OPUS_MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'hi' }] });
-    await anthropic.messages.stream({ model: OPUS_MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'hi again' }] }).finalMessage();
+    await anthropic.messages
+      .stream({ model: OPUS_MODEL, max_tokens: 100, messages: [{ role: 'user', content: 'hi again' }] })
+      .finalMessage();
     await new Promise((r) => setTimeout(r, 100));
     const got = costOf((r) => r.source === 'gateway' && r.model === OPUS_MODEL);
     assert.equal(got.events, 2);
@@ -85,17 +98,27 @@ describe('prices end to end: what a request costs is the published list price', 
     fs.mkdirSync(data);
     const t = Date.now() - 60_000;
     const usage = {
-      input: ANTHROPIC_USAGE.input_tokens, output: ANTHROPIC_USAGE.output_tokens, cacheRead: ANTHROPIC_USAGE.cache_read_input_tokens,
-      cacheWrite: ANTHROPIC_USAGE.cache_creation_input_tokens, cacheWrite1h: ANTHROPIC_USAGE.cache_creation.ephemeral_1h_input_tokens,
+      input: ANTHROPIC_USAGE.input_tokens,
+      output: ANTHROPIC_USAGE.output_tokens,
+      cacheRead: ANTHROPIC_USAGE.cache_read_input_tokens,
+      cacheWrite: ANTHROPIC_USAGE.cache_creation_input_tokens,
+      cacheWrite1h: ANTHROPIC_USAGE.cache_creation.ephemeral_1h_input_tokens,
     };
     writeLines(path.join(home, 'claude', 'projects', 'p', 's.jsonl'), [
       claudeAssistantLine({ messageId: 'msg_opus_1', model: OPUS_MODEL, ts: t, usage }),
       claudeAssistantLine({ messageId: 'msg_opus_2', model: OPUS_MODEL, ts: t + 1000, usage }),
     ]);
-    const r = spawnSync(process.execPath, [CLI, 'report', '--json', '--day', '--offline', '--time-zone', 'UTC', '--data-dir', data, '--claude-dir', path.join(home, 'claude')], { encoding: 'utf8', env: { ...process.env, HOME: home } });
+    const r = spawnSync(
+      process.execPath,
+      [CLI, 'report', '--json', '--day', '--offline', '--time-zone', 'UTC', '--data-dir', data, '--claude-dir', path.join(home, 'claude')],
+      { encoding: 'utf8', env: { ...process.env, HOME: home } },
+    );
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.ok(Math.abs(report.totals.costUsd - Math.round(2 * listPriceOfOneResponse() * 1e6) / 1e6) < 1e-12, `${report.totals.costUsd} vs ${2 * listPriceOfOneResponse()}`);
+    assert.ok(
+      Math.abs(report.totals.costUsd - Math.round(2 * listPriceOfOneResponse() * 1e6) / 1e6) < 1e-12,
+      `${report.totals.costUsd} vs ${2 * listPriceOfOneResponse()}`,
+    );
     assert.equal(report.totals.cacheWrite1hTokens, 2 * ANTHROPIC_USAGE.cache_creation.ephemeral_1h_input_tokens);
     assert.equal(report.totals.cacheWrite5mTokens, 2 * ANTHROPIC_USAGE.cache_creation.ephemeral_5m_input_tokens);
     assert.deepEqual(report.unpricedModels, []);
@@ -108,13 +131,23 @@ describe('prices end to end: what a request costs is the published list price', 
     await openai.responses.create({ model: 'gpt-5-codex', input: 'hi' });
     await new Promise((r) => setTimeout(r, 50));
     const t = Date.now();
-    const total = { input: RESPONSES_USAGE.input_tokens, cached: RESPONSES_USAGE.input_tokens_details.cached_tokens, output: RESPONSES_USAGE.output_tokens, reasoning: RESPONSES_USAGE.output_tokens_details.reasoning_tokens };
+    const total = {
+      input: RESPONSES_USAGE.input_tokens,
+      cached: RESPONSES_USAGE.input_tokens_details.cached_tokens,
+      output: RESPONSES_USAGE.output_tokens,
+      reasoning: RESPONSES_USAGE.output_tokens_details.reasoning_tokens,
+    };
     writeLines(path.join(dir, 'codex', '2026', '12', '01', 'rollout-custom.jsonl'), [
       codexLines.sessionMeta(t, 'custom-provider-session', '/home/dev/src/api', 'token-meter-gateway'),
       codexLines.turnContext(t, 'gpt-5-codex'),
       codexLines.tokenCount(t + 1, total, total),
     ]);
-    new LogScanner({ sources: [{ adapter: codex, roots: [path.join(dir, 'codex')] }], stateDir: path.join(dir, 'data'), sink: (e) => store.recordMany(e), onProblem: assert.fail }).scanAll();
+    new LogScanner({
+      sources: [{ adapter: codex, roots: [path.join(dir, 'codex')] }],
+      stateDir: path.join(dir, 'data'),
+      sink: (e) => store.recordMany(e),
+      onProblem: assert.fail,
+    }).scanAll();
     const got = costOf((r) => r.model.startsWith('gpt-5-codex'));
     assert.equal(got.events, 1, 'the gateway sighting and the Codex log line are one request');
   });

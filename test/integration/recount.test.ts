@@ -28,7 +28,15 @@ function defaultRawSettings(timeZone: string): RawSettings {
     peakHours: { enabled: undefined, timeZone: undefined, windows: undefined, multiplier: undefined },
     pricingOverrides: undefined,
     retentionDays: undefined,
-    gateway: { enabled: undefined, port: undefined, openaiUpstream: undefined, anthropicUpstream: undefined, budgetEnforcement: undefined, maxBodyMB: undefined, spikeAlert: undefined },
+    gateway: {
+      enabled: undefined,
+      port: undefined,
+      openaiUpstream: undefined,
+      anthropicUpstream: undefined,
+      budgetEnforcement: undefined,
+      maxBodyMB: undefined,
+      spikeAlert: undefined,
+    },
     logCapture: { enabled: undefined, sources: undefined },
     plans: undefined,
     planLimits: undefined,
@@ -58,7 +66,11 @@ describe('recounting a large event log in the background', function () {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-recount-'));
     const store = UsageStore.open({ dataDir, context });
     const start = Date.now() - 20 * 86_400_000;
-    store.recordMany(Array.from({ length: 3000 }, (_, i) => usageEvent({ ts: start + i * 577_000, model: i % 3 ? 'gpt-4o' : 'claude-sonnet-4-5', source: i % 2 ? 'gateway' : 'claude-code' })));
+    store.recordMany(
+      Array.from({ length: 3000 }, (_, i) =>
+        usageEvent({ ts: start + i * 577_000, model: i % 3 ? 'gpt-4o' : 'claude-sonnet-4-5', source: i % 2 ? 'gateway' : 'claude-code' }),
+      ),
+    );
     store.refresh();
     const expected = store.rollups.rows();
     store.dispose();
@@ -66,12 +78,19 @@ describe('recounting a large event log in the background', function () {
     return { dataDir, expected };
   }
 
-  const sorted = (rows: ReturnType<UsageStore['rollups']['rows']>) => [...rows].sort((a, b) => `${a.day}${a.model}${a.source}`.localeCompare(`${b.day}${b.model}${b.source}`));
+  const sorted = (rows: ReturnType<UsageStore['rollups']['rows']>) =>
+    [...rows].sort((a, b) => `${a.day}${a.model}${a.source}`.localeCompare(`${b.day}${b.model}${b.source}`));
 
   it('opens at once, leaves the totals alone while the worker counts, then shows exactly the recount', async () => {
     const { dataDir, expected } = seededStore();
     const problems: string[] = [];
-    const store = UsageStore.open({ dataDir, context, backgroundRecountBytes: 1, recountInBackground: recountInWorker(dataDir, raw, 'UTC'), onProblem: (m) => problems.push(m) });
+    const store = UsageStore.open({
+      dataDir,
+      context,
+      backgroundRecountBytes: 1,
+      recountInBackground: recountInWorker(dataDir, raw, 'UTC'),
+      onProblem: (m) => problems.push(m),
+    });
     assert.equal(store.isRecounting, true);
     assert.deepEqual(store.rollups.rows(), [], 'nothing is counted on this thread');
     store.record(usageEvent({ ts: Date.now(), model: 'gpt-4o', source: 'api', inputTokens: 4321 }));
@@ -79,10 +98,19 @@ describe('recounting a large event log in the background', function () {
     assert.deepEqual(problems, [], 'the worker did the recount');
     assert.equal(store.isRecounting, false);
     const rows = store.rollups.rows();
-    assert.equal(rows.reduce((n, r) => n + r.events, 0), 3001, 'the recount plus the event written meanwhile');
+    assert.equal(
+      rows.reduce((n, r) => n + r.events, 0),
+      3001,
+      'the recount plus the event written meanwhile',
+    );
     assert.deepEqual(sorted(rows.filter((r) => r.source !== 'api')), sorted(expected));
     store.dispose();
-    const reopened = UsageStore.open({ dataDir, context, backgroundRecountBytes: 1, recountInBackground: () => Promise.reject(new Error('not expected')) });
+    const reopened = UsageStore.open({
+      dataDir,
+      context,
+      backgroundRecountBytes: 1,
+      recountInBackground: () => Promise.reject(new Error('not expected')),
+    });
     assert.equal(reopened.isRecounting, false, 'the recount was saved: the next start loads it');
     reopened.dispose();
   });
@@ -91,7 +119,13 @@ describe('recounting a large event log in the background', function () {
     assert.ok(fs.existsSync(BUNDLED_WORKER), 'npm test builds dist/ before the tests');
     const { dataDir, expected } = seededStore();
     const problems: string[] = [];
-    const store = UsageStore.open({ dataDir, context, backgroundRecountBytes: 1, recountInBackground: recountInWorker(dataDir, raw, 'UTC', true), onProblem: (m) => problems.push(m) });
+    const store = UsageStore.open({
+      dataDir,
+      context,
+      backgroundRecountBytes: 1,
+      recountInBackground: recountInWorker(dataDir, raw, 'UTC', true),
+      onProblem: (m) => problems.push(m),
+    });
     await store.whenCounted();
     assert.deepEqual(problems, []);
     assert.deepEqual(sorted(store.rollups.rows()), sorted(expected));
@@ -100,7 +134,9 @@ describe('recounting a large event log in the background', function () {
 
   it('the bundled worker prices with the refreshed catalog the window uses', async () => {
     const providers = JSON.parse(JSON.stringify(await waitForUpdate())) as Provider[];
-    providers.find((p) => p.id === 'anthropic')!.models.unshift({ id: 'claude-fable-9', match: { starts_with: 'claude-fable-9' }, prices: { input_mtok: 7, output_mtok: 35 } });
+    providers
+      .find((p) => p.id === 'anthropic')!
+      .models.unshift({ id: 'claude-fable-9', match: { starts_with: 'claude-fable-9' }, prices: { input_mtok: 7, output_mtok: 35 } });
     const server = http.createServer((_req, res) => res.end(JSON.stringify(providers)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-recount-prices-'));
@@ -109,20 +145,33 @@ describe('recounting a large event log in the background', function () {
       assert.equal(refreshed.status, 'updated');
       const pricedContext = rollupContextFor(resolveSettings(raw, 'UTC').settings);
       const writer = UsageStore.open({ dataDir, context: pricedContext });
-      writer.recordMany(Array.from({ length: 50 }, (_, i) => usageEvent({ ts: Date.now() - i * 60_000, model: 'claude-fable-9', inputTokens: 1_000_000, outputTokens: 0 })));
+      writer.recordMany(
+        Array.from({ length: 50 }, (_, i) =>
+          usageEvent({ ts: Date.now() - i * 60_000, model: 'claude-fable-9', inputTokens: 1_000_000, outputTokens: 0 }),
+        ),
+      );
       writer.dispose();
       fs.rmSync(path.join(dataDir, 'rollups.json'));
       const problems: string[] = [];
       const store = UsageStore.open({
-        dataDir, context: pricedContext, backgroundRecountBytes: 1, onProblem: (m) => problems.push(m),
-        recountInBackground: (fingerprint) => new Promise<void>((resolve, reject) => {
-          const workerData: RecountInput = { dataDir, raw, systemZone: 'UTC', fingerprint, refreshedPrices: true };
-          new Worker(BUNDLED_WORKER, { workerData }).once('message', (m: RecountMessage) => (m.type === 'done' ? resolve() : reject(new Error(m.message))));
-        }),
+        dataDir,
+        context: pricedContext,
+        backgroundRecountBytes: 1,
+        onProblem: (m) => problems.push(m),
+        recountInBackground: (fingerprint) =>
+          new Promise<void>((resolve, reject) => {
+            const workerData: RecountInput = { dataDir, raw, systemZone: 'UTC', fingerprint, refreshedPrices: true };
+            new Worker(BUNDLED_WORKER, { workerData }).once('message', (m: RecountMessage) =>
+              m.type === 'done' ? resolve() : reject(new Error(m.message)),
+            );
+          }),
       });
       await store.whenCounted();
       assert.deepEqual(problems, [], 'the worker counted under the same prices, so its recount is used');
-      assert.equal(store.rollups.rows().reduce((n, r) => n + r.costUsd, 0), 50 * 7);
+      assert.equal(
+        store.rollups.rows().reduce((n, r) => n + r.costUsd, 0),
+        50 * 7,
+      );
       store.dispose();
     } finally {
       server.close();
@@ -133,7 +182,13 @@ describe('recounting a large event log in the background', function () {
   it('falls back to recounting here when the worker fails, and says so once', async () => {
     const { dataDir, expected } = seededStore();
     const problems: string[] = [];
-    const store = UsageStore.open({ dataDir, context, backgroundRecountBytes: 1, recountInBackground: () => Promise.reject(new Error('worker crashed')), onProblem: (m) => problems.push(m) });
+    const store = UsageStore.open({
+      dataDir,
+      context,
+      backgroundRecountBytes: 1,
+      recountInBackground: () => Promise.reject(new Error('worker crashed')),
+      onProblem: (m) => problems.push(m),
+    });
     await store.whenCounted();
     assert.deepEqual(sorted(store.rollups.rows()), sorted(expected));
     assert.deepEqual(problems, ['Recounting usage in the background failed (worker crashed); recounting here instead.']);

@@ -18,9 +18,35 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-report-'));
   const now = Date.now();
   const fixtures = [
-    usageEvent({ ts: now - 60_000, model: 'claude-sonnet-4-5', inputTokens: 1200, outputTokens: 300, cacheReadTokens: 50_000, cacheWriteTokens: 2000, source: 'claude-code', project: 'web' }),
-    usageEvent({ ts: now - 120_000, model: 'gpt-4o', provider: 'openai', inputTokens: 800, outputTokens: 200, reasoningTokens: 0, source: 'gateway' }),
-    usageEvent({ ts: now - 180_000, model: 'gpt-5', provider: 'openai', inputTokens: 500, outputTokens: 900, reasoningTokens: 400, source: 'gateway', estimated: true }),
+    usageEvent({
+      ts: now - 60_000,
+      model: 'claude-sonnet-4-5',
+      inputTokens: 1200,
+      outputTokens: 300,
+      cacheReadTokens: 50_000,
+      cacheWriteTokens: 2000,
+      source: 'claude-code',
+      project: 'web',
+    }),
+    usageEvent({
+      ts: now - 120_000,
+      model: 'gpt-4o',
+      provider: 'openai',
+      inputTokens: 800,
+      outputTokens: 200,
+      reasoningTokens: 0,
+      source: 'gateway',
+    }),
+    usageEvent({
+      ts: now - 180_000,
+      model: 'gpt-5',
+      provider: 'openai',
+      inputTokens: 500,
+      outputTokens: 900,
+      reasoningTokens: 400,
+      source: 'gateway',
+      estimated: true,
+    }),
   ];
   const outOfRange = usageEvent({ ts: now - 40 * 86400_000, inputTokens: 99_999 });
 
@@ -33,7 +59,8 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
     const { code, stdout, stderr } = run(['--day', '--json', '--data-dir', dataDir, '--time-zone', 'UTC']);
     assert.equal(code, 0, stderr);
     const report = JSON.parse(stdout);
-    const sum = (f: 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens') => fixtures.reduce((n, e) => n + e[f], 0);
+    const sum = (f: 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens') =>
+      fixtures.reduce((n, e) => n + e[f], 0);
     // Fixtures a few minutes old may straddle UTC midnight; only those on today's UTC day count.
     const today = new Date(now).toISOString().slice(0, 10);
     const todays = fixtures.filter((e) => new Date(e.ts).toISOString().slice(0, 10) === today);
@@ -45,13 +72,22 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
       assert.equal(report.totals.reasoningTokens, sum('reasoningTokens'));
     }
     const prices = new PriceBook();
-    assert.equal(report.totals.totalTokens, todays.reduce((n, e) => n + totalTokens(e), 0));
+    assert.equal(
+      report.totals.totalTokens,
+      todays.reduce((n, e) => n + totalTokens(e), 0),
+    );
     assert.ok(Math.abs(report.totals.costUsd - todays.reduce((n, e) => n + prices.costOf(e)!, 0)) < 1e-6);
-    assert.deepEqual(report.day.map((d: { key: string }) => d.key), todays.length ? [today] : []);
+    assert.deepEqual(
+      report.day.map((d: { key: string }) => d.key),
+      todays.length ? [today] : [],
+    );
   });
 
   it('groups by model and shows unknown cost as null, never 0', () => {
-    fs.writeFileSync(path.join(dataDir, 'events', 'mystery.jsonl'), JSON.stringify(usageEvent({ ts: now - 1000, model: 'mystery-llm', inputTokens: 10, outputTokens: 5 })) + '\n');
+    fs.writeFileSync(
+      path.join(dataDir, 'events', 'mystery.jsonl'),
+      JSON.stringify(usageEvent({ ts: now - 1000, model: 'mystery-llm', inputTokens: 10, outputTokens: 5 })) + '\n',
+    );
     const { stdout } = run(['--month', '--json', '--by', 'model', '--data-dir', dataDir, '--time-zone', 'UTC']);
     const report = JSON.parse(stdout);
     const mystery = report.model.find((m: { key: string }) => m.key === 'mystery-llm');
@@ -81,7 +117,10 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
   });
 
   it('explains a missing default store instead of failing', () => {
-    const r = spawnSync(process.execPath, [CLI, 'report'], { encoding: 'utf8', env: { ...process.env, TOKEN_METER_DATA_DIR: path.join(dataDir, 'nope') } });
+    const r = spawnSync(process.execPath, [CLI, 'report'], {
+      encoding: 'utf8',
+      env: { ...process.env, TOKEN_METER_DATA_DIR: path.join(dataDir, 'nope') },
+    });
     assert.equal(r.status, 0);
     assert.match(r.stderr, /No usage yet: .*no Token Meter data in .*nope/);
   });

@@ -20,7 +20,9 @@ function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
  * made real by running the CLI as the unprivileged user "nobody" (setpriv, util-linux).
  */
 function runAsNobody(args: string[]) {
-  const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, 'report', ...args], { encoding: 'utf8' });
+  const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, 'report', ...args], {
+    encoding: 'utf8',
+  });
   assert.equal(r.error, undefined, 'setpriv (util-linux) is needed to run the CLI as an unprivileged user');
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -36,7 +38,10 @@ function storeWithOneEvent(owner?: number): string {
   const dataDir = tempDir('tm-rep-store-', owner);
   const events = path.join(dataDir, 'events');
   fs.mkdirSync(events);
-  fs.writeFileSync(path.join(events, 'good.jsonl'), `${JSON.stringify(usageEvent({ ts: Date.now() - 1000, inputTokens: 111, outputTokens: 0 }))}\n`);
+  fs.writeFileSync(
+    path.join(events, 'good.jsonl'),
+    `${JSON.stringify(usageEvent({ ts: Date.now() - 1000, inputTokens: 111, outputTokens: 0 }))}\n`,
+  );
   if (owner !== undefined) for (const p of [events, path.join(events, 'good.jsonl')]) fs.chownSync(p, owner, owner);
   return dataDir;
 }
@@ -55,7 +60,10 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
   it('rejects --since days that are not on the calendar', () => {
     const dataDir = storeWithOneEvent();
     for (const since of ['2026-02-30', '2025-02-29', '2026-13-01', '2026-04-31', '2026-00-10']) {
-      expectUsageError(run(['--since', since, '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']), /--since must be a day of the calendar/);
+      expectUsageError(
+        run(['--since', since, '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']),
+        /--since must be a day of the calendar/,
+      );
     }
     const leap = run(['--since', '2024-02-29', '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']);
     assert.equal(leap.code, 0, leap.stderr);
@@ -63,8 +71,14 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
 
   it('rejects a --since after today, and one before 1970', () => {
     const dataDir = storeWithOneEvent();
-    expectUsageError(run(['--since', addDays(today, 2), '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']), /is after today/);
-    expectUsageError(run(['--since', '0000-01-01', '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']), /1970-01-01 or later/);
+    expectUsageError(
+      run(['--since', addDays(today, 2), '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']),
+      /is after today/,
+    );
+    expectUsageError(
+      run(['--since', '0000-01-01', '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']),
+      /1970-01-01 or later/,
+    );
     const sinceToday = run(['--since', today, '--json', '--no-logs', '--data-dir', dataDir, '--time-zone', 'UTC']);
     assert.equal(sinceToday.code, 0, sinceToday.stderr);
   });
@@ -73,7 +87,10 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
     const file = path.join(tempDir('tm-rep-file-'), 'transcript.jsonl');
     fs.writeFileSync(file, '');
     for (const flag of ['--claude-dir', '--codex-dir', '--copilot-dir', '--gemini-dir']) {
-      expectUsageError(run([flag, file, '--json', '--data-dir', storeWithOneEvent()]), new RegExp(`${flag}: .*transcript\\.jsonl is not a folder`));
+      expectUsageError(
+        run([flag, file, '--json', '--data-dir', storeWithOneEvent()]),
+        new RegExp(`${flag}: .*transcript\\.jsonl is not a folder`),
+      );
     }
   });
 
@@ -84,13 +101,19 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
     expectUsageError(run(['--json', '--no-logs', '--data-dir', path.join(parent, 'file')]), /--data-dir: .*file is not a folder/);
     expectUsageError(run(['--json', '--no-logs', '--data-dir', parent]), /--data-dir: .* is not a Token Meter data folder/);
     assert.deepEqual(fs.readdirSync(parent), ['file'], 'nothing was written into a folder that is not a store');
-    expectUsageError(run(['--json', '--no-logs'], { ...process.env, TOKEN_METER_DATA_DIR: path.join(parent, 'file') }), /TOKEN_METER_DATA_DIR: .*file is not a folder/);
+    expectUsageError(
+      run(['--json', '--no-logs'], { ...process.env, TOKEN_METER_DATA_DIR: path.join(parent, 'file') }),
+      /TOKEN_METER_DATA_DIR: .*file is not a folder/,
+    );
   });
 
   it('gateway: rejects a --data-dir that is a file or a folder of other things, writing nothing there', () => {
     const parent = tempDir('tm-gw-dd-');
     fs.writeFileSync(path.join(parent, 'file'), '');
-    for (const [dir, message] of [[path.join(parent, 'file'), /--data-dir: .*file is not a folder/], [parent, /--data-dir: .* is not a Token Meter data folder/]] as const) {
+    for (const [dir, message] of [
+      [path.join(parent, 'file'), /--data-dir: .*file is not a folder/],
+      [parent, /--data-dir: .* is not a Token Meter data folder/],
+    ] as const) {
       const r = spawnSync(process.execPath, [CLI, 'gateway', '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 10_000 });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
@@ -142,7 +165,9 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
     assert.equal(full.status, 1, `a report cut short by the disk must not exit 0 (stderr: ${full.stderr})`);
     assert.match(full.stderr, /token-meter: could not write the output: EFBIG/);
 
-    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ${args} | head -c 1 >/dev/null; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ${args} | head -c 1 >/dev/null; exit \${PIPESTATUS[0]}`], {
+      encoding: 'utf8',
+    });
     assert.equal(piped.status, 0, piped.stderr);
     assert.equal(piped.stderr, '');
   });

@@ -3,7 +3,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BACKUP_SUFFIX, claudeConfigDir, claudeSettingsFile, connect, disconnect, LINK_FILE, previewConnect, repointIfConnected } from '../../src/capture/claudeStatusLineLink';
+import {
+  BACKUP_SUFFIX,
+  claudeConfigDir,
+  claudeSettingsFile,
+  connect,
+  disconnect,
+  LINK_FILE,
+  previewConnect,
+  repointIfConnected,
+} from '../../src/capture/claudeStatusLineLink';
 import { statusLineCommand } from '../../src/core/limits/claudeSettings';
 import { LimitStore } from '../../src/store/limitStore';
 import { CLAUDE_STATUS_JSON } from '../support/claudeStatus';
@@ -16,7 +25,7 @@ function runAsClaudeCode(command: string, input: unknown): { code: number | null
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-describe("Claude Code status line: connect, run as Claude Code does, disconnect (temp Claude settings, built dist/cli.js)", function () {
+describe('Claude Code status line: connect, run as Claude Code does, disconnect (temp Claude settings, built dist/cli.js)', function () {
   this.timeout(30_000);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-claude-sl-'));
   const configDir = path.join(root, 'claude config');
@@ -24,7 +33,11 @@ describe("Claude Code status line: connect, run as Claude Code does, disconnect 
   const settingsFile = claudeSettingsFile(configDir);
   const userScript = path.join(root, 'my-line.sh');
   const userCommand = `sh '${userScript}'`;
-  const original = { model: 'opus', permissions: { allow: ['Bash(npm test)'] }, statusLine: { type: 'command', command: userCommand, padding: 0 } };
+  const original = {
+    model: 'opus',
+    permissions: { allow: ['Bash(npm test)'] },
+    statusLine: { type: 'command', command: userCommand, padding: 0 },
+  };
   const ours = statusLineCommand({ executable: process.execPath, cli: CLI, dataDir });
 
   before(() => {
@@ -62,19 +75,31 @@ describe("Claude Code status line: connect, run as Claude Code does, disconnect 
   it("run as Claude Code does: the user's line and ours are printed, the readings recorded", () => {
     const command = JSON.parse(fs.readFileSync(settingsFile, 'utf8')).statusLine.command as string;
     const now = Date.now();
-    const input = { ...CLAUDE_STATUS_JSON, rate_limits: { five_hour: { used_percentage: 42, resets_at: Math.floor(now / 1000) + 3600 }, seven_day: { used_percentage: 18, resets_at: Math.floor(now / 1000) + 3 * 86400 } } };
+    const input = {
+      ...CLAUDE_STATUS_JSON,
+      rate_limits: {
+        five_hour: { used_percentage: 42, resets_at: Math.floor(now / 1000) + 3600 },
+        seven_day: { used_percentage: 18, resets_at: Math.floor(now / 1000) + 3 * 86400 },
+      },
+    };
     const { code, stdout, stderr } = runAsClaudeCode(command, input);
     assert.equal(code, 0, stderr);
     assert.match(stdout, /^mine:abc123 │ Opus · myapp · ctx 42% · \$1\.37 · 5h 42% ↻\d\d:\d\d · 7d 18% ↻\w{3} \d\d:\d\d\n$/);
     const latest = new LimitStore(dataDir).latest();
-    assert.deepEqual(latest.map((r) => [r.window, r.usedRatio, r.source]).sort(), [['5h', 0.42, 'claude-code'], ['7d', 0.18, 'claude-code']]);
+    assert.deepEqual(latest.map((r) => [r.window, r.usedRatio, r.source]).sort(), [
+      ['5h', 0.42, 'claude-code'],
+      ['7d', 0.18, 'claude-code'],
+    ]);
   });
 
   it('without rate_limits or with input that is not JSON it still prints a line and exits 0', () => {
     const command = JSON.parse(fs.readFileSync(settingsFile, 'utf8')).statusLine.command as string;
     const { rate_limits: _none, ...withoutLimits } = CLAUDE_STATUS_JSON;
     assert.match(runAsClaudeCode(command, withoutLimits).stdout, /│ Opus · myapp · ctx 42% · \$1\.37\n$/);
-    const garbage = spawnSync(process.execPath, [CLI, 'statusline', '--data-dir', dataDir, '--no-chain'], { input: 'not json', encoding: 'utf8' });
+    const garbage = spawnSync(process.execPath, [CLI, 'statusline', '--data-dir', dataDir, '--no-chain'], {
+      input: 'not json',
+      encoding: 'utf8',
+    });
     assert.equal(garbage.status, 0);
     assert.match(garbage.stderr, /not the JSON Claude Code sends/);
     assert.equal(spawnSync(process.execPath, [CLI, 'statusline', '--bogus'], { encoding: 'utf8' }).status, 2);
@@ -87,7 +112,11 @@ describe("Claude Code status line: connect, run as Claude Code does, disconnect 
     assert.equal(repointIfConnected(configDir, dataDir, updated), true);
     assert.equal(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).statusLine.command, updated);
     assert.equal(repointIfConnected(configDir, dataDir, updated), false, 'already current');
-    assert.equal(repointIfConnected(configDir, path.join(root, 'never-connected'), ours), false, 'not connected from this data folder: settings not even read');
+    assert.equal(
+      repointIfConnected(configDir, path.join(root, 'never-connected'), ours),
+      false,
+      'not connected from this data folder: settings not even read',
+    );
     assert.equal(repointIfConnected(configDir, dataDir, ours), true);
   });
 

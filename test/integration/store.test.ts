@@ -69,7 +69,13 @@ describe('usage store (real files, real processes)', function () {
     fs.rmSync(path.join(dataDir, 'rollups.json'));
     const rebuilt = UsageStore.open({ dataDir, context: testContext() });
     // Costs may differ in the last bit: a recount adds the segments up in another order.
-    const exact = (rows: ReturnType<typeof rebuilt.rollups.rows>) => rows.map((r) => ({ ...r, costUsd: r.costUsd.toFixed(9), weightedCostUsd: r.weightedCostUsd.toFixed(9), peakCostUsd: r.peakCostUsd.toFixed(9) }));
+    const exact = (rows: ReturnType<typeof rebuilt.rollups.rows>) =>
+      rows.map((r) => ({
+        ...r,
+        costUsd: r.costUsd.toFixed(9),
+        weightedCostUsd: r.weightedCostUsd.toFixed(9),
+        peakCostUsd: r.peakCostUsd.toFixed(9),
+      }));
     assert.deepEqual(exact(rebuilt.rollups.rows()), exact(reopened.rollups.rows()), 'a recount from the event log gives the same rollups');
     reopened.dispose();
     rebuilt.dispose();
@@ -92,7 +98,10 @@ describe('usage store (real files, real processes)', function () {
     const dataDir = tempDataDir();
     const windowA = startWriter([dataDir, '0', 'winA', '15000']);
     const windowB = startWriter([dataDir, '0', 'winB', '15000']);
-    await Promise.all([waitForLine(windowA, (l) => l.includes('"events":0'), 10_000), waitForLine(windowB, (l) => l.includes('"events":0'), 10_000)]);
+    await Promise.all([
+      waitForLine(windowA, (l) => l.includes('"events":0'), 10_000),
+      waitForLine(windowB, (l) => l.includes('"events":0'), 10_000),
+    ]);
     const sawFive = waitForLine(windowB, (l) => l.includes('"events":5'), 2000);
     const started = Date.now();
     windowA.stdin!.write('5\n');
@@ -114,7 +123,9 @@ describe('usage store (real files, real processes)', function () {
     assert.ok(lines.length > 100, `the writer wrote ${lines.length} events before it was killed`);
     const problems: string[] = [];
     const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
-    const complete = fs.readdirSync(path.join(dataDir, 'events')).reduce((n, f) => n + fs.readFileSync(path.join(dataDir, 'events', f), 'utf8').split('\n').length - 1, 0);
+    const complete = fs
+      .readdirSync(path.join(dataDir, 'events'))
+      .reduce((n, f) => n + fs.readFileSync(path.join(dataDir, 'events', f), 'utf8').split('\n').length - 1, 0);
     assert.equal(totalEvents(store), complete, 'every line that ended with a newline is counted');
     assert.ok(problems.length <= 1, 'a torn tail, if any, is reported once');
     store.dispose();
@@ -160,7 +171,13 @@ describe('usage store (real files, real processes)', function () {
     const dataDir = tempDataDir();
     const events = path.join(dataDir, 'events');
     fs.mkdirSync(events, { recursive: true });
-    const lines = [JSON.stringify(usageEvent()), 'garbage{', JSON.stringify({ ...usageEvent(), inputTokens: -4 }), JSON.stringify(usageEvent()), 'ünïcode ✓ not json'];
+    const lines = [
+      JSON.stringify(usageEvent()),
+      'garbage{',
+      JSON.stringify({ ...usageEvent(), inputTokens: -4 }),
+      JSON.stringify(usageEvent()),
+      'ünïcode ✓ not json',
+    ];
     fs.writeFileSync(path.join(events, 'seed.jsonl'), `${lines.join('\n')}\n`);
     const problems: string[] = [];
     const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
@@ -173,7 +190,8 @@ describe('usage store (real files, real processes)', function () {
   it('rebuilds identical totals when the snapshot is missing, corrupt or made under other settings', () => {
     const dataDir = tempDataDir();
     const store = UsageStore.open({ dataDir, context: testContext() });
-    for (let i = 0; i < 50; i++) store.record(usageEvent({ ts: Date.UTC(2026, 10, 20 + (i % 3), 9 + (i % 2)), model: i % 5 ? 'gpt-4o' : 'mystery' }));
+    for (let i = 0; i < 50; i++)
+      store.record(usageEvent({ ts: Date.UTC(2026, 10, 20 + (i % 3), 9 + (i % 2)), model: i % 5 ? 'gpt-4o' : 'mystery' }));
     store.refresh();
     const expected = store.rollups.rows();
     store.dispose();
@@ -191,7 +209,14 @@ describe('usage store (real files, real processes)', function () {
     fs.writeFileSync(path.join(dataDir, 'rollups.json'), '{"version":1,"segm');
     assert.deepEqual(reopen(), expected, 'rebuilt after corruption');
     const paris = UsageStore.open({ dataDir, context: testContext('Pacific/Kiritimati') });
-    assert.notDeepEqual(paris.rollups.rows().map((r) => r.day).sort(), expected.map((r) => r.day).sort(), 'a new zone recounts days');
+    assert.notDeepEqual(
+      paris.rollups
+        .rows()
+        .map((r) => r.day)
+        .sort(),
+      expected.map((r) => r.day).sort(),
+      'a new zone recounts days',
+    );
     paris.dispose();
   });
 
@@ -214,11 +239,20 @@ describe('usage store (real files, real processes)', function () {
     const dataDir = tempDataDir();
     const events = path.join(dataDir, 'events');
     fs.mkdirSync(events, { recursive: true });
-    fs.writeFileSync(path.join(events, `2026-01-02_${os.hostname()}_1_old.jsonl`), `${JSON.stringify(usageEvent({ ts: Date.UTC(2026, 0, 2) }))}\n`);
-    fs.writeFileSync(path.join(events, `2026-11-20_${os.hostname()}_1_new.jsonl`), `${JSON.stringify(usageEvent({ ts: Date.UTC(2026, 10, 20) }))}\n`);
+    fs.writeFileSync(
+      path.join(events, `2026-01-02_${os.hostname()}_1_old.jsonl`),
+      `${JSON.stringify(usageEvent({ ts: Date.UTC(2026, 0, 2) }))}\n`,
+    );
+    fs.writeFileSync(
+      path.join(events, `2026-11-20_${os.hostname()}_1_new.jsonl`),
+      `${JSON.stringify(usageEvent({ ts: Date.UTC(2026, 10, 20) }))}\n`,
+    );
     const store = UsageStore.open({ dataDir, context: testContext(), retentionDays: 30, now: () => Date.UTC(2026, 10, 23) });
     assert.deepEqual(fs.readdirSync(events), [`2026-11-20_${os.hostname()}_1_new.jsonl`]);
-    assert.deepEqual(store.rollups.rows().map((r) => r.day), ['2026-11-20']);
+    assert.deepEqual(
+      store.rollups.rows().map((r) => r.day),
+      ['2026-11-20'],
+    );
     store.dispose();
   });
 
@@ -237,7 +271,7 @@ describe('usage store (real files, real processes)', function () {
 });
 
 describe('event log reader: a failing consumer is a bug, not an unreadable line', () => {
-  it('lets the consumer\'s exception through instead of counting the event as malformed, and reads the rest next time', () => {
+  it("lets the consumer's exception through instead of counting the event as malformed, and reads the rest next time", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-reader-'));
     const writer = new SegmentWriter(path.join(dir, 'events'));
     writer.append(usageEvent({ id: 'first' }));
@@ -245,13 +279,16 @@ describe('event log reader: a failing consumer is a bug, not an unreadable line'
     writer.close();
     const problems: string[] = [];
     const reader = new SegmentReader(path.join(dir, 'events'), (message) => problems.push(message));
-    assert.throws(() => reader.readNew(() => {
-      throw new TypeError('rollups broke');
-    }), /rollups broke/);
+    assert.throws(
+      () =>
+        reader.readNew(() => {
+          throw new TypeError('rollups broke');
+        }),
+      /rollups broke/,
+    );
     assert.deepEqual(problems, [], 'nothing was reported as unreadable');
     const seen: string[] = [];
     reader.readNew((e) => seen.push(e.id));
     assert.ok(seen.includes('second'), `the events are still there to be read: ${seen.join(', ')}`);
   });
 });
-

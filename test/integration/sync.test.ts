@@ -15,7 +15,6 @@ import { freePort } from '../support/net';
 const SERVER_DIR = path.resolve(__dirname, '../../server');
 const DAY = 86_400_000;
 
-
 /** The reference team server, as a team runs it: `npm start` in server/, PGlite in a folder. */
 class TeamServer {
   private child: ChildProcess | undefined;
@@ -32,7 +31,11 @@ class TeamServer {
   }
 
   admin(...args: string[]): string {
-    return execFileSync(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], { cwd: SERVER_DIR, env: this.env(), encoding: 'utf8' });
+    return execFileSync(process.execPath, ['--import', 'tsx', 'src/admin.ts', ...args], {
+      cwd: SERVER_DIR,
+      env: this.env(),
+      encoding: 'utf8',
+    });
   }
 
   async start(): Promise<void> {
@@ -108,8 +111,13 @@ describe('team sync against the reference server (PGlite)', function () {
     store.refresh();
   }
 
-  async function summary(): Promise<{ days: Array<{ date: string; inputTokens: number; requests: number }>; totals: { inputTokens: number } }> {
-    const res = await fetch(`${server.url}/v1/team/summary?from=${dayKey(now.t - 30 * DAY, 'UTC')}&to=${dayKey(now.t + 5 * DAY, 'UTC')}`, { headers: { authorization: `Bearer ${leadToken}` } });
+  async function summary(): Promise<{
+    days: Array<{ date: string; inputTokens: number; requests: number }>;
+    totals: { inputTokens: number };
+  }> {
+    const res = await fetch(`${server.url}/v1/team/summary?from=${dayKey(now.t - 30 * DAY, 'UTC')}&to=${dayKey(now.t + 5 * DAY, 'UTC')}`, {
+      headers: { authorization: `Bearer ${leadToken}` },
+    });
     assert.equal(res.status, 200);
     return (await res.json()) as never;
   }
@@ -124,7 +132,13 @@ describe('team sync against the reference server (PGlite)', function () {
     record(now.t - DAY, 500);
     await service(memberToken).sync();
     const s = await summary();
-    assert.deepEqual(s.days.filter((d) => d.requests > 0).map((d) => [d.date, d.inputTokens, d.requests]), [[day(-2), 1000, 1], [day(-1), 2500, 2]]);
+    assert.deepEqual(
+      s.days.filter((d) => d.requests > 0).map((d) => [d.date, d.inputTokens, d.requests]),
+      [
+        [day(-2), 1000, 1],
+        [day(-1), 2500, 2],
+      ],
+    );
   });
 
   it('keeps days while the server is down, backs off, and delivers every day exactly once when it is back', async () => {
@@ -145,7 +159,14 @@ describe('team sync against the reference server (PGlite)', function () {
     assert.equal(back.problem, undefined);
     assert.equal(back.pendingDays, 0);
     const s = await summary();
-    assert.deepEqual(s.days.filter((d) => d.requests > 0).map((d) => [d.date, d.inputTokens]), [[day(-3), 1000], [day(-2), 2500], [day(0), 700]]);
+    assert.deepEqual(
+      s.days.filter((d) => d.requests > 0).map((d) => [d.date, d.inputTokens]),
+      [
+        [day(-3), 1000],
+        [day(-2), 2500],
+        [day(0), 700],
+      ],
+    );
     assert.equal(s.totals.inputTokens, 4200, 'nothing counted twice');
   });
 
@@ -188,7 +209,14 @@ describe('OpenTelemetry export (OTLP/HTTP JSON to a local receiver)', () => {
     const port = (receiver.address() as net.AddressInfo).port;
     const exporter = createOtelExport({ endpoint: `http://127.0.0.1:${port}`, serviceVersion: '0.1.0', exportIntervalMs: 60_000 });
     exporter.record([
-      usageEvent({ provider: 'anthropic', model: 'claude-sonnet-4-5', inputTokens: 100, cacheReadTokens: 900, cacheWriteTokens: 0, outputTokens: 50 }),
+      usageEvent({
+        provider: 'anthropic',
+        model: 'claude-sonnet-4-5',
+        inputTokens: 100,
+        cacheReadTokens: 900,
+        cacheWriteTokens: 0,
+        outputTokens: 50,
+      }),
       usageEvent({ provider: 'openai', model: 'gpt-5', inputTokens: 10, outputTokens: 5 }),
     ]);
     await exporter.flush();
@@ -201,10 +229,12 @@ describe('OpenTelemetry export (OTLP/HTTP JSON to a local receiver)', () => {
     const metrics = sent.body.resourceMetrics[0].scopeMetrics[0].metrics;
     const usage = metrics.find((m: { name: string }) => m.name === 'gen_ai.client.token.usage');
     assert.equal(usage.unit, '{token}');
-    const points = usage.histogram.dataPoints.map((p: { attributes: Array<{ key: string; value: { stringValue: string } }>; sum: number; count: string | number }) => {
-      const a = Object.fromEntries(p.attributes.map((x) => [x.key, x.value.stringValue]));
-      return [a['gen_ai.provider.name'], a['gen_ai.request.model'], a['gen_ai.token.type'], p.sum];
-    });
+    const points = usage.histogram.dataPoints.map(
+      (p: { attributes: Array<{ key: string; value: { stringValue: string } }>; sum: number; count: string | number }) => {
+        const a = Object.fromEntries(p.attributes.map((x) => [x.key, x.value.stringValue]));
+        return [a['gen_ai.provider.name'], a['gen_ai.request.model'], a['gen_ai.token.type'], p.sum];
+      },
+    );
     assert.deepEqual(points.sort(), [
       ['anthropic', 'claude-sonnet-4-5', 'input', 1000],
       ['anthropic', 'claude-sonnet-4-5', 'output', 50],

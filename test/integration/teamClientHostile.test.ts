@@ -47,7 +47,10 @@ describe('team client against a hostile or broken endpoint', () => {
     try {
       const error = await failure(new TeamClient(redirecting.url, TOKEN).getBudget());
       assert.equal(error.kind, 'rejected');
-      assert.match(error.message, /redirects to http:\/\/127\.0\.0\.1:\d+\/v1\/budget; the token is sent to http:\/\/127\.0\.0\.1:\d+ only/);
+      assert.match(
+        error.message,
+        /redirects to http:\/\/127\.0\.0\.1:\d+\/v1\/budget; the token is sent to http:\/\/127\.0\.0\.1:\d+ only/,
+      );
       assert.equal(elsewhere.requests.length, 0, elsewhere.describe());
     } finally {
       await redirecting.stop();
@@ -77,7 +80,7 @@ describe('team client against a hostile or broken endpoint', () => {
     }
   });
 
-  it('reports an answer that is not JSON, or not the budget, as the endpoint\'s fault and keeps no policy', async () => {
+  it("reports an answer that is not JSON, or not the budget, as the endpoint's fault and keeps no policy", async () => {
     const html = await endpoint((res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>captive portal</html>');

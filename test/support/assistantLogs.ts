@@ -53,7 +53,10 @@ export function claudeAssistantLine(m: ClaudeMessage): string {
         input_tokens: m.usage.input,
         cache_creation_input_tokens: m.usage.cacheWrite ?? 0,
         cache_read_input_tokens: m.usage.cacheRead ?? 0,
-        cache_creation: { ephemeral_5m_input_tokens: (m.usage.cacheWrite ?? 0) - (m.usage.cacheWrite1h ?? 0), ephemeral_1h_input_tokens: m.usage.cacheWrite1h ?? 0 },
+        cache_creation: {
+          ephemeral_5m_input_tokens: (m.usage.cacheWrite ?? 0) - (m.usage.cacheWrite1h ?? 0),
+          ephemeral_1h_input_tokens: m.usage.cacheWrite1h ?? 0,
+        },
         output_tokens: m.usage.output,
         service_tier: 'standard',
         ...(m.usage.speed ? { speed: m.usage.speed } : {}),
@@ -107,16 +110,36 @@ export const codexLines = {
     JSON.stringify({
       timestamp: new Date(ts).toISOString(),
       type: 'session_meta',
-      payload: { id, timestamp: new Date(ts).toISOString(), cwd, originator: 'codex_cli_rs', cli_version: '0.58.0', instructions: null, ...(modelProvider ? { model_provider: modelProvider } : {}) },
+      payload: {
+        id,
+        timestamp: new Date(ts).toISOString(),
+        cwd,
+        originator: 'codex_cli_rs',
+        cli_version: '0.58.0',
+        instructions: null,
+        ...(modelProvider ? { model_provider: modelProvider } : {}),
+      },
     }),
   turnContext: (ts: number, model: string, cwd = '/home/dev/src/api'): string =>
     JSON.stringify({
       timestamp: new Date(ts).toISOString(),
       type: 'turn_context',
-      payload: { cwd, approval_policy: 'on-request', sandbox_policy: { mode: 'workspace-write' }, model, effort: 'medium', summary: 'auto' },
+      payload: {
+        cwd,
+        approval_policy: 'on-request',
+        sandbox_policy: { mode: 'workspace-write' },
+        model,
+        effort: 'medium',
+        summary: 'auto',
+      },
     }),
   /** A newer token_count: cumulative and last usage, context window, rate limits with `resets_at`. */
-  tokenCount: (ts: number, total: CodexTotals, last: CodexTotals | null, rateLimits?: { primary: number; secondary: number; resetsAt: number }): string =>
+  tokenCount: (
+    ts: number,
+    total: CodexTotals,
+    last: CodexTotals | null,
+    rateLimits?: { primary: number; secondary: number; resetsAt: number },
+  ): string =>
     JSON.stringify({
       timestamp: new Date(ts).toISOString(),
       type: 'event_msg',
@@ -130,7 +153,11 @@ export const codexLines = {
         rate_limits: rateLimits
           ? {
               primary: { used_percent: rateLimits.primary, window_minutes: 300, resets_at: Math.floor(rateLimits.resetsAt / 1000) },
-              secondary: { used_percent: rateLimits.secondary, window_minutes: 10080, resets_at: Math.floor(rateLimits.resetsAt / 1000) + 86400 },
+              secondary: {
+                used_percent: rateLimits.secondary,
+                window_minutes: 10080,
+                resets_at: Math.floor(rateLimits.resetsAt / 1000) + 86400,
+              },
             }
           : null,
       },
@@ -170,7 +197,9 @@ export function copilotRequest(r: CopilotRequest): Record<string, unknown> {
     message: { text: r.prompt, parts: [{ kind: 'text', text: r.prompt }] },
     variableData: { variables: [] },
     response: [{ value: r.answer, supportThemeIcons: false, supportHtml: false }],
-    ...(r.finished === false ? {} : { result: { timings: { firstProgress: 800, totalElapsed: 2400 }, metadata: { modelMessageId: randomUUID() } } }),
+    ...(r.finished === false
+      ? {}
+      : { result: { timings: { firstProgress: 800, totalElapsed: 2400 }, metadata: { modelMessageId: randomUUID() } } }),
     followups: [],
     isCanceled: false,
     agent: { id: 'github.copilot.editsAgent' },
@@ -199,8 +228,10 @@ export function copilotSession(sessionId: string, requests: CopilotRequest[]): R
 /** The JSONL mutation log VS Code 1.10x+ keeps: an initial state, then pushes and sets. */
 export const copilotMutations = {
   initial: (session: Record<string, unknown>): string => JSON.stringify({ kind: 0, v: session }),
-  pushRequest: (request: CopilotRequest): string => JSON.stringify({ kind: 2, k: ['requests'], v: [copilotRequest({ ...request, finished: false })] }),
-  setResult: (index: number): string => JSON.stringify({ kind: 1, k: ['requests', index, 'result'], v: { timings: { totalElapsed: 1800 }, metadata: {} } }),
+  pushRequest: (request: CopilotRequest): string =>
+    JSON.stringify({ kind: 2, k: ['requests'], v: [copilotRequest({ ...request, finished: false })] }),
+  setResult: (index: number): string =>
+    JSON.stringify({ kind: 1, k: ['requests', index, 'result'], v: { timings: { totalElapsed: 1800 }, metadata: {} } }),
   setUsage: (index: number, usage: { promptTokens: number; completionTokens: number }): string =>
     JSON.stringify({ kind: 1, k: ['requests', index, 'usage'], v: { ...usage, totalTokens: usage.promptTokens + usage.completionTokens } }),
 };

@@ -14,11 +14,16 @@ export const CLAUDE_STATUS_JSON = {
   version: '2.1.90',
   output_style: { name: 'default' },
   cost: { total_cost_usd: 1.372, total_duration_ms: 45000, total_api_duration_ms: 2300, total_lines_added: 156, total_lines_removed: 23 },
-  context_window: { total_input_tokens: 15234, total_output_tokens: 4521, context_window_size: 200000, used_percentage: 42, remaining_percentage: 58 },
+  context_window: {
+    total_input_tokens: 15234,
+    total_output_tokens: 4521,
+    context_window_size: 200000,
+    used_percentage: 42,
+    remaining_percentage: 58,
+  },
   exceeds_200k_tokens: false,
   rate_limits: {
     five_hour: { used_percentage: 23.5, resets_at: S(NOW + 2 * 3600_000 + 20 * 60_000) },
     seven_day: { used_percentage: 41, resets_at: S(NOW + 3 * 86_400_000 - 3 * 3600_000) },
   },
 };
-

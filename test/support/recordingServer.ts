@@ -21,7 +21,12 @@ export class RecordingServer {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.requests.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end('{}');
       });
@@ -33,7 +38,14 @@ export class RecordingServer {
 
   /** What was received, one line a request, for assertion messages. */
   describe(): string {
-    return this.requests.map((r) => `${r.method} ${r.path} (authorization: ${r.headers.authorization ? 'present' : 'none'}, x-api-key: ${r.headers['x-api-key'] ? 'present' : 'none'})`).join('\n') || 'nothing';
+    return (
+      this.requests
+        .map(
+          (r) =>
+            `${r.method} ${r.path} (authorization: ${r.headers.authorization ? 'present' : 'none'}, x-api-key: ${r.headers['x-api-key'] ? 'present' : 'none'})`,
+        )
+        .join('\n') || 'nothing'
+    );
   }
 
   async stop(): Promise<void> {

@@ -30,7 +30,10 @@ describe('extension API for other extensions', () => {
 
   it('rejects malformed usage with a message naming the field and records nothing', async () => {
     const { api, recorded } = setup();
-    await assert.rejects(api.recordUsage({ provider: 'openai', model: 'gpt-4o', requestId: 'x', outputTokens: 'lots' }), /"outputTokens" must be a whole number/);
+    await assert.rejects(
+      api.recordUsage({ provider: 'openai', model: 'gpt-4o', requestId: 'x', outputTokens: 'lots' }),
+      /"outputTokens" must be a whole number/,
+    );
     await assert.rejects(api.recordUsage('hello'), /must be an object/);
     assert.equal(recorded.length, 0);
   });

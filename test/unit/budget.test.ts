@@ -33,7 +33,10 @@ describe('budgets', () => {
 
   it('names each bad setting and disables only that limit', () => {
     const { budget, problems } = parseBudget({ daily: -5, weekly: 'ten', monthly: 50, unit: 'euros', warningThresholds: 'high' });
-    assert.deepEqual(budget.limits.map((l) => l.period), ['month']);
+    assert.deepEqual(
+      budget.limits.map((l) => l.period),
+      ['month'],
+    );
     assert.equal(budget.unit, 'usd');
     assert.deepEqual(budget.thresholds, [0.5, 0.8, 1]);
     assert.equal(problems.length, 4);

@@ -13,15 +13,22 @@ describe('cross-source matching (a request seen by two sources without a shared 
     usageEvent({ provider: 'openai', model: 'gpt-5-codex', inputTokens: 800, outputTokens: 70, cacheReadTokens: 100, ts: T, ...patch });
 
   it('counts the second sighting from another source once, whatever came first', () => {
-    for (const order of [['gateway', 'codex'], ['codex', 'gateway']]) {
+    for (const order of [
+      ['gateway', 'codex'],
+      ['codex', 'gateway'],
+    ]) {
       const rollups = new Rollups(testContext());
       assert.equal(rollups.add(seen({ source: order[0] })), true);
-      assert.equal(rollups.add(seen({ source: order[1], ts: T + 3000, model: 'gpt-5-codex-2026-01-01' })), false, 'dated model name, 3 s later');
+      assert.equal(
+        rollups.add(seen({ source: order[1], ts: T + 3000, model: 'gpt-5-codex-2026-01-01' })),
+        false,
+        'dated model name, 3 s later',
+      );
       assert.equal(rollups.rows()[0].events, 1);
     }
   });
 
-  it('pairs sightings by the model\'s vendor, not a client\'s provider label (a Codex model_provider stored before it was ignored)', () => {
+  it("pairs sightings by the model's vendor, not a client's provider label (a Codex model_provider stored before it was ignored)", () => {
     const rollups = new Rollups(testContext());
     assert.equal(rollups.add(seen({ source: 'gateway', provider: 'openai' })), true);
     assert.equal(rollups.add(seen({ source: 'codex', provider: 'my-gateway', ts: T + 2000 })), false);
@@ -57,10 +64,14 @@ describe('cross-source matching (a request seen by two sources without a shared 
     assert.equal(rollups.add(seen({ source: 'gateway', ts: late })), true);
     assert.equal(rollups.add(seen({ source: 'codex', ts: late - CROSS_SOURCE_MATCH_MS - 1 })), true, 'out of window, before');
     assert.equal(rollups.add(seen({ source: 'codex', ts: late + CROSS_SOURCE_MATCH_MS })), false, 'the window is inclusive');
-    assert.equal(rollups.rows().reduce((sum, r) => sum + r.events, 0), n + 3);
+    assert.equal(
+      rollups.rows().reduce((sum, r) => sum + r.events, 0),
+      n + 3,
+    );
 
     const oneSource = new Rollups(testContext());
-    for (let i = 0; i < n; i++) assert.equal(oneSource.add(seen({ source: 'claude-code', ts: T + i })), true, 'one source never pairs with itself');
+    for (let i = 0; i < n; i++)
+      assert.equal(oneSource.add(seen({ source: 'claude-code', ts: T + i })), true, 'one source never pairs with itself');
     assert.equal(oneSource.rows()[0].events, n);
   });
 

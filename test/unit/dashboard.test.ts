@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { dashboardRollupContext, dashboardSettings as settingsWith, PRICED, type DashboardTestSettings } from '../../bench/support/dashboardSettings';
+import {
+  dashboardRollupContext,
+  dashboardSettings as settingsWith,
+  PRICED,
+  type DashboardTestSettings,
+} from '../../bench/support/dashboardSettings';
 import { buildDashboard, shownWeek, type DashboardInput } from '../../src/core/dashboard/viewModel';
 import { makeEventId, validateUsageEvent, type UsageEvent } from '../../src/core/events';
 import { Rollups } from '../../src/core/rollups';
@@ -49,8 +54,22 @@ describe('dashboard view model', () => {
     assert.equal(view.week.label, 'Mon 23 Nov – Sun 29 Nov 2026');
     assert.equal(view.week.relative, 'This week');
     assert.equal(view.week.canGoNext, false);
-    assert.deepEqual(view.days.map((d) => d.label), ['Mon 23', 'Tue 24', 'Wed 25', 'Thu 26', 'Fri 27', 'Sat 28', 'Sun 29']);
-    assert.deepEqual(view.days.map((d) => [d.isToday, d.isFuture]), [[false, false], [false, false], [true, false], [false, true], [false, true], [false, true], [false, true]]);
+    assert.deepEqual(
+      view.days.map((d) => d.label),
+      ['Mon 23', 'Tue 24', 'Wed 25', 'Thu 26', 'Fri 27', 'Sat 28', 'Sun 29'],
+    );
+    assert.deepEqual(
+      view.days.map((d) => [d.isToday, d.isFuture]),
+      [
+        [false, false],
+        [false, false],
+        [true, false],
+        [false, true],
+        [false, true],
+        [false, true],
+        [false, true],
+      ],
+    );
     assert.ok(view.days.every((d) => d.events === 0 && d.costText === '—'));
     assert.match(view.emptyState.join('\n'), /No usage recorded this week yet/);
     assert.match(view.emptyState.join('\n'), /The gateway is off: set “tokenMeter.gateway.enabled” to true/);
@@ -86,9 +105,21 @@ describe('dashboard view model', () => {
     // Cache reads are 3M of 4.5M input-side tokens.
     assert.equal(view.totals.cacheReadShareText, '67%');
     assert.equal(view.totals.estimatedShareText, '11%');
-    assert.deepEqual(view.bySource.map((l) => [l.label, l.tokensText, l.costText]), [['Claude Code', '4.1M', '$4.50'], ['Gateway', '500k', '$1.00']]);
-    assert.deepEqual(view.byProject.map((l) => l.label), ['alpha', 'beta']);
-    assert.deepEqual(view.byModel.map((l) => l.key), [PRICED.model]);
+    assert.deepEqual(
+      view.bySource.map((l) => [l.label, l.tokensText, l.costText]),
+      [
+        ['Claude Code', '4.1M', '$4.50'],
+        ['Gateway', '500k', '$1.00'],
+      ],
+    );
+    assert.deepEqual(
+      view.byProject.map((l) => l.label),
+      ['alpha', 'beta'],
+    );
+    assert.deepEqual(
+      view.byModel.map((l) => l.key),
+      [PRICED.model],
+    );
     assert.equal(view.comparison.previousWeek.costText, '$2.00');
     assert.equal(view.comparison.costChangeText, '+175%');
     // A week that is over spreads its cost over 7 days.
@@ -104,28 +135,36 @@ describe('dashboard view model', () => {
   });
 
   it('shows unknown prices as unknown, never as $0', () => {
-    const events = [
-      event(utc(24), { model: UNPRICED_MODEL, inputTokens: 10_000 }),
-      event(utc(25), { inputTokens: 1_000_000 }),
-    ];
+    const events = [event(utc(24), { model: UNPRICED_MODEL, inputTokens: 10_000 }), event(utc(25), { inputTokens: 1_000_000 })];
     const view = dashboardOf(settingsWith(), now, events, { commits: { available: true, commits: 4, repositories: 1, byAuthor: true } });
     assert.equal(view.days[1].costText, 'unknown');
     assert.equal(view.days[1].unpricedTokens, 10_000);
     assert.equal(view.days[2].costText, '$2.00');
     assert.equal(view.totals.costText, '$2.00 +?');
-    assert.deepEqual(view.byModel.map((l) => [l.key, l.costText]), [[PRICED.model, '$2.00'], [UNPRICED_MODEL, 'unknown']]);
+    assert.deepEqual(
+      view.byModel.map((l) => [l.key, l.costText]),
+      [
+        [PRICED.model, '$2.00'],
+        [UNPRICED_MODEL, 'unknown'],
+      ],
+    );
     assert.equal(view.outcomes.available && view.outcomes.costPerCommitUsd, 0.5);
     assert.match(view.outcomes.text, /^4 commits by you in 1 open repository: \$0\.50 \+\? and 253k tokens per commit — a rough signal/);
 
-    const onlyUnknown = dashboardOf(settingsWith(), now, [events[0]], { commits: { available: true, commits: 2, repositories: 2, byAuthor: false } });
+    const onlyUnknown = dashboardOf(settingsWith(), now, [events[0]], {
+      commits: { available: true, commits: 2, repositories: 2, byAuthor: false },
+    });
     assert.equal(onlyUnknown.totals.costText, 'unknown');
     assert.equal(onlyUnknown.comparison.thisWeek.costPerDayText, 'unknown');
     assert.equal(onlyUnknown.outcomes.available && onlyUnknown.outcomes.costPerCommitUsd, null);
     assert.match(onlyUnknown.outcomes.text, /^2 commits in 2 open repositories: unknown and 5k tokens per commit/);
   });
 
-  it('names the prices\' date and lists the week\'s unpriced models, each with a way to price it', () => {
-    const view = dashboardOf(settingsWith(), now, [event(utc(24), { model: UNPRICED_MODEL, inputTokens: 10_000 }), event(utc(25), { inputTokens: 1000 })]);
+  it("names the prices' date and lists the week's unpriced models, each with a way to price it", () => {
+    const view = dashboardOf(settingsWith(), now, [
+      event(utc(24), { model: UNPRICED_MODEL, inputTokens: 10_000 }),
+      event(utc(25), { inputTokens: 1000 }),
+    ]);
     assert.match(view.prices.text, /^Prices as of \d{4}-\d{2}-\d{2} \(bundled @pydantic\/genai-prices catalog\)\.$/);
     assert.deepEqual(view.prices.unpriced, [{ model: UNPRICED_MODEL, tokensText: '10k tokens without a known price' }]);
   });
@@ -196,7 +235,13 @@ describe('dashboard view model', () => {
       hygiene: { findings: 3, tokens: 42_000, costUsd: 0.126 },
       commits: { available: false, reason: 'no git repository is open in this window.' },
     });
-    assert.deepEqual(view.hygiene, { enabled: true, findings: 3, tokens: 42_000, costUsd: 0.126, text: '3 prompt-hygiene findings this week, costing 42k tokens ($0.13).' });
+    assert.deepEqual(view.hygiene, {
+      enabled: true,
+      findings: 3,
+      tokens: 42_000,
+      costUsd: 0.126,
+      text: '3 prompt-hygiene findings this week, costing 42k tokens ($0.13).',
+    });
     const none = dashboardOf(settingsWith(), now, [], { hygiene: { findings: 0, tokens: 0, costUsd: 0 } });
     assert.equal(none.hygiene.text, 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.');
     assert.deepEqual(view.outcomes, { available: false, text: 'Commits: no git repository is open in this window.' });

@@ -29,11 +29,14 @@ describe('UsageEvent validation', () => {
   ];
   for (const [name, patch, message] of bad) {
     it(`rejects ${name} with a message naming the field`, () => {
-      assert.throws(() => validateUsageEvent({ ...base, ...patch }, NOW), (err: unknown) => {
-        assert.ok(err instanceof UsageEventError);
-        assert.match(err.message, message);
-        return true;
-      });
+      assert.throws(
+        () => validateUsageEvent({ ...base, ...patch }, NOW),
+        (err: unknown) => {
+          assert.ok(err instanceof UsageEventError);
+          assert.match(err.message, message);
+          return true;
+        },
+      );
     });
   }
 

@@ -65,7 +65,8 @@ describe('gateway meter: bounded SSE parsing', () => {
 describe('gateway meter: bounded copies of answers', () => {
   it('keeps at most maxTextChars of a streamed answer and counts the rest', () => {
     const meter = matchOpenAiRoute('POST', '/v1/chat/completions')!.createMeter(true, { maxTextChars: 100 });
-    for (let i = 0; i < 10; i++) meter.feed(encode(`data: ${JSON.stringify({ choices: [{ delta: { content: 'abcdefghij'.repeat(3) } }] })}\n\n`));
+    for (let i = 0; i < 10; i++)
+      meter.feed(encode(`data: ${JSON.stringify({ choices: [{ delta: { content: 'abcdefghij'.repeat(3) } }] })}\n\n`));
     const facts = meter.finish();
     assert.equal(facts.outputText.length, 100);
     assert.equal(facts.outputChars, 300);
@@ -74,7 +75,11 @@ describe('gateway meter: bounded copies of answers', () => {
 
   it('stops reading a body past maxDecodedBytes, streaming or JSON, and says so', () => {
     const stream = matchAnthropicRoute('POST', '/v1/messages')!.createMeter(true, { maxDecodedBytes: 1000 });
-    stream.feed(encode(`event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 12, output_tokens: 1 } } })}\n\n`));
+    stream.feed(
+      encode(
+        `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message: { id: 'msg_1', model: 'claude-x', usage: { input_tokens: 12, output_tokens: 1 } } })}\n\n`,
+      ),
+    );
     assert.equal(stream.stopped, false);
     stream.feed(new Uint8Array(2000));
     assert.equal(stream.stopped, true);
@@ -136,7 +141,16 @@ describe('gateway usage events: always what the reader accepts', () => {
   const NOW = Date.UTC(2026, 11, 1, 12);
 
   it('truncates a 100 KB model name instead of producing a record the reader drops', () => {
-    const event = usageEventFor({ source: 'gateway', provider: 'openai', request: { model: 'm'.repeat(100_000), streaming: false, promptText: 'hi' }, facts: { outputText: 'ok', responseId: 'r'.repeat(5000) }, status: 200, aborted: false, started: NOW, now: NOW })!;
+    const event = usageEventFor({
+      source: 'gateway',
+      provider: 'openai',
+      request: { model: 'm'.repeat(100_000), streaming: false, promptText: 'hi' },
+      facts: { outputText: 'ok', responseId: 'r'.repeat(5000) },
+      status: 200,
+      aborted: false,
+      started: NOW,
+      now: NOW,
+    })!;
     assert.equal(event.model.length, MAX_STRING);
     assert.equal(event.requestId?.length, MAX_STRING);
     assert.doesNotThrow(() => validateUsageEvent(event, NOW));
@@ -147,7 +161,10 @@ describe('gateway usage events: always what the reader accepts', () => {
     const text = fc.oneof(fc.string({ maxLength: 20 }), fc.constant(' '), fc.string({ minLength: 600, maxLength: 1200 }));
     fc.assert(
       fc.property(
-        fc.record({ inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count, reasoningTokens: count }, { requiredKeys: [] }),
+        fc.record(
+          { inputTokens: count, outputTokens: count, cacheReadTokens: count, cacheWriteTokens: count, reasoningTokens: count },
+          { requiredKeys: [] },
+        ),
         fc.option(text, { nil: undefined }),
         fc.option(text, { nil: undefined }),
         fc.option(text, { nil: undefined }),
@@ -156,7 +173,16 @@ describe('gateway usage events: always what the reader accepts', () => {
         fc.constantFrom(200, 201, 429, 500),
         (usage, model, requestModel, responseId, skew, stopped, status) => {
           const facts: ResponseFacts = { usage, model, responseId, outputText: 'some output', meteringStopped: stopped || undefined };
-          const event = usageEventFor({ source: 'gateway', provider: 'anthropic', request: { model: requestModel, streaming: true, promptText: 'a prompt' }, facts, status, aborted: false, started: NOW + skew, now: NOW });
+          const event = usageEventFor({
+            source: 'gateway',
+            provider: 'anthropic',
+            request: { model: requestModel, streaming: true, promptText: 'a prompt' },
+            facts,
+            status,
+            aborted: false,
+            started: NOW + skew,
+            now: NOW,
+          });
           assert.ok(event);
           assert.doesNotThrow(() => validateUsageEvent(event, NOW), JSON.stringify(event).slice(0, 300));
           if (stopped) assert.equal(event.estimated, true);
@@ -168,8 +194,16 @@ describe('gateway usage events: always what the reader accepts', () => {
 
 describe('gateway target: only ever the upstream', () => {
   it('for any request target, a forward URL is refused or on the upstream origin under its path (property)', () => {
-    const upstreams = [new URL('https://api.openai.com'), new URL('http://127.0.0.1:8080/api/'), new URL('https://proxy.example/openai/v1')];
-    const piece = fc.oneof(fc.constantFrom('/', '//', '\\', '%2F', '%5c', '..', '%2e%2E', '.', '@', ':', '?', '#', '%00', '%', 'http:', 'evil.example', '\t'), fc.string({ maxLength: 5 }), fc.string({ unit: 'binary', maxLength: 3 }));
+    const upstreams = [
+      new URL('https://api.openai.com'),
+      new URL('http://127.0.0.1:8080/api/'),
+      new URL('https://proxy.example/openai/v1'),
+    ];
+    const piece = fc.oneof(
+      fc.constantFrom('/', '//', '\\', '%2F', '%5c', '..', '%2e%2E', '.', '@', ':', '?', '#', '%00', '%', 'http:', 'evil.example', '\t'),
+      fc.string({ maxLength: 5 }),
+      fc.string({ unit: 'binary', maxLength: 3 }),
+    );
     fc.assert(
       fc.property(fc.constantFrom(...upstreams), fc.array(piece, { maxLength: 14 }), (upstream, pieces) => {
         const parsed = parseRequestTarget(`/${pieces.join('')}`);
@@ -187,9 +221,17 @@ describe('gateway target: only ever the upstream', () => {
   it('keeps an ordinary API path, its query and encoded characters as sent', () => {
     const parsed = parseRequestTarget('/v1//chat/completions/?api-version=2025-01-01&x=%2F');
     assert.ok(parsed.ok);
-    const target = upstreamUrl(new URL('https://x.openai.azure.com/openai/deployments/my%20model'), parsed.value.segments, parsed.value.query, parsed.value.trailingSlash);
+    const target = upstreamUrl(
+      new URL('https://x.openai.azure.com/openai/deployments/my%20model'),
+      parsed.value.segments,
+      parsed.value.query,
+      parsed.value.trailingSlash,
+    );
     assert.ok(target.ok);
-    assert.equal(target.value.href, 'https://x.openai.azure.com/openai/deployments/my%20model/v1/chat/completions/?api-version=2025-01-01&x=%2F');
+    assert.equal(
+      target.value.href,
+      'https://x.openai.azure.com/openai/deployments/my%20model/v1/chat/completions/?api-version=2025-01-01&x=%2F',
+    );
     for (const refused of ['//evil/x', 'evil/x', '/a/%2F%2Fevil', '/a/..', '/a/%2e%2e/b', '/a\\b', '/a/%zz']) {
       const result = parseRequestTarget(refused);
       if (refused === '//evil/x') {

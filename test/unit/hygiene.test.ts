@@ -17,7 +17,8 @@ import { agentContext, Gen, pastedFile } from './hygiene/evalSet';
 import { MODEL, newAnalyzer, runSteps, T0, type Step } from './hygiene/scenarios';
 
 const MINUTE = 60_000;
-const QUESTION = 'How do I paginate orders and customers in PostgreSQL when writes must not block? I tried OFFSET and LIMIT but it takes minutes.';
+const QUESTION =
+  'How do I paginate orders and customers in PostgreSQL when writes must not block? I tried OFFSET and LIMIT but it takes minutes.';
 const fp = (text: string) => fingerprintOf(shingleHashes(contentWords(text)));
 
 describe('prompt hygiene: text and fingerprints', () => {
@@ -43,8 +44,12 @@ describe('prompt hygiene: near-duplicate index', () => {
     const index = new NearDuplicateIndex(100);
     index.add(fp(QUESTION), 1000, 1);
     index.add(fp('How do I restart a cron job in Kubernetes when nodes run out of memory?'), 1000, 2);
-    const reworded = 'What is the best way to paginate orders and customers in PostgreSQL if writes must not block? I attempted OFFSET and LIMIT but it takes minutes.';
-    assert.deepEqual(index.lookup(fp(reworded), 0.55, 0).map((m) => m.key), [1]);
+    const reworded =
+      'What is the best way to paginate orders and customers in PostgreSQL if writes must not block? I attempted OFFSET and LIMIT but it takes minutes.';
+    assert.deepEqual(
+      index.lookup(fp(reworded), 0.55, 0).map((m) => m.key),
+      [1],
+    );
     assert.deepEqual(index.lookup(fp(reworded), 0.55, 1001), [], 'older than the window');
   });
 
@@ -55,7 +60,10 @@ describe('prompt hygiene: near-duplicate index', () => {
     texts.forEach((t, i) => index.add(fp(t), i, i));
     assert.equal(index.size, 3);
     assert.deepEqual(index.lookup(fp(texts[0]), 0.9, 0), [], 'the oldest is gone');
-    assert.deepEqual(index.lookup(fp(texts[4]), 0.9, 0).map((m) => m.key), [4]);
+    assert.deepEqual(
+      index.lookup(fp(texts[4]), 0.9, 0).map((m) => m.key),
+      [4],
+    );
   });
 
   it('examines a small share of 10,000 varied fingerprints per lookup', () => {
@@ -77,9 +85,20 @@ describe('prompt hygiene: detectors', () => {
     const first = runSteps(analyzer, [ask(T0, QUESTION), ask(T0 + MINUTE, QUESTION.toUpperCase())]);
     assert.deepEqual(first, []);
     const usage = { inputTokens: 200, outputTokens: 45, cacheReadTokens: 1000, cacheWriteTokens: 0 };
-    const third: PromptObservation = { source: 'gateway', provider: 'openai', model: MODEL, ts: T0 + 2 * MINUTE, text: QUESTION, question: `${QUESTION} Thanks!`, usage };
+    const third: PromptObservation = {
+      source: 'gateway',
+      provider: 'openai',
+      model: MODEL,
+      ts: T0 + 2 * MINUTE,
+      text: QUESTION,
+      question: `${QUESTION} Thanks!`,
+      usage,
+    };
     const findings = analyzer.analyze(third, 1200);
-    assert.deepEqual(findings.map((f) => f.kind), ['repeatedPrompt']);
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['repeatedPrompt'],
+    );
     const f = findings[0];
     assert.equal(f.kind, 'repeatedPrompt');
     const cost = new PriceBook().costOf({ model: MODEL, ...usage })!;
@@ -106,7 +125,11 @@ describe('prompt hygiene: detectors', () => {
   });
 
   it('retry storm: the same request after two failures; successes are not a storm', () => {
-    const failed = runSteps(newAnalyzer(), [ask(T0, QUESTION, { error: 'HTTP 429' }), ask(T0 + 5000, QUESTION, { error: 'HTTP 429' }), ask(T0 + 10_000, QUESTION)]);
+    const failed = runSteps(newAnalyzer(), [
+      ask(T0, QUESTION, { error: 'HTTP 429' }),
+      ask(T0 + 5000, QUESTION, { error: 'HTTP 429' }),
+      ask(T0 + 10_000, QUESTION),
+    ]);
     const storm = failed.filter((f) => f.kind === 'retryStorm');
     assert.equal(storm.length, 1);
     assert.match(storm[0].evidence, /3 times within 2 m after 2 failures/);
@@ -131,8 +154,14 @@ describe('prompt hygiene: detectors', () => {
   it('re-pasted block: the same file pasted into a new question within the hour', () => {
     const g = new Gen(4);
     const file = pastedFile(g, 120);
-    const findings = runSteps(newAnalyzer(), [ask(T0, `Why is this slow?\n\n${file}`), ask(T0 + 10 * MINUTE, `Where is the bug?\n\n${file}`)]);
-    assert.deepEqual(findings.map((f) => f.kind), ['resentPaste']);
+    const findings = runSteps(newAnalyzer(), [
+      ask(T0, `Why is this slow?\n\n${file}`),
+      ask(T0 + 10 * MINUTE, `Where is the bug?\n\n${file}`),
+    ]);
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['resentPaste'],
+    );
     const later = runSteps(newAnalyzer(), [ask(T0, `Why is this slow?\n\n${file}`), ask(T0 + 61 * MINUTE, `Where is the bug?\n\n${file}`)]);
     assert.deepEqual(later, []);
   });
@@ -140,7 +169,10 @@ describe('prompt hygiene: detectors', () => {
   it('filler: courtesy and repeated instructions over the threshold; a plain question is fine', () => {
     const padded = `I hope this message finds you well and that you are having a great day. ${QUESTION} Thank you so much in advance for your help with this. Keep the answer under ten lines. Keep the answer under ten lines.`;
     const findings = runSteps(newAnalyzer(), [ask(T0, padded)]);
-    assert.deepEqual(findings.map((f) => f.kind), ['filler']);
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['filler'],
+    );
     assert.equal(findings[0].saving.fix, 'trim-filler');
     assert.deepEqual(runSteps(newAnalyzer(), [ask(T0, `${QUESTION} Thanks!`)]), []);
   });
@@ -162,7 +194,10 @@ describe('prompt hygiene: detectors', () => {
 
   it('output budget: 64k on a one-line question, not on a large request', () => {
     const findings = runSteps(newAnalyzer(), [ask(T0, QUESTION, { maxOutputTokens: 64_000 })]);
-    assert.deepEqual(findings.map((f) => f.kind), ['outputBudget']);
+    assert.deepEqual(
+      findings.map((f) => f.kind),
+      ['outputBudget'],
+    );
     assert.equal(findings[0].saving.tokens, 64_000 - 4096);
     assert.deepEqual(runSteps(newAnalyzer(), [ask(T0, QUESTION, { maxOutputTokens: 8000 })]), []);
   });
@@ -176,7 +211,11 @@ describe('prompt hygiene: detectors', () => {
     const g = new Gen(8);
     const file = pastedFile(g, 120);
     const secret = 'zebrafish-credential-7731';
-    const steps = [ask(T0, `${secret} ${QUESTION}\n\n${file}`, { maxOutputTokens: 64_000 }), ask(T0 + 1000, `${secret} ${QUESTION}\n\n${file}`), ask(T0 + 2000, `${secret} ${QUESTION}\n\n${file}`)];
+    const steps = [
+      ask(T0, `${secret} ${QUESTION}\n\n${file}`, { maxOutputTokens: 64_000 }),
+      ask(T0 + 1000, `${secret} ${QUESTION}\n\n${file}`),
+      ask(T0 + 2000, `${secret} ${QUESTION}\n\n${file}`),
+    ];
     const findings = runSteps(newAnalyzer(), steps);
     assert.ok(findings.length >= 2);
     const stored = JSON.stringify(findings);
@@ -220,7 +259,13 @@ describe('prompt hygiene: warnings, settings, report', () => {
 
   it('settings: defaults, values, and a problem naming each bad value', () => {
     assert.deepEqual(parseHygieneSettings({}), { settings: DEFAULT_HYGIENE_SETTINGS, problems: [] });
-    const { settings, problems } = parseHygieneSettings({ repeatCount: 4, repeatWindowMinutes: 5, detectors: { filler: false, bogus: true }, mutedKinds: ['retryStorm', 'nope'], verboseFactor: 1 });
+    const { settings, problems } = parseHygieneSettings({
+      repeatCount: 4,
+      repeatWindowMinutes: 5,
+      detectors: { filler: false, bogus: true },
+      mutedKinds: ['retryStorm', 'nope'],
+      verboseFactor: 1,
+    });
     assert.equal(settings.repeatCount, 4);
     assert.equal(settings.repeatWindowMs, 5 * MINUTE);
     assert.equal(settings.detectors.filler, false);
@@ -231,11 +276,29 @@ describe('prompt hygiene: warnings, settings, report', () => {
   });
 
   it('report: the last seven days by kind, then each finding with its fix', () => {
-    const finding = (ts: number, usd: number): HygieneFinding => ({ kind: 'repeatedPrompt', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'The same question was asked 3 times within 10 m, word for word.', tokens: 1245, costUsd: usd, multiplier: 1, saving: { tokens: 1245, usd, fix: 'reuse-answer' } });
+    const finding = (ts: number, usd: number): HygieneFinding => ({
+      kind: 'repeatedPrompt',
+      ts,
+      source: 'gateway',
+      provider: 'openai',
+      model: MODEL,
+      evidence: 'The same question was asked 3 times within 10 m, word for word.',
+      tokens: 1245,
+      costUsd: usd,
+      multiplier: 1,
+      saving: { tokens: 1245, usd, fix: 'reuse-answer' },
+    });
     const now = T0 + 86_400_000;
-    const text = hygieneReport([finding(now - 60_000, 0.5), finding(now - 2 * 86_400_000, 0.25), finding(now - 8 * 86_400_000, 9)], now, 'UTC');
+    const text = hygieneReport(
+      [finding(now - 60_000, 0.5), finding(now - 2 * 86_400_000, 0.25), finding(now - 8 * 86_400_000, 9)],
+      now,
+      'UTC',
+    );
     assert.match(text, /^2 findings; fixing them would have saved about 2\.49k tokens \(\$0\.75 /m);
-    assert.match(text, /\| Repeated prompt \| 2 \| 2\.49k \| 2\.49k tokens, \$0\.75 \| reuse the previous answer instead of asking again \|/);
+    assert.match(
+      text,
+      /\| Repeated prompt \| 2 \| 2\.49k \| 2\.49k tokens, \$0\.75 \| reuse the previous answer instead of asking again \|/,
+    );
     assert.equal(text.match(/^- \*\*/gm)?.length, 2);
     assert.match(hygieneReport([], now, 'UTC'), /No findings/);
   });
@@ -243,12 +306,30 @@ describe('prompt hygiene: warnings, settings, report', () => {
   it('findings log: survives a reload, leaves out what is over 35 days old and unreadable lines, and never writes while reading', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-hygiene-'));
     const log = new FindingsLog(dir);
-    const finding = (ts: number): HygieneFinding => ({ kind: 'filler', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'About 40 tokens are filler.', tokens: 40, costUsd: 0.0001, multiplier: 1, saving: { tokens: 40, usd: 0.0001, fix: 'trim-filler' } });
+    const finding = (ts: number): HygieneFinding => ({
+      kind: 'filler',
+      ts,
+      source: 'gateway',
+      provider: 'openai',
+      model: MODEL,
+      evidence: 'About 40 tokens are filler.',
+      tokens: 40,
+      costUsd: 0.0001,
+      multiplier: 1,
+      saving: { tokens: 40, usd: 0.0001, fix: 'trim-filler' },
+    });
     const legacy = path.join(dir, 'hygiene-findings.jsonl');
     fs.writeFileSync(legacy, `${JSON.stringify(finding(T0 - 40 * 86_400_000))}\n${JSON.stringify(finding(T0 - 86_400_000))}\n{not json\n`);
     log.append(finding(T0 - 35 * 86_400_000 - 60_000));
     log.append(finding(T0));
-    const files = () => new Map(fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => path.join(dir, f)).filter((f) => fs.statSync(f).isFile()).map((f) => [f, fs.readFileSync(f, 'utf8')]));
+    const files = () =>
+      new Map(
+        fs
+          .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+          .map((f) => path.join(dir, f))
+          .filter((f) => fs.statSync(f).isFile())
+          .map((f) => [f, fs.readFileSync(f, 'utf8')]),
+      );
     const before = files();
     const loaded = new FindingsLog(dir).load(T0);
     assert.deepEqual(files(), before, 'reading changed no file (another window may be appending)');
@@ -257,48 +338,112 @@ describe('prompt hygiene: warnings, settings, report', () => {
 
   it('findings log: an append deletes whole expired days, and the old single file once all of it has expired', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-hygiene-'));
-    const finding = (ts: number): HygieneFinding => ({ kind: 'filler', ts, source: 'gateway', provider: 'openai', model: MODEL, evidence: 'e', tokens: 1, costUsd: 0, multiplier: 1, saving: { tokens: 1, usd: 0, fix: 'trim-filler' } });
+    const finding = (ts: number): HygieneFinding => ({
+      kind: 'filler',
+      ts,
+      source: 'gateway',
+      provider: 'openai',
+      model: MODEL,
+      evidence: 'e',
+      tokens: 1,
+      costUsd: 0,
+      multiplier: 1,
+      saving: { tokens: 1, usd: 0, fix: 'trim-filler' },
+    });
     const legacy = path.join(dir, 'hygiene-findings.jsonl');
     fs.writeFileSync(legacy, `${JSON.stringify(finding(T0 - 40 * 86_400_000))}\n`);
     const first = new FindingsLog(dir);
     first.append(finding(T0 - 50 * 86_400_000));
     first.append(finding(T0 - 2 * 86_400_000));
-    assert.deepEqual(fs.readdirSync(first.dir), [`${new Date(T0 - 2 * 86_400_000).toISOString().slice(0, 10)}.jsonl`], 'the 50-day-old day is gone');
+    assert.deepEqual(
+      fs.readdirSync(first.dir),
+      [`${new Date(T0 - 2 * 86_400_000).toISOString().slice(0, 10)}.jsonl`],
+      'the 50-day-old day is gone',
+    );
     assert.equal(fs.existsSync(legacy), false, 'the old file held only expired findings');
     new FindingsLog(dir).append(finding(T0));
-    assert.deepEqual(fs.readdirSync(first.dir).sort(), [new Date(T0 - 2 * 86_400_000).toISOString().slice(0, 10), new Date(T0).toISOString().slice(0, 10)].map((d) => `${d}.jsonl`));
+    assert.deepEqual(
+      fs.readdirSync(first.dir).sort(),
+      [new Date(T0 - 2 * 86_400_000).toISOString().slice(0, 10), new Date(T0).toISOString().slice(0, 10)].map((d) => `${d}.jsonl`),
+    );
   });
 });
 
 describe('prompt hygiene: what the gateway hands over', () => {
   it('reads the final user question and the output budget from request bodies', () => {
-    const chat = readRequestFacts(Buffer.from(JSON.stringify({ model: 'gpt-4o', max_completion_tokens: 900, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Why?' }] })));
+    const chat = readRequestFacts(
+      Buffer.from(
+        JSON.stringify({
+          model: 'gpt-4o',
+          max_completion_tokens: 900,
+          messages: [
+            { role: 'system', content: 'Be brief.' },
+            { role: 'user', content: 'Why?' },
+          ],
+        }),
+      ),
+    );
     assert.equal(chat.question, 'Why?');
     assert.equal(chat.maxOutputTokens, 900);
-    const toolStep = readRequestFacts(Buffer.from(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Why?' }, { role: 'tool', content: 'result' }] })));
+    const toolStep = readRequestFacts(
+      Buffer.from(
+        JSON.stringify({
+          model: 'gpt-4o',
+          messages: [
+            { role: 'user', content: 'Why?' },
+            { role: 'tool', content: 'result' },
+          ],
+        }),
+      ),
+    );
     assert.equal(toolStep.question, undefined);
-    const anthropic = readRequestFacts(Buffer.from(JSON.stringify({ model: 'claude', max_tokens: 1000, thinking: { type: 'enabled', budget_tokens: 32_000 }, messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'x' }] }] })));
+    const anthropic = readRequestFacts(
+      Buffer.from(
+        JSON.stringify({
+          model: 'claude',
+          max_tokens: 1000,
+          thinking: { type: 'enabled', budget_tokens: 32_000 },
+          messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'x' }] }],
+        }),
+      ),
+    );
     assert.equal(anthropic.question, undefined);
     assert.equal(anthropic.maxOutputTokens, 32_000);
-    const responses = readRequestFacts(Buffer.from(JSON.stringify({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi there' }] }] })));
+    const responses = readRequestFacts(
+      Buffer.from(JSON.stringify({ model: 'gpt-4o', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Hi there' }] }] })),
+    );
     assert.equal(responses.question, 'Hi there');
   });
 
   it('gives the observer each answered or failed request, with the reported usage, after the response', async () => {
     const upstream = await new FakeUpstream().start();
     const seen: PromptObservation[] = [];
-    const gateway = new GatewayServer({ secret: 's3cret', upstreams: { openai: upstream.url, anthropic: upstream.url }, sink: { record: () => undefined }, onPrompt: (o) => seen.push(o) });
+    const gateway = new GatewayServer({
+      secret: 's3cret',
+      upstreams: { openai: upstream.url, anthropic: upstream.url },
+      sink: { record: () => undefined },
+      onPrompt: (o) => seen.push(o),
+    });
     const port = await gateway.listen(0);
     try {
       const post = (model: string) =>
-        fetch(`http://127.0.0.1:${port}/s3cret/openai/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model, max_tokens: 300, messages: [{ role: 'user', content: QUESTION }] }) }).then((r) => r.text());
+        fetch(`http://127.0.0.1:${port}/s3cret/openai/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model, max_tokens: 300, messages: [{ role: 'user', content: QUESTION }] }),
+        }).then((r) => r.text());
       await post('gpt-4o');
       await post('gpt-4o-429');
       await new Promise((resolve) => setTimeout(resolve, 50));
       assert.equal(seen.length, 2);
       assert.equal(seen[0].question, QUESTION);
       assert.equal(seen[0].maxOutputTokens, 300);
-      assert.deepEqual(seen[0].usage, { inputTokens: CHAT_USAGE.prompt_tokens - 1000, outputTokens: CHAT_USAGE.completion_tokens, cacheReadTokens: 1000, cacheWriteTokens: 0 });
+      assert.deepEqual(seen[0].usage, {
+        inputTokens: CHAT_USAGE.prompt_tokens - 1000,
+        outputTokens: CHAT_USAGE.completion_tokens,
+        cacheReadTokens: 1000,
+        cacheWriteTokens: 0,
+      });
       assert.equal(seen[0].error, undefined);
       assert.equal(seen[1].error, 'HTTP 429');
     } finally {

@@ -55,14 +55,21 @@ describe("limits: Anthropic's unified rate-limit headers", () => {
     assert.equal(parsed.status, 'allowed');
     assert.equal(parsed.representativeClaim, 'five_hour');
     assert.deepEqual(parsed.overage, { status: 'rejected', disabledReason: 'org_level_disabled' });
-    assert.equal(w['5h'].detail, 'extra usage off: org level disabled', 'overage is told once, on the binding window, and never binds itself');
+    assert.equal(
+      w['5h'].detail,
+      'extra usage off: org level disabled',
+      'overage is told once, on the binding window, and never binds itself',
+    );
     assert.equal(w['7d'].detail, undefined);
     assert.deepEqual(parsed.malformed, []);
   });
 
   it('keeps a window it does not know by its name, and shows it by that name', () => {
     const parsed = parseAnthropicHeaders({ [`${P}12h_burst-utilization`]: '0.3', [`${P}12h_burst-reset`]: S(NOW + HOUR) }, NOW);
-    assert.deepEqual(parsed.readings.map((r) => [r.window, r.usedRatio]), [['12h_burst', 0.3]]);
+    assert.deepEqual(
+      parsed.readings.map((r) => [r.window, r.usedRatio]),
+      [['12h_burst', 0.3]],
+    );
     assert.equal(windowLabel('12h_burst'), '12h_burst');
     assert.equal(windowLabel('7d-sonnet'), 'weekly (sonnet)');
     assert.equal(windowLabel('7d_oi'), 'weekly (oi)');
@@ -70,7 +77,10 @@ describe("limits: Anthropic's unified rate-limit headers", () => {
 
   it('matches the representative claim to per-model weekly windows whatever the spelling', () => {
     const parsed = parseAnthropicHeaders(anthropicHeaders({ [`${P}representative-claim`]: 'seven_day_sonnet' }), NOW);
-    assert.deepEqual(parsed.readings.filter((r) => r.binding).map((r) => r.window), ['7d-sonnet']);
+    assert.deepEqual(
+      parsed.readings.filter((r) => r.binding).map((r) => r.window),
+      ['7d-sonnet'],
+    );
   });
 
   it('missing headers give no readings, not zeros', () => {
@@ -81,10 +91,18 @@ describe("limits: Anthropic's unified rate-limit headers", () => {
 
   it('malformed values are named and ignored, the rest still read', () => {
     const parsed = parseAnthropicHeaders(
-      anthropicHeaders({ [`${P}5h-utilization`]: 'lots', [`${P}7d-reset`]: 'tomorrow', [`${P}7d-sonnet-utilization`]: '-0.2', [`${P}7d_oi-utilization`]: '4200' }),
+      anthropicHeaders({
+        [`${P}5h-utilization`]: 'lots',
+        [`${P}7d-reset`]: 'tomorrow',
+        [`${P}7d-sonnet-utilization`]: '-0.2',
+        [`${P}7d_oi-utilization`]: '4200',
+      }),
       NOW,
     );
-    assert.deepEqual(parsed.malformed.sort(), [`${P}5h-utilization`, `${P}7d-reset`, `${P}7d-sonnet-utilization`, `${P}7d_oi-utilization`].sort());
+    assert.deepEqual(
+      parsed.malformed.sort(),
+      [`${P}5h-utilization`, `${P}7d-reset`, `${P}7d-sonnet-utilization`, `${P}7d_oi-utilization`].sort(),
+    );
     const w = byWindow(parsed.readings);
     // 5h keeps its status (the provider still says "allowed"), but no made-up figure.
     assert.equal(w['5h'].usedRatio, undefined);
@@ -101,12 +119,18 @@ describe("limits: Anthropic's unified rate-limit headers", () => {
   });
 
   it('header names in any case and array values are read', () => {
-    const parsed = parseAnthropicHeaders({ 'Anthropic-RateLimit-Unified-5h-Utilization': ['0.5'], 'anthropic-ratelimit-unified-5h-reset': S(NOW + HOUR) }, NOW);
+    const parsed = parseAnthropicHeaders(
+      { 'Anthropic-RateLimit-Unified-5h-Utilization': ['0.5'], 'anthropic-ratelimit-unified-5h-reset': S(NOW + HOUR) },
+      NOW,
+    );
     assert.equal(parsed.readings[0].usedRatio, 0.5);
   });
 
   it('the account key is a short hash of the organization id, never the id itself, and never from the authorization header', () => {
-    const parsed = parseAnthropicHeaders({ ...anthropicHeaders(), 'anthropic-organization-id': 'org-uuid-1234', authorization: 'Bearer sk-ant-oat01-secret' }, NOW);
+    const parsed = parseAnthropicHeaders(
+      { ...anthropicHeaders(), 'anthropic-organization-id': 'org-uuid-1234', authorization: 'Bearer sk-ant-oat01-secret' },
+      NOW,
+    );
     const key = parsed.readings[0].account;
     assert.equal(key, accountKey('org-uuid-1234'));
     assert.match(key, /^[0-9a-f]{12}$/);
@@ -144,7 +168,14 @@ describe('limits: OpenAI / ChatGPT rate-limit headers', () => {
     assert.equal(parseOpenAiDuration('1h2m3.5s'), 3_723_500);
     assert.equal(parseOpenAiDuration('soon'), undefined);
     const parsed = parseOpenAiHeaders(
-      { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '7500', 'x-ratelimit-reset-tokens': '30s' },
+      {
+        'x-ratelimit-limit-requests': '500',
+        'x-ratelimit-remaining-requests': '499',
+        'x-ratelimit-reset-requests': '120ms',
+        'x-ratelimit-limit-tokens': '30000',
+        'x-ratelimit-remaining-tokens': '7500',
+        'x-ratelimit-reset-tokens': '30s',
+      },
       NOW,
     );
     const w = byWindow(parsed.readings);
@@ -154,15 +185,40 @@ describe('limits: OpenAI / ChatGPT rate-limit headers', () => {
   });
 
   it('malformed and missing values: named, ignored, nothing invented', () => {
-    const parsed = parseOpenAiHeaders({ 'x-codex-primary-used-percent': 'n/a', 'x-codex-secondary-used-percent': '20', 'x-codex-secondary-window-minutes': 'week', 'x-ratelimit-limit-tokens': '0', 'x-ratelimit-remaining-tokens': '5' }, NOW);
-    assert.deepEqual(parsed.malformed.sort(), ['x-codex-primary-used-percent', 'x-codex-secondary-window-minutes', 'x-ratelimit-limit-tokens']);
-    assert.deepEqual(parsed.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]), [['secondary', 0.2, undefined]]);
+    const parsed = parseOpenAiHeaders(
+      {
+        'x-codex-primary-used-percent': 'n/a',
+        'x-codex-secondary-used-percent': '20',
+        'x-codex-secondary-window-minutes': 'week',
+        'x-ratelimit-limit-tokens': '0',
+        'x-ratelimit-remaining-tokens': '5',
+      },
+      NOW,
+    );
+    assert.deepEqual(parsed.malformed.sort(), [
+      'x-codex-primary-used-percent',
+      'x-codex-secondary-window-minutes',
+      'x-ratelimit-limit-tokens',
+    ]);
+    assert.deepEqual(
+      parsed.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]),
+      [['secondary', 0.2, undefined]],
+    );
     assert.deepEqual(parseOpenAiHeaders({}, NOW).readings, []);
   });
 });
 
 function reading(window: string, usedRatio: number | undefined, extra: Partial<LimitReading> = {}): LimitReading {
-  return { provider: 'anthropic', account: 'default', window, ...(usedRatio !== undefined ? { usedRatio } : {}), resetsAt: NOW + HOUR, source: 'anthropic-headers', observedAt: NOW, ...extra };
+  return {
+    provider: 'anthropic',
+    account: 'default',
+    window,
+    ...(usedRatio !== undefined ? { usedRatio } : {}),
+    resetsAt: NOW + HOUR,
+    source: 'anthropic-headers',
+    observedAt: NOW,
+    ...extra,
+  };
 }
 
 describe('limits: choosing the binding window', () => {
@@ -177,7 +233,10 @@ describe('limits: choosing the binding window', () => {
   });
 
   it('a window the provider refuses in binds above all', () => {
-    assert.equal(bindingWindow([reading('5h', 0.2, { binding: true }), reading('7d-sonnet', undefined, { status: 'rejected' })], NOW)?.window, '7d-sonnet');
+    assert.equal(
+      bindingWindow([reading('5h', 0.2, { binding: true }), reading('7d-sonnet', undefined, { status: 'rejected' })], NOW)?.window,
+      '7d-sonnet',
+    );
   });
 
   it('exact readings win over estimates; stale readings (reset passed, or undated and old) are ignored', () => {
@@ -205,9 +264,17 @@ describe('limits: the meter', () => {
   });
 
   it('tooltip: every window with its source and age', () => {
-    const view = buildLimitsView({ now: NOW, readings: [...readings, reading('7d', 0.5, { provider: 'openai', source: 'codex', observedAt: NOW })], formatClock: clock, thresholds: [75, 90] })!;
+    const view = buildLimitsView({
+      now: NOW,
+      readings: [...readings, reading('7d', 0.5, { provider: 'openai', source: 'codex', observedAt: NOW })],
+      formatClock: clock,
+      thresholds: [75, 90],
+    })!;
     const md = view.tooltipLines.join('\n');
-    assert.match(md, /5-hour: 42% \(extra usage off: org level disabled\) · resets 14:20 — \*\*binds now\*\* — exact, from Anthropic's response headers, as of 3 min ago/);
+    assert.match(
+      md,
+      /5-hour: 42% \(extra usage off: org level disabled\) · resets 14:20 — \*\*binds now\*\* — exact, from Anthropic's response headers, as of 3 min ago/,
+    );
     assert.match(md, /weekly: 18% · resets Mon 12:00 — exact, from Anthropic's response headers, as of 3 min ago/);
     assert.match(md, /weekly \(sonnet\): 61%/);
     assert.match(md, /weekly \(oi\): 5%/);
@@ -217,7 +284,12 @@ describe('limits: the meter', () => {
   });
 
   it('estimates are marked as such in the status bar and labelled in the tooltip', () => {
-    const view = buildLimitsView({ now: NOW, readings: [reading('5h', 0.3, { source: 'estimate' })], formatClock: clock, thresholds: [75, 90] })!;
+    const view = buildLimitsView({
+      now: NOW,
+      readings: [reading('5h', 0.3, { source: 'estimate' })],
+      formatClock: clock,
+      thresholds: [75, 90],
+    })!;
     assert.equal(view.text, '5h ~30% · resets 13:00');
     assert.match(view.tooltipLines.join('\n'), /estimated from your history/);
   });
@@ -226,12 +298,20 @@ describe('limits: the meter', () => {
     const at80 = buildLimitsView({ now: NOW, readings: [reading('5h', 0.8)], formatClock: clock, thresholds: [75, 90] })!;
     assert.equal(at80.level, 'warning');
     assert.equal(at80.alerts.length, 1);
-    assert.match(at80.alerts[0].message, /your Claude 5-hour window is 80% used; it resets 13:00 \(in 1 h\)\. To stretch it: use a lighter model/);
+    assert.match(
+      at80.alerts[0].message,
+      /your Claude 5-hour window is 80% used; it resets 13:00 \(in 1 h\)\. To stretch it: use a lighter model/,
+    );
     const at80later = buildLimitsView({ now: NOW + 60_000, readings: [reading('5h', 0.82)], formatClock: clock, thresholds: [75, 90] })!;
     assert.equal(at80later.alerts[0].key, at80.alerts[0].key, 'same window, same threshold: same key, so shown once');
     const at95 = buildLimitsView({ now: NOW, readings: [reading('5h', 0.95)], formatClock: clock, thresholds: [75, 90] })!;
     assert.notEqual(at95.alerts[0].key, at80.alerts[0].key, 'the next threshold warns again');
-    const nextWindow = buildLimitsView({ now: NOW, readings: [reading('5h', 0.8, { resetsAt: NOW + 6 * HOUR })], formatClock: clock, thresholds: [75, 90] })!;
+    const nextWindow = buildLimitsView({
+      now: NOW,
+      readings: [reading('5h', 0.8, { resetsAt: NOW + 6 * HOUR })],
+      formatClock: clock,
+      thresholds: [75, 90],
+    })!;
     assert.notEqual(nextWindow.alerts[0].key, at80.alerts[0].key, 'a new window warns again');
     assert.deepEqual(buildLimitsView({ now: NOW, readings: [reading('5h', 0.5)], formatClock: clock, thresholds: [75, 90] })!.alerts, []);
     assert.equal(buildLimitsView({ now: NOW, readings: [reading('5h', 1)], formatClock: clock, thresholds: [75, 90] })!.level, 'error');
@@ -240,7 +320,10 @@ describe('limits: the meter', () => {
   it('the same window from two sources is shown once, the newest reading', () => {
     const view = buildLimitsView({
       now: NOW,
-      readings: [reading('5h', 0.4, { account: 'a1b2c3d4e5f6', observedAt: NOW - 5 * 60_000 }), reading('five_hour', 0.45, { source: 'claude-code', observedAt: NOW - 60_000 })],
+      readings: [
+        reading('5h', 0.4, { account: 'a1b2c3d4e5f6', observedAt: NOW - 5 * 60_000 }),
+        reading('five_hour', 0.45, { source: 'claude-code', observedAt: NOW - 60_000 }),
+      ],
       formatClock: clock,
       thresholds: [75, 90],
     })!;
@@ -249,10 +332,17 @@ describe('limits: the meter', () => {
     assert.match(view.tooltipLines.join('\n'), /5-hour: 45% .* from Claude Code, as of 1 min ago/);
   });
 
-  it("a reset given as seconds from now drifts between responses, yet warns once", () => {
-    const first = parseOpenAiHeaders({ 'x-codex-primary-used-percent': '80', 'x-codex-primary-reset-after-seconds': '3600', 'x-codex-primary-window-minutes': '300' }, NOW).readings;
-    const later = parseOpenAiHeaders({ 'x-codex-primary-used-percent': '81', 'x-codex-primary-reset-after-seconds': '3539', 'x-codex-primary-window-minutes': '300' }, NOW + 62_000).readings;
-    const keyOf = (readings: LimitReading[], now: number) => buildLimitsView({ now, readings, formatClock: clock, thresholds: [75, 90] })!.alerts[0].key;
+  it('a reset given as seconds from now drifts between responses, yet warns once', () => {
+    const first = parseOpenAiHeaders(
+      { 'x-codex-primary-used-percent': '80', 'x-codex-primary-reset-after-seconds': '3600', 'x-codex-primary-window-minutes': '300' },
+      NOW,
+    ).readings;
+    const later = parseOpenAiHeaders(
+      { 'x-codex-primary-used-percent': '81', 'x-codex-primary-reset-after-seconds': '3539', 'x-codex-primary-window-minutes': '300' },
+      NOW + 62_000,
+    ).readings;
+    const keyOf = (readings: LimitReading[], now: number) =>
+      buildLimitsView({ now, readings, formatClock: clock, thresholds: [75, 90] })!.alerts[0].key;
     assert.notEqual(first[0].resetsAt, later[0].resetsAt);
     assert.equal(keyOf(first, NOW), keyOf(later, NOW + 62_000));
   });
@@ -277,7 +367,10 @@ describe('limits: the meter', () => {
   });
 
   it('nothing current: no view', () => {
-    assert.equal(buildLimitsView({ now: NOW, readings: [reading('5h', 0.5, { resetsAt: NOW - 1 })], formatClock: clock, thresholds: [75, 90] }), undefined);
+    assert.equal(
+      buildLimitsView({ now: NOW, readings: [reading('5h', 0.5, { resetsAt: NOW - 1 })], formatClock: clock, thresholds: [75, 90] }),
+      undefined,
+    );
     assert.equal(ageWords(NOW - 2 * HOUR - 5 * 60_000, NOW), 'as of 2 h 5 m ago');
   });
 });
@@ -298,37 +391,91 @@ describe("limits: GitHub Copilot's quota JSON", () => {
 
   it('over the quota with paid overage, and the free plan (limited_user_quotas against monthly_quotas)', () => {
     const json = copilotUserJson(reset);
-    (json.quota_snapshots as Record<string, Record<string, unknown>>).premium_interactions = { entitlement: 300, remaining: 0, percent_remaining: 0, overage_count: 12, overage_permitted: true, quota_id: 'premium_interactions', unlimited: false };
+    (json.quota_snapshots as Record<string, Record<string, unknown>>).premium_interactions = {
+      entitlement: 300,
+      remaining: 0,
+      percent_remaining: 0,
+      overage_count: 12,
+      overage_permitted: true,
+      quota_id: 'premium_interactions',
+      unlimited: false,
+    };
     assert.equal(parseCopilotQuota(json, NOW).readings[0].detail, '0 of 300 left · 12 over the quota · paid overage on');
-    const free = parseCopilotQuota({ login: 'x', copilot_plan: 'free', limited_user_quotas: { chat: 40, completions: 1500 }, monthly_quotas: { chat: 50, completions: 2000 }, limited_user_reset_date: '2026-12-05' }, NOW);
-    assert.deepEqual(free.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]), [['chat', 0.2, Date.parse('2026-12-05')], ['completions', 0.25, Date.parse('2026-12-05')]]);
+    const free = parseCopilotQuota(
+      {
+        login: 'x',
+        copilot_plan: 'free',
+        limited_user_quotas: { chat: 40, completions: 1500 },
+        monthly_quotas: { chat: 50, completions: 2000 },
+        limited_user_reset_date: '2026-12-05',
+      },
+      NOW,
+    );
+    assert.deepEqual(
+      free.readings.map((r) => [r.window, r.usedRatio, r.resetsAt]),
+      [
+        ['chat', 0.2, Date.parse('2026-12-05')],
+        ['completions', 0.25, Date.parse('2026-12-05')],
+      ],
+    );
   });
 
   it('missing or malformed: no readings, nothing invented', () => {
     assert.deepEqual(parseCopilotQuota({}, NOW).readings, []);
     assert.deepEqual(parseCopilotQuota('nope', NOW).readings, []);
     assert.deepEqual(parseCopilotQuota({ quota_snapshots: { premium_interactions: { percent_remaining: 'lots' } } }, NOW).readings, []);
-    const noDate = parseCopilotQuota({ quota_reset_date: 'soon', quota_snapshots: { premium_interactions: { percent_remaining: 90 } } }, NOW);
+    const noDate = parseCopilotQuota(
+      { quota_reset_date: 'soon', quota_snapshots: { premium_interactions: { percent_remaining: 90 } } },
+      NOW,
+    );
     assert.equal(noDate.readings[0].resetsAt, undefined);
   });
 
   it('the meter shows the month and its reset date', () => {
-    const view = buildLimitsView({ now: NOW, readings: parseCopilotQuota(copilotUserJson(reset), NOW).readings, formatClock: (ts) => formatClock(ts, NOW, 'UTC'), formatDate: () => 'Dec 1', thresholds: [75, 90] })!;
+    const view = buildLimitsView({
+      now: NOW,
+      readings: parseCopilotQuota(copilotUserJson(reset), NOW).readings,
+      formatClock: (ts) => formatClock(ts, NOW, 'UTC'),
+      formatDate: () => 'Dec 1',
+      thresholds: [75, 90],
+    })!;
     assert.equal(view.text, 'month 60% · resets Dec 1');
-    assert.match(view.tooltipLines.join('\n'), /premium requests \(month\): 60% \(120 of 300 left · no paid overage\) · resets Dec 1 — \*\*binds now\*\* — from GitHub, as of just now/);
+    assert.match(
+      view.tooltipLines.join('\n'),
+      /premium requests \(month\): 60% \(120 of 300 left · no paid overage\) · resets Dec 1 — \*\*binds now\*\* — from GitHub, as of just now/,
+    );
   });
 });
 
 describe('limits: settings', () => {
-  const raw = { warningThresholds: undefined, unusedWeeklyNote: undefined, copilotQuotaEnabled: undefined, copilotQuotaEndpoint: undefined };
+  const raw = {
+    warningThresholds: undefined,
+    unusedWeeklyNote: undefined,
+    copilotQuotaEnabled: undefined,
+    copilotQuotaEndpoint: undefined,
+  };
 
   it('defaults: warn at 75 and 90 %, no note, Copilot off, GitHub.com endpoint', () => {
-    assert.deepEqual(resolveLimitSettings(raw), { settings: { warningThresholds: [75, 90], unusedWeeklyNote: false, copilotQuota: { enabled: false, endpoint: DEFAULT_COPILOT_QUOTA_ENDPOINT } }, problems: [] });
+    assert.deepEqual(resolveLimitSettings(raw), {
+      settings: {
+        warningThresholds: [75, 90],
+        unusedWeeklyNote: false,
+        copilotQuota: { enabled: false, endpoint: DEFAULT_COPILOT_QUOTA_ENDPOINT },
+      },
+      problems: [],
+    });
   });
 
   it('the Copilot endpoint (it receives the GitHub token) must be https, or http to this machine only', () => {
-    assert.equal(resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'https://ghe.example.com/api/v3/copilot_internal/user' }).settings.copilotQuota.endpoint, 'https://ghe.example.com/api/v3/copilot_internal/user');
-    assert.equal(resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'http://127.0.0.1:9999/copilot_internal/user' }).settings.copilotQuota.endpoint, 'http://127.0.0.1:9999/copilot_internal/user');
+    assert.equal(
+      resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'https://ghe.example.com/api/v3/copilot_internal/user' }).settings.copilotQuota
+        .endpoint,
+      'https://ghe.example.com/api/v3/copilot_internal/user',
+    );
+    assert.equal(
+      resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'http://127.0.0.1:9999/copilot_internal/user' }).settings.copilotQuota.endpoint,
+      'http://127.0.0.1:9999/copilot_internal/user',
+    );
     const plain = resolveLimitSettings({ ...raw, copilotQuotaEndpoint: 'http://ghe.example.com/copilot_internal/user' });
     assert.equal(plain.settings.copilotQuota.endpoint, DEFAULT_COPILOT_QUOTA_ENDPOINT);
     assert.match(plain.problems[0], /must be an https:\/\/ address/);

@@ -15,7 +15,7 @@ describe('peak hours', () => {
   // 23 Nov 2026 is a Monday.
   const weekdays = schedule(LA, [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '05:00', end: '11:00' }], 1.5);
 
-  it('applies the multiplier inside the window only, on the zone\'s wall clock', () => {
+  it("applies the multiplier inside the window only, on the zone's wall clock", () => {
     assert.equal(weekdays.multiplierAt(at(LA, 2026, 11, 23, 4, 59)), 1);
     assert.equal(weekdays.multiplierAt(at(LA, 2026, 11, 23, 5, 0)), 1.5);
     assert.equal(weekdays.multiplierAt(at(LA, 2026, 11, 23, 10, 59)), 1.5);
@@ -35,7 +35,7 @@ describe('peak hours', () => {
     const L = 'Europe/London';
     assert.equal(nights.isPeak(at(L, 2026, 11, 27, 21, 59)), false);
     assert.equal(nights.isPeak(at(L, 2026, 11, 27, 23, 0)), true);
-    assert.equal(nights.isPeak(at(L, 2026, 11, 28, 1, 59)), true, 'Saturday early hours belong to Friday\'s window');
+    assert.equal(nights.isPeak(at(L, 2026, 11, 28, 1, 59)), true, "Saturday early hours belong to Friday's window");
     assert.equal(nights.isPeak(at(L, 2026, 11, 28, 2, 0)), false);
     assert.equal(nights.isPeak(at(L, 2026, 11, 29, 1, 0)), false, 'Sunday early hours are not covered');
     assert.deepEqual(nights.nextChange(at(L, 2026, 11, 27, 23)), { at: at(L, 2026, 11, 28, 2), peak: false, multiplier: 1 });
@@ -76,20 +76,32 @@ describe('peak hours', () => {
 
   it('names each bad setting and falls back safely', () => {
     const { schedule: s, problems } = parsePeakSchedule(
-      { timeZone: 'Mars/Olympus', windows: [{ days: ['funday'], start: '09:00', end: '17:00' }, { days: ['mon'], start: '25:00', end: '17:00' }, 'x', { days: ['tue'], start: '09:00', end: '10:00' }], multiplier: 0.5 },
+      {
+        timeZone: 'Mars/Olympus',
+        windows: [
+          { days: ['funday'], start: '09:00', end: '17:00' },
+          { days: ['mon'], start: '25:00', end: '17:00' },
+          'x',
+          { days: ['tue'], start: '09:00', end: '10:00' },
+        ],
+        multiplier: 0.5,
+      },
       'tokenMeter.peakHours',
       'Europe/Berlin',
     );
     assert.equal(s.timeZone, 'Europe/Berlin');
     assert.equal(s.data.multiplier, 1.5);
     assert.equal(s.data.windows.length, 1);
-    assert.deepEqual(problems.map((p) => p.split(/[ :]/)[0]), [
-      'tokenMeter.peakHours.timeZone',
-      'tokenMeter.peakHours.multiplier',
-      'tokenMeter.peakHours.windows[0].days',
-      'tokenMeter.peakHours.windows[1]',
-      'tokenMeter.peakHours.windows[2]',
-    ]);
+    assert.deepEqual(
+      problems.map((p) => p.split(/[ :]/)[0]),
+      [
+        'tokenMeter.peakHours.timeZone',
+        'tokenMeter.peakHours.multiplier',
+        'tokenMeter.peakHours.windows[0].days',
+        'tokenMeter.peakHours.windows[1]',
+        'tokenMeter.peakHours.windows[2]',
+      ],
+    );
     assert.match(problems[0], /"Mars\/Olympus" is not a known IANA time zone; using Europe\/Berlin/);
     assert.equal(parsePeakSchedule({ timeZone: '', windows: 'bad', multiplier: 2 }, 'p', 'UTC').schedule.data.windows.length, 1);
   });

@@ -76,7 +76,10 @@ describe('rollups', () => {
     r.add(usageEvent({ ts: Date.UTC(2026, 10, 1) }));
     r.add(usageEvent({ ts: Date.UTC(2026, 10, 20) }));
     r.dropDaysBefore('2026-11-10');
-    assert.deepEqual(r.rows().map((row) => row.day), ['2026-11-20']);
+    assert.deepEqual(
+      r.rows().map((row) => row.day),
+      ['2026-11-20'],
+    );
     assert.equal(totalTokens(r.rows()[0]), 1100);
   });
 });

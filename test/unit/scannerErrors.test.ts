@@ -25,17 +25,25 @@ const buggy: LogAdapter = {
 };
 
 describe('log scanner: malformed input against bugs', () => {
-  it('counts only input that is not JSON as malformed, and reports an adapter\'s TypeError as a bug', () => {
+  it("counts only input that is not JSON as malformed, and reports an adapter's TypeError as a bug", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-scan-bug-'));
     const logs = path.join(dir, 'logs');
     fs.mkdirSync(logs);
     fs.writeFileSync(path.join(logs, 'session.jsonl'), '{not json\ntrips the bug\n{"fine":true}\n');
     const problems: string[] = [];
-    const scanner = new LogScanner({ sources: [{ adapter: buggy, roots: [logs] }], stateDir: path.join(dir, 'state'), sink: () => undefined, onProblem: (m) => problems.push(m) });
+    const scanner = new LogScanner({
+      sources: [{ adapter: buggy, roots: [logs] }],
+      stateDir: path.join(dir, 'state'),
+      sink: () => undefined,
+      onProblem: (m) => problems.push(m),
+    });
     const summary = scanner.scanAll();
     assert.equal(summary.malformedLines, 0, 'the bug is not counted as a malformed line');
     assert.equal(problems.filter((p) => /malformed/.test(p)).length, 0, problems.join('\n'));
-    assert.ok(problems.some((p) => /TypeError: Cannot read properties of undefined/.test(p) && /bug in Token Meter/.test(p)), problems.join('\n'));
+    assert.ok(
+      problems.some((p) => /TypeError: Cannot read properties of undefined/.test(p) && /bug in Token Meter/.test(p)),
+      problems.join('\n'),
+    );
   });
 
   it('still counts and skips lines that are not JSON', () => {
@@ -44,7 +52,12 @@ describe('log scanner: malformed input against bugs', () => {
     fs.mkdirSync(logs);
     fs.writeFileSync(path.join(logs, 'session.jsonl'), '{not json\n{"fine":true}\n[also not\n');
     const problems: string[] = [];
-    const summary = new LogScanner({ sources: [{ adapter: buggy, roots: [logs] }], stateDir: path.join(dir, 'state'), sink: () => undefined, onProblem: (m) => problems.push(m) }).scanAll();
+    const summary = new LogScanner({
+      sources: [{ adapter: buggy, roots: [logs] }],
+      stateDir: path.join(dir, 'state'),
+      sink: () => undefined,
+      onProblem: (m) => problems.push(m),
+    }).scanAll();
     assert.equal(summary.malformedLines, 2);
     assert.match(problems.join('\n'), /skipped 2 malformed lines/);
   });

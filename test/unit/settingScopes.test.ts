@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { APPROVAL_GATED_SETTINGS, chooseTeamEndpoint, httpOrigin, teamTokenSecretKey, USER_ONLY_SETTINGS } from '../../src/core/settingScopes';
+import {
+  APPROVAL_GATED_SETTINGS,
+  chooseTeamEndpoint,
+  httpOrigin,
+  teamTokenSecretKey,
+  USER_ONLY_SETTINGS,
+} from '../../src/core/settingScopes';
 
 interface DeclaredSetting {
   scope?: string;
@@ -25,7 +31,9 @@ describe('setting scopes: what a workspace may set', () => {
 
   it('leaves no address, upstream, root or model list settable by a workspace without the user', () => {
     const guarded = new Set<string>([...USER_ONLY_SETTINGS, ...APPROVAL_GATED_SETTINGS].map((k) => `tokenMeter.${k}`));
-    const sensitive = Object.keys(declared).filter((key) => /endpoint|upstream|url|roots|sources|models$|port$|retention|gateway\.enabled|logCapture\.enabled/i.test(key));
+    const sensitive = Object.keys(declared).filter((key) =>
+      /endpoint|upstream|url|roots|sources|models$|port$|retention|gateway\.enabled|logCapture\.enabled/i.test(key),
+    );
     assert.ok(sensitive.length >= 10, `found ${sensitive.length} sensitive settings`);
     for (const key of sensitive) assert.ok(guarded.has(key), `${key} is user-only or approval-gated`);
   });
@@ -34,7 +42,8 @@ describe('setting scopes: what a workspace may set', () => {
     const capability = manifest.capabilities?.untrustedWorkspaces;
     assert.equal(capability?.supported, 'limited');
     const restricted = new Set(capability?.restrictedConfigurations);
-    for (const key of [...USER_ONLY_SETTINGS, ...APPROVAL_GATED_SETTINGS]) assert.ok(restricted.has(`tokenMeter.${key}`), `tokenMeter.${key} is restricted`);
+    for (const key of [...USER_ONLY_SETTINGS, ...APPROVAL_GATED_SETTINGS])
+      assert.ok(restricted.has(`tokenMeter.${key}`), `tokenMeter.${key} is restricted`);
   });
 });
 
@@ -43,22 +52,46 @@ describe('team endpoint: a workspace proposes, the user approves the exact origi
   const workspace = { endpoint: 'https://tokens.example.com/api', teamId: 'platform' };
 
   it("uses the user's own endpoint and ignores the workspace's", () => {
-    const choice = chooseTeamEndpoint({ endpoint: 'https://mine.example.org', teamId: 'me' }, workspace, { 'https://tokens.example.com': { allowed: true, at: 1 } });
-    assert.deepEqual(choice, { kind: 'use', endpoint: 'https://mine.example.org', origin: 'https://mine.example.org', teamId: 'me', from: 'user' });
+    const choice = chooseTeamEndpoint({ endpoint: 'https://mine.example.org', teamId: 'me' }, workspace, {
+      'https://tokens.example.com': { allowed: true, at: 1 },
+    });
+    assert.deepEqual(choice, {
+      kind: 'use',
+      endpoint: 'https://mine.example.org',
+      origin: 'https://mine.example.org',
+      teamId: 'me',
+      from: 'user',
+    });
   });
 
   it('asks before using an endpoint only the workspace names, and sends nothing meanwhile', () => {
-    assert.deepEqual(chooseTeamEndpoint(none, workspace, {}), { kind: 'ask', endpoint: workspace.endpoint, origin: 'https://tokens.example.com' });
+    assert.deepEqual(chooseTeamEndpoint(none, workspace, {}), {
+      kind: 'ask',
+      endpoint: workspace.endpoint,
+      origin: 'https://tokens.example.com',
+    });
   });
 
   it('uses the workspace endpoint, with its team id, once that exact origin is allowed', () => {
     const choice = chooseTeamEndpoint(none, workspace, { 'https://tokens.example.com': { allowed: true, at: 42 } });
-    assert.deepEqual(choice, { kind: 'use', endpoint: workspace.endpoint, origin: 'https://tokens.example.com', teamId: 'platform', from: 'workspace', approvedAt: 42 });
+    assert.deepEqual(choice, {
+      kind: 'use',
+      endpoint: workspace.endpoint,
+      origin: 'https://tokens.example.com',
+      teamId: 'platform',
+      from: 'workspace',
+      approvedAt: 42,
+    });
   });
 
   it('treats another port, scheme or host as another origin to approve', () => {
     const allowed = { 'https://tokens.example.com': { allowed: true, at: 1 } };
-    for (const endpoint of ['https://tokens.example.com:8443', 'http://tokens.example.com', 'https://tokens.example.com.evil.test', 'https://evil.test/@tokens.example.com']) {
+    for (const endpoint of [
+      'https://tokens.example.com:8443',
+      'http://tokens.example.com',
+      'https://tokens.example.com.evil.test',
+      'https://evil.test/@tokens.example.com',
+    ]) {
       assert.equal(chooseTeamEndpoint(none, { endpoint, teamId: '' }, allowed).kind, 'ask', endpoint);
     }
   });

@@ -31,14 +31,24 @@ describe("Claude Code's status-line JSON", () => {
     const facts = parseStatusLineInput(
       {
         model: { id: 'claude-sonnet-4-6' },
-        context_window: { context_window_size: 200000, current_usage: { input_tokens: 1000, cache_creation_input_tokens: 9000, cache_read_input_tokens: 40000, output_tokens: 500 } },
-        rate_limits: { seven_day_opus: { used_percentage: 80, resets_at: new Date(NOW + 86_400_000).toISOString() }, five_hour: { used_percentage: 'high' }, seven_day: { used_percentage: 10, resets_at: S(NOW - 1000) } },
+        context_window: {
+          context_window_size: 200000,
+          current_usage: { input_tokens: 1000, cache_creation_input_tokens: 9000, cache_read_input_tokens: 40000, output_tokens: 500 },
+        },
+        rate_limits: {
+          seven_day_opus: { used_percentage: 80, resets_at: new Date(NOW + 86_400_000).toISOString() },
+          five_hour: { used_percentage: 'high' },
+          seven_day: { used_percentage: 10, resets_at: S(NOW - 1000) },
+        },
       },
       NOW,
     );
     assert.equal(facts.model, 'claude-sonnet-4-6');
     assert.equal(facts.contextUsedRatio, 0.25);
-    assert.deepEqual(facts.readings.map((r) => [r.window, r.usedRatio]), [['7d_opus', 0.8]]);
+    assert.deepEqual(
+      facts.readings.map((r) => [r.window, r.usedRatio]),
+      [['7d_opus', 0.8]],
+    );
   });
 
   it('anything that is not an object gives an empty line, never an exception', () => {
@@ -56,10 +66,18 @@ describe("Claude Code's settings: connecting the status line", () => {
   });
 
   it('connect: sets statusLine, keeps every other setting, hands back the previous one to chain', () => {
-    const before = JSON.stringify({ model: 'opus', permissions: { allow: ['Bash(ls)'] }, statusLine: { type: 'command', command: 'bash ~/.claude/line.sh', padding: 1 } });
+    const before = JSON.stringify({
+      model: 'opus',
+      permissions: { allow: ['Bash(ls)'] },
+      statusLine: { type: 'command', command: 'bash ~/.claude/line.sh', padding: 1 },
+    });
     const plan = planConnect(before, OURS);
     const after = JSON.parse(plan.text);
-    assert.deepEqual(after, { model: 'opus', permissions: { allow: ['Bash(ls)'] }, statusLine: { type: 'command', command: OURS, padding: 1 } });
+    assert.deepEqual(after, {
+      model: 'opus',
+      permissions: { allow: ['Bash(ls)'] },
+      statusLine: { type: 'command', command: OURS, padding: 1 },
+    });
     assert.deepEqual(plan.previous, { type: 'command', command: 'bash ~/.claude/line.sh', padding: 1 });
     assert.match(plan.changes[0], /statusLine\.command: "bash ~\/\.claude\/line\.sh" → "node '\/ext\/dist\/cli\.js' statusline"/);
     assert.equal(planConnect(plan.text, OURS).unchanged, true, 'connecting twice changes nothing');
@@ -77,7 +95,10 @@ describe("Claude Code's settings: connecting the status line", () => {
 
   it('disconnect: restores the previous status line, or removes ours; leaves a foreign one alone', () => {
     const connected = planConnect(JSON.stringify({ model: 'opus', statusLine: { type: 'command', command: 'bash line.sh' } }), OURS);
-    assert.deepEqual(JSON.parse(planDisconnect(connected.text, connected.previous).text), { model: 'opus', statusLine: { type: 'command', command: 'bash line.sh' } });
+    assert.deepEqual(JSON.parse(planDisconnect(connected.text, connected.previous).text), {
+      model: 'opus',
+      statusLine: { type: 'command', command: 'bash line.sh' },
+    });
     assert.deepEqual(JSON.parse(planDisconnect(planConnect('{"model":"opus"}', OURS).text, undefined).text), { model: 'opus' });
     assert.equal(planDisconnect(JSON.stringify({ statusLine: { type: 'command', command: 'other' } }), undefined).unchanged, true);
   });

@@ -17,20 +17,39 @@ const at = (iso: string) => Date.parse(iso);
 describe('5-hour session blocks', () => {
   it('a block starts with the first request after the previous block ended and lasts five hours', () => {
     const t = at('2026-11-20T08:13:00Z');
-    const blocks = sessionBlocks([[t, 100], [t + 2 * HOUR, 50], [t + 5 * HOUR - MIN, 10], [t + 5 * HOUR, 7], [t + 6 * HOUR, 3]]);
-    assert.deepEqual(blocks.map((b) => [b.start, b.end, b.tokens]), [[t, t + BLOCK_MS, 160], [t + 5 * HOUR, t + 10 * HOUR, 10]]);
+    const blocks = sessionBlocks([
+      [t, 100],
+      [t + 2 * HOUR, 50],
+      [t + 5 * HOUR - MIN, 10],
+      [t + 5 * HOUR, 7],
+      [t + 6 * HOUR, 3],
+    ]);
+    assert.deepEqual(
+      blocks.map((b) => [b.start, b.end, b.tokens]),
+      [
+        [t, t + BLOCK_MS, 160],
+        [t + 5 * HOUR, t + 10 * HOUR, 10],
+      ],
+    );
   });
 
   it('a gap longer than a block starts a fresh block at the next request, not at a boundary', () => {
     const t = at('2026-11-20T08:00:00Z');
-    const blocks = sessionBlocks([[t, 1], [t + 9 * HOUR + 7 * MIN, 1]]);
+    const blocks = sessionBlocks([
+      [t, 1],
+      [t + 9 * HOUR + 7 * MIN, 1],
+    ]);
     assert.equal(blocks[1].start, t + 9 * HOUR + 7 * MIN);
   });
 
   it('parallel sessions share one block: their minutes add up', () => {
     const activity = new MinuteActivity();
     const t = at('2026-11-20T10:00:00Z');
-    for (const [ts, source] of [[t, 'claude-code'], [t + 30_000, 'gateway'], [t + 10 * MIN, 'claude-code']] as const) {
+    for (const [ts, source] of [
+      [t, 'claude-code'],
+      [t + 30_000, 'gateway'],
+      [t + 10 * MIN, 'claude-code'],
+    ] as const) {
       activity.add(usageEvent({ ts, source, provider: 'anthropic', inputTokens: 100, outputTokens: 0 }));
     }
     const blocks = sessionBlocks(activity.series('anthropic'));
@@ -59,7 +78,11 @@ describe('5-hour session blocks', () => {
 describe('burn rate, projection, estimated limits and the week', () => {
   it('burn rate is tokens per minute over the last 15 minutes, or since the block began', () => {
     const now = at('2026-11-20T12:00:00Z');
-    const series: ActivityPoint[] = [[now - 20 * MIN, 9999], [now - 10 * MIN, 3000], [now - MIN, 1500]];
+    const series: ActivityPoint[] = [
+      [now - 20 * MIN, 9999],
+      [now - 10 * MIN, 3000],
+      [now - MIN, 1500],
+    ];
     assert.equal(burnRate(series, now), 300);
     assert.equal(burnRate(series, now, now - 5 * MIN), 1500 / 5);
   });
@@ -80,7 +103,15 @@ describe('burn rate, projection, estimated limits and the week', () => {
   it('splits activity into the rolling week and the four weeks before', () => {
     const now = at('2026-11-20T12:00:00Z');
     const day = 86_400_000;
-    const w = weeklyUsage([[now - day, 5], [now - 8 * day, 7], [now - 15 * day, 11], [now - 40 * day, 99]], now);
+    const w = weeklyUsage(
+      [
+        [now - day, 5],
+        [now - 8 * day, 7],
+        [now - 15 * day, 11],
+        [now - 40 * day, 99],
+      ],
+      now,
+    );
     assert.deepEqual(w, { current: 5, past: [7, 11, 0, 0] });
   });
 });
@@ -98,8 +129,11 @@ describe('subscription view', () => {
   });
   // Three past blocks of 1M, 2M, 3M tokens, then the current one started 09:00 with 2.4M, 600k of them in the last 15 minutes.
   const history: ActivityPoint[] = [
-    [now - 3 * 86_400_000, 1_000_000], [now - 2 * 86_400_000, 2_000_000], [now - 86_400_000, 3_000_000],
-    [at('2026-11-20T09:00:00Z'), 1_800_000], [now - 5 * MIN, 600_000],
+    [now - 3 * 86_400_000, 1_000_000],
+    [now - 2 * 86_400_000, 2_000_000],
+    [now - 86_400_000, 3_000_000],
+    [at('2026-11-20T09:00:00Z'), 1_800_000],
+    [now - 5 * MIN, 600_000],
   ];
 
   it('shows the block against a limit estimated from past blocks, with burn rate, and warns once when it runs out early', () => {
@@ -147,8 +181,25 @@ describe('subscription view', () => {
 
   it('exact readings show without any plan configured', () => {
     const readings: LimitReading[] = [
-      { provider: 'anthropic', account: 'default', window: '5h', usedRatio: 0.42, resetsAt: at('2026-11-20T14:20:00Z'), binding: true, source: 'anthropic-headers', observedAt: now },
-      { provider: 'anthropic', account: 'default', window: '7d', usedRatio: 0.18, resetsAt: at('2026-11-23T09:00:00Z'), source: 'anthropic-headers', observedAt: now },
+      {
+        provider: 'anthropic',
+        account: 'default',
+        window: '5h',
+        usedRatio: 0.42,
+        resetsAt: at('2026-11-20T14:20:00Z'),
+        binding: true,
+        source: 'anthropic-headers',
+        observedAt: now,
+      },
+      {
+        provider: 'anthropic',
+        account: 'default',
+        window: '7d',
+        usedRatio: 0.18,
+        resetsAt: at('2026-11-23T09:00:00Z'),
+        source: 'anthropic-headers',
+        observedAt: now,
+      },
     ];
     const view = buildSubscriptionView(input([], [], readings))!;
     assert.equal(view.text, '$(watch) 5h 42% · resets 14:20');
@@ -180,9 +231,13 @@ describe('plans settings', () => {
 
 describe('Anthropic subscription peak preset', () => {
   const preset = PEAK_PRESETS['anthropic-subscription'];
-  const { schedule } = parsePeakSchedule({ timeZone: preset.timeZone, windows: preset.windows, multiplier: 2 }, 'tokenMeter.peakHours', 'UTC');
+  const { schedule } = parsePeakSchedule(
+    { timeZone: preset.timeZone, windows: preset.windows, multiplier: 2 },
+    'tokenMeter.peakHours',
+    'UTC',
+  );
 
-  it('is weekdays 05:00–11:00 Pacific, whatever the user\'s zone', () => {
+  it("is weekdays 05:00–11:00 Pacific, whatever the user's zone", () => {
     assert.equal(schedule.isPeak(at('2026-11-20T13:30:00Z')), true, 'Fri 05:30 PST');
     assert.equal(schedule.isPeak(at('2026-11-20T19:30:00Z')), false, 'Fri 11:30 PST');
     assert.equal(schedule.isPeak(at('2026-11-21T14:00:00Z')), false, 'Saturday');
@@ -190,7 +245,7 @@ describe('Anthropic subscription peak preset', () => {
     assert.equal(schedule.isPeak(at('2026-07-20T18:30:00Z')), false, 'Mon 11:30 PDT');
   });
 
-  it('counts down to its end in the user\'s own zone', () => {
+  it("counts down to its end in the user's own zone", () => {
     const now = at('2026-11-20T15:15:00Z'); // 07:15 PST, 16:15 in Berlin
     const next = schedule.nextChange(now)!;
     assert.equal(next.peak, false);
@@ -203,12 +258,24 @@ describe('Anthropic subscription peak preset', () => {
 describe('context gauge', () => {
   const now = at('2026-11-20T12:00:00Z');
   const session = (patch: Partial<AgentSession>): AgentSession => ({
-    source: 'claude-code', sessionId: 's', project: 'shop', model: 'claude-sonnet-4-5', ts: now - MIN, contextTokens: 123_000, ...patch,
+    source: 'claude-code',
+    sessionId: 's',
+    project: 'shop',
+    model: 'claude-sonnet-4-5',
+    ts: now - MIN,
+    contextTokens: 123_000,
+    ...patch,
   });
   const gauge = (sessions: AgentSession[], projects = ['shop']) =>
-    buildContextGauge({ now, sessions, projects, warnAtPercent: 80, contextWindowFor: (m) => (m.startsWith('claude') ? 200_000 : undefined) });
+    buildContextGauge({
+      now,
+      sessions,
+      projects,
+      warnAtPercent: 80,
+      contextWindowFor: (m) => (m.startsWith('claude') ? 200_000 : undefined),
+    });
 
-  it('shows the active session of this workspace against its model\'s window', () => {
+  it("shows the active session of this workspace against its model's window", () => {
     const view = gauge([session({}), session({ project: 'other', ts: now })])!;
     assert.equal(view.text, '$(layers) ctx 123k/200k');
     assert.equal(view.warning, false);

@@ -36,18 +36,21 @@ describe('team policy against personal and workspace settings', () => {
   });
 
   it('applies the team budget as it is when the user has none, and reports a unit mismatch instead of mixing units', () => {
-    assert.deepEqual(applyTeamPolicy(resolved({}), team).settings.budget.limits.map((l) => l.source), ['team', 'team']);
+    assert.deepEqual(
+      applyTeamPolicy(resolved({}), team).settings.budget.limits.map((l) => l.source),
+      ['team', 'team'],
+    );
     const mismatch = applyTeamPolicy(resolved({ daily: 100_000, unit: 'tokens' }), team);
     assert.deepEqual(mismatch.settings.budget.limits, [{ period: 'day', limit: 100_000, source: 'user' }]);
     assert.match(mismatch.problems[0], /team's budget \(Web team\) is in dollars but yours is in tokens/);
   });
 
-  it('uses the team\'s peak hours when the user has none of their own, and labels them', () => {
+  it("uses the team's peak hours when the user has none of their own, and labels them", () => {
     const { settings } = applyTeamPolicy(resolved({}), team);
     assert.equal(settings.peakEnabled, true);
     assert.equal(settings.peak.multiplierAt(Date.parse('2026-11-23T15:00:00Z')), 2, 'Mon 10:00 in New York');
     assert.equal(settings.peakLabel, 'Set by your team (Web team)');
-    assert.equal(applyTeamPolicy(resolved({}, true), team).settings.peakLabel, undefined, 'the user\'s own schedule stays');
+    assert.equal(applyTeamPolicy(resolved({}, true), team).settings.peakLabel, undefined, "the user's own schedule stays");
   });
 });
 
@@ -59,7 +62,13 @@ describe('daily report', () => {
     rollups.add(usageEvent({ ts: at9 + 3600_000, project: 'other', inputTokens: 1000, outputTokens: 0 }));
     rollups.add(usageEvent({ ts: at9, source: 'gateway', model: 'gpt-5', provider: 'openai', inputTokens: 2000, outputTokens: 0 }));
     const totals = dailyTotals(rollups.rows());
-    assert.deepEqual(totals.byModel.map((m) => [m.model, m.source, m.requests, m.inputTokens]), [['claude-sonnet-4-5', 'api', 2, 2000], ['gpt-5', 'gateway', 1, 2000]]);
+    assert.deepEqual(
+      totals.byModel.map((m) => [m.model, m.source, m.requests, m.inputTokens]),
+      [
+        ['claude-sonnet-4-5', 'api', 2, 2000],
+        ['gpt-5', 'gateway', 1, 2000],
+      ],
+    );
     assert.equal(totals.peakShare, 0.75);
     assert.ok(!JSON.stringify(totals).includes('project'));
     assert.equal(totalsFingerprint(totals), totalsFingerprint(dailyTotals(rollups.rows())));
@@ -72,14 +81,32 @@ describe('daily report', () => {
     rollups.add(usageEvent({ ts, model: 'claude-opus-4-8', cacheWriteTokens: 500 }));
     rollups.add(usageEvent({ ts, model: 'gpt-5', provider: 'openai', source: 'gateway' }));
     const byModel = dailyTotals(rollups.rows()).byModel;
-    assert.deepEqual(byModel.map((m) => [m.model, m.cacheWriteTokens, m.cacheWrite1hTokens]), [['claude-opus-4-8', 3500, 2000], ['gpt-5', 0, undefined]]);
+    assert.deepEqual(
+      byModel.map((m) => [m.model, m.cacheWriteTokens, m.cacheWrite1hTokens]),
+      [
+        ['claude-opus-4-8', 3500, 2000],
+        ['gpt-5', 0, undefined],
+      ],
+    );
     assert.ok(!('cacheWrite1hTokens' in byModel[1]), 'a day without 1-hour writes is sent exactly as before');
   });
 
   it('backs off exponentially with jitter, capped at 30 minutes', () => {
-    assert.equal(backoffMs(1, () => 1), 30_000);
-    assert.equal(backoffMs(1, () => 0), 15_000);
-    assert.equal(backoffMs(3, () => 1), 120_000);
-    assert.equal(backoffMs(20, () => 1), 30 * 60_000);
+    assert.equal(
+      backoffMs(1, () => 1),
+      30_000,
+    );
+    assert.equal(
+      backoffMs(1, () => 0),
+      15_000,
+    );
+    assert.equal(
+      backoffMs(3, () => 1),
+      120_000,
+    );
+    assert.equal(
+      backoffMs(20, () => 1),
+      30 * 60_000,
+    );
   });
 });

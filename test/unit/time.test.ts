@@ -1,5 +1,15 @@
 import * as assert from 'node:assert/strict';
-import { addDays, dayKey, isCalendarDay, isValidTimeZone, recentDayKeys, startOfDay, weekStartDay, zonedParts, zonedTimeToUtc } from '../../src/core/time';
+import {
+  addDays,
+  dayKey,
+  isCalendarDay,
+  isValidTimeZone,
+  recentDayKeys,
+  startOfDay,
+  weekStartDay,
+  zonedParts,
+  zonedTimeToUtc,
+} from '../../src/core/time';
 
 describe('time zones and calendar days', () => {
   it('puts an instant on the local day of the zone, across a UTC date boundary', () => {
@@ -37,7 +47,11 @@ describe('time zones and calendar days', () => {
     const stepping24Hours = Array.from({ length: 3 }, (_, i) => dayKey(now - i * 86_400_000, zone));
     assert.deepEqual(stepping24Hours, ['2026-03-09', '2026-03-07', '2026-03-06'], 'what team sync used to send: 8 March missing');
     assert.deepEqual(recentDayKeys(now, 3, zone), ['2026-03-09', '2026-03-08', '2026-03-07']);
-    assert.deepEqual(recentDayKeys(Date.parse('2026-11-02T04:30:00Z'), 3, zone), ['2026-11-01', '2026-10-31', '2026-10-30'], 'and after a 25-hour day');
+    assert.deepEqual(
+      recentDayKeys(Date.parse('2026-11-02T04:30:00Z'), 3, zone),
+      ['2026-11-01', '2026-10-31', '2026-10-30'],
+      'and after a 25-hour day',
+    );
   });
 
   it('finds the start of local days, including 23- and 25-hour DST days', () => {
@@ -66,7 +80,20 @@ describe('time zones and calendar days', () => {
   });
 
   it('tells real calendar days from strings that only look like one', () => {
-    for (const day of ['2026-02-28', '2024-02-29', '2000-02-29', '1970-01-01', '2026-12-31', '0099-03-01']) assert.equal(isCalendarDay(day), true, day);
-    for (const day of ['2026-02-30', '2026-02-29', '1900-02-29', '2026-13-01', '2026-00-10', '2026-04-31', '2026-1-1', '2026-01-01T00:00', ' 2026-01-01', '']) assert.equal(isCalendarDay(day), false, day);
+    for (const day of ['2026-02-28', '2024-02-29', '2000-02-29', '1970-01-01', '2026-12-31', '0099-03-01'])
+      assert.equal(isCalendarDay(day), true, day);
+    for (const day of [
+      '2026-02-30',
+      '2026-02-29',
+      '1900-02-29',
+      '2026-13-01',
+      '2026-00-10',
+      '2026-04-31',
+      '2026-1-1',
+      '2026-01-01T00:00',
+      ' 2026-01-01',
+      '',
+    ])
+      assert.equal(isCalendarDay(day), false, day);
   });
 });

@@ -11,11 +11,14 @@ describe('tokenizer', function () {
   it('loads nothing until the first count (checked in a fresh process)', () => {
     const script = [
       "const t = require('./src/core/tokenizer');",
-      "const before = t.isTokenizerLoaded();",
+      'const before = t.isTokenizerLoaded();',
       "const n = t.getTokenizer('cl100k_base').count('hello world');",
       "console.log(JSON.stringify({ before, n, cl100k: t.isTokenizerLoaded('cl100k_base'), o200k: t.isTokenizerLoaded('o200k_base') }));",
     ].join('\n');
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.resolve(__dirname, '../..'), encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: path.resolve(__dirname, '../..'),
+      encoding: 'utf8',
+    });
     assert.deepEqual(JSON.parse(out), { before: false, n: 2, cl100k: true, o200k: false });
   });
 
@@ -78,7 +81,10 @@ describe('tokenizer', function () {
 
   describe('growing conversations', () => {
     const tokenizer = () => getTokenizer('o200k_base');
-    const turn = (i: number) => ({ role: i % 2 ? 'assistant' : 'user', content: `Turn ${i}: please look at function f${i}() and explain why it returns ${i * 7}.` });
+    const turn = (i: number) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `Turn ${i}: please look at function f${i}() and explain why it returns ${i * 7}.`,
+    });
 
     it('equals a full recount as turns are added', () => {
       const counter = new ConversationCounter(tokenizer());

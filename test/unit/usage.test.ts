@@ -3,9 +3,20 @@ import { periodTotals, rangeDays, totalsBy, type UsageRowLike } from '../../src/
 
 function row(patch: Partial<UsageRowLike>): UsageRowLike {
   return {
-    day: '2026-11-23', model: 'gpt-4o', events: 1,
-    inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
-    estimatedTokens: 0, costUsd: 0, unpricedTokens: 0, weightedCostUsd: 0, weightedTokens: 0, peakTokens: 0,
+    day: '2026-11-23',
+    model: 'gpt-4o',
+    events: 1,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    reasoningTokens: 0,
+    estimatedTokens: 0,
+    costUsd: 0,
+    unpricedTokens: 0,
+    weightedCostUsd: 0,
+    weightedTokens: 0,
+    peakTokens: 0,
     ...patch,
   };
 }
@@ -36,6 +47,12 @@ describe('usage queries', () => {
     assert.equal(t.events, 2);
     assert.equal(t.weightedCostUsd, 1.5);
     assert.equal(t.unpricedTokens, 10);
-    assert.deepEqual(totalsBy(rows, (r) => r.model, '2026-11-23', '2026-11-29').map((g) => [g.key, g.totalTokens]), [['gpt-4o', 150], ['mystery', 10]]);
+    assert.deepEqual(
+      totalsBy(rows, (r) => r.model, '2026-11-23', '2026-11-29').map((g) => [g.key, g.totalTokens]),
+      [
+        ['gpt-4o', 150],
+        ['mystery', 10],
+      ],
+    );
   });
 });

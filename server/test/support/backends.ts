@@ -42,7 +42,9 @@ export async function openTestDatabase(kind: BackendKind): Promise<Database | { 
 
 export function loudSkip(reason: string): void {
   const line = '!'.repeat(100);
-  console.warn(`\n${line}\n!!! POSTGRES TESTS SKIPPED: ${reason}.\n!!! Install PostgreSQL (apt-get install postgresql) or set TOKEN_METER_TEST_DATABASE_URL.\n${line}\n`);
+  console.warn(
+    `\n${line}\n!!! POSTGRES TESTS SKIPPED: ${reason}.\n!!! Install PostgreSQL (apt-get install postgresql) or set TOKEN_METER_TEST_DATABASE_URL.\n${line}\n`,
+  );
 }
 
 /** Declares `describe(title (backend))` for each backend with a listening server in `env`. */
@@ -74,7 +76,11 @@ export function describeOnEachBackend(title: string, body: (env: TestServer) => 
 
 let ids = 0;
 /** A fresh team with members; returns their tokens by name. Leads are listed in `leads`. */
-export async function createTeam(store: Store, members: string[], leads: string[] = []): Promise<{ teamId: string; tokens: Record<string, string>; userIds: Record<string, string> }> {
+export async function createTeam(
+  store: Store,
+  members: string[],
+  leads: string[] = [],
+): Promise<{ teamId: string; tokens: Record<string, string>; userIds: Record<string, string> }> {
   const teamId = `team-${process.pid}-${++ids}`;
   await store.createTeam(teamId, `Team ${ids}`);
   const tokens: Record<string, string> = {};

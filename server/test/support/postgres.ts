@@ -48,7 +48,7 @@ function installPostgres(): string | undefined {
     const [cmd, ...rest] = asRoot ? args : ['sudo', '-n', ...args];
     return spawnSync(cmd, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   };
-  console.log('Postgres binaries not found: installing Debian\'s postgresql package for the tests (apt-get)…');
+  console.log("Postgres binaries not found: installing Debian's postgresql package for the tests (apt-get)…");
   if (run(['apt-get', 'update']).status !== 0) return 'apt-get update failed';
   if (run(['apt-get', 'install', '-y', '--no-install-recommends', 'postgresql']).status !== 0) return 'apt-get install postgresql failed';
   return findBinDir() ? undefined : 'apt-get installed postgresql but initdb/postgres are still missing';

@@ -1,5 +1,16 @@
 import { serviceTierOf } from '../../core/events';
-import { jsonMeter, num, obj, sseJsonMeter, str, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
+import {
+  jsonMeter,
+  num,
+  obj,
+  sseJsonMeter,
+  str,
+  type MeteredRoute,
+  type MeterLimits,
+  type ReportedUsage,
+  type ResponseFacts,
+  type ResponseMeter,
+} from './meter';
 
 /**
  * Anthropic's Messages API (and the free count_tokens endpoint). input_tokens excludes cache reads
@@ -63,7 +74,12 @@ function messagesStreamMeter(limits?: Partial<MeterLimits>): ResponseMeter {
 export function matchAnthropicRoute(method: string, pathname: string): MeteredRoute | undefined {
   if (method !== 'POST') return undefined;
   if (/\/v1\/messages\/count_tokens$/.test(pathname)) {
-    return { provider: 'anthropic', api: 'count_tokens', billable: false, createMeter: (_streaming, limits) => jsonMeter(() => undefined, limits) };
+    return {
+      provider: 'anthropic',
+      api: 'count_tokens',
+      billable: false,
+      createMeter: (_streaming, limits) => jsonMeter(() => undefined, limits),
+    };
   }
   if (!/\/v1\/messages$/.test(pathname)) return undefined;
   return {

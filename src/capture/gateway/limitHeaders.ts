@@ -17,7 +17,11 @@ export interface LimitSink {
  * already parsed by Node) and records off the response path, so the body is not held up by a file
  * write. A failure to record is reported, never thrown into the proxy.
  */
-export function recordLimitHeaders(sink: LimitSink, onProblem: (message: string) => void, now: () => number = Date.now): (provider: Provider, headers: IncomingHttpHeaders) => void {
+export function recordLimitHeaders(
+  sink: LimitSink,
+  onProblem: (message: string) => void,
+  now: () => number = Date.now,
+): (provider: Provider, headers: IncomingHttpHeaders) => void {
   return (provider, headers) => {
     const readings = limitReadingsFromResponse(provider, headers, now());
     if (readings.length === 0) return;

@@ -119,7 +119,10 @@ export function jsonSseParser(onJson: (payload: Record<string, unknown>, eventNa
 }
 
 /** A meter for JSON bodies: buffers (up to `maxDecodedBytes`) and reads them once at the end. */
-export function jsonMeter(read: (body: Record<string, unknown>, facts: ResponseFacts) => void, limits?: Partial<MeterLimits>): ResponseMeter {
+export function jsonMeter(
+  read: (body: Record<string, unknown>, facts: ResponseFacts) => void,
+  limits?: Partial<MeterLimits>,
+): ResponseMeter {
   const { maxDecodedBytes } = meterLimits(limits);
   let chunks: Uint8Array[] = [];
   let size = 0;

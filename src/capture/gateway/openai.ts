@@ -1,5 +1,17 @@
 import { serviceTierOf } from '../../core/events';
-import { jsonMeter, num, obj, sseJsonMeter, str, usd, type MeteredRoute, type MeterLimits, type ReportedUsage, type ResponseFacts, type ResponseMeter } from './meter';
+import {
+  jsonMeter,
+  num,
+  obj,
+  sseJsonMeter,
+  str,
+  usd,
+  type MeteredRoute,
+  type MeterLimits,
+  type ReportedUsage,
+  type ResponseFacts,
+  type ResponseMeter,
+} from './meter';
 
 /**
  * OpenAI-style APIs: Chat Completions, Responses, Completions and Embeddings, as served by OpenAI,
@@ -66,35 +78,43 @@ function textOfChoices(choices: unknown, field: 'delta' | 'message' | 'text'): s
 
 /** Streams of chat.completion.chunk / text_completion objects, usage in the final chunk if requested. */
 function chunkStreamMeter(field: 'delta' | 'text', limits?: Partial<MeterLimits>): ResponseMeter {
-  return sseJsonMeter((chunk, event, facts, addText) => {
-    if (event === 'error' || chunk.error) {
-      facts.streamError = true;
-      return;
-    }
-    facts.responseId ??= str(chunk.id);
-    facts.model = str(chunk.model) ?? facts.model;
-    addText(textOfChoices(chunk.choices, field));
-    const usage = chatUsage(chunk.usage);
-    if (usage) facts.usage = usage;
-    noteBilling(chunk, facts);
-  }, undefined, limits);
+  return sseJsonMeter(
+    (chunk, event, facts, addText) => {
+      if (event === 'error' || chunk.error) {
+        facts.streamError = true;
+        return;
+      }
+      facts.responseId ??= str(chunk.id);
+      facts.model = str(chunk.model) ?? facts.model;
+      addText(textOfChoices(chunk.choices, field));
+      const usage = chatUsage(chunk.usage);
+      if (usage) facts.usage = usage;
+      noteBilling(chunk, facts);
+    },
+    undefined,
+    limits,
+  );
 }
 
 /** Responses API streams: typed events, the final usage in response.completed (or .incomplete). */
 function responsesStreamMeter(limits?: Partial<MeterLimits>): ResponseMeter {
-  return sseJsonMeter((payload, _event, facts, addText) => {
-    const type = str(payload.type) ?? '';
-    const response = obj(payload.response);
-    if (response) {
-      facts.responseId ??= str(response.id);
-      facts.model = str(response.model) ?? facts.model;
-      const usage = responsesUsage(response.usage);
-      if (usage) facts.usage = usage;
-      noteBilling(response, facts);
-    }
-    if (type.endsWith('.delta')) addText(str(payload.delta) ?? '');
-    if (type === 'error' || type === 'response.failed') facts.streamError = true;
-  }, undefined, limits);
+  return sseJsonMeter(
+    (payload, _event, facts, addText) => {
+      const type = str(payload.type) ?? '';
+      const response = obj(payload.response);
+      if (response) {
+        facts.responseId ??= str(response.id);
+        facts.model = str(response.model) ?? facts.model;
+        const usage = responsesUsage(response.usage);
+        if (usage) facts.usage = usage;
+        noteBilling(response, facts);
+      }
+      if (type.endsWith('.delta')) addText(str(payload.delta) ?? '');
+      if (type === 'error' || type === 'response.failed') facts.streamError = true;
+    },
+    undefined,
+    limits,
+  );
 }
 
 const ROUTES: Array<{ suffix: RegExp; api: string; meter: (streaming: boolean, limits?: Partial<MeterLimits>) => ResponseMeter }> = [

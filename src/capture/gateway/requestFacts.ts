@@ -55,7 +55,12 @@ export function readRequestFacts(body: Buffer): RequestFacts {
   const facts: RequestFacts = { model: str(parsed.model), streaming: parsed.stream === true, promptText: text.join('\n') };
   const question = finalUserText(parsed.messages ?? parsed.input);
   if (question !== undefined) facts.question = question;
-  const budgets = [num(parsed.max_tokens), num(parsed.max_completion_tokens), num(parsed.max_output_tokens), num(obj(parsed.thinking)?.budget_tokens)].filter((n): n is number => n !== undefined);
+  const budgets = [
+    num(parsed.max_tokens),
+    num(parsed.max_completion_tokens),
+    num(parsed.max_output_tokens),
+    num(obj(parsed.thinking)?.budget_tokens),
+  ].filter((n): n is number => n !== undefined);
   if (budgets.length > 0) facts.maxOutputTokens = Math.max(...budgets);
   return facts;
 }

@@ -60,7 +60,17 @@ export const DEFAULT_UPLOAD_TIMEOUT_MS = 60_000;
 export const HEALTH_PATH = '__token-meter/health';
 
 /** Headers that describe one connection, not the message; Node sets its own. */
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 /** The request body is re-sent whole, so its length is set anew; the Host is the upstream's. */
 const NOT_FORWARDED_UPSTREAM = new Set([...HOP_BY_HOP, 'host', 'content-length', 'expect']);
 /** The response body passes through byte for byte, so its length stays. */
@@ -90,13 +100,23 @@ function sameSecret(candidate: string | undefined, secret: string): boolean {
 
 function errorBody(provider: Provider | undefined, status: number, message: string, code: string): string {
   if (provider === 'anthropic') {
-    const type = status === 429 ? 'rate_limit_error' : status === 413 ? 'request_too_large' : status >= 500 ? 'api_error' : 'invalid_request_error';
+    const type =
+      status === 429 ? 'rate_limit_error' : status === 413 ? 'request_too_large' : status >= 500 ? 'api_error' : 'invalid_request_error';
     return JSON.stringify({ type: 'error', error: { type, message } });
   }
-  return JSON.stringify({ error: { message, type: status === 429 ? 'insufficient_quota' : status >= 500 ? 'server_error' : 'invalid_request_error', code } });
+  return JSON.stringify({
+    error: { message, type: status === 429 ? 'insufficient_quota' : status >= 500 ? 'server_error' : 'invalid_request_error', code },
+  });
 }
 
-function sendError(res: http.ServerResponse, provider: Provider | undefined, status: number, message: string, code: string, close = false): void {
+function sendError(
+  res: http.ServerResponse,
+  provider: Provider | undefined,
+  status: number,
+  message: string,
+  code: string,
+  close = false,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -143,7 +163,10 @@ export class GatewayServer {
     this.now = options.now ?? Date.now;
     this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
-    this.upstreams = { openai: parseUpstream(options.upstreams.openai, 'OpenAI'), anthropic: parseUpstream(options.upstreams.anthropic, 'Anthropic') };
+    this.upstreams = {
+      openai: parseUpstream(options.upstreams.openai, 'OpenAI'),
+      anthropic: parseUpstream(options.upstreams.anthropic, 'Anthropic'),
+    };
     this.server = http.createServer(
       {
         // Node's own limits on receiving a request (never on sending the answer): the headers, and,
@@ -234,7 +257,14 @@ export class GatewayServer {
     const uploadTimer = setTimeout(() => {
       refused = true;
       const limit = this.uploadTimeoutMs >= 1000 ? `${Math.round(this.uploadTimeoutMs / 1000)} s` : `${this.uploadTimeoutMs} ms`;
-      sendError(res, provider, 408, `The request body did not arrive within ${limit}; the Token Meter gateway closed the connection.`, 'token_meter_upload_timeout', true);
+      sendError(
+        res,
+        provider,
+        408,
+        `The request body did not arrive within ${limit}; the Token Meter gateway closed the connection.`,
+        'token_meter_upload_timeout',
+        true,
+      );
       req.resume();
     }, this.uploadTimeoutMs);
     uploadTimer.unref();
@@ -277,7 +307,13 @@ export class GatewayServer {
 
   private refuseTooLarge(req: http.IncomingMessage, res: http.ServerResponse, provider: Provider): void {
     const mb = Math.round(this.maxBodyBytes / 1024 / 1024);
-    sendError(res, provider, 413, `Request body is larger than the Token Meter gateway accepts (${mb} MB; setting tokenMeter.gateway.maxBodyMB).`, 'token_meter_body_too_large');
+    sendError(
+      res,
+      provider,
+      413,
+      `Request body is larger than the Token Meter gateway accepts (${mb} MB; setting tokenMeter.gateway.maxBodyMB).`,
+      'token_meter_body_too_large',
+    );
     req.resume();
   }
 
@@ -293,7 +329,12 @@ export class GatewayServer {
         text: request.promptText,
         question: request.question,
         maxOutputTokens: request.maxOutputTokens,
-        usage: facts?.usage && { inputTokens: facts.usage.inputTokens ?? 0, outputTokens: facts.usage.outputTokens ?? 0, cacheReadTokens: facts.usage.cacheReadTokens ?? 0, cacheWriteTokens: facts.usage.cacheWriteTokens ?? 0 },
+        usage: facts?.usage && {
+          inputTokens: facts.usage.inputTokens ?? 0,
+          outputTokens: facts.usage.outputTokens ?? 0,
+          cacheReadTokens: facts.usage.cacheReadTokens ?? 0,
+          cacheWriteTokens: facts.usage.cacheWriteTokens ?? 0,
+        },
         error: status >= 400 ? `HTTP ${status}` : facts?.streamError ? 'an error inside the stream' : undefined,
       });
     } catch {
@@ -369,11 +410,21 @@ export class GatewayServer {
       if (m.stopped) dropDecoder();
     };
 
-    upstreamReq.on('timeout', () => upstreamReq.destroy(new Error(`the upstream sent nothing for ${Math.round((this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS) / 1000)} s`)));
+    upstreamReq.on('timeout', () =>
+      upstreamReq.destroy(
+        new Error(`the upstream sent nothing for ${Math.round((this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS) / 1000)} s`),
+      ),
+    );
     upstreamReq.on('error', (error) => {
       if (!res.headersSent) {
         this.running.delete(stop);
-        sendError(res, pending.provider, 502, `Token Meter gateway could not reach ${target.origin}: ${error.message}`, 'token_meter_upstream_unreachable');
+        sendError(
+          res,
+          pending.provider,
+          502,
+          `Token Meter gateway could not reach ${target.origin}: ${error.message}`,
+          'token_meter_upstream_unreachable',
+        );
         this.notePrompt(pending, 502);
       } else {
         finish(true);
@@ -388,7 +439,13 @@ export class GatewayServer {
         // A status or header Node will not send on (e.g. status 099): the answer cannot be relayed.
         upstreamRes.destroy();
         this.running.delete(stop);
-        sendError(res, pending.provider, 502, `Token Meter gateway received an answer from ${target.origin} that it cannot pass on (HTTP status ${status}).`, 'token_meter_bad_upstream_answer');
+        sendError(
+          res,
+          pending.provider,
+          502,
+          `Token Meter gateway received an answer from ${target.origin} that it cannot pass on (HTTP status ${status}).`,
+          'token_meter_bad_upstream_answer',
+        );
         this.notePrompt(pending, 502);
         return;
       }
@@ -433,7 +490,16 @@ export class GatewayServer {
 
   private record(pending: Pending, status: number, facts: ResponseFacts, aborted: boolean): void {
     try {
-      const event = usageEventFor({ source: 'gateway', provider: pending.provider, request: pending.request, facts, status, aborted, started: pending.started, now: this.now() });
+      const event = usageEventFor({
+        source: 'gateway',
+        provider: pending.provider,
+        request: pending.request,
+        facts,
+        status,
+        aborted,
+        started: pending.started,
+        now: this.now(),
+      });
       if (event) this.options.sink.record(event);
     } catch {
       // The store reports its own failures; one refused record must not take the gateway down.

@@ -64,7 +64,8 @@ export function parseUpstream(value: string, name: string): URL {
   } catch {
     throw new Error(`The ${name} upstream "${value.slice(0, 200)}" is not a URL such as https://api.openai.com.`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`The ${name} upstream must be an http:// or https:// URL (got ${url.protocol}).`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`The ${name} upstream must be an http:// or https:// URL (got ${url.protocol}).`);
   return url;
 }
 

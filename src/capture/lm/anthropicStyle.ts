@@ -20,7 +20,10 @@ function contentBlock(part: LmInputPart): Record<string, unknown> {
 }
 
 /** System text goes to `system`; turns of the same role are merged, as the API wants them alternating. */
-function toMessages(messages: readonly LmMessage[]): { system: string; messages: Array<{ role: string; content: Array<Record<string, unknown>> }> } {
+function toMessages(messages: readonly LmMessage[]): {
+  system: string;
+  messages: Array<{ role: string; content: Array<Record<string, unknown>> }>;
+} {
   const system: string[] = [];
   const out: Array<{ role: string; content: Array<Record<string, unknown>> }> = [];
   for (const message of messages) {
@@ -39,10 +42,20 @@ function toMessages(messages: readonly LmMessage[]): { system: string; messages:
 
 export function anthropicRequestBody(config: LmModelConfig, request: LmRequest): Record<string, unknown> {
   const { system, messages } = toMessages(request.messages);
-  const body: Record<string, unknown> = { max_tokens: config.maxOutputTokens, ...request.modelOptions, model: config.model, messages, stream: true };
+  const body: Record<string, unknown> = {
+    max_tokens: config.maxOutputTokens,
+    ...request.modelOptions,
+    model: config.model,
+    messages,
+    stream: true,
+  };
   if (system) body.system = system;
   if (request.tools.length > 0) {
-    body.tools = request.tools.map((t) => ({ name: t.name, description: t.description, input_schema: t.inputSchema ?? { type: 'object', properties: {} } }));
+    body.tools = request.tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      input_schema: t.inputSchema ?? { type: 'object', properties: {} },
+    }));
     body.tool_choice = { type: request.toolMode === 'required' ? 'any' : 'auto' };
   }
   return body;
@@ -90,7 +103,12 @@ export function anthropicStreamReader(): StreamReader {
     },
     end(): LmOutputPart[] {
       // Servers that end the stream without content_block_stop still meant their calls.
-      const parts: LmOutputPart[] = [...tools.values()].map((t) => ({ kind: 'toolCall', callId: t.id, name: t.name, input: parseToolInput(t.json) }));
+      const parts: LmOutputPart[] = [...tools.values()].map((t) => ({
+        kind: 'toolCall',
+        callId: t.id,
+        name: t.name,
+        input: parseToolInput(t.json),
+      }));
       tools.clear();
       return parts;
     },

@@ -12,8 +12,10 @@ function toChatMessages(message: LmMessage): ChatMessage[] {
   const toolCalls: Array<Record<string, unknown>> = [];
   for (const part of message.parts) {
     if (part.kind === 'text') content.push({ type: 'text', text: part.text });
-    else if (part.kind === 'image') content.push({ type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${base64(part.data)}` } });
-    else if (part.kind === 'toolCall') toolCalls.push({ id: part.callId, type: 'function', function: { name: part.name, arguments: JSON.stringify(part.input) } });
+    else if (part.kind === 'image')
+      content.push({ type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${base64(part.data)}` } });
+    else if (part.kind === 'toolCall')
+      toolCalls.push({ id: part.callId, type: 'function', function: { name: part.name, arguments: JSON.stringify(part.input) } });
     // Tool results are messages of their own, answering the assistant's call by id.
     else out.push({ role: 'tool', tool_call_id: part.callId, content: part.text });
   }
@@ -21,7 +23,12 @@ function toChatMessages(message: LmMessage): ChatMessage[] {
   // Plain strings where possible: some compatible servers accept nothing else for system and assistant turns.
   const body = onlyText ? content.map((c) => c.text).join('') : content;
   if (message.role === 'assistant') {
-    if (content.length > 0 || toolCalls.length > 0) out.push({ role: 'assistant', content: content.length > 0 ? body : null, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) });
+    if (content.length > 0 || toolCalls.length > 0)
+      out.push({
+        role: 'assistant',
+        content: content.length > 0 ? body : null,
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+      });
   } else if (content.length > 0) {
     out.push({ role: message.role, content: body });
   }
@@ -38,7 +45,10 @@ export function openAiRequestBody(config: LmModelConfig, request: LmRequest): Re
     stream_options: { include_usage: true },
   };
   if (request.tools.length > 0) {
-    body.tools = request.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema ?? { type: 'object', properties: {} } } }));
+    body.tools = request.tools.map((t) => ({
+      type: 'function',
+      function: { name: t.name, description: t.description, parameters: t.inputSchema ?? { type: 'object', properties: {} } },
+    }));
     body.tool_choice = request.toolMode === 'required' ? 'required' : 'auto';
   }
   return body;
@@ -57,7 +67,12 @@ export function openAiStreamReader(): StreamReader {
   const calls = new Map<number, { id: string; name: string; args: string }>();
   let error: string | undefined;
   const flushCalls = (): LmOutputPart[] => {
-    const parts: LmOutputPart[] = [...calls.values()].map((c) => ({ kind: 'toolCall', callId: c.id, name: c.name, input: parseToolInput(c.args) }));
+    const parts: LmOutputPart[] = [...calls.values()].map((c) => ({
+      kind: 'toolCall',
+      callId: c.id,
+      name: c.name,
+      input: parseToolInput(c.args),
+    }));
     calls.clear();
     return parts;
   };

@@ -67,7 +67,10 @@ export function decidePreSend(input: PreSendInput): PreSendDecision {
     const extra = estimate.weighted ?? 0;
     const over = budgetStatuses(settings, input.rows, input.now).find((s) => s.level === 'over' || s.used + extra > s.limit);
     if (over) {
-      const state = over.used >= over.limit ? `is used up (${amount(over.used)} counted, peak-weighted)` : `would be exceeded: ${amount(over.used)} counted so far, peak-weighted`;
+      const state =
+        over.used >= over.limit
+          ? `is used up (${amount(over.used)} counted, peak-weighted)`
+          : `would be exceeded: ${amount(over.used)} counted so far, peak-weighted`;
       return {
         action: 'stop',
         reason: 'budget',
@@ -88,7 +91,11 @@ export function decidePreSend(input: PreSendInput): PreSendDecision {
 }
 
 /** Reads the `tokenMeter.lm.*` settings; a wrong value falls back to the safe default. */
-export function parseLmGuardSettings(raw: { requestThreshold?: unknown; budgetEnforcement?: unknown; askBeforeSending?: unknown }): LmGuardSettings {
+export function parseLmGuardSettings(raw: {
+  requestThreshold?: unknown;
+  budgetEnforcement?: unknown;
+  askBeforeSending?: unknown;
+}): LmGuardSettings {
   const threshold = raw.requestThreshold;
   return {
     requestThreshold: typeof threshold === 'number' && Number.isFinite(threshold) && threshold > 0 ? threshold : 0,

@@ -41,11 +41,14 @@ function toolResultText(content: readonly unknown[]): string {
 
 function toInputPart(part: unknown): LmInputPart | undefined {
   if (part instanceof vscode.LanguageModelTextPart) return { kind: 'text', text: part.value };
-  if (part instanceof vscode.LanguageModelToolCallPart) return { kind: 'toolCall', callId: part.callId, name: part.name, input: part.input };
-  if (part instanceof vscode.LanguageModelToolResultPart) return { kind: 'toolResult', callId: part.callId, text: toolResultText(part.content) };
+  if (part instanceof vscode.LanguageModelToolCallPart)
+    return { kind: 'toolCall', callId: part.callId, name: part.name, input: part.input };
+  if (part instanceof vscode.LanguageModelToolResultPart)
+    return { kind: 'toolResult', callId: part.callId, text: toolResultText(part.content) };
   if (part instanceof vscode.LanguageModelDataPart) {
     if (part.mimeType.startsWith('image/')) return { kind: 'image', mimeType: part.mimeType, data: part.data };
-    if (part.mimeType.startsWith('text/') || part.mimeType === 'application/json') return { kind: 'text', text: textDecoder.decode(part.data) };
+    if (part.mimeType.startsWith('text/') || part.mimeType === 'application/json')
+      return { kind: 'text', text: textDecoder.decode(part.data) };
   }
   // Other data parts (editor hints such as cache markers) have no meaning upstream.
   return undefined;
@@ -55,7 +58,10 @@ export function toLmMessage(message: vscode.LanguageModelChatRequestMessage): Lm
   return { role: roleOf(message.role), parts: message.content.map(toInputPart).filter((p): p is LmInputPart => p !== undefined) };
 }
 
-function toLmRequest(messages: readonly vscode.LanguageModelChatRequestMessage[], options: vscode.ProvideLanguageModelChatResponseOptions): LmRequest {
+function toLmRequest(
+  messages: readonly vscode.LanguageModelChatRequestMessage[],
+  options: vscode.ProvideLanguageModelChatResponseOptions,
+): LmRequest {
   return {
     messages: messages.map(toLmMessage),
     tools: (options.tools ?? []).map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
@@ -65,7 +71,9 @@ function toLmRequest(messages: readonly vscode.LanguageModelChatRequestMessage[]
 }
 
 function toResponsePart(part: LmOutputPart): vscode.LanguageModelResponsePart {
-  return part.kind === 'text' ? new vscode.LanguageModelTextPart(part.text) : new vscode.LanguageModelToolCallPart(part.callId, part.name, part.input);
+  return part.kind === 'text'
+    ? new vscode.LanguageModelTextPart(part.text)
+    : new vscode.LanguageModelToolCallPart(part.callId, part.name, part.input);
 }
 
 function toLanguageModelError(error: LmUpstreamError): vscode.LanguageModelError {
@@ -149,7 +157,10 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
   ): Promise<void> {
     // The picker may hold a model whose configuration has since changed: use the current one.
     const config = this.models().find((m) => m.id === model.id);
-    if (!config) throw vscode.LanguageModelError.NotFound(`Token Meter has no model "${model.id}" any more; add it again with "Token Meter: Add Model…".`);
+    if (!config)
+      throw vscode.LanguageModelError.NotFound(
+        `Token Meter has no model "${model.id}" any more; add it again with "Token Meter: Add Model…".`,
+      );
     // The HTTP clients of both API styles load with the first request, not at activation (esbuild wraps a module required here).
     const { LmUpstreamError, requestFactsOf, sendMetered } = require('./send') as typeof import('./send');
     const request = toLmRequest(messages, options);
@@ -157,7 +168,10 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     await this.checkBeforeSending(config, facts);
     const controller = new AbortController();
     const cancellation = token.onCancellationRequested(() => controller.abort());
-    const observe = (patch: { event?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }; error?: string }) =>
+    const observe = (patch: {
+      event?: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+      error?: string;
+    }) =>
       this.observePrompt?.({
         source: 'lm-provider',
         provider: config.apiStyle,
@@ -190,7 +204,11 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
 
   private async checkBeforeSending(config: LmModelConfig, facts: RequestFacts): Promise<void> {
     const raw = vscode.workspace.getConfiguration('tokenMeter.lm');
-    const guard = parseLmGuardSettings({ requestThreshold: raw.get('requestThreshold'), budgetEnforcement: raw.get('budgetEnforcement'), askBeforeSending: raw.get('askBeforeSending') });
+    const guard = parseLmGuardSettings({
+      requestThreshold: raw.get('requestThreshold'),
+      budgetEnforcement: raw.get('budgetEnforcement'),
+      askBeforeSending: raw.get('askBeforeSending'),
+    });
     if (guard.requestThreshold === 0 && guard.budgetEnforcement === 'soft') return;
     const decision = decidePreSend({
       settings: this.usage.settings,
@@ -211,7 +229,9 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
 
   async provideTokenCount(model: ModelInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
     if (typeof text === 'string') return countTokens(text, model.family);
-    const parts = toLmMessage(text).parts.map((p) => (p.kind === 'text' || p.kind === 'toolResult' ? p.text : p.kind === 'toolCall' ? `${p.name}${JSON.stringify(p.input)}` : ''));
+    const parts = toLmMessage(text).parts.map((p) =>
+      p.kind === 'text' || p.kind === 'toolResult' ? p.text : p.kind === 'toolCall' ? `${p.name}${JSON.stringify(p.input)}` : '',
+    );
     return countTokens(parts.join('\n'), model.family);
   }
 

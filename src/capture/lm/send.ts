@@ -25,8 +25,20 @@ interface StyleAdapter {
 }
 
 const STYLES: Record<ApiStyle, StyleAdapter> = {
-  openai: { endpoint: openAiEndpoint, headers: openAiHeaders, body: openAiRequestBody, reader: openAiStreamReader, route: matchOpenAiRoute('POST', '/v1/chat/completions')! },
-  anthropic: { endpoint: anthropicEndpoint, headers: anthropicHeaders, body: anthropicRequestBody, reader: anthropicStreamReader, route: matchAnthropicRoute('POST', '/v1/messages')! },
+  openai: {
+    endpoint: openAiEndpoint,
+    headers: openAiHeaders,
+    body: openAiRequestBody,
+    reader: openAiStreamReader,
+    route: matchOpenAiRoute('POST', '/v1/chat/completions')!,
+  },
+  anthropic: {
+    endpoint: anthropicEndpoint,
+    headers: anthropicHeaders,
+    body: anthropicRequestBody,
+    reader: anthropicStreamReader,
+    route: matchAnthropicRoute('POST', '/v1/messages')!,
+  },
 };
 
 export type LmErrorKind = 'auth' | 'notFound' | 'rateLimited' | 'unreachable' | 'upstream';
@@ -98,14 +110,27 @@ function errorFor(config: LmModelConfig, url: string, status: number, text: stri
   const said = upstreamMessage(text);
   const upstream = `${new URL(url).host} answered ${status}${said ? `: ${said}` : ''}`;
   if (status === 401 || status === 403) {
-    return new LmUpstreamError('auth', `Model "${config.name}" was refused (${upstream}). Check its API key with "Token Meter: Set Model API Key…" and its entry in tokenMeter.models.`, status);
+    return new LmUpstreamError(
+      'auth',
+      `Model "${config.name}" was refused (${upstream}). Check its API key with "Token Meter: Set Model API Key…" and its entry in tokenMeter.models.`,
+      status,
+    );
   }
   if (status === 404) {
-    return new LmUpstreamError('notFound', `Model "${config.model}" was not found at ${url} (${upstream}). Check "model" and "baseUrl" of "${config.name}" in tokenMeter.models.`, status);
+    return new LmUpstreamError(
+      'notFound',
+      `Model "${config.model}" was not found at ${url} (${upstream}). Check "model" and "baseUrl" of "${config.name}" in tokenMeter.models.`,
+      status,
+    );
   }
   if (status === 429) {
     const wait = retryAfter !== undefined ? ` Try again in ${retryAfter} s.` : ' Try again later.';
-    return new LmUpstreamError('rateLimited', `Model "${config.name}" is rate-limited or out of quota (${upstream}).${wait}`, status, retryAfter);
+    return new LmUpstreamError(
+      'rateLimited',
+      `Model "${config.name}" is rate-limited or out of quota (${upstream}).${wait}`,
+      status,
+      retryAfter,
+    );
   }
   return new LmUpstreamError('upstream', `Model "${config.name}" failed (${upstream}).`, status);
 }
@@ -135,7 +160,10 @@ export async function sendMetered(options: LmSendOptions): Promise<LmSendResult>
   } catch (error) {
     if (isAbort(error, signal)) return { event: undefined, cancelled: true };
     const cause = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
-    throw new LmUpstreamError('unreachable', `Could not reach ${new URL(url).origin} for model "${config.name}": ${cause}. Check "baseUrl" in tokenMeter.models.`);
+    throw new LmUpstreamError(
+      'unreachable',
+      `Could not reach ${new URL(url).origin} for model "${config.name}": ${cause}. Check "baseUrl" in tokenMeter.models.`,
+    );
   }
 
   if (!response.ok) {
@@ -163,7 +191,16 @@ export async function sendMetered(options: LmSendOptions): Promise<LmSendResult>
     if (!isAbort(error, signal)) streamFailure = error as Error;
   }
   const facts = meter.finish();
-  const event = usageEventFor({ source: 'lm-provider', provider: config.apiStyle, request: requestFacts, facts, status: response.status, aborted, started, now: now() });
+  const event = usageEventFor({
+    source: 'lm-provider',
+    provider: config.apiStyle,
+    request: requestFacts,
+    facts,
+    status: response.status,
+    aborted,
+    started,
+    now: now(),
+  });
   if (event) options.sink.record(event);
 
   if (streamFailure) throw new LmUpstreamError('upstream', `The answer of model "${config.name}" was cut off: ${streamFailure.message}.`);

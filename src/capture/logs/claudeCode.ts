@@ -39,7 +39,11 @@ interface PendingMessage {
 
 function configDirs(environment: LogEnvironment): string[] {
   const configured = environment.env.CLAUDE_CONFIG_DIR;
-  if (configured) return configured.split(',').map((dir) => dir.trim()).filter(Boolean);
+  if (configured)
+    return configured
+      .split(',')
+      .map((dir) => dir.trim())
+      .filter(Boolean);
   const xdg = environment.env.XDG_CONFIG_HOME || path.join(environment.home, '.config');
   return [path.join(environment.home, '.claude'), path.join(xdg, 'claude')];
 }

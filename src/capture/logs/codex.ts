@@ -61,9 +61,12 @@ function minus(a: TokenTotals, b: TokenTotals): TokenTotals {
 function windowOf(value: unknown, recordedAt: number): RateLimitWindow | undefined {
   const w = asObject(value);
   if (!w || typeof w.used_percent !== 'number') return undefined;
-  const resetsAt = typeof w.resets_at === 'number'
-    ? timestampOf(w.resets_at)
-    : typeof w.resets_in_seconds === 'number' ? recordedAt + w.resets_in_seconds * 1000 : undefined;
+  const resetsAt =
+    typeof w.resets_at === 'number'
+      ? timestampOf(w.resets_at)
+      : typeof w.resets_in_seconds === 'number'
+        ? recordedAt + w.resets_in_seconds * 1000
+        : undefined;
   return {
     usedPercent: w.used_percent,
     ...(typeof w.window_minutes === 'number' ? { windowMinutes: w.window_minutes } : {}),
@@ -118,7 +121,8 @@ class CodexRolloutReader implements LineReader {
         out.push({
           kind: 'rate-limits',
           snapshot: {
-            source: 'codex', ts,
+            source: 'codex',
+            ts,
             ...(primary ? { primary } : {}),
             ...(secondary ? { secondary } : {}),
             ...(asString(limits.plan_type) ? { planType: asString(limits.plan_type) } : {}),
@@ -132,7 +136,7 @@ class CodexRolloutReader implements LineReader {
     if (!info || !total) return out;
     const previous = this.state.lastTotal;
     if (previous && total.total === previous.total) return out; // the same count, written again
-    const delta = previous && total.total > previous.total ? minus(total, previous) : last ?? total;
+    const delta = previous && total.total > previous.total ? minus(total, previous) : (last ?? total);
     this.state.lastTotal = total;
     if (delta.total === 0 && delta.input === 0 && delta.output === 0) return out;
 

@@ -132,8 +132,8 @@ function requestRecord(request: Json, session: Json, sessionId: string, project:
   const model = modelOf(request, session);
   const recorded = recordedUsage(request);
   const prompt = recorded?.prompt ?? countTokens(textOf(request.message), model);
-  const completion = recorded?.completion
-    ?? (Array.isArray(request.response) ? countTokens(request.response.map(textOf).join(''), model) : 0);
+  const completion =
+    recorded?.completion ?? (Array.isArray(request.response) ? countTokens(request.response.map(textOf).join(''), model) : 0);
   if (prompt + completion === 0) return undefined;
   const event: UsageEvent = {
     id: makeEventId('copilot-chat', `${sessionId}:${requestId}`),
@@ -197,9 +197,13 @@ export const copilotChat: LogAdapter = {
     ]);
   },
   rootsInHome: (home) =>
-    [home, path.join(home, 'User')].flatMap((user) => [path.join(user, 'workspaceStorage'), path.join(user, 'globalStorage', 'emptyWindowChatSessions')]),
+    [home, path.join(home, 'User')].flatMap((user) => [
+      path.join(user, 'workspaceStorage'),
+      path.join(user, 'globalStorage', 'emptyWindowChatSessions'),
+    ]),
   accepts: (relative) => /^([^/]+\/chatSessions\/)?[^/]+\.jsonl?$/.test(relative) || TRANSCRIPT.test(relative),
-  descends: (relative) => !relative.includes('/') || /^[^/]+\/(chatSessions|GitHub\.copilot-chat|GitHub\.copilot-chat\/transcripts)$/i.test(relative),
+  descends: (relative) =>
+    !relative.includes('/') || /^[^/]+\/(chatSessions|GitHub\.copilot-chat|GitHub\.copilot-chat\/transcripts)$/i.test(relative),
   open: (file, saved) => {
     const parts = file.relative.split('/');
     const project = parts.length >= 3 ? workspaceProject(path.join(file.root, parts[0])) : undefined;

@@ -21,11 +21,13 @@ interface TranscriptState {
 
 function textOfToolRequests(value: unknown): string {
   if (!Array.isArray(value)) return '';
-  return value.map((r) => {
-    const req = asObject(r);
-    const args = req?.arguments;
-    return `${asString(req?.name) ?? ''} ${typeof args === 'string' ? args : JSON.stringify(args ?? '')}`;
-  }).join('\n');
+  return value
+    .map((r) => {
+      const req = asObject(r);
+      const args = req?.arguments;
+      return `${asString(req?.name) ?? ''} ${typeof args === 'string' ? args : JSON.stringify(args ?? '')}`;
+    })
+    .join('\n');
 }
 
 export class CopilotTranscriptReader implements LineReader {

@@ -66,7 +66,10 @@ interface GeminiLogState {
 class GeminiSessionLog implements LineReader {
   private readonly state: GeminiLogState;
 
-  constructor(saved: unknown, private readonly fallbackSessionId: string) {
+  constructor(
+    saved: unknown,
+    private readonly fallbackSessionId: string,
+  ) {
     this.state = { ...(asObject(saved) as GeminiLogState | undefined) };
   }
 

@@ -25,7 +25,13 @@ export interface LinesRead {
  * over the records of each chunk as it goes. A partial last line is left for the next read.
  * Used by the scanner on its own thread and by the parse workers alike.
  */
-export function readLineRecords(filePath: string, reader: LineReader, offset: number, size: number, onRecords: (records: LogRecord[], offset: number) => void): LinesRead {
+export function readLineRecords(
+  filePath: string,
+  reader: LineReader,
+  offset: number,
+  size: number,
+  onRecords: (records: LogRecord[], offset: number) => void,
+): LinesRead {
   const fd = fs.openSync(filePath, 'r');
   let malformed = 0;
   try {
@@ -45,7 +51,9 @@ export function readLineRecords(filePath: string, reader: LineReader, offset: nu
         const end = buffer.indexOf(NEWLINE, start);
         if (end > start) {
           try {
-            const found = reader.lineBytes ? reader.lineBytes(buffer.subarray(start, end)) : reader.line(buffer.toString('utf8', start, end));
+            const found = reader.lineBytes
+              ? reader.lineBytes(buffer.subarray(start, end))
+              : reader.line(buffer.toString('utf8', start, end));
             for (const record of found) records.push(record);
           } catch (error) {
             if (!isMalformedInput(error)) throw error;

@@ -75,7 +75,11 @@ export class ParsePool {
       const { port1, port2 } = new MessageChannel();
       const data: ParseWorkerData = { port: port2, replies: this.replies.buffer as SharedArrayBuffer };
       // Parsing makes only short-lived garbage: a small young generation keeps each worker's memory low.
-      const worker = new Worker(workerFile, { workerData: data, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      const worker = new Worker(workerFile, {
+        workerData: data,
+        transferList: [port2],
+        resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+      });
       worker.unref();
       this.slots.push({ worker, port: port1, job: undefined });
     }

@@ -28,7 +28,16 @@ function parse(request: ParseRequest): ParseResult {
   const savedHolding = copyOf(opened.reader.save());
   const flushed = job.flush && opened.reader.flush !== undefined;
   const held = flushed ? opened.reader.flush!() : [];
-  return { ok: true, records, held, offset: read.offset, saved: flushed ? opened.reader.save() : savedHolding, savedHolding, malformed: read.malformed, flushed };
+  return {
+    ok: true,
+    records,
+    held,
+    offset: read.offset,
+    saved: flushed ? opened.reader.save() : savedHolding,
+    savedHolding,
+    malformed: read.malformed,
+    flushed,
+  };
 }
 
 port.on('message', (request: ParseRequest) => {

@@ -172,7 +172,10 @@ export class LogScanner {
     } catch (error) {
       // A root that does not exist (yet), or a directory removed while walking, is no problem.
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.problemOnce(`folder:${dir}`, `${adapter.label}: could not read the folder ${dir} (${(error as Error).message}); the logs in it were skipped.`);
+        this.problemOnce(
+          `folder:${dir}`,
+          `${adapter.label}: could not read the folder ${dir} (${(error as Error).message}); the logs in it were skipped.`,
+        );
       }
       return;
     }
@@ -210,7 +213,8 @@ export class LogScanner {
     };
     const workers = this.options.parseWorkers;
     const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
-    if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES)) this.scanInParallel(files, stats, workers, done);
+    if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES))
+      this.scanInParallel(files, stats, workers, done);
     else files.forEach((file, i) => done(i, this.readFile(file)));
     summary.events += this.flushQuiet();
     this.forgetOldIds();
@@ -222,13 +226,25 @@ export class LogScanner {
    * Line files are parsed on worker threads; everything else (delivery, de-duplication, state,
    * documents) happens here in the files' order, as in a read on this thread.
    */
-  private scanInParallel(files: LogFile[], stats: Array<fs.Stats | undefined>, workers: ParseWorkers, done: (i: number, result: FileRead) => void): void {
+  private scanInParallel(
+    files: LogFile[],
+    stats: Array<fs.Stats | undefined>,
+    workers: ParseWorkers,
+    done: (i: number, result: FileRead) => void,
+  ): void {
     const plans = files.map((file, i) => this.plan(file, stats[i]));
     const jobs: ParseJob[] = [];
     for (const plan of plans) {
       if (plan?.kind !== 'lines') continue;
       const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
-      jobs.push({ file: plan.file, source: plan.adapter.source, offset: plan.state.offset, size: plan.stat.size, saved: plan.state.saved, flush: quiet });
+      jobs.push({
+        file: plan.file,
+        source: plan.adapter.source,
+        offset: plan.state.offset,
+        size: plan.stat.size,
+        saved: plan.state.saved,
+        flush: quiet,
+      });
     }
     const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
     try {
@@ -253,7 +269,10 @@ export class LogScanner {
       return this.rollingBackOnSinkError(() => this.scanGivenPaths(paths));
     } catch (error) {
       if (!(error instanceof SinkError)) throw error;
-      this.problemOnce('sink', `Usage read from assistants' logs could not be saved (${error.message}); it is read again once the store takes writes.`);
+      this.problemOnce(
+        'sink',
+        `Usage read from assistants' logs could not be saved (${error.message}); it is read again once the store takes writes.`,
+      );
       return 0;
     }
   }
@@ -311,13 +330,21 @@ export class LogScanner {
     let state = this.files.get(file.path);
     if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) return undefined;
     try {
-      const rewritten = state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
+      const rewritten =
+        state !== undefined && state.offset > 0 && state.head !== this.headOf(file.path, Math.min(state.headLength, stat.size));
       if (!state || state.ino !== stat.ino || state.dev !== stat.dev || stat.size < state.offset || rewritten) {
         // New, replaced, truncated or rewritten in place: read it from the start with a fresh reader.
         this.lineReaders.delete(file.path);
         this.documentReaders.delete(file.path);
         state = {
-          source: adapter.source, dev: stat.dev, ino: stat.ino, size: 0, mtimeMs: 0, offset: 0, head: '', headLength: 0,
+          source: adapter.source,
+          dev: stat.dev,
+          ino: stat.ino,
+          size: 0,
+          mtimeMs: 0,
+          offset: 0,
+          head: '',
+          headLength: 0,
           ...(state?.counted ? { counted: state.counted } : {}),
         };
         this.files.set(file.path, state);
@@ -333,7 +360,9 @@ export class LogScanner {
 
   private read(plan: ReadPlan): FileRead {
     return this.finishRead(plan, () =>
-      plan.kind === 'lines' ? this.readLines(plan.file, plan.adapter, plan.state, plan.stat) : this.readDocument(plan.file, plan.adapter, plan.state, plan.stat),
+      plan.kind === 'lines'
+        ? this.readLines(plan.file, plan.adapter, plan.state, plan.stat)
+        : this.readDocument(plan.file, plan.adapter, plan.state, plan.stat),
     );
   }
 
@@ -347,7 +376,10 @@ export class LogScanner {
       if (error instanceof SinkError) throw error;
       if (!(error as NodeJS.ErrnoException).code) {
         // Not an I/O error nor malformed input (that is counted above): a bug, said as one.
-        this.problemOnce(`bug:${file.path}`, `${adapter.label}: Token Meter failed while reading ${file.path}: ${(error as Error).stack ?? String(error)}. This is a bug in Token Meter; please report it. The rest of the logs were read.`);
+        this.problemOnce(
+          `bug:${file.path}`,
+          `${adapter.label}: Token Meter failed while reading ${file.path}: ${(error as Error).stack ?? String(error)}. This is a bug in Token Meter; please report it. The rest of the logs were read.`,
+        );
         return NOTHING_READ;
       }
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
@@ -356,7 +388,10 @@ export class LogScanner {
     this.dirty = true;
     const malformed = (state.malformed ?? 0) - before.malformed;
     if (malformed > 0) {
-      this.problemOnce(`malformed:${file.path}`, `${adapter.label}: skipped ${state.malformed} malformed line${state.malformed === 1 ? '' : 's'} in ${file.path}; the rest of the file was read.`);
+      this.problemOnce(
+        `malformed:${file.path}`,
+        `${adapter.label}: skipped ${state.malformed} malformed line${state.malformed === 1 ? '' : 's'} in ${file.path}; the rest of the file was read.`,
+      );
     }
     return { ...result, malformed };
   }
@@ -441,7 +476,10 @@ export class LogScanner {
       state.size = stat.size;
       state.mtimeMs = stat.mtimeMs;
       state.malformed = (state.malformed ?? 0) + 1;
-      this.problemOnce(`document:${file.path}:${stat.mtimeMs}`, `${adapter.label}: ${file.path} is not a readable session (${(error as Error).message}); it was skipped.`);
+      this.problemOnce(
+        `document:${file.path}:${stat.mtimeMs}`,
+        `${adapter.label}: ${file.path} is not a readable session (${(error as Error).message}); it was skipped.`,
+      );
       return { bytes: 0, events: 0 };
     }
     const already = new Set(state.counted ?? []);
@@ -487,7 +525,10 @@ export class LogScanner {
         appendRecordsSync(this.journalPath, `${JSON.stringify(fresh.map((e) => [e.id, e.ts]))}\n`);
       } catch (error) {
         // The events are saved; only a crash before the next state save could count them twice.
-        this.problemOnce('journal', `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`);
+        this.problemOnce(
+          'journal',
+          `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`,
+        );
       }
     }
     return fresh.length;
@@ -543,7 +584,9 @@ export class LogScanner {
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.options.onProblem(`Log capture state (${this.statePath}) was unreadable; assistants' logs are read again, counting each record once.`);
+        this.options.onProblem(
+          `Log capture state (${this.statePath}) was unreadable; assistants' logs are read again, counting each record once.`,
+        );
       }
     }
     let journal = '';
@@ -572,7 +615,10 @@ export class LogScanner {
     try {
       writeFileAtomicSync(this.statePath, JSON.stringify(state));
     } catch (error) {
-      this.problemOnce('save', `Could not save log capture state to ${this.statePath}: ${(error as Error).message}. It is tried again; until then a restart reads some logs again (counting each record once).`);
+      this.problemOnce(
+        'save',
+        `Could not save log capture state to ${this.statePath}: ${(error as Error).message}. It is tried again; until then a restart reads some logs again (counting each record once).`,
+      );
       return;
     }
     this.reported.delete('save');

@@ -30,7 +30,10 @@ export function logSources(
 ): { sources: LogSource[]; problems: string[] } {
   const problems = Object.keys(settings.sources)
     .filter((name) => !LOG_ADAPTERS.some((a) => a.source === name))
-    .map((name) => `tokenMeter.logCapture.sources: "${name}" is not an assistant Token Meter reads (known: ${LOG_ADAPTERS.map((a) => a.source).join(', ')}).`);
+    .map(
+      (name) =>
+        `tokenMeter.logCapture.sources: "${name}" is not an assistant Token Meter reads (known: ${LOG_ADAPTERS.map((a) => a.source).join(', ')}).`,
+    );
   if (!settings.enabled) return { sources: [], problems };
   const sources: LogSource[] = [];
   for (const adapter of LOG_ADAPTERS) {

@@ -36,8 +36,7 @@ export interface SessionContext {
 }
 
 export type LogRecord =
-  | { kind: 'usage'; event: UsageEvent; session?: SessionContext }
-  | { kind: 'rate-limits'; snapshot: RateLimitSnapshot };
+  { kind: 'usage'; event: UsageEvent; session?: SessionContext } | { kind: 'rate-limits'; snapshot: RateLimitSnapshot };
 
 /** Reads an append-only JSON Lines log, one complete line at a time. */
 export interface LineReader {

@@ -4,7 +4,16 @@ import type { LimitsSection } from '../limits/dashboard';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
 import { addDays, dayKey, daysBetween, parseDayKey, startOfDay, WEEKDAY_LABELS, weekdayOf } from '../time';
-import { budgetSourceLabel, budgetStatuses, periodTotals, rangeDays, totalsBy, unpricedModels, type PeriodTotals, type UsageRowLike } from '../usage';
+import {
+  budgetSourceLabel,
+  budgetStatuses,
+  periodTotals,
+  rangeDays,
+  totalsBy,
+  unpricedModels,
+  type PeriodTotals,
+  type UsageRowLike,
+} from '../usage';
 
 /**
  * The "Show My Usage This Week" dashboard as plain JSON: every number and every sentence the webview
@@ -21,7 +30,8 @@ export interface HygieneSummary {
 }
 
 /** Commits in the open git repositories during the shown week, or why they could not be counted. */
-export type CommitCount = { available: true; commits: number; repositories: number; byAuthor: boolean } | { available: false; reason: string };
+export type CommitCount =
+  { available: true; commits: number; repositories: number; byAuthor: boolean } | { available: false; reason: string };
 
 /** The settings the dashboard reads. */
 export type DashboardSettings = Pick<Settings, 'budget' | 'timeZone' | 'weekStart' | 'display' | 'peakEnabled' | 'peak'> & {
@@ -147,7 +157,13 @@ export interface DashboardView {
   bySource: BreakdownLine[];
   byProject: BreakdownLine[];
   budgets: BudgetProgress[];
-  comparison: { thisWeek: WeekFigures; previousWeek: WeekFigures; tokensChangeText: string; costChangeText: string; costPerDayChangeText: string };
+  comparison: {
+    thisWeek: WeekFigures;
+    previousWeek: WeekFigures;
+    tokensChangeText: string;
+    costChangeText: string;
+    costPerDayChangeText: string;
+  };
   hygiene: { enabled: false; text: string } | { enabled: true; findings: number; tokens: number; costUsd: number; text: string };
   outcomes: { available: false; text: string } | { available: true; commits: number; costPerCommitUsd: number | null; text: string };
   /** Which prices apply, and the models of the shown week without one (each can be given a price). */
@@ -193,7 +209,12 @@ function changeText(current: number, previous: number): string {
   return `${ratio > 0 ? '+' : '−'}${formatPercent(Math.abs(ratio))}`;
 }
 
-function breakdown(rows: DashboardRow[], keyOf: (row: DashboardRow) => string, labelOf: (key: string) => string, week: PeriodTotals): BreakdownLine[] {
+function breakdown(
+  rows: DashboardRow[],
+  keyOf: (row: DashboardRow) => string,
+  labelOf: (key: string) => string,
+  week: PeriodTotals,
+): BreakdownLine[] {
   return totalsBy(rows, keyOf, week.fromDay, week.toDay).map((t) => ({
     key: t.key,
     label: labelOf(t.key),
@@ -289,7 +310,11 @@ function daysElapsed(fromDay: string, toDay: string, today: string): number {
 }
 
 /** The week `weekOffset` weeks from the current one (never later than it), in the user's zone and week. */
-export function shownWeek(settings: Pick<Settings, 'timeZone' | 'weekStart'>, now: number, weekOffset: number): { offset: number; fromDay: string; toDay: string } {
+export function shownWeek(
+  settings: Pick<Settings, 'timeZone' | 'weekStart'>,
+  now: number,
+  weekOffset: number,
+): { offset: number; fromDay: string; toDay: string } {
   const offset = Math.min(0, Math.trunc(weekOffset));
   const fromDay = addDays(rangeDays('week', now, settings).fromDay, 7 * offset);
   return { offset, fromDay, toDay: addDays(fromDay, 6) };
@@ -377,9 +402,24 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     days,
     budgetLine,
     peak: { enabled: settings.peakEnabled && settings.peak.hasWindows, description: settings.peak.describe() },
-    byModel: breakdown(weekRows, (r) => r.model, (k) => k, week),
-    bySource: breakdown(weekRows, (r) => r.source, (k) => SOURCE_LABELS[k] ?? k, week),
-    byProject: breakdown(weekRows, (r) => r.project, (k) => (k === '' ? '(no project)' : k), week),
+    byModel: breakdown(
+      weekRows,
+      (r) => r.model,
+      (k) => k,
+      week,
+    ),
+    bySource: breakdown(
+      weekRows,
+      (r) => r.source,
+      (k) => SOURCE_LABELS[k] ?? k,
+      week,
+    ),
+    byProject: breakdown(
+      weekRows,
+      (r) => r.project,
+      (k) => (k === '' ? '(no project)' : k),
+      week,
+    ),
     budgets: budgetProgress(input, (from, to) => (from >= previousFrom && to <= toDay ? rows : input.rows(from, to))),
     comparison: {
       thisWeek,
@@ -398,10 +438,14 @@ export function buildDashboard(input: DashboardInput): DashboardView {
 
 function pricesView(settings: DashboardSettings, weekRows: readonly UsageRowLike[], week: PeriodTotals): DashboardView['prices'] {
   const catalog = settings.prices.catalog;
-  const reported = week.reportedCostUsd > 0 ? ` ${formatUsd(week.reportedCostUsd)} of this week's cost is as the provider reported it (OpenRouter).` : '';
+  const reported =
+    week.reportedCostUsd > 0 ? ` ${formatUsd(week.reportedCostUsd)} of this week's cost is as the provider reported it (OpenRouter).` : '';
   return {
     text: `Prices as of ${catalog.asOf} (${catalog.origin === 'refreshed' ? 'refreshed from' : 'bundled'} @pydantic/genai-prices catalog).${reported}`,
-    unpriced: unpricedModels(weekRows, week.fromDay, week.toDay).map((u) => ({ model: u.model, tokensText: `${formatTokens(u.tokens)} tokens without a known price` })),
+    unpriced: unpricedModels(weekRows, week.fromDay, week.toDay).map((u) => ({
+      model: u.model,
+      tokensText: `${formatTokens(u.tokens)} tokens without a known price`,
+    })),
   };
 }
 
@@ -410,9 +454,10 @@ function hygieneView(hygiene: HygieneSummary | undefined): DashboardView['hygien
   return {
     enabled: true,
     ...hygiene,
-    text: hygiene.findings === 0
-      ? 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.'
-      : `${hygiene.findings} prompt-hygiene ${hygiene.findings === 1 ? 'finding' : 'findings'} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
+    text:
+      hygiene.findings === 0
+        ? 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.'
+        : `${hygiene.findings} prompt-hygiene ${hygiene.findings === 1 ? 'finding' : 'findings'} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
   };
 }
 
@@ -421,7 +466,8 @@ function outcomesView(commits: CommitCount | undefined, week: PeriodTotals): Das
   if (!commits.available) return { available: false, text: `Commits: ${commits.reason}` };
   const byYou = commits.byAuthor ? ' by you' : '';
   const where = `in ${commits.repositories} open ${commits.repositories === 1 ? 'repository' : 'repositories'}`;
-  if (commits.commits === 0) return { available: true, commits: 0, costPerCommitUsd: null, text: `No commits${byYou} this week ${where} — rough signal only.` };
+  if (commits.commits === 0)
+    return { available: true, commits: 0, costPerCommitUsd: null, text: `No commits${byYou} this week ${where} — rough signal only.` };
   const allUnpriced = week.totalTokens > 0 && week.unpricedTokens === week.totalTokens;
   const perCommit = allUnpriced ? null : week.costUsd / commits.commits;
   const perCommitText = perCommit === null ? 'unknown' : `${formatUsd(perCommit)}${week.unpricedTokens > 0 ? ' +?' : ''}`;

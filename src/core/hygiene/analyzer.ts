@@ -12,7 +12,10 @@ import type { HygieneFinding, HygieneKind, PromptObservation, SuggestedFix } fro
 
 export interface Pricing {
   /** List-price cost of the given usage of a model, or null when its price is unknown. */
-  costUsd(model: string, usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }): number | null;
+  costUsd(
+    model: string,
+    usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number },
+  ): number | null;
   /** The peak multiplier in force at an instant (1 outside peak hours). */
   multiplierAt(ts: number): number;
 }
@@ -47,7 +50,7 @@ const FILLER = new RegExp(
     '(?:could|can|would) you (?:please |kindly )?(?:be so kind as to |possibly )',
     'as an ai(?: language)? model',
     'it is (?:very |extremely |really )?important (?:that|to)',
-    '(?:please )?(?:make sure|be sure|remember|do not forget|don\'t forget) to',
+    "(?:please )?(?:make sure|be sure|remember|do not forget|don't forget) to",
     'take a deep breath',
     'i need you to',
     'your (?:task|job) is to',
@@ -105,16 +108,39 @@ export class HygieneAnalyzer {
     return context.findings;
   }
 
-  private finding(c: DetectorContext, kind: HygieneKind, evidence: string, tokens: number, costUsd: number | null, saving: { tokens: number; usd: number | null; fix: SuggestedFix }): void {
+  private finding(
+    c: DetectorContext,
+    kind: HygieneKind,
+    evidence: string,
+    tokens: number,
+    costUsd: number | null,
+    saving: { tokens: number; usd: number | null; fix: SuggestedFix },
+  ): void {
     const o = c.observation;
-    const f: HygieneFinding = { kind, ts: o.ts, source: o.source, provider: o.provider, model: o.model, evidence, tokens, costUsd, multiplier: this.pricing.multiplierAt(o.ts), saving };
+    const f: HygieneFinding = {
+      kind,
+      ts: o.ts,
+      source: o.source,
+      provider: o.provider,
+      model: o.model,
+      evidence,
+      tokens,
+      costUsd,
+      multiplier: this.pricing.multiplierAt(o.ts),
+      saving,
+    };
     if (c.question) f.fingerprint = `q_${mix32(fnv1a(normalise(headAndTail(c.question, QUESTION_SAMPLE_CHARS)))).toString(16)}`;
     c.findings.push(f);
   }
 
   /** Cost of `input` prompt tokens and `output` output tokens at the peak multiplier in force. */
   private cost(c: DetectorContext, input: number, output = 0): number | null {
-    const usd = this.pricing.costUsd(c.observation.model, { inputTokens: input, outputTokens: output, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    const usd = this.pricing.costUsd(c.observation.model, {
+      inputTokens: input,
+      outputTokens: output,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
     return usd === null ? null : usd * this.pricing.multiplierAt(c.observation.ts);
   }
 
@@ -123,7 +149,10 @@ export class HygieneAnalyzer {
     const u = c.observation.usage;
     if (!u) return { tokens: c.promptTokens, usd: this.cost(c, c.promptTokens) };
     const usd = this.pricing.costUsd(c.observation.model, u);
-    return { tokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens, usd: usd === null ? null : usd * this.pricing.multiplierAt(c.observation.ts) };
+    return {
+      tokens: u.inputTokens + u.cacheReadTokens + u.cacheWriteTokens + u.outputTokens,
+      usd: usd === null ? null : usd * this.pricing.multiplierAt(c.observation.ts),
+    };
   }
 
   private detectRetryStorm(c: DetectorContext): void {
@@ -166,13 +195,25 @@ export class HygieneAnalyzer {
     const exact = matches.filter((m) => m.key === exactKey).length;
     const near = matches.length - exact;
     const least = Math.min(...matches.map((m) => m.similarity));
-    const how = near === 0 ? 'word for word' : exact === 0 ? `reworded (at least ${formatPercent(least)} alike)` : `${exact} word for word, ${near} reworded (at least ${formatPercent(least)} alike)`;
+    const how =
+      near === 0
+        ? 'word for word'
+        : exact === 0
+          ? `reworded (at least ${formatPercent(least)} alike)`
+          : `${exact} word for word, ${near} reworded (at least ${formatPercent(least)} alike)`;
     const spent = this.requestCost(c);
-    this.finding(c, 'repeatedPrompt', `The same question was asked ${matches.length + 1} times within ${formatDuration(this.settings.repeatWindowMs)}, ${how}.`, spent.tokens, spent.usd, {
-      tokens: spent.tokens,
-      usd: spent.usd,
-      fix: 'reuse-answer',
-    });
+    this.finding(
+      c,
+      'repeatedPrompt',
+      `The same question was asked ${matches.length + 1} times within ${formatDuration(this.settings.repeatWindowMs)}, ${how}.`,
+      spent.tokens,
+      spent.usd,
+      {
+        tokens: spent.tokens,
+        usd: spent.usd,
+        fix: 'reuse-answer',
+      },
+    );
   }
 
   private detectVerbose(c: DetectorContext): void {
@@ -183,7 +224,8 @@ export class HygieneAnalyzer {
     samples.push(c.promptTokens);
     if (samples.length > SAMPLES_PER_MODEL) samples.shift();
     this.samples.set(key, samples);
-    if (usual === undefined || c.promptTokens < this.settings.verboseMinTokens || c.promptTokens < this.settings.verboseFactor * usual) return;
+    if (usual === undefined || c.promptTokens < this.settings.verboseMinTokens || c.promptTokens < this.settings.verboseFactor * usual)
+      return;
     const excess = c.promptTokens - Math.round(usual);
     // A long conversation grows behind a short question; a long question is pasted material.
     const historyHeavy = c.question !== undefined && c.question.length * c.tokensPerChar < c.promptTokens / 4;
@@ -211,11 +253,18 @@ export class HygieneAnalyzer {
     }
     const tokens = Math.round(resentChars * questionTokensPerChar(c, question));
     if (tokens < this.settings.resentPasteMinTokens) return;
-    this.finding(c, 'resentPaste', `${blocks} pasted block${blocks === 1 ? '' : 's'} (about ${formatTokens(tokens)} tokens) already sent in a question within the last hour, sent again.`, tokens, this.cost(c, tokens), {
+    this.finding(
+      c,
+      'resentPaste',
+      `${blocks} pasted block${blocks === 1 ? '' : 's'} (about ${formatTokens(tokens)} tokens) already sent in a question within the last hour, sent again.`,
       tokens,
-      usd: this.cost(c, tokens),
-      fix: 'trim-context',
-    });
+      this.cost(c, tokens),
+      {
+        tokens,
+        usd: this.cost(c, tokens),
+        fix: 'trim-context',
+      },
+    );
   }
 
   private detectFiller(c: DetectorContext, question: string): void {
@@ -232,11 +281,18 @@ export class HygieneAnalyzer {
     }
     const tokens = Math.round(fillerChars * questionTokensPerChar(c, question));
     if (tokens < this.settings.fillerMinTokens) return;
-    this.finding(c, 'filler', `About ${formatTokens(tokens)} tokens of the question are courtesy phrases, boilerplate or instructions repeated word for word.`, tokens, this.cost(c, tokens), {
+    this.finding(
+      c,
+      'filler',
+      `About ${formatTokens(tokens)} tokens of the question are courtesy phrases, boilerplate or instructions repeated word for word.`,
       tokens,
-      usd: this.cost(c, tokens),
-      fix: 'trim-filler',
-    });
+      this.cost(c, tokens),
+      {
+        tokens,
+        usd: this.cost(c, tokens),
+        fix: 'trim-filler',
+      },
+    );
   }
 
   private detectContextLoop(c: DetectorContext): void {
@@ -271,15 +327,27 @@ export class HygieneAnalyzer {
 
   private detectOutputBudget(c: DetectorContext): void {
     const budget = c.observation.maxOutputTokens;
-    if (budget === undefined || budget < this.settings.outputBudgetMinTokens || c.promptTokens > this.settings.outputBudgetSmallPromptTokens) return;
+    if (
+      budget === undefined ||
+      budget < this.settings.outputBudgetMinTokens ||
+      c.promptTokens > this.settings.outputBudgetSmallPromptTokens
+    )
+      return;
     // What a runaway answer could cost beyond a budget sized like the request.
     const sensible = Math.max(4096, c.promptTokens * 4);
     const atRisk = budget - sensible;
-    this.finding(c, 'outputBudget', `An output budget of ${formatTokens(budget)} tokens on a ${formatTokens(c.promptTokens)}-token request; up to ${formatTokens(atRisk)} more output tokens than a ${formatTokens(sensible)} budget allows.`, budget, this.cost(c, 0, budget), {
-      tokens: atRisk,
-      usd: this.cost(c, 0, atRisk),
-      fix: 'lower-output-budget',
-    });
+    this.finding(
+      c,
+      'outputBudget',
+      `An output budget of ${formatTokens(budget)} tokens on a ${formatTokens(c.promptTokens)}-token request; up to ${formatTokens(atRisk)} more output tokens than a ${formatTokens(sensible)} budget allows.`,
+      budget,
+      this.cost(c, 0, budget),
+      {
+        tokens: atRisk,
+        usd: this.cost(c, 0, atRisk),
+        fix: 'lower-output-budget',
+      },
+    );
   }
 
   /**
@@ -288,7 +356,8 @@ export class HygieneAnalyzer {
    * only ever visits what it deletes.
    */
   private prune(now: number): void {
-    const horizon = now - Math.max(this.settings.repeatWindowMs, this.settings.retryWindowMs, this.settings.contextLoopWindowMs, PASTE_WINDOW_MS);
+    const horizon =
+      now - Math.max(this.settings.repeatWindowMs, this.settings.retryWindowMs, this.settings.contextLoopWindowMs, PASTE_WINDOW_MS);
     forgetOld(this.requests, (v) => v[v.length - 1].ts < horizon, MAX_TRACKED_HASHES / 10);
     forgetOld(this.reportedRepeats, (ts) => ts < horizon, MAX_TRACKED_HASHES / 10);
     forgetOld(this.pastedBlocks, (ts) => ts < horizon, MAX_TRACKED_HASHES);
@@ -344,4 +413,3 @@ function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
-

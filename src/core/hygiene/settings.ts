@@ -64,7 +64,9 @@ export function parseHygieneSettings(raw: RawHygieneSettings): { settings: Hygie
     const v = raw[key];
     if (v === undefined || v === null) return fallback;
     if (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max) return v;
-    problems.push(`tokenMeter.hygiene.${key}: ${JSON.stringify(v)} is not a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}; using ${fallback}.`);
+    problems.push(
+      `tokenMeter.hygiene.${key}: ${JSON.stringify(v)} is not a number from ${min}${max === Infinity ? ' up' : ` to ${max}`}; using ${fallback}.`,
+    );
     return fallback;
   };
   const detectors = { ...d.detectors };
@@ -72,8 +74,10 @@ export function parseHygieneSettings(raw: RawHygieneSettings): { settings: Hygie
   if (rawDetectors !== undefined && rawDetectors !== null) {
     if (typeof rawDetectors === 'object' && !Array.isArray(rawDetectors)) {
       for (const [kind, on] of Object.entries(rawDetectors)) {
-        if (!(HYGIENE_KINDS as readonly string[]).includes(kind)) problems.push(`tokenMeter.hygiene.detectors: "${kind}" is not a detector (${HYGIENE_KINDS.join(', ')}); ignored.`);
-        else if (typeof on !== 'boolean') problems.push(`tokenMeter.hygiene.detectors.${kind}: ${JSON.stringify(on)} is not true or false; left on.`);
+        if (!(HYGIENE_KINDS as readonly string[]).includes(kind))
+          problems.push(`tokenMeter.hygiene.detectors: "${kind}" is not a detector (${HYGIENE_KINDS.join(', ')}); ignored.`);
+        else if (typeof on !== 'boolean')
+          problems.push(`tokenMeter.hygiene.detectors.${kind}: ${JSON.stringify(on)} is not true or false; left on.`);
         else detectors[kind as HygieneKind] = on;
       }
     } else problems.push('tokenMeter.hygiene.detectors: expected an object of detector names to true/false; all detectors stay on.');
@@ -84,7 +88,8 @@ export function parseHygieneSettings(raw: RawHygieneSettings): { settings: Hygie
       if ((HYGIENE_KINDS as readonly unknown[]).includes(kind)) mutedKinds.push(kind as HygieneKind);
       else problems.push(`tokenMeter.hygiene.mutedKinds: ${JSON.stringify(kind)} is not a detector; ignored.`);
     }
-  } else if (raw.mutedKinds !== undefined && raw.mutedKinds !== null) problems.push('tokenMeter.hygiene.mutedKinds: expected a list of detector names; nothing muted.');
+  } else if (raw.mutedKinds !== undefined && raw.mutedKinds !== null)
+    problems.push('tokenMeter.hygiene.mutedKinds: expected a list of detector names; nothing muted.');
   return {
     problems,
     settings: {

@@ -26,7 +26,15 @@ export interface PromptObservation {
 
 export type PromptObserver = (observation: PromptObservation) => void;
 
-export const HYGIENE_KINDS = ['repeatedPrompt', 'retryStorm', 'verbosePrompt', 'resentPaste', 'filler', 'contextLoop', 'outputBudget'] as const;
+export const HYGIENE_KINDS = [
+  'repeatedPrompt',
+  'retryStorm',
+  'verbosePrompt',
+  'resentPaste',
+  'filler',
+  'contextLoop',
+  'outputBudget',
+] as const;
 export type HygieneKind = (typeof HYGIENE_KINDS)[number];
 
 export const KIND_TITLES: Record<HygieneKind, string> = {
@@ -39,7 +47,8 @@ export const KIND_TITLES: Record<HygieneKind, string> = {
   outputBudget: 'Large output budget on a small request',
 };
 
-export type SuggestedFix = 'reuse-answer' | 'back-off' | 'trim-context' | 'fresh-conversation' | 'trim-filler' | 'cheaper-model' | 'lower-output-budget';
+export type SuggestedFix =
+  'reuse-answer' | 'back-off' | 'trim-context' | 'fresh-conversation' | 'trim-filler' | 'cheaper-model' | 'lower-output-budget';
 
 export const FIX_ADVICE: Record<SuggestedFix, string> = {
   'reuse-answer': 'reuse the previous answer instead of asking again',

@@ -43,7 +43,8 @@ export class WarningRateLimiter {
     if (typeof s?.snoozedUntil === 'number') this.snoozedUntil = s.snoozedUntil;
     if (Array.isArray(s?.lastWarned)) {
       for (const entry of s.lastWarned) {
-        if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number') this.lastWarned.set(entry[0] as HygieneKind, entry[1]);
+        if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number')
+          this.lastWarned.set(entry[0] as HygieneKind, entry[1]);
       }
     }
   }

@@ -41,16 +41,23 @@ function parseSettings(text: string | undefined): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ClaudeSettingsError(`Claude Code's settings file is not valid JSON (${(error as Error).message}); fix it or connect by hand.`);
+    throw new ClaudeSettingsError(
+      `Claude Code's settings file is not valid JSON (${(error as Error).message}); fix it or connect by hand.`,
+    );
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ClaudeSettingsError("Claude Code's settings file does not hold a JSON object.");
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new ClaudeSettingsError("Claude Code's settings file does not hold a JSON object.");
   return parsed as Record<string, unknown>;
 }
 
 function statusLineOf(settings: Record<string, unknown>): ClaudeStatusLine | undefined {
   const value = settings.statusLine as Partial<ClaudeStatusLine> | undefined;
   if (!value || typeof value !== 'object' || typeof value.command !== 'string') return undefined;
-  return { type: typeof value.type === 'string' ? value.type : 'command', command: value.command, ...(typeof value.padding === 'number' ? { padding: value.padding } : {}) };
+  return {
+    type: typeof value.type === 'string' ? value.type : 'command',
+    command: value.command,
+    ...(typeof value.padding === 'number' ? { padding: value.padding } : {}),
+  };
 }
 
 function serialize(settings: Record<string, unknown>): string {

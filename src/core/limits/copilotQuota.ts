@@ -15,7 +15,6 @@ export interface CopilotQuota {
   readings: LimitReading[];
 }
 
-
 function resetDate(json: Json): number | undefined {
   for (const key of ['quota_reset_date_utc', 'quota_reset_date', 'limited_user_reset_date']) {
     const value = json[key];
@@ -26,9 +25,15 @@ function resetDate(json: Json): number | undefined {
   return undefined;
 }
 
-function detailOf(entitlement: number | undefined, remaining: number | undefined, overageCount: number | undefined, overagePermitted: unknown): string | undefined {
+function detailOf(
+  entitlement: number | undefined,
+  remaining: number | undefined,
+  overageCount: number | undefined,
+  overagePermitted: unknown,
+): string | undefined {
   const parts: string[] = [];
-  if (entitlement !== undefined && remaining !== undefined) parts.push(`${Math.max(0, Math.round(remaining)).toLocaleString('en-US')} of ${Math.round(entitlement).toLocaleString('en-US')} left`);
+  if (entitlement !== undefined && remaining !== undefined)
+    parts.push(`${Math.max(0, Math.round(remaining)).toLocaleString('en-US')} of ${Math.round(entitlement).toLocaleString('en-US')} left`);
   if (overageCount) parts.push(`${overageCount} over the quota`);
   if (overagePermitted === true) parts.push('paid overage on');
   else if (overagePermitted === false) parts.push('no paid overage');
@@ -42,7 +47,16 @@ export function parseCopilotQuota(input: unknown, observedAt: number): CopilotQu
   const readings: LimitReading[] = [];
   const push = (window: string, usedRatio: number, detail: string | undefined) => {
     if (!Number.isFinite(usedRatio) || usedRatio < 0) return;
-    readings.push({ provider: 'github-copilot', account, window, usedRatio, ...(resetsAt !== undefined && resetsAt > observedAt ? { resetsAt } : {}), ...(detail ? { detail } : {}), source: 'github', observedAt });
+    readings.push({
+      provider: 'github-copilot',
+      account,
+      window,
+      usedRatio,
+      ...(resetsAt !== undefined && resetsAt > observedAt ? { resetsAt } : {}),
+      ...(detail ? { detail } : {}),
+      source: 'github',
+      observedAt,
+    });
   };
   for (const [name, raw] of Object.entries(asObject(json.quota_snapshots) ?? {})) {
     const snapshot = asObject(raw);
@@ -50,9 +64,18 @@ export function parseCopilotQuota(input: unknown, observedAt: number): CopilotQu
     const entitlement = finiteNumber(snapshot.entitlement);
     const remaining = finiteNumber(snapshot.remaining) ?? finiteNumber(snapshot.quota_remaining);
     const percentRemaining = finiteNumber(snapshot.percent_remaining);
-    const usedRatio = percentRemaining !== undefined ? (100 - percentRemaining) / 100 : entitlement && remaining !== undefined ? (entitlement - remaining) / entitlement : undefined;
+    const usedRatio =
+      percentRemaining !== undefined
+        ? (100 - percentRemaining) / 100
+        : entitlement && remaining !== undefined
+          ? (entitlement - remaining) / entitlement
+          : undefined;
     if (usedRatio === undefined) continue;
-    push(typeof snapshot.quota_id === 'string' ? snapshot.quota_id : name, usedRatio, detailOf(entitlement, remaining, finiteNumber(snapshot.overage_count), snapshot.overage_permitted));
+    push(
+      typeof snapshot.quota_id === 'string' ? snapshot.quota_id : name,
+      usedRatio,
+      detailOf(entitlement, remaining, finiteNumber(snapshot.overage_count), snapshot.overage_permitted),
+    );
   }
   const monthly = asObject(json.monthly_quotas);
   const left = asObject(json.limited_user_quotas);

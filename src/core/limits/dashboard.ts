@@ -42,7 +42,8 @@ export interface LimitsSectionInput {
   formatClock: (ts: number) => string;
 }
 
-const NO_READINGS = 'No limit readings yet. They come from Anthropic\'s and OpenAI\'s response headers through the gateway, from Claude Code\'s status line ("Token Meter: Connect Claude Code Status Line"), from Codex\'s records, and from GitHub for Copilot (tokenMeter.copilotQuota.enabled).';
+const NO_READINGS =
+  "No limit readings yet. They come from Anthropic's and OpenAI's response headers through the gateway, from Claude Code's status line (\"Token Meter: Connect Claude Code Status Line\"), from Codex's records, and from GitHub for Copilot (tokenMeter.copilotQuota.enabled).";
 
 export function buildLimitsSection(input: LimitsSectionInput): LimitsSection {
   const from = input.now - LIMITS_CHART_MS;
@@ -67,6 +68,9 @@ export function buildLimitsSection(input: LimitsSectionInput): LimitsSection {
         current,
       };
     });
-  const text = rows.length === 0 ? NO_READINGS : "Each window's share used over the past 7 days, as the providers reported it, with the latest reading of each.";
+  const text =
+    rows.length === 0
+      ? NO_READINGS
+      : "Each window's share used over the past 7 days, as the providers reported it, with the latest reading of each.";
   return { from, to: input.now, series, rows, text };
 }

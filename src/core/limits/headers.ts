@@ -94,7 +94,11 @@ export function parseAnthropicHeaders(raw: HeaderBag, observedAt: number): Anthr
     if (field === 'utilization') entry.utilization = parseFraction(value);
     else if (field === 'reset') entry.reset = parseEpochSeconds(value, observedAt);
     else entry.status = parseStatus(value);
-    if ((field === 'utilization' && entry.utilization === undefined) || (field === 'reset' && entry.reset === undefined) || (field === 'status' && entry.status === undefined)) {
+    if (
+      (field === 'utilization' && entry.utilization === undefined) ||
+      (field === 'reset' && entry.reset === undefined) ||
+      (field === 'status' && entry.status === undefined)
+    ) {
       malformed.push(name);
     }
     windows.set(window, entry);

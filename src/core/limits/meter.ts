@@ -1,5 +1,14 @@
 import { formatDuration, formatPercent } from '../format';
-import { canonicalWindow, isCurrent, isExact, providerLabel, SOURCE_LABELS, windowLabel, windowShortLabel, type LimitReading } from './reading';
+import {
+  canonicalWindow,
+  isCurrent,
+  isExact,
+  providerLabel,
+  SOURCE_LABELS,
+  windowLabel,
+  windowShortLabel,
+  type LimitReading,
+} from './reading';
 
 /**
  * "What limits me now": from every current reading of every provider, the window that binds, as
@@ -32,7 +41,13 @@ function perMinuteApiLimit(r: LimitReading): boolean {
 export function bindingWindow(readings: readonly LimitReading[], now: number): LimitReading | undefined {
   const current = readings.filter((r) => isCurrent(r, now) && (r.usedRatio !== undefined || refusing(r)) && !perMinuteApiLimit(r));
   if (current.length === 0) return undefined;
-  const rank = (r: LimitReading): number[] => [refusing(r) ? 1 : 0, isExact(r.source) ? 1 : 0, r.binding ? 1 : 0, r.usedRatio ?? 1, r.resetsAt ?? 0];
+  const rank = (r: LimitReading): number[] => [
+    refusing(r) ? 1 : 0,
+    isExact(r.source) ? 1 : 0,
+    r.binding ? 1 : 0,
+    r.usedRatio ?? 1,
+    r.resetsAt ?? 0,
+  ];
   return current.reduce((best, r) => {
     const a = rank(r);
     const b = rank(best);
@@ -138,9 +153,12 @@ function levelOf(r: LimitReading, thresholds: readonly number[]): LimitLevel {
 }
 
 const ADVICE: Record<string, string> = {
-  anthropic: 'To stretch it: use a lighter model (Sonnet or Haiku) for simple requests, start a fresh conversation (less context re-sent each time), or defer batch work until it resets.',
-  openai: 'To stretch it: use a lighter model or lower reasoning effort for simple tasks, start a fresh session, or defer batch work until it resets.',
-  'github-copilot': 'To stretch it: use the included models (no premium multiplier) for routine requests, or turn on paid overage for premium requests.',
+  anthropic:
+    'To stretch it: use a lighter model (Sonnet or Haiku) for simple requests, start a fresh conversation (less context re-sent each time), or defer batch work until it resets.',
+  openai:
+    'To stretch it: use a lighter model or lower reasoning effort for simple tasks, start a fresh session, or defer batch work until it resets.',
+  'github-copilot':
+    'To stretch it: use the included models (no premium multiplier) for routine requests, or turn on paid overage for premium requests.',
 };
 
 const UNUSED_NOTE_WITHIN_MS = 24 * 3600_000;
@@ -172,7 +190,10 @@ export function buildLimitsView(input: LimitsViewInput): LimitsView | undefined 
       const marker = r === bound ? ' — **binds now**' : '';
       const status = r.status && r.status !== 'allowed' ? ` · ${r.status.replace(/_/g, ' ')}` : '';
       const detail = r.detail ? ` (${r.detail})` : '';
-      lines.push(`${windowLabel(r.window)}: ${usedWords(r)}${detail}${resetWords(r, input)}${status}${marker} — ${SOURCE_LABELS[r.source]}, ${ageWords(r.observedAt, now)}`, '');
+      lines.push(
+        `${windowLabel(r.window)}: ${usedWords(r)}${detail}${resetWords(r, input)}${status}${marker} — ${SOURCE_LABELS[r.source]}, ${ageWords(r.observedAt, now)}`,
+        '',
+      );
       const l = perMinuteApiLimit(r) ? 'normal' : levelOf(r, input.thresholds);
       if (l === 'error' || (l === 'warning' && level === 'normal')) level = l;
       const crossed = [...input.thresholds].reverse().find((t) => (r.usedRatio ?? 0) * 100 >= t);
@@ -183,7 +204,14 @@ export function buildLimitsView(input: LimitsViewInput): LimitsView | undefined 
           message: `your ${providerLabel(r.provider)} ${windowLabel(r.window)} window is ${formatPercent(r.usedRatio ?? 0)} used${resets}. ${ADVICE[r.provider] ?? 'Consider deferring large jobs until it resets.'}`,
         });
       }
-      if (input.unusedWeeklyNote && isWeekly(r.window) && isExact(r.source) && r.resetsAt !== undefined && r.resetsAt - now <= UNUSED_NOTE_WITHIN_MS && (r.usedRatio ?? 1) < UNUSED_NOTE_BELOW) {
+      if (
+        input.unusedWeeklyNote &&
+        isWeekly(r.window) &&
+        isExact(r.source) &&
+        r.resetsAt !== undefined &&
+        r.resetsAt - now <= UNUSED_NOTE_WITHIN_MS &&
+        (r.usedRatio ?? 1) < UNUSED_NOTE_BELOW
+      ) {
         alerts.push({
           key: `unused:${r.provider}:${r.window}:${Math.round(r.resetsAt / ALERT_RESET_GRAIN_MS)}`,
           message: `your ${providerLabel(r.provider)} ${windowLabel(r.window)} window resets ${input.formatClock(r.resetsAt)} with ${formatPercent(1 - (r.usedRatio ?? 0))} of it unused — a good moment for the larger jobs you were saving.`,

@@ -35,17 +35,28 @@ export function resolveLimitSettings(raw: RawLimitSettings): { settings: LimitSe
   let warningThresholds: number[] = [...DEFAULT_LIMIT_THRESHOLDS];
   if (raw.warningThresholds !== undefined) {
     const list = raw.warningThresholds;
-    if (Array.isArray(list) && list.every((n) => typeof n === 'number' && n > 0 && n <= 100)) warningThresholds = [...new Set(list as number[])].sort((a, b) => a - b);
-    else problems.push(`tokenMeter.limits.warningThresholds must be a list of percentages from 1 to 100; using ${DEFAULT_LIMIT_THRESHOLDS.join(' and ')}.`);
+    if (Array.isArray(list) && list.every((n) => typeof n === 'number' && n > 0 && n <= 100))
+      warningThresholds = [...new Set(list as number[])].sort((a, b) => a - b);
+    else
+      problems.push(
+        `tokenMeter.limits.warningThresholds must be a list of percentages from 1 to 100; using ${DEFAULT_LIMIT_THRESHOLDS.join(' and ')}.`,
+      );
   }
   let endpoint = DEFAULT_COPILOT_QUOTA_ENDPOINT;
   const rawEndpoint = typeof raw.copilotQuotaEndpoint === 'string' ? raw.copilotQuotaEndpoint.trim() : '';
   if (rawEndpoint) {
     if (validCopilotEndpoint(rawEndpoint)) endpoint = rawEndpoint;
-    else problems.push(`tokenMeter.copilotQuota.endpoint must be an https:// address (your GitHub Enterprise's API, e.g. https://github.example.com/api/v3/copilot_internal/user); using ${DEFAULT_COPILOT_QUOTA_ENDPOINT}.`);
+    else
+      problems.push(
+        `tokenMeter.copilotQuota.endpoint must be an https:// address (your GitHub Enterprise's API, e.g. https://github.example.com/api/v3/copilot_internal/user); using ${DEFAULT_COPILOT_QUOTA_ENDPOINT}.`,
+      );
   }
   return {
-    settings: { warningThresholds, unusedWeeklyNote: raw.unusedWeeklyNote === true, copilotQuota: { enabled: raw.copilotQuotaEnabled === true, endpoint } },
+    settings: {
+      warningThresholds,
+      unusedWeeklyNote: raw.unusedWeeklyNote === true,
+      copilotQuota: { enabled: raw.copilotQuotaEnabled === true, endpoint },
+    },
     problems,
   };
 }

@@ -18,7 +18,6 @@ export interface StatusLineFacts {
   readings: LimitReading[];
 }
 
-
 /** Epoch seconds (what Claude Code sends) or an ISO date. */
 function resetTime(value: unknown): number | undefined {
   const n = finiteNumber(value);
@@ -37,7 +36,10 @@ function contextRatio(context: Json | undefined): number | undefined {
   const size = finiteNumber(context.context_window_size);
   const usage = asObject(context.current_usage);
   if (!size || !usage) return undefined;
-  const used = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'].reduce((sum, key) => sum + (finiteNumber(usage[key]) ?? 0), 0);
+  const used = ['input_tokens', 'cache_creation_input_tokens', 'cache_read_input_tokens'].reduce(
+    (sum, key) => sum + (finiteNumber(usage[key]) ?? 0),
+    0,
+  );
   return used / size;
 }
 
@@ -45,7 +47,14 @@ export function parseStatusLineInput(input: unknown, observedAt: number): Status
   const json = asObject(input) ?? {};
   const model = asObject(json.model);
   const workspace = asObject(json.workspace);
-  const dir = typeof workspace?.project_dir === 'string' ? workspace.project_dir : typeof workspace?.current_dir === 'string' ? workspace.current_dir : typeof json.cwd === 'string' ? json.cwd : undefined;
+  const dir =
+    typeof workspace?.project_dir === 'string'
+      ? workspace.project_dir
+      : typeof workspace?.current_dir === 'string'
+        ? workspace.current_dir
+        : typeof json.cwd === 'string'
+          ? json.cwd
+          : undefined;
   const readings: LimitReading[] = [];
   for (const [name, raw] of Object.entries(asObject(json.rate_limits) ?? {})) {
     const window = asObject(raw);

@@ -23,7 +23,7 @@ const MAX_PIECE_CHARS = 1024;
 
 function countInPieces(text: string, model: string, count: (text: string, model: string) => number): number {
   let total = 0;
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     let end = Math.min(text.length, start + MAX_PIECE_CHARS);
     if (end < text.length) {
       const space = text.lastIndexOf(' ', end);

@@ -66,7 +66,8 @@ function nextCut(text: string, from: number): number {
   for (let i = from + 1; i < length; i++) {
     const code = text.charCodeAt(i);
     if (code === 32) {
-      if (i + 1 < length && !isWhitespace(text.charCodeAt(i - 1), text, i - 1) && !isWhitespace(text.charCodeAt(i + 1), text, i + 1)) return i;
+      if (i + 1 < length && !isWhitespace(text.charCodeAt(i - 1), text, i - 1) && !isWhitespace(text.charCodeAt(i + 1), text, i + 1))
+        return i;
     } else if (text.charCodeAt(i - 1) === 10) {
       let next = i;
       let c = code;
@@ -80,7 +81,7 @@ function nextCut(text: string, from: number): number {
 /** The pieces `count` caches, in order; joined they are the text. */
 export function segments(text: string): string[] {
   const out: string[] = [];
-  for (let start = 0; start < text.length; ) {
+  for (let start = 0; start < text.length;) {
     const end = nextCut(text, start);
     out.push(text.slice(start, end));
     start = end;
@@ -98,7 +99,7 @@ class CachingTokenizer implements Tokenizer {
 
   count(text: string): number {
     let total = 0;
-    for (let start = 0; start < text.length; ) {
+    for (let start = 0; start < text.length;) {
       const end = nextCut(text, start);
       const segment = text.slice(start, end);
       start = end;
@@ -185,7 +186,11 @@ export class ConversationCounter {
       } else {
         // Once a message differs (an edit, a removed turn), the rest is counted afresh.
         reusable = false;
-        tokens = TOKENS_PER_MESSAGE + this.tokenizer.count(m.role) + this.tokenizer.count(m.content) + (m.name ? TOKENS_PER_NAME + this.tokenizer.count(m.name) : 0);
+        tokens =
+          TOKENS_PER_MESSAGE +
+          this.tokenizer.count(m.role) +
+          this.tokenizer.count(m.content) +
+          (m.name ? TOKENS_PER_NAME + this.tokenizer.count(m.name) : 0);
       }
       next.push({ role: m.role, name: m.name, content: m.content, tokens });
       total += tokens;

@@ -126,7 +126,10 @@ class DashboardPanel {
       const entry: NonNullable<DashboardPanel['commits']> = {
         fromDay,
         count: countCommits(startOfDay(fromDay, zone), startOfDay(addDays(toDay, 1), zone))
-          .catch((error: unknown): CommitCount => ({ available: false, reason: `git could not be read (${error instanceof Error ? error.message : String(error)}).` }))
+          .catch((error: unknown): CommitCount => ({
+            available: false,
+            reason: `git could not be read (${error instanceof Error ? error.message : String(error)}).`,
+          }))
           .then((count) => (entry.settled = count)),
       };
       this.commits = entry;

@@ -37,7 +37,13 @@ export class FindingsLog {
   load(now: number): HygieneFinding[] {
     const since = now - KEEP_MS;
     const firstDay = utcDay(since);
-    const files = [this.legacyFile, ...this.dayFiles().filter((day) => day >= firstDay).sort().map((day) => this.fileOf(day))];
+    const files = [
+      this.legacyFile,
+      ...this.dayFiles()
+        .filter((day) => day >= firstDay)
+        .sort()
+        .map((day) => this.fileOf(day)),
+    ];
     return files.flatMap((file) => readFindings(file).filter((f) => f.ts >= since));
   }
 
@@ -47,7 +53,8 @@ export class FindingsLog {
     if (expiredBefore <= this.prunedThrough) return;
     this.prunedThrough = expiredBefore;
     for (const day of this.dayFiles()) if (day < expiredBefore) fs.rmSync(this.fileOf(day), { force: true });
-    if (fs.existsSync(this.legacyFile) && readFindings(this.legacyFile).every((f) => f.ts < now - KEEP_MS)) fs.rmSync(this.legacyFile, { force: true });
+    if (fs.existsSync(this.legacyFile) && readFindings(this.legacyFile).every((f) => f.ts < now - KEEP_MS))
+      fs.rmSync(this.legacyFile, { force: true });
   }
 
   private dayFiles(): string[] {
@@ -82,7 +89,12 @@ function readFindings(file: string): HygieneFinding[] {
 function parseFinding(line: string): HygieneFinding | undefined {
   try {
     const f = JSON.parse(line) as HygieneFinding;
-    return (HYGIENE_KINDS as readonly string[]).includes(f.kind) && typeof f.ts === 'number' && typeof f.evidence === 'string' && typeof f.saving?.tokens === 'number' ? f : undefined;
+    return (HYGIENE_KINDS as readonly string[]).includes(f.kind) &&
+      typeof f.ts === 'number' &&
+      typeof f.evidence === 'string' &&
+      typeof f.saving?.tokens === 'number'
+      ? f
+      : undefined;
   } catch {
     return undefined;
   }

@@ -3,7 +3,14 @@ import { formatTokens, formatUsd } from '../../core/format';
 import type { HygieneAnalyzer, Pricing } from '../../core/hygiene/analyzer';
 import { hygieneReport } from '../../core/hygiene/report';
 import { parseHygieneSettings, type HygieneSettings } from '../../core/hygiene/settings';
-import { FIX_ADVICE, KIND_TITLES, type HygieneFinding, type HygieneKind, type PromptObservation, type PromptObserver } from '../../core/hygiene/types';
+import {
+  FIX_ADVICE,
+  KIND_TITLES,
+  type HygieneFinding,
+  type HygieneKind,
+  type PromptObservation,
+  type PromptObserver,
+} from '../../core/hygiene/types';
 import { typingQuietDelay, WarningRateLimiter } from '../../core/hygiene/warnings';
 import { estimateTokens } from '../../core/tokenizer/estimate';
 import type { ProblemReporter } from '../problems';
@@ -73,7 +80,8 @@ export class HygieneMonitor implements vscode.Disposable {
       }),
       vscode.workspace.onDidChangeTextDocument((e) => {
         // Output channels and other generated documents change without anyone typing.
-        if (e.contentChanges.length > 0 && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled')) this.lastTypedAt = this.usage.now();
+        if (e.contentChanges.length > 0 && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled'))
+          this.lastTypedAt = this.usage.now();
       }),
       vscode.workspace.registerTextDocumentContentProvider(REPORT_SCHEME, {
         onDidChange: this.reportChanged.event,
@@ -165,8 +173,7 @@ export class HygieneMonitor implements vscode.Disposable {
     else if (choice === SNOOZE) {
       this.limiter.snooze(this.usage.now(), SNOOZE_MS);
       await this.saveWarningState();
-    }
-    else if (choice === MUTE_KIND) {
+    } else if (choice === MUTE_KIND) {
       const muted = [...new Set([...this.settings.mutedKinds, f.kind])];
       await vscode.workspace.getConfiguration(SECTION).update('mutedKinds', muted, vscode.ConfigurationTarget.Global);
     }
@@ -181,7 +188,23 @@ export class HygieneMonitor implements vscode.Disposable {
 
   private readSettings(): HygieneSettings {
     const config = vscode.workspace.getConfiguration(SECTION);
-    const keys = ['enabled', 'detectors', 'mutedKinds', 'warnIntervalMinutes', 'repeatCount', 'repeatWindowMinutes', 'nearDuplicateSimilarity', 'verboseFactor', 'verboseMinTokens', 'resentPasteMinTokens', 'fillerMinTokens', 'contextLoopRequests', 'contextLoopWindowMinutes', 'contextLoopMinTokens', 'outputBudgetMinTokens'];
+    const keys = [
+      'enabled',
+      'detectors',
+      'mutedKinds',
+      'warnIntervalMinutes',
+      'repeatCount',
+      'repeatWindowMinutes',
+      'nearDuplicateSimilarity',
+      'verboseFactor',
+      'verboseMinTokens',
+      'resentPasteMinTokens',
+      'fillerMinTokens',
+      'contextLoopRequests',
+      'contextLoopWindowMinutes',
+      'contextLoopMinTokens',
+      'outputBudgetMinTokens',
+    ];
     const { settings, problems } = parseHygieneSettings(Object.fromEntries(keys.map((k) => [k, config.get(k)])));
     for (const problem of problems) this.problems.report(problem, { openSettings: true });
     return settings;

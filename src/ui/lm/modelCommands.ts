@@ -13,8 +13,21 @@ import { readChatModelSettings } from '../config';
 const TITLE = 'Token Meter: Add Model';
 const STEPS = 6;
 
-async function ask(step: number, prompt: string, value: string, validate?: (v: string) => string | undefined, password = false): Promise<string | undefined> {
-  return vscode.window.showInputBox({ title: `${TITLE} (${step}/${STEPS})`, prompt, value, password, ignoreFocusOut: true, validateInput: validate });
+async function ask(
+  step: number,
+  prompt: string,
+  value: string,
+  validate?: (v: string) => string | undefined,
+  password = false,
+): Promise<string | undefined> {
+  return vscode.window.showInputBox({
+    title: `${TITLE} (${step}/${STEPS})`,
+    prompt,
+    value,
+    password,
+    ignoreFocusOut: true,
+    validateInput: validate,
+  });
 }
 
 function rawModels(): unknown[] {
@@ -29,22 +42,39 @@ async function saveModels(models: unknown[]): Promise<void> {
 export async function addModelCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
   const style = await vscode.window.showQuickPick(
     [
-      { label: 'OpenAI-compatible', detail: 'OpenAI, Azure OpenAI, OpenRouter, vLLM, Ollama, LM Studio… (Chat Completions)', value: 'openai' as ApiStyle },
+      {
+        label: 'OpenAI-compatible',
+        detail: 'OpenAI, Azure OpenAI, OpenRouter, vLLM, Ollama, LM Studio… (Chat Completions)',
+        value: 'openai' as ApiStyle,
+      },
       { label: 'Anthropic', detail: 'Anthropic Messages API', value: 'anthropic' as ApiStyle },
     ],
     { title: `${TITLE} (1/${STEPS})`, placeHolder: 'Which API does the endpoint speak?', ignoreFocusOut: true },
   );
   if (!style) return;
-  const baseUrl = await ask(2, style.value === 'openai' ? 'Base URL (the part before /chat/completions)' : 'Base URL (the part before /v1/messages)', DEFAULT_BASE_URLS[style.value], (v) =>
-    /^https?:\/\/[^/]/.test(v.trim()) ? undefined : 'An http:// or https:// URL.',
+  const baseUrl = await ask(
+    2,
+    style.value === 'openai' ? 'Base URL (the part before /chat/completions)' : 'Base URL (the part before /v1/messages)',
+    DEFAULT_BASE_URLS[style.value],
+    (v) => (/^https?:\/\/[^/]/.test(v.trim()) ? undefined : 'An http:// or https:// URL.'),
   );
   if (baseUrl === undefined) return;
-  const model = await ask(3, 'Model id, as the endpoint names it (for example gpt-4.1 or claude-sonnet-4-5)', '', (v) => (v.trim() ? undefined : 'The model id is required.'));
+  const model = await ask(3, 'Model id, as the endpoint names it (for example gpt-4.1 or claude-sonnet-4-5)', '', (v) =>
+    v.trim() ? undefined : 'The model id is required.',
+  );
   if (!model) return;
   const existing = new Set(provider.models().map((m) => m.id));
-  const name = await ask(4, 'Name in the model picker (also its id; must be unique)', model.trim(), (v) => (!v.trim() ? 'A name is required.' : existing.has(v.trim()) ? 'Another model has this name.' : undefined));
+  const name = await ask(4, 'Name in the model picker (also its id; must be unique)', model.trim(), (v) =>
+    !v.trim() ? 'A name is required.' : existing.has(v.trim()) ? 'Another model has this name.' : undefined,
+  );
   if (!name) return;
-  const key = await ask(5, 'API key (stored in VS Code\'s secret storage, never in settings). Leave empty for local servers without keys.', '', undefined, true);
+  const key = await ask(
+    5,
+    "API key (stored in VS Code's secret storage, never in settings). Leave empty for local servers without keys.",
+    '',
+    undefined,
+    true,
+  );
   if (key === undefined) return;
   const capabilities = await vscode.window.showQuickPick(
     [
@@ -68,7 +98,9 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
   };
   if (key) await secrets.store(secretKeyFor(config.id!), key);
   await saveModels([...rawModels(), config]);
-  void vscode.window.showInformationMessage(`Token Meter: "${config.name}" is in the chat model picker. Its context size and capabilities can be edited in tokenMeter.models.`);
+  void vscode.window.showInformationMessage(
+    `Token Meter: "${config.name}" is in the chat model picker. Its context size and capabilities can be edited in tokenMeter.models.`,
+  );
 }
 
 async function pickModel(provider: TokenMeterChatProvider, title: string): Promise<LmModelConfig | undefined> {
@@ -87,7 +119,12 @@ async function pickModel(provider: TokenMeterChatProvider, title: string): Promi
 export async function setModelApiKeyCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
   const model = await pickModel(provider, 'Token Meter: Set Model API Key');
   if (!model) return;
-  const key = await vscode.window.showInputBox({ title: `API key for ${model.name}`, prompt: 'Stored in VS Code\'s secret storage. Leave empty to remove the key.', password: true, ignoreFocusOut: true });
+  const key = await vscode.window.showInputBox({
+    title: `API key for ${model.name}`,
+    prompt: "Stored in VS Code's secret storage. Leave empty to remove the key.",
+    password: true,
+    ignoreFocusOut: true,
+  });
   if (key === undefined) return;
   if (key) await secrets.store(secretKeyFor(model.id), key);
   else await secrets.delete(secretKeyFor(model.id));
@@ -98,10 +135,12 @@ async function removeModelCommand(secrets: vscode.SecretStorage, provider: Token
   const model = await pickModel(provider, 'Token Meter: Remove Model');
   if (!model) return;
   await secrets.delete(secretKeyFor(model.id));
-  await saveModels(rawModels().filter((m) => {
-    const entry = m as { id?: unknown; model?: unknown };
-    return (entry.id ?? entry.model) !== model.id;
-  }));
+  await saveModels(
+    rawModels().filter((m) => {
+      const entry = m as { id?: unknown; model?: unknown };
+      return (entry.id ?? entry.model) !== model.id;
+    }),
+  );
 }
 
 export async function manageModelsCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
@@ -109,7 +148,10 @@ export async function manageModelsCommand(secrets: vscode.SecretStorage, provide
     { label: '$(add) Add Model…', run: () => addModelCommand(secrets, provider) },
     { label: '$(key) Set Model API Key…', run: () => setModelApiKeyCommand(secrets, provider) },
     { label: '$(trash) Remove Model…', run: () => removeModelCommand(secrets, provider) },
-    { label: '$(settings) Edit tokenMeter.models', run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'tokenMeter.models') },
+    {
+      label: '$(settings) Edit tokenMeter.models',
+      run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'tokenMeter.models'),
+    },
   ];
   const picked = await vscode.window.showQuickPick(actions, { title: 'Token Meter: Chat Models' });
   await picked?.run();

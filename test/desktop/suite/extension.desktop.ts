@@ -20,12 +20,22 @@ describe('Token Meter in desktop VS Code', () => {
 
   it('records usage through the API and reports it in the totals', async () => {
     const before = await api.getTotals('day');
-    await api.recordUsage({ source: 'api', provider: 'openai', model: 'gpt-4o', requestId: `desktop-${Date.now()}`, inputTokens: 100, outputTokens: 20 });
+    await api.recordUsage({
+      source: 'api',
+      provider: 'openai',
+      model: 'gpt-4o',
+      requestId: `desktop-${Date.now()}`,
+      inputTokens: 100,
+      outputTokens: 20,
+    });
     const after = await api.getTotals('day');
     assert.equal(after.totalTokens - before.totalTokens, 120);
   });
 
   it('rejects malformed usage with a clear error', async () => {
-    await assert.rejects(api.recordUsage({ source: 'api', provider: 'openai', model: 'gpt-4o', requestId: 'x', inputTokens: -5 }), /inputTokens/);
+    await assert.rejects(
+      api.recordUsage({ source: 'api', provider: 'openai', model: 'gpt-4o', requestId: 'x', inputTokens: -5 }),
+      /inputTokens/,
+    );
   });
 });

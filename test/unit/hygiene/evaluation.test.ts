@@ -58,8 +58,11 @@ describe('prompt hygiene evaluation (generated labelled set, seed 20261123)', fu
         byVariant.set(kind, t);
       }
     }
-    console.log(`      near-duplicates: precision ${fmt(precision(total))}, recall ${fmt(recall(total))} (threshold ${threshold}; ${(candidates / lookups).toFixed(0)} candidates per lookup of ${index.size})`);
-    for (const [kind, t] of byVariant) console.log(`        ${kind.padEnd(20)} ${VARIANTS[kind] ? `recall ${fmt(recall(t))}` : `false matches ${t.fp}/${t.fp + t.tn}`}`);
+    console.log(
+      `      near-duplicates: precision ${fmt(precision(total))}, recall ${fmt(recall(total))} (threshold ${threshold}; ${(candidates / lookups).toFixed(0)} candidates per lookup of ${index.size})`,
+    );
+    for (const [kind, t] of byVariant)
+      console.log(`        ${kind.padEnd(20)} ${VARIANTS[kind] ? `recall ${fmt(recall(t))}` : `false matches ${t.fp}/${t.fp + t.tn}`}`);
     assert.ok(precision(total) >= 0.9, `precision ${precision(total)}`);
     assert.ok(recall(total) >= 0.8, `recall ${recall(total)}`);
     assert.ok(candidates / lookups < index.size / 4, 'lookups examine a fraction of the index, not all of it');
@@ -74,9 +77,15 @@ describe('prompt hygiene evaluation (generated labelled set, seed 20261123)', fu
       for (let i = 0; i < 240; i++) {
         const scenario = SCENARIOS[kind](g, i % 2 === 0);
         const findings = runSteps(newAnalyzer(), scenario.steps);
-        count(t, scenario.positive, findings.some((f) => f.kind === kind));
+        count(
+          t,
+          scenario.positive,
+          findings.some((f) => f.kind === kind),
+        );
       }
-      rows.push(`        ${kind.padEnd(16)} precision ${fmt(precision(t))}  recall ${fmt(recall(t))}  (tp ${t.tp}, fp ${t.fp}, fn ${t.fn}, tn ${t.tn})`);
+      rows.push(
+        `        ${kind.padEnd(16)} precision ${fmt(precision(t))}  recall ${fmt(recall(t))}  (tp ${t.tp}, fp ${t.fp}, fn ${t.fn}, tn ${t.tn})`,
+      );
       if (precision(t) < 0.9 || recall(t) < 0.8) failures.push(`${kind}: precision ${fmt(precision(t))}, recall ${fmt(recall(t))}`);
     }
     console.log(`      detectors:\n${rows.join('\n')}`);
@@ -95,7 +104,9 @@ describe('prompt hygiene evaluation (generated labelled set, seed 20261123)', fu
       }
     }
     const per100 = (findings / steps.length) * 100;
-    console.log(`      ordinary prompts: ${per100.toFixed(2)} findings per 100 prompts ${JSON.stringify(Object.fromEntries(byKind))} (before the one-per-kind-per-hour warning limit)`);
+    console.log(
+      `      ordinary prompts: ${per100.toFixed(2)} findings per 100 prompts ${JSON.stringify(Object.fromEntries(byKind))} (before the one-per-kind-per-hour warning limit)`,
+    );
     assert.ok(per100 < 2, `${per100} findings per 100 ordinary prompts`);
   });
 });

@@ -34,7 +34,16 @@ export interface Step {
 
 export function observation(step: Step): PromptObservation {
   const text = [step.context, step.question].filter(Boolean).join('\n\n');
-  return { source: step.source ?? 'gateway', provider: 'openai', model: MODEL, ts: step.ts, text, question: step.question, maxOutputTokens: step.maxOutputTokens, error: step.error };
+  return {
+    source: step.source ?? 'gateway',
+    provider: 'openai',
+    model: MODEL,
+    ts: step.ts,
+    text,
+    question: step.question,
+    maxOutputTokens: step.maxOutputTokens,
+    error: step.error,
+  };
 }
 
 /** Every finding of a run of steps. */
@@ -70,7 +79,8 @@ export const SCENARIOS: Record<HygieneKind, (g: Gen, positive: boolean) => Scena
   repeatedPrompt(g, positive) {
     const base = baseQuestion(g);
     const kinds = ['exact', 'whitespaceCase', 'typo', 'smallEdit', 'reorder', 'paraphrase'] as const;
-    const next = () => (positive ? variant(g, base, g.pick(kinds)) : variant(g, base, g.pick(['sameTopicUnrelated', 'largeEdit'] as const)));
+    const next = () =>
+      positive ? variant(g, base, g.pick(kinds)) : variant(g, base, g.pick(['sameTopicUnrelated', 'largeEdit'] as const));
     const steps: Step[] = [{ ts: T0, question: base.text }];
     steps.push({ ts: T0 + 3 * MINUTE, question: baseQuestion(g).text });
     steps.push({ ts: T0 + 4 * MINUTE, question: next().text });
@@ -80,9 +90,11 @@ export const SCENARIOS: Record<HygieneKind, (g: Gen, positive: boolean) => Scena
   retryStorm(g, positive) {
     const q = baseQuestion(g).text;
     const steps: Step[] = [];
-    for (let i = 0; i < 3; i++) steps.push({ ts: T0 + i * 15_000, question: positive ? q : `${q} (${i})`, error: i < 2 ? 'HTTP 429' : undefined });
+    for (let i = 0; i < 3; i++)
+      steps.push({ ts: T0 + i * 15_000, question: positive ? q : `${q} (${i})`, error: i < 2 ? 'HTTP 429' : undefined });
     // Negatives: different requests failing, or the same one failing once long ago.
-    if (!positive && g.chance(0.5)) for (let i = 0; i < 3; i++) steps[i] = { ts: T0 + i * 5 * MINUTE, question: q, error: i === 0 ? 'HTTP 500' : undefined };
+    if (!positive && g.chance(0.5))
+      for (let i = 0; i < 3; i++) steps[i] = { ts: T0 + i * 5 * MINUTE, question: q, error: i === 0 ? 'HTTP 500' : undefined };
     return { positive, steps };
   },
   verbosePrompt(g, positive) {
@@ -139,7 +151,12 @@ export function ordinaryStream(g: Gen, prompts: number): Step[] {
     if (roll < 0.4) {
       // Follow-ups ask something else about the same subject: the hardest ordinary case for repeats.
       last = last && g.chance(0.3) ? variant(g, last, 'sameSubjectOtherQuestion') : baseQuestion(g);
-      steps.push({ ts, source: 'gateway', question: last.text + (g.chance(0.25) ? `\n\n${pastedFile(g, 10 + g.int(60))}` : ''), maxOutputTokens: g.pick([undefined, 4096, 8192]) });
+      steps.push({
+        ts,
+        source: 'gateway',
+        question: last.text + (g.chance(0.25) ? `\n\n${pastedFile(g, 10 + g.int(60))}` : ''),
+        maxOutputTokens: g.pick([undefined, 4096, 8192]),
+      });
     } else if (roll < 0.7) {
       if (chat === '' || g.chance(0.15)) chat = 'You are a helpful assistant.';
       const q = baseQuestion(g).text;
