@@ -40,7 +40,10 @@ describe('Get Started walkthrough', function () {
     await pollFor(
       async () => {
         for (const frame of page.frames()) {
-          const text = await frame.locator('body').innerText({ timeout: 1000 }).catch(() => '');
+          const text = await frame
+            .locator('body')
+            .innerText({ timeout: 1000 })
+            .catch(() => '');
           if (text.includes('The metering gateway runs on 127.0.0.1')) return true;
         }
         return undefined;
