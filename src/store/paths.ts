@@ -56,3 +56,10 @@ export const DATA_FILES = {
 } as const;
 
 export const DATA_DIR_ENTRIES: readonly string[] = Object.values(DATA_FILES);
+
+/**
+ * Records of usage kept beside the event log that "Clear Local Data" deletes with it: what was
+ * found in prompts, and the providers' limit readings. State that is not a record of usage (the
+ * gateway's secret, log-reading positions, the price cache, locks) stays.
+ */
+export const USAGE_RECORD_ENTRIES: readonly string[] = [DATA_FILES.hygieneFindings, DATA_FILES.hygieneFindingsLegacy, DATA_FILES.limits];

@@ -4,7 +4,7 @@ import type { UsageEvent, UsageSink } from '../core/events';
 import { Rollups, type RollupContext, type RollupSnapshot } from '../core/rollups';
 import { addDays } from '../core/time';
 import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosition } from './eventLog';
-import { DATA_FILES } from './paths';
+import { DATA_FILES, USAGE_RECORD_ENTRIES } from './paths';
 import { mkdirPrivate, securePrivateTree, writeFileAtomicSync } from './privateFiles';
 
 /**
@@ -176,9 +176,11 @@ export class UsageStore implements UsageSink {
   }
 
   /** Deletes every recorded event and the rollups ("Clear Local Data"). */
+  /** Deletes every record of usage on this machine: the event log, the totals, and USAGE_RECORD_ENTRIES. */
   clear(): void {
     this.writer.close();
     for (const name of this.reader.listSegments()) fs.rmSync(path.join(this.eventsDir, name), { force: true });
+    for (const entry of USAGE_RECORD_ENTRIES) fs.rmSync(path.join(this.options.dataDir, entry), { recursive: true, force: true });
     fs.rmSync(this.snapshotPath, { force: true });
     this.reader.reset();
     this.rollupTable = new Rollups(this.options.context);

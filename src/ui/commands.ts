@@ -11,7 +11,11 @@ async function clearLocalDataCommand(usage: UsageService): Promise<void> {
   const confirm = 'Delete Usage Data';
   const choice = await vscode.window.showWarningMessage(
     'Delete all usage Token Meter has recorded on this machine?',
-    { modal: true, detail: 'Totals, budgets progress and history start again from zero. Settings are kept. This cannot be undone.' },
+    {
+      modal: true,
+      detail:
+        'Totals, budgets progress, history, prompt-hygiene findings and limit readings start again from zero. Settings are kept. This cannot be undone.',
+    },
     confirm,
   );
   if (choice !== confirm) return;

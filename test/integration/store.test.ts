@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeEventId } from '../../src/core/events';
 import { SegmentReader, SegmentWriter } from '../../src/store/eventLog';
+import { DATA_FILES } from '../../src/store/paths';
 import { UsageStore } from '../../src/store/usageStore';
 import { testContext, usageEvent } from '../support/events';
 
@@ -256,13 +257,21 @@ describe('usage store (real files, real processes)', function () {
     store.dispose();
   });
 
-  it('clears all local data', () => {
+  it('clears all local data: the event log, the totals, prompt-hygiene findings and limit readings, keeping the gateway and log-reading state', () => {
     const dataDir = tempDataDir();
     const store = UsageStore.open({ dataDir, context: testContext() });
     store.record(usageEvent());
     store.refresh();
+    const records = [`${DATA_FILES.hygieneFindings}/2026-11-23.jsonl`, DATA_FILES.hygieneFindingsLegacy, DATA_FILES.limits];
+    const kept = [DATA_FILES.gateway, DATA_FILES.logsState];
+    for (const name of [...records, ...kept]) {
+      fs.mkdirSync(path.dirname(path.join(dataDir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dataDir, name), '{}\n');
+    }
     store.clear();
     assert.equal(totalEvents(store), 0);
+    for (const name of records) assert.equal(fs.existsSync(path.join(dataDir, name)), false, `${name} is deleted`);
+    for (const name of kept) assert.equal(fs.existsSync(path.join(dataDir, name)), true, `${name} is kept`);
     store.record(usageEvent());
     store.refresh();
     assert.equal(totalEvents(store), 1, 'recording works again after clearing');
