@@ -1,3 +1,4 @@
+import { readBoundedText } from '../core/boundedBody';
 import { parseCopilotQuota, type CopilotQuota } from '../core/limits/copilotQuota';
 
 /**
@@ -19,21 +20,10 @@ export class CopilotQuotaError extends Error {
 }
 
 async function boundedText(response: Response): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      await reader.cancel();
-      throw new CopilotQuotaError(`the answer is larger than ${MAX_RESPONSE_BYTES / 1024} KB, which is not the quota GitHub sends`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const { text, truncated } = await readBoundedText(response, MAX_RESPONSE_BYTES);
+  if (truncated)
+    throw new CopilotQuotaError(`the answer is larger than ${MAX_RESPONSE_BYTES / 1024} KB, which is not the quota GitHub sends`);
+  return text;
 }
 
 export async function fetchCopilotQuota(endpoint: string, token: string, now: () => number = Date.now): Promise<CopilotQuota> {

@@ -5,6 +5,7 @@ import { activeCatalog, installCatalog, libraryUpdateUrl, parseCatalogData, type
 
 import { DATA_FILES } from '../store/paths';
 import { writeFileAtomicSync } from '../store/privateFiles';
+import { readBoundedText } from '../core/boundedBody';
 /**
  * Keeps prices fresh without a release: at most once a day, one GET of the price catalog's public
  * data file (the URL @pydantic/genai-prices itself updates from; nothing about the user is sent),
@@ -95,15 +96,9 @@ export function refreshDue(dataDir: string, now: number): boolean {
 async function readBounded(response: Response, limit: number): Promise<string> {
   const declared = Number(response.headers.get('content-length'));
   if (declared > limit) throw new Error(`the price data is ${declared} bytes, more than the ${limit} accepted`);
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) throw new Error(`the price data is more than the ${limit} bytes accepted`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const { text, truncated } = await readBoundedText(response, limit);
+  if (truncated) throw new Error(`the price data is more than the ${limit} bytes accepted`);
+  return text;
 }
 
 /**
