@@ -146,11 +146,13 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
     const frame = await dashboardFrame(session!, thisWeekFrom);
     await frame.locator('#previous-week').click();
     await dashboardFrame(session!, lastWeek.fromDay);
-    // The workbench saves a webview's state with the editor layout a moment after the webview sets it
-    // (a reload within a second still restores the week before); no user reloads that fast.
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await session!.page.reload();
-    await session!.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    // "Developer: Reload Window" goes through the workbench's shutdown, which saves the editors' state
+    // (the webview's included) before the page reloads; a bare browser reload does not wait for that save.
+    const page = session!.page;
+    const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+    await session!.runCommand('Developer: Reload Window');
+    await reloaded;
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await session!.waitForTab(DASHBOARD_TITLE);
     const restored = await dashboardFrame(session!, lastWeek.fromDay, 60_000);
     assert.equal(await text(restored, '#total-tokens'), formatTokens(lastWeek.totalTokens));
