@@ -65,6 +65,12 @@ export interface SessionOptions {
   globalStorageFiles?: Record<string, string>;
   /** Extension whose global storage `globalStorageFiles` goes to; the extension under test by default. */
   extensionId?: string;
+  /**
+   * A GitHub session the workbench starts with, handed over the way VS Code for the Web's embedder
+   * API does it (the `vscode-workbench-auth-session` element, read into the built-in GitHub sign-in's
+   * secret storage). code-server adds that element only in development builds, so the test does.
+   */
+  githubSession?: { accessToken: string; scopes: string[][] };
 }
 
 export type TextExpectation = string | RegExp | ((text: string) => boolean);
@@ -184,6 +190,7 @@ export class VsCodeSession {
       browser = await chromium.launch({ executablePath: tools.chromium, args: CHROMIUM_ARGS });
       const page = await browser.newPage({ viewport: VIEWPORT });
       const session = new VsCodeSession(options.name, page, workspaceDir, userDataDir, browser, server, rootDir, serverLog);
+      if (options.githubSession) await handOverGithubSession(page, options.githubSession);
       await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspaceDir)}`);
       await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: WORKBENCH_TIMEOUT_MS });
       return session;
@@ -399,6 +406,25 @@ async function installExtension(
   const installed = fs.readdirSync(extensionsDir).filter((d) => !d.startsWith('.') && d !== 'extensions.json');
   if (installed.length === 0)
     throw new Error(`code-server reported success but installed nothing from ${tools.vsix} into ${extensionsDir}`);
+}
+
+async function handOverGithubSession(page: Page, session: NonNullable<SessionOptions['githubSession']>): Promise<void> {
+  const authSession = JSON.stringify({ id: 'e2e-github-session', providerId: 'github', ...session });
+  // Runs in the page before the workbench's module script, which reads the element as it starts.
+  // The web secret storage also seals secrets with a key part from the server's /mint-key, which VS
+  // Code's own server serves and code-server does not; without it the GitHub sign-in cannot start.
+  await page.addInitScript(`
+    document.addEventListener('readystatechange', () => {
+      if (document.readyState !== 'interactive') return;
+      document.getElementById('vscode-workbench-auth-session').setAttribute('data-settings', ${JSON.stringify(authSession)});
+    });
+    const serverKeyPart = crypto.getRandomValues(new Uint8Array(32));
+    const originalFetch = window.fetch.bind(window);
+    window.fetch = (input, init) =>
+      new URL(input instanceof Request ? input.url : String(input), location.href).pathname === '/mint-key'
+        ? Promise.resolve(new Response(serverKeyPart.slice()))
+        : originalFetch(input, init);
+  `);
 }
 
 /** code-server writes a config.yaml (with a password) under the XDG dirs; keep it out of the real home. */
