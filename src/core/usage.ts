@@ -166,7 +166,18 @@ export function budgetSourceLabel(source: string): string {
   }
 }
 
-type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
+export type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
+
+/**
+ * Usage as it stands now, for the parts that decide on it (budget checks, spike alerts, chat models'
+ * estimates): the settings in force, the rollup rows and the clock. The UI's usage service provides
+ * it, so capture and the core never depend on the UI.
+ */
+export interface UsageReader {
+  readonly settings: Settings;
+  rows(fromDay: string, toDay: string): UsageRowLike[];
+  readonly now: () => number;
+}
 
 /** Peak-weighted use of each budget period, in the budget's unit. */
 export function budgetStatuses(
