@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
-import { PERIOD_ADJECTIVES } from '../core/budget';
+import { formatBudgetAmount, PERIOD_ADJECTIVES } from '../core/budget';
 import { buildMeterView, type MeterBudget } from '../core/meter';
-import { formatTokens, formatUsd, formatUsdLimit } from '../core/format';
 import { rangeDays } from '../core/usage';
 import { buildMeterInput } from '../core/usage';
 import type { UsageService } from './usageService';
@@ -41,9 +40,9 @@ export class MeterController implements vscode.Disposable {
     const key = `${budget.period}:${rangeDays(budget.period, now, this.usage.settings).fromDay}`;
     if (this.warnedOver.has(key)) return;
     this.warnedOver.add(key);
-    const usd = this.usage.settings.budget.unit === 'usd';
-    const limit = usd ? formatUsdLimit(budget.limit) : `${formatTokens(budget.limit)} tokens`;
-    const used = usd ? formatUsd(budget.used) : `${formatTokens(budget.used)} tokens`;
+    const { unit } = this.usage.settings.budget;
+    const limit = formatBudgetAmount(budget.limit, unit, 'limit');
+    const used = formatBudgetAmount(budget.used, unit);
     void vscode.window
       .showWarningMessage(
         `Token Meter: your ${PERIOD_ADJECTIVES[budget.period]} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`,
