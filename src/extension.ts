@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     hygiene,
     gateway,
     logs,
-    new MeterController(usage),
+    new MeterController(usage, budget.override),
     new PriceCatalogController(context.globalStorageUri.fsPath, usage, problems, output),
     new SubscriptionController(usage, logs, context.globalState, context.globalStorageUri.fsPath),
     new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),

@@ -58,6 +58,8 @@ export interface MeterInput {
   prices?: { asOf: string; origin: 'bundled' | 'refreshed' };
   /** Models used this month whose price is unknown, with their tokens. */
   unpricedModels?: Array<{ model: string; tokens: number }>;
+  /** Until when "Allow 1 Hour Over Budget" lets requests past hard budgets (epoch ms; 0 or past = not in effect). */
+  overrideUntil?: number;
 }
 
 export interface MeterView {
@@ -158,10 +160,13 @@ function budgetLines(input: MeterInput): string[] {
   if (input.budgets.length === 0) {
     return ['**Budget:** none set — [Set Budget…](command:tokenMeter.setBudget)'];
   }
-  return input.budgets.map((b) => {
+  const lines = input.budgets.map((b) => {
     const used = input.unit === 'usd' ? formatUsd(b.used) : formatTokens(b.used);
     return `**${PERIOD_ADJECTIVES[b.period][0].toUpperCase()}${PERIOD_ADJECTIVES[b.period].slice(1)} budget:** ${used} of ${formatBudgetAmount(b.limit, input.unit, 'limit')} (${formatPercent(b.ratio)}) — ${b.sourceLabel}`;
   });
+  const until = input.overrideUntil ?? 0;
+  if (until > input.now) lines.push(`**Allow 1 Hour Over Budget:** hard budgets let requests through until ${input.formatClock(until)}.`);
+  return lines;
 }
 
 export function buildMeterView(input: MeterInput): MeterView {

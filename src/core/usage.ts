@@ -201,6 +201,8 @@ export function buildMeterInput(args: {
   now: number;
   problems: string[];
   notes?: string[];
+  /** Until when "Allow 1 Hour Over Budget" is in effect (epoch ms). */
+  overrideUntil?: number;
 }): MeterInput {
   const { settings, rows, now } = args;
   const totalsFor = (period: 'day' | 'week' | 'month') => {
@@ -240,5 +242,6 @@ export function buildMeterInput(args: {
     notes: args.notes ?? [],
     prices: { asOf: settings.prices.catalog.asOf, origin: settings.prices.catalog.origin },
     unpricedModels: unpricedModels(rows(month.range.fromDay, month.range.toDay), month.range.fromDay, month.range.toDay),
+    overrideUntil: args.overrideUntil ?? 0,
   };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { formatBudgetAmount, PERIOD_ADJECTIVES } from '../core/budget';
+import type { BudgetOverride } from '../core/budgetGuard';
 import { buildMeterView, type MeterBudget } from '../core/meter';
 import { rangeDays } from '../core/usage';
 import { buildMeterInput } from '../core/usage';
@@ -17,7 +18,11 @@ export class MeterController implements vscode.Disposable {
   /** Budgets already announced as used up, by period and its first day: one warning each, never a nag. */
   private readonly warnedOver = new Set<string>();
 
-  constructor(private readonly usage: UsageService) {
+  constructor(
+    private readonly usage: UsageService,
+    /** The meter says while "Allow 1 Hour Over Budget" lets requests past hard budgets. */
+    private readonly override: BudgetOverride,
+  ) {
     this.subscriptions.push(usage.onDidChange(() => this.update()));
     this.timer = setInterval(() => this.update(), TICK_MS);
     this.update();
@@ -31,6 +36,7 @@ export class MeterController implements vscode.Disposable {
       now,
       problems: this.usage.problems(),
       notes: this.usage.notes(),
+      overrideUntil: this.override.until(),
     });
     this.statusBar.render(buildMeterView(input));
     for (const budget of input.budgets) if (budget.level === 'over') this.warnOnce(budget, now);
