@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { setBudgetCommand } from './budgetCommand';
 import { exportUsageCommand } from './exportCommand';
 import { setModelPriceCommand } from './setPriceCommand';
-import type { BudgetOverride } from '../core/budgetGuard';
+import { OVERRIDE_COMMAND_ID, type BudgetOverride } from '../core/budgetGuard';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
 import type { LazyDashboard } from './dashboard/lazyDashboard';
@@ -67,7 +67,7 @@ export function registerCommands(
     vscode.commands.registerCommand('tokenMeter.setBudget', () => setBudgetCommand()),
     vscode.commands.registerCommand('tokenMeter.exportUsage', () => exportUsageCommand(usage)),
     vscode.commands.registerCommand('tokenMeter.clearLocalData', () => clearLocalDataCommand(usage)),
-    vscode.commands.registerCommand('tokenMeter.allowOverBudget', () => allowOverBudgetCommand(override)),
+    vscode.commands.registerCommand(OVERRIDE_COMMAND_ID, () => allowOverBudgetCommand(override)),
     vscode.commands.registerCommand('tokenMeter.showGatewayUrls', () => showGatewayUrlsCommand(gateway)),
     vscode.commands.registerCommand('tokenMeter.setModelPrice', (model?: unknown) => setModelPriceCommand(usage, model)),
     vscode.commands.registerCommand('tokenMeter.openSettings', () =>

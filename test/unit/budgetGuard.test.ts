@@ -8,6 +8,8 @@ import { formatBudgetAmount, parseBudget } from '../../src/core/budget';
 import {
   BudgetGuard,
   BudgetOverride,
+  OVERRIDE_COMMAND_ID,
+  OVERRIDE_COMMAND_TITLE,
   OVERRIDE_DURATION_MS,
   type BudgetEnforcement,
   type OverrideStorage,
@@ -198,6 +200,19 @@ describe('BudgetGuard and the override store', () => {
       'Token Meter: your daily budget of $5 (set by this workspace) would be exceeded: $4.50 counted so far, peak-weighted. This request\'s prompt is about 60k tokens ($0.60). Run "Token Meter: Allow 1 Hour Over Budget" (tokenMeter.allowOverBudget) to continue for 1 h, or raise the budget.',
     );
     assert.equal(guard.gatewayDecision('hard').allow, true, 'the gateway cannot estimate a request, so only a used-up budget stops it');
+  });
+
+  it('names a command the extension contributes, by its palette title', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as {
+      contributes: { commands: Array<{ command: string; title: string; category?: string }> };
+    };
+    // A localized manifest names its strings "%key%", with the English text in package.nls.json.
+    const nlsFile = path.join(__dirname, '../../package.nls.json');
+    const nls = (fs.existsSync(nlsFile) ? JSON.parse(fs.readFileSync(nlsFile, 'utf8')) : {}) as Record<string, string>;
+    const english = (text = '') => text.replace(/^%(.+)%$/, (whole, key: string) => nls[key] ?? whole);
+    const command = manifest.contributes.commands.find((c) => c.command === OVERRIDE_COMMAND_ID);
+    assert.ok(command, `${OVERRIDE_COMMAND_ID} is contributed`);
+    assert.equal(`${english(command.category)}: ${english(command.title)}`, OVERRIDE_COMMAND_TITLE);
   });
 
   it('writes amounts in the budget unit, a limit without trailing zeros', () => {
