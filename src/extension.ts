@@ -2,8 +2,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
+import { BudgetGuard, BudgetOverride } from './core/budgetGuard';
 import { formatClock } from './core/format';
 import { buildLimitsSection } from './core/limits/dashboard';
+import { BudgetOverrideFile } from './store/budgetOverrideFile';
 import { LimitStore } from './store/limitStore';
 import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';
@@ -49,7 +51,8 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
       },
     );
   });
-  const gateway = new GatewayController(context, usage, problems, output, hygiene.observe);
+  const budget = new BudgetGuard(usage, new BudgetOverride(new BudgetOverrideFile(context.globalStorageUri.fsPath), usage.now));
+  const gateway = new GatewayController(context, usage, budget, problems, output, hygiene.observe);
   const logs = new LogCaptureController(context.extensionPath, context.globalStorageUri.fsPath, usage, problems, output);
   context.subscriptions.push(
     output,
@@ -59,12 +62,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
     hygiene,
     gateway,
     logs,
-    new MeterController(usage),
+    new MeterController(usage, budget.override),
     new PriceCatalogController(context.globalStorageUri.fsPath, usage, problems, output),
     new SubscriptionController(usage, logs, context.globalState, context.globalStorageUri.fsPath),
     new TeamSyncController(context, usage, context.globalStorageUri.fsPath, version, (from, to) => hygiene.countsByKind(from, to)),
     new TelemetryController(context.extensionPath, usage, problems, version),
-    ...registerCommands(usage, dashboard, gateway),
+    ...registerCommands(usage, dashboard, gateway, budget.override),
     ...registerClaudeStatusLineCommands(context.extensionPath, context.globalStorageUri.fsPath),
     new CopilotQuotaController(context.globalStorageUri.fsPath, output),
     ...registerChatModels(
@@ -73,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
         context.secrets,
         readChatModelSettings,
         usage,
-        () => gateway.overrideUntil() > usage.now(),
+        budget,
         (message) => problems.report(message, { openSettings: true }),
         hygiene.observe,
       ),

@@ -1,3 +1,5 @@
+import { formatTokens, formatUsd, formatUsdLimit } from './format';
+
 /**
  * Budgets: daily, weekly and monthly limits in USD or tokens, compared with peak-weighted use.
  * Each limit remembers where it was set, so the meter can say "set by this workspace".
@@ -89,4 +91,13 @@ export function evaluateBudget(budget: Budget, used: Record<BudgetPeriod, number
     const ratio = spent / limit.limit;
     return { ...limit, used: spent, ratio, level: levelFor(ratio, budget.thresholds) };
   });
+}
+
+/**
+ * An amount in the budget's unit as every message and view writes it: "$1.25" or "12.3k tokens". A
+ * limit the user typed reads without trailing zeros ("$10", not "$10.00").
+ */
+export function formatBudgetAmount(value: number, unit: BudgetUnit, kind: 'amount' | 'limit' = 'amount'): string {
+  if (unit === 'tokens') return `${formatTokens(value)} tokens`;
+  return kind === 'limit' ? formatUsdLimit(value) : formatUsd(value);
 }

@@ -1,3 +1,9 @@
+import { formatBudgetAmount, type BudgetUnit } from './budget';
+import { totalTokens, type UsageEvent } from './events';
+import { rollupContextFor } from './settings';
+import { addDays, dayKey } from './time';
+import type { UsageReader } from './usage';
+
 /**
  * Spike alerts: spend in the last few minutes far above the user's own normal rate. The baseline is
  * what they usually spend per window while working — the average of their recent active days,
@@ -51,5 +57,55 @@ export class BurnRateMonitor {
     if (windowAmount < bar) return undefined;
     this.lastAlertAt = now;
     return { windowAmount, baselinePerWindow: baseline, ratio: baseline > 0 ? windowAmount / baseline : Infinity };
+  }
+}
+
+const SPIKE_WINDOW_MS = 10 * 60_000;
+const SPIKE_FACTOR = 3;
+const SPIKE_COOLDOWN_MS = 3600_000;
+/** How many past days make the user's usual rate. */
+const BASELINE_DAYS = 14;
+/** Below this in ten minutes nothing is a spike, whatever the usual rate. */
+const SPIKE_MINIMUM: Record<BudgetUnit, number> = { usd: 0.5, tokens: 50_000 };
+
+/**
+ * Watches the gateway's requests for spend far above the user's usual rate, counted as budgets count
+ * it: in the budget's unit, peak-weighted. Returns the warning to show; the UI only shows it.
+ */
+export class SpendSpikeWatch {
+  private monitor: BurnRateMonitor | undefined;
+  private unit: BudgetUnit | undefined;
+
+  constructor(private readonly usage: UsageReader) {}
+
+  /** Adds a request just recorded; the warning when the last ten minutes are a spike, at most once an hour. */
+  add(event: UsageEvent): string | undefined {
+    const { settings } = this.usage;
+    const unit = settings.budget.unit;
+    // Amounts in another unit cannot be summed with these: a change of unit starts afresh.
+    if (!this.monitor || this.unit !== unit) {
+      this.monitor = new BurnRateMonitor({
+        windowMs: SPIKE_WINDOW_MS,
+        factor: SPIKE_FACTOR,
+        minimum: SPIKE_MINIMUM[unit],
+        cooldownMs: SPIKE_COOLDOWN_MS,
+      });
+      this.unit = unit;
+    }
+    const { costUsd, peakMultiplier } = rollupContextFor(settings).value(event);
+    this.monitor.add(event.ts, (unit === 'usd' ? (costUsd ?? 0) : totalTokens(event)) * peakMultiplier);
+    const now = this.usage.now();
+    const today = dayKey(now, settings.timeZone);
+    // One query for the baseline days (this runs on every gateway request), summed per day.
+    const byDay = new Map<string, number>();
+    for (const r of this.usage.rows(addDays(today, -BASELINE_DAYS), addDays(today, -1))) {
+      byDay.set(r.day, (byDay.get(r.day) ?? 0) + (unit === 'usd' ? r.weightedCostUsd : r.weightedTokens));
+    }
+    const days = Array.from({ length: BASELINE_DAYS }, (_, i) => byDay.get(addDays(today, -(i + 1))) ?? 0);
+    const alert = this.monitor.check(now, baselinePerWindow(days, SPIKE_WINDOW_MS));
+    if (!alert) return undefined;
+    const amount = (n: number) => formatBudgetAmount(n, unit);
+    const usual = alert.baselinePerWindow > 0 ? ` — about ${Math.round(alert.ratio)}× your usual ${amount(alert.baselinePerWindow)}` : '';
+    return `Token Meter: ${amount(alert.windowAmount)} spent through the gateway in the last 10 minutes${usual}. An agent loop or a large context re-sent many times?`;
   }
 }

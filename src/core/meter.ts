@@ -1,5 +1,5 @@
-import { PERIOD_ADJECTIVES, type BudgetStatus, type BudgetUnit } from './budget';
-import { formatDuration, formatMultiplier, formatPercent, formatTokens, formatUsd, formatUsdLimit } from './format';
+import { formatBudgetAmount, PERIOD_ADJECTIVES, type BudgetStatus, type BudgetUnit } from './budget';
+import { formatDuration, formatMultiplier, formatPercent, formatTokens, formatUsd } from './format';
 import type { PeriodTotals } from './usage';
 
 /**
@@ -58,6 +58,8 @@ export interface MeterInput {
   prices?: { asOf: string; origin: 'bundled' | 'refreshed' };
   /** Models used this month whose price is unknown, with their tokens. */
   unpricedModels?: Array<{ model: string; tokens: number }>;
+  /** Until when "Allow 1 Hour Over Budget" lets requests past hard budgets (epoch ms; 0 or past = not in effect). */
+  overrideUntil?: number;
 }
 
 export interface MeterView {
@@ -81,10 +83,6 @@ function amountText(totals: MeterTotals, display: 'cost' | 'tokens', weighted: b
   return costText(totals, weighted);
 }
 
-function limitText(limit: number, unit: BudgetUnit): string {
-  return unit === 'usd' ? formatUsdLimit(limit) : `${formatTokens(limit)} tokens`;
-}
-
 function levelOf(budget: MeterBudget | undefined): MeterLevel {
   if (!budget) return 'normal';
   return budget.level === 'over' ? 'error' : budget.level === 'ok' ? 'normal' : budget.level;
@@ -101,8 +99,7 @@ function statusText(input: MeterInput, budget: MeterBudget | undefined): string 
   if (budget) {
     const used = input.unit === 'usd' ? formatUsd(budget.used) : formatTokens(budget.used);
     const suffix = input.periods[budget.period].unpricedTokens > 0 && input.unit === 'usd' ? '+?' : '';
-    const limit = input.unit === 'usd' ? formatUsdLimit(budget.limit) : `${formatTokens(budget.limit)} tokens`;
-    body = `${used}${suffix} / ${limit} ${PERIOD_WORD[budget.period]}`;
+    body = `${used}${suffix} / ${formatBudgetAmount(budget.limit, input.unit, 'limit')} ${PERIOD_WORD[budget.period]}`;
   } else {
     body = `${amountText(input.periods[input.defaultPeriod], input.display, false)} ${PERIOD_WORD[input.defaultPeriod]}`;
   }
@@ -163,10 +160,13 @@ function budgetLines(input: MeterInput): string[] {
   if (input.budgets.length === 0) {
     return ['**Budget:** none set — [Set Budget…](command:tokenMeter.setBudget)'];
   }
-  return input.budgets.map((b) => {
+  const lines = input.budgets.map((b) => {
     const used = input.unit === 'usd' ? formatUsd(b.used) : formatTokens(b.used);
-    return `**${PERIOD_ADJECTIVES[b.period][0].toUpperCase()}${PERIOD_ADJECTIVES[b.period].slice(1)} budget:** ${used} of ${limitText(b.limit, input.unit)} (${formatPercent(b.ratio)}) — ${b.sourceLabel}`;
+    return `**${PERIOD_ADJECTIVES[b.period][0].toUpperCase()}${PERIOD_ADJECTIVES[b.period].slice(1)} budget:** ${used} of ${formatBudgetAmount(b.limit, input.unit, 'limit')} (${formatPercent(b.ratio)}) — ${b.sourceLabel}`;
   });
+  const until = input.overrideUntil ?? 0;
+  if (until > input.now) lines.push(`**Allow 1 Hour Over Budget:** hard budgets let requests through until ${input.formatClock(until)}.`);
+  return lines;
 }
 
 export function buildMeterView(input: MeterInput): MeterView {

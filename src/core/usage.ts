@@ -166,7 +166,18 @@ export function budgetSourceLabel(source: string): string {
   }
 }
 
-type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
+export type RowsBetween = (fromDay: string, toDay: string) => UsageRowLike[];
+
+/**
+ * Usage as it stands now, for the parts that decide on it (budget checks, spike alerts, chat models'
+ * estimates): the settings in force, the rollup rows and the clock. The UI's usage service provides
+ * it, so capture and the core never depend on the UI.
+ */
+export interface UsageReader {
+  readonly settings: Settings;
+  rows(fromDay: string, toDay: string): UsageRowLike[];
+  readonly now: () => number;
+}
 
 /** Peak-weighted use of each budget period, in the budget's unit. */
 export function budgetStatuses(
@@ -190,6 +201,8 @@ export function buildMeterInput(args: {
   now: number;
   problems: string[];
   notes?: string[];
+  /** Until when "Allow 1 Hour Over Budget" is in effect (epoch ms). */
+  overrideUntil?: number;
 }): MeterInput {
   const { settings, rows, now } = args;
   const totalsFor = (period: 'day' | 'week' | 'month') => {
@@ -229,5 +242,6 @@ export function buildMeterInput(args: {
     notes: args.notes ?? [],
     prices: { asOf: settings.prices.catalog.asOf, origin: settings.prices.catalog.origin },
     unpricedModels: unpricedModels(rows(month.range.fromDay, month.range.toDay), month.range.fromDay, month.range.toDay),
+    overrideUntil: args.overrideUntil ?? 0,
   };
 }

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { setBudgetCommand } from './budgetCommand';
 import { exportUsageCommand } from './exportCommand';
 import { setModelPriceCommand } from './setPriceCommand';
+import { OVERRIDE_COMMAND_ID, type BudgetOverride } from '../core/budgetGuard';
 import type { GatewayController } from './gatewayController';
 import type { UsageService } from './usageService';
 import type { LazyDashboard } from './dashboard/lazyDashboard';
@@ -21,6 +22,14 @@ async function clearLocalDataCommand(usage: UsageService): Promise<void> {
   if (choice !== confirm) return;
   usage.clear();
   void vscode.window.showInformationMessage('Token Meter: local usage data deleted.');
+}
+
+/** Recorded in the shared data dir, so whichever window runs the gateway, and every window's chat models, honour it. */
+function allowOverBudgetCommand(override: BudgetOverride): void {
+  const until = override.allowOneHour();
+  void vscode.window.showInformationMessage(
+    `Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`,
+  );
 }
 
 async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void> {
@@ -47,13 +56,18 @@ async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void>
   if (picked) await vscode.env.clipboard.writeText(picked.value);
 }
 
-export function registerCommands(usage: UsageService, dashboard: LazyDashboard, gateway: GatewayController): vscode.Disposable[] {
+export function registerCommands(
+  usage: UsageService,
+  dashboard: LazyDashboard,
+  gateway: GatewayController,
+  override: BudgetOverride,
+): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('tokenMeter.showUsageThisWeek', () => dashboard.show()),
     vscode.commands.registerCommand('tokenMeter.setBudget', () => setBudgetCommand()),
     vscode.commands.registerCommand('tokenMeter.exportUsage', () => exportUsageCommand(usage)),
     vscode.commands.registerCommand('tokenMeter.clearLocalData', () => clearLocalDataCommand(usage)),
-    vscode.commands.registerCommand('tokenMeter.allowOverBudget', () => gateway.allowOverBudget()),
+    vscode.commands.registerCommand(OVERRIDE_COMMAND_ID, () => allowOverBudgetCommand(override)),
     vscode.commands.registerCommand('tokenMeter.showGatewayUrls', () => showGatewayUrlsCommand(gateway)),
     vscode.commands.registerCommand('tokenMeter.setModelPrice', (model?: unknown) => setModelPriceCommand(usage, model)),
     vscode.commands.registerCommand('tokenMeter.openSettings', () =>

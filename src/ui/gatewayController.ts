@@ -1,30 +1,15 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { GatewayHost, GatewayUrls } from '../capture/gateway/host';
 import type { GatewayRunner } from '../capture/gateway/runner';
-import type { GuardDecision } from '../capture/gateway/server';
+import type { BudgetGuard } from '../core/budgetGuard';
+import { SpendSpikeWatch } from '../core/burnRate';
+import type { UsageEvent } from '../core/events';
 import type { PromptObserver } from '../core/hygiene/types';
-import { PERIOD_ADJECTIVES } from '../core/budget';
-import { baselinePerWindow, BurnRateMonitor } from '../core/burnRate';
-import { totalTokens, type UsageEvent } from '../core/events';
-import { addDays, dayKey } from '../core/time';
-import { formatDuration, formatTokens, formatUsd, formatUsdLimit } from '../core/format';
-import { rollupContextFor, type GatewaySettings } from '../core/settings';
-import { budgetSourceLabel, budgetStatuses } from '../core/usage';
-import { DATA_FILES } from '../store/paths';
-import { writeFileAtomicSync } from '../store/privateFiles';
+import type { GatewaySettings } from '../core/settings';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
-const OVERRIDE_FILE = DATA_FILES.budgetOverride;
-const OVERRIDE_MS = 3600_000;
-
 /** Variables common clients read for their API base URL. */
-const SPIKE_WINDOW_MS = 10 * 60_000;
-const SPIKE_FACTOR = 3;
-const BASELINE_DAYS = 14;
-
 const OPENAI_VARIABLES = ['OPENAI_BASE_URL', 'OPENAI_API_BASE'];
 const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
 
@@ -36,18 +21,19 @@ const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
 export class GatewayController implements vscode.Disposable {
   /** Made when the gateway is first turned on: its server and API adapters load then, not at activation. */
   private runner: GatewayRunner | undefined;
-  private readonly overrideFile: string;
-  private spikes: BurnRateMonitor | undefined;
+  private readonly spikes: SpendSpikeWatch;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly usage: UsageService,
+    /** Hard budgets: the gateway refuses requests past one, as the chat models do. */
+    private readonly budget: BudgetGuard,
     private readonly problems: ProblemReporter,
     private readonly output: vscode.LogOutputChannel,
     /** Receives each gateway prompt for prompt-hygiene analysis (in memory only). */
     private readonly onPrompt?: PromptObserver,
   ) {
-    this.overrideFile = path.join(context.globalStorageUri.fsPath, OVERRIDE_FILE);
+    this.spikes = new SpendSpikeWatch(usage);
     context.environmentVariableCollection.description = new vscode.MarkdownString(
       'Token Meter points AI clients in this terminal at its local metering gateway on 127.0.0.1 (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`). Requests pass through unchanged; token usage is recorded, prompts are not.',
     );
@@ -86,7 +72,7 @@ export class GatewayController implements vscode.Disposable {
         upstreams: settings.upstreams,
         maxBodyBytes: settings.maxBodyBytes,
         sink: { record: (event) => this.record(event, settings) },
-        guard: () => this.guard(settings),
+        guard: () => this.budget.gatewayDecision(settings.enforcement),
         onPrompt: this.onPrompt,
         onResponseHeaders,
         onRoleChange: (role) =>
@@ -112,71 +98,11 @@ export class GatewayController implements vscode.Disposable {
   private record(event: UsageEvent, settings: GatewaySettings): void {
     this.usage.record(event);
     if (!settings.spikeAlert) return;
-    const usd = this.usage.settings.budget.unit === 'usd';
-    this.spikes ??= new BurnRateMonitor({
-      windowMs: SPIKE_WINDOW_MS,
-      factor: SPIKE_FACTOR,
-      minimum: usd ? 0.5 : 50_000,
-      cooldownMs: 3600_000,
+    const warning = this.spikes.add(event);
+    if (!warning) return;
+    void vscode.window.showWarningMessage(warning, 'Show Usage').then((choice) => {
+      if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
     });
-    const { costUsd, peakMultiplier } = rollupContextFor(this.usage.settings).value(event);
-    this.spikes.add(event.ts, usd ? (costUsd ?? 0) * peakMultiplier : totalTokens(event) * peakMultiplier);
-    const now = this.usage.now();
-    const today = dayKey(now, this.usage.settings.timeZone);
-    // One query for the baseline days (this runs on every gateway request), summed per day.
-    const byDay = new Map<string, number>();
-    for (const r of this.usage.rows(addDays(today, -BASELINE_DAYS), addDays(today, -1))) {
-      byDay.set(r.day, (byDay.get(r.day) ?? 0) + (usd ? r.weightedCostUsd : r.weightedTokens));
-    }
-    const days = Array.from({ length: BASELINE_DAYS }, (_, i) => byDay.get(addDays(today, -(i + 1))) ?? 0);
-    const alert = this.spikes.check(now, baselinePerWindow(days, SPIKE_WINDOW_MS));
-    if (!alert) return;
-    const amount = (n: number) => (usd ? formatUsd(n) : `${formatTokens(n)} tokens`);
-    const usual = alert.baselinePerWindow > 0 ? ` — about ${Math.round(alert.ratio)}× your usual ${amount(alert.baselinePerWindow)}` : '';
-    void vscode.window
-      .showWarningMessage(
-        `Token Meter: ${amount(alert.windowAmount)} spent through the gateway in the last 10 minutes${usual}. An agent loop or a large context re-sent many times?`,
-        'Show Usage',
-      )
-      .then((choice) => {
-        if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
-      });
-  }
-
-  /** Until when "Allow 1 Hour Over Budget" lets requests through (epoch ms; 0 = not allowed). */
-  overrideUntil(): number {
-    try {
-      const until = (JSON.parse(fs.readFileSync(this.overrideFile, 'utf8')) as { until?: unknown }).until;
-      return typeof until === 'number' ? until : 0;
-    } catch {
-      return 0;
-    }
-  }
-
-  /** "Allow 1 Hour Over Budget": recorded in the shared data dir, so whichever window runs the gateway honours it. */
-  allowOverBudget(): void {
-    const until = this.usage.now() + OVERRIDE_MS;
-    writeFileAtomicSync(this.overrideFile, JSON.stringify({ until }));
-    void vscode.window.showInformationMessage(
-      `Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`,
-    );
-  }
-
-  /** In hard mode, refuses requests once any budget is used up, naming it and the way out. */
-  private guard(settings: GatewaySettings): GuardDecision {
-    if (settings.enforcement !== 'hard') return { allow: true };
-    const now = this.usage.now();
-    if (this.overrideUntil() > now) return { allow: true };
-    const over = budgetStatuses(this.usage.settings, (from, to) => this.usage.rows(from, to), now).filter((s) => s.level === 'over');
-    if (over.length === 0) return { allow: true };
-    const s = over[0];
-    const usd = this.usage.settings.budget.unit === 'usd';
-    const amount = (n: number) => (usd ? formatUsd(n) : `${formatTokens(n)} tokens`);
-    const limit = usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`;
-    return {
-      allow: false,
-      message: `Token Meter: ${PERIOD_ADJECTIVES[s.period]} budget of ${limit} (${budgetSourceLabel(s.source)}) is used up (${amount(s.used)} counted, peak-weighted). Run "Token Meter: Allow 1 Hour Over Budget" in VS Code to continue for ${formatDuration(OVERRIDE_MS)}, or raise the budget.`,
-    };
   }
 
   dispose(): void {

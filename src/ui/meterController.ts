@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import { PERIOD_ADJECTIVES } from '../core/budget';
+import { formatBudgetAmount, PERIOD_ADJECTIVES } from '../core/budget';
+import type { BudgetOverride } from '../core/budgetGuard';
 import { buildMeterView, type MeterBudget } from '../core/meter';
-import { formatTokens, formatUsd, formatUsdLimit } from '../core/format';
 import { rangeDays } from '../core/usage';
 import { buildMeterInput } from '../core/usage';
 import type { UsageService } from './usageService';
@@ -18,7 +18,11 @@ export class MeterController implements vscode.Disposable {
   /** Budgets already announced as used up, by period and its first day: one warning each, never a nag. */
   private readonly warnedOver = new Set<string>();
 
-  constructor(private readonly usage: UsageService) {
+  constructor(
+    private readonly usage: UsageService,
+    /** The meter says while "Allow 1 Hour Over Budget" lets requests past hard budgets. */
+    private readonly override: BudgetOverride,
+  ) {
     this.subscriptions.push(usage.onDidChange(() => this.update()));
     this.timer = setInterval(() => this.update(), TICK_MS);
     this.update();
@@ -32,6 +36,7 @@ export class MeterController implements vscode.Disposable {
       now,
       problems: this.usage.problems(),
       notes: this.usage.notes(),
+      overrideUntil: this.override.until(),
     });
     this.statusBar.render(buildMeterView(input));
     for (const budget of input.budgets) if (budget.level === 'over') this.warnOnce(budget, now);
@@ -41,9 +46,9 @@ export class MeterController implements vscode.Disposable {
     const key = `${budget.period}:${rangeDays(budget.period, now, this.usage.settings).fromDay}`;
     if (this.warnedOver.has(key)) return;
     this.warnedOver.add(key);
-    const usd = this.usage.settings.budget.unit === 'usd';
-    const limit = usd ? formatUsdLimit(budget.limit) : `${formatTokens(budget.limit)} tokens`;
-    const used = usd ? formatUsd(budget.used) : `${formatTokens(budget.used)} tokens`;
+    const { unit } = this.usage.settings.budget;
+    const limit = formatBudgetAmount(budget.limit, unit, 'limit');
+    const used = formatBudgetAmount(budget.used, unit);
     void vscode.window
       .showWarningMessage(
         `Token Meter: your ${PERIOD_ADJECTIVES[budget.period]} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`,

@@ -5,6 +5,7 @@ import { parseModelConfigs, type LmModelConfig } from '../../src/capture/lm/mode
 import { openAiRequestBody, openAiStreamReader } from '../../src/capture/lm/openaiStyle';
 import { decidePreSend, parseLmGuardSettings, type PreSendInput } from '../../src/capture/lm/preSend';
 import { parseBudget } from '../../src/core/budget';
+import { BudgetGuard, BudgetOverride } from '../../src/core/budgetGuard';
 import { parsePeakSchedule } from '../../src/core/peak';
 import { parsePriceOverrides, PriceBook } from '../../src/core/pricing';
 import type { Settings } from '../../src/core/settings';
@@ -255,14 +256,19 @@ describe('the check before sending', () => {
       weightedTokens: used,
       peakTokens: 0,
     };
+    const usage = {
+      settings,
+      rows: (from: string, to: string) => (from <= row.day && row.day <= to && used > 0 ? [row] : []),
+      now: () => now,
+    };
+    const override = new BudgetOverride({ readUntil: () => (options.overrideActive ? now + 1 : 0), writeUntil: () => {} }, () => now);
     return {
       settings,
-      rows: (from, to) => (from <= row.day && row.day <= to && used > 0 ? [row] : []),
       now,
       model: 'house-model',
       promptTokens: options.promptTokens,
       guard: { ...parseLmGuardSettings({}), ...options.guard },
-      overrideActive: options.overrideActive ?? false,
+      budget: new BudgetGuard(usage, override),
     };
   }
 

@@ -88,6 +88,14 @@ describe('status-bar meter view', () => {
     assert.match(over.accessibilityLabel, /over budget/);
   });
 
+  it('says while "Allow 1 Hour Over Budget" lets requests past hard budgets, and not after', () => {
+    const budgets = [{ period: 'day' as const, limit: 3, used: 3.2, ratio: 1.07, level: 'over' as const, sourceLabel: 'default' }];
+    const during = buildMeterView(input({ budgets, overrideUntil: NOW + 45 * 60_000 }));
+    assert.match(during.tooltipMarkdown, /\*\*Allow 1 Hour Over Budget:\*\* hard budgets let requests through until 16:00\./);
+    assert.doesNotMatch(buildMeterView(input({ budgets, overrideUntil: NOW })).tooltipMarkdown, /Allow 1 Hour Over Budget/);
+    assert.doesNotMatch(buildMeterView(input({ budgets })).tooltipMarkdown, /Allow 1 Hour Over Budget/);
+  });
+
   it('shows tokens mode and no peak suffix off-peak', () => {
     const view = buildMeterView(
       input({ display: 'tokens', peak: { ...input().peak, peakNow: false, nextChange: { at: NOW + 60_000 * 60 * 18, peak: true } } }),

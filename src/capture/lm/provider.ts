@@ -1,7 +1,9 @@
 import * as vscode from 'vscode';
 import { countTokens } from '../../core/tokenizer';
 import { estimateTokens } from '../../core/tokenizer/estimate';
-import type { UsageService } from '../../ui/usageService';
+import type { BudgetGuard } from '../../core/budgetGuard';
+import type { UsageSink } from '../../core/events';
+import type { UsageReader } from '../../core/usage';
 import type { LmInputPart, LmMessage, LmOutputPart, LmRequest, LmRole } from './messages';
 import { parseModelConfigs, secretKeyFor, type LmModelConfig } from './models';
 import { decidePreSend, parseLmGuardSettings } from './preSend';
@@ -104,9 +106,10 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     private readonly secrets: vscode.SecretStorage,
     /** The raw `tokenMeter.models` value, from the user's own settings (a workspace never sets where a key goes). */
     private readonly readModelSettings: () => unknown,
-    private readonly usage: UsageService,
-    /** Whether "Allow 1 Hour Over Budget" is in effect now. */
-    private readonly overrideActive: () => boolean,
+    /** Where metered answers are recorded, and the settings and usage their estimates are checked against. */
+    private readonly usage: UsageSink & UsageReader,
+    /** Hard budgets and "Allow 1 Hour Over Budget", as the gateway applies them. */
+    private readonly budget: BudgetGuard,
     private readonly reportProblem: (message: string) => void,
     /** Prompt hygiene sees each prompt (in memory only) once it has been answered. */
     private readonly observePrompt?: PromptObserver,
@@ -212,12 +215,11 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     if (guard.requestThreshold === 0 && guard.budgetEnforcement === 'soft') return;
     const decision = decidePreSend({
       settings: this.usage.settings,
-      rows: (from, to) => this.usage.rows(from, to),
       now: this.usage.now(),
       model: config.model,
       promptTokens: estimateTokens(facts.promptText, config.model),
       guard,
-      overrideActive: this.overrideActive(),
+      budget: this.budget,
     });
     if (decision.action === 'send') return;
     if (guard.askBeforeSending) {

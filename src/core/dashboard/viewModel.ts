@@ -1,5 +1,5 @@
-import type { BudgetLevel, BudgetPeriod } from '../budget';
-import { formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../format';
+import { formatBudgetAmount, type BudgetLevel, type BudgetPeriod } from '../budget';
+import { formatPercent, formatTokens, formatUsd } from '../format';
 import type { LimitsSection } from '../limits/dashboard';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
@@ -236,28 +236,27 @@ function elapsedFraction(fromDay: string, toDay: string, now: number, timeZone: 
 
 function budgetProgress(input: DashboardInput, rowsBetween: (from: string, to: string) => DashboardRow[]): BudgetProgress[] {
   const { settings, now } = input;
-  const usd = settings.budget.unit === 'usd';
+  const { unit } = settings.budget;
   const today = dayKey(now, settings.timeZone);
   const titles: Record<BudgetPeriod, string> = { day: 'Today', week: 'This week', month: 'This month' };
   return budgetStatuses(settings, rowsBetween, now).map((s) => {
     const { fromDay, toDay } = rangeDays(s.period, now, settings);
     const elapsed = elapsedFraction(fromDay, toDay, now, settings.timeZone);
     const projected = elapsed > 0 ? s.used / elapsed : s.used;
-    const amount = (value: number) => (usd ? formatUsd(value) : `${formatTokens(value)} tokens`);
     return {
       period: s.period,
       title: titles[s.period],
       sourceLabel: budgetSourceLabel(s.source),
-      unit: settings.budget.unit,
+      unit,
       used: s.used,
       limit: s.limit,
       ratio: s.ratio,
       level: s.level,
-      usedText: amount(s.used),
-      limitText: usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`,
+      usedText: formatBudgetAmount(s.used, unit),
+      limitText: formatBudgetAmount(s.limit, unit, 'limit'),
       daysLeft: daysBetween(today, toDay).length,
       projected,
-      projectedText: amount(projected),
+      projectedText: formatBudgetAmount(projected, unit),
       projectedRatio: projected / s.limit,
     };
   });
