@@ -87,7 +87,7 @@ describe("Copilot quota: VS Code's GitHub session, a local stand-in of GitHub's 
     const expected = `month 60% · resets ${resetText}`;
     assert.equal(await session!.waitForStatusBarText(SUBSCRIPTION_ID, exactly(expected), 60_000), expected);
     const tooltip = await session!.hoverStatusBarTooltip(SUBSCRIPTION_ID);
-    await session!.screenshot('copilot-quota');
+    await session!.screenshot('copilot-quota', 'status-bar-corner');
     assert.match(tooltip, /GitHub Copilot/);
     assert.match(
       tooltip,

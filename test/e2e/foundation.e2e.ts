@@ -85,7 +85,7 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
 
     it('says in the tooltip that the budget is set by this workspace', async () => {
       const tooltip = await session!.hoverStatusBarTooltip(METER_ID);
-      await session!.screenshot('2-budget-tooltip');
+      await session!.screenshot('2-budget-tooltip', 'status-bar-corner');
       await session!.dismissHover();
       assert.ok(tooltip.includes('set by this workspace'), `tooltip does not name the workspace as the budget's source:\n${tooltip}`);
       assert.ok(

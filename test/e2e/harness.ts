@@ -48,6 +48,8 @@ const CHROMIUM_ARGS = [
 
 /** Tall enough that a summary document of a few dozen lines is rendered without scrolling. */
 const VIEWPORT = { width: 1600, height: 1200 };
+/** The lower right of the window: the right-hand status-bar items and the tooltip above them. */
+const STATUS_BAR_CORNER = { x: VIEWPORT.width - 760, y: VIEWPORT.height - 380, width: 760, height: 380 };
 
 const SERVER_START_TIMEOUT_MS = 60_000;
 const WORKBENCH_TIMEOUT_MS = 60_000;
@@ -350,9 +352,9 @@ export class VsCodeSession {
   }
 
   /** Saves a full-window PNG as `.artifacts/e2e/<session>-<name>.png` and returns its path. */
-  async screenshot(name: string): Promise<string> {
+  async screenshot(name: string, area: 'window' | 'status-bar-corner' = 'window'): Promise<string> {
     const file = path.join(ARTIFACTS_DIR, `${this.name}-${name}.png`);
-    await this.page.screenshot({ path: file });
+    await this.page.screenshot({ path: file, ...(area === 'status-bar-corner' ? { clip: STATUS_BAR_CORNER } : {}) });
     return file;
   }
 

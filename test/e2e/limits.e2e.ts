@@ -74,7 +74,7 @@ describe("limits: one subscription request through the gateway shows Anthropic's
     const text = await session!.waitForStatusBarText(SUBSCRIPTION_ID, exactly(expected), 30_000);
     assert.equal(text, expected);
     const tooltip = await session!.hoverStatusBarTooltip(SUBSCRIPTION_ID);
-    await session!.screenshot('exact-limits');
+    await session!.screenshot('exact-limits', 'status-bar-corner');
     assert.match(tooltip, /What limits you now/);
     assert.match(
       tooltip,
