@@ -30,6 +30,7 @@ export const USER_ONLY_SETTINGS = [
 export const APPROVAL_GATED_SETTINGS = ['team.endpoint', 'team.id'] as const;
 
 export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
+export type ApprovalGatedSetting = (typeof APPROVAL_GATED_SETTINGS)[number];
 
 export interface TeamSettingValues {
   endpoint: string;
