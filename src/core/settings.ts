@@ -4,7 +4,14 @@ import { parsePlans, type SubscriptionPlan } from './plans';
 import { parsePriceOverrides, PriceBook } from './pricing';
 import type { RollupContext } from './rollups';
 import type { ApprovalGatedSetting } from './settingScopes';
-import { settingDefault, validateSettingValues, type RawSettingValues, type SettingKey, type SettingSection, type SettingValues } from './settingsSchema';
+import {
+  settingDefault,
+  validateSettingValues,
+  type RawSettingValues,
+  type SettingKey,
+  type SettingSection,
+  type SettingValues,
+} from './settingsSchema';
 import { dayKey, isValidTimeZone } from './time';
 
 /** Where a setting's value came from, as VS Code's `inspect` tells it. */
@@ -161,11 +168,7 @@ function resolveBudget(values: SettingValues, sources: Partial<Record<SettingKey
 }
 
 /** The peak schedule: a preset's windows or the user's own; its problems count only while peak hours are on. */
-function resolvePeak(
-  values: SettingValues,
-  timeZone: string,
-  problems: string[],
-): Pick<Settings, 'peakEnabled' | 'peak' | 'peakLabel'> {
+function resolvePeak(values: SettingValues, timeZone: string, problems: string[]): Pick<Settings, 'peakEnabled' | 'peak' | 'peakLabel'> {
   const presetId = values['peakHours.preset'];
   const preset = presetId === 'custom' ? undefined : PEAK_PRESETS[presetId];
   const multiplier = values['peakHours.multiplier'];

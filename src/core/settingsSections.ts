@@ -11,7 +11,10 @@ export function changedSections(before: RawSettings, after: RawSettings): Set<Se
     const differs =
       !isDeepStrictEqual(before.values[key], after.values[key]) ||
       before.sources?.[key] !== after.sources?.[key] ||
-      !isDeepStrictEqual((before.proposals as Record<string, unknown> | undefined)?.[key], (after.proposals as Record<string, unknown> | undefined)?.[key]);
+      !isDeepStrictEqual(
+        (before.proposals as Record<string, unknown> | undefined)?.[key],
+        (after.proposals as Record<string, unknown> | undefined)?.[key],
+      );
     if (differs) changed.add(sectionOf(key));
   }
   return changed;

@@ -2,12 +2,7 @@ import * as vscode from 'vscode';
 import type { ChatProviderSettings } from '../capture/lm/provider';
 import type { RawHygieneSettings } from '../core/hygiene/settings';
 import type { RawLimitSettings } from '../core/limits/settings';
-import {
-  APPROVAL_GATED_SETTINGS,
-  USER_ONLY_SETTINGS,
-  type ApprovalGatedSetting,
-  type TeamSettingValues,
-} from '../core/settingScopes';
+import { APPROVAL_GATED_SETTINGS, USER_ONLY_SETTINGS, type ApprovalGatedSetting, type TeamSettingValues } from '../core/settingScopes';
 import type { RawSettings, SettingSource } from '../core/settings';
 import { SectionedSettings } from '../core/settingsSections';
 import {

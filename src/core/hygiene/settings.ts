@@ -39,7 +39,8 @@ function detectorSwitches(raw: Record<string, unknown>, problems: string[]): Rec
   for (const [kind, on] of Object.entries(raw)) {
     if (!(HYGIENE_KINDS as readonly string[]).includes(kind))
       problems.push(`tokenMeter.hygiene.detectors: "${kind}" is not a detector (${HYGIENE_KINDS.join(', ')}); ignored.`);
-    else if (typeof on !== 'boolean') problems.push(`tokenMeter.hygiene.detectors.${kind}: ${JSON.stringify(on)} is not true or false; left on.`);
+    else if (typeof on !== 'boolean')
+      problems.push(`tokenMeter.hygiene.detectors.${kind}: ${JSON.stringify(on)} is not true or false; left on.`);
     else detectors[kind as HygieneKind] = on;
   }
   return detectors;
