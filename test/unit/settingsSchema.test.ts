@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as z from 'zod/v4-mini';
-import { resolveSettings } from '../../src/core/settings';
+import { RESOLVED_SECTIONS, resolveSettings } from '../../src/core/settings';
 import { USER_ONLY_SETTINGS } from '../../src/core/settingScopes';
-import { SETTING_KEYS, SETTINGS, validateSettingValues, type SettingKey } from '../../src/core/settingsSchema';
+import { sectionOf, SETTING_KEYS, settingRange, SETTINGS, validateSettingValues, type SettingKey } from '../../src/core/settingsSchema';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -114,5 +114,32 @@ describe('settings schema: a broken setting falls back alone, named', () => {
     assert.equal(problems.length, 5);
     for (const [i, key] of ['budget.daily', 'peakHours.multiplier', 'gateway.port', 'timeZone', 'gateway.openaiUpstream'].entries())
       assert.ok(problems[i].startsWith(`tokenMeter.${key}`), `${problems[i]} names tokenMeter.${key}`);
+  });
+});
+
+/** A valid value other than the default, from the schema alone. */
+function otherValidValue(key: SettingKey): unknown {
+  const fallback: unknown = SETTINGS[key].default;
+  const json = z.toJSONSchema(SETTINGS[key].schema) as JsonSchema;
+  if (Array.isArray(json.enum)) return (json.enum as unknown[]).find((v) => v !== fallback);
+  if (typeof fallback === 'boolean') return !fallback;
+  if (typeof fallback === 'string') return fallback === '' ? 'x' : '';
+  if (typeof fallback === 'number') {
+    const { minimum, maximum } = settingRange(key);
+    return maximum !== undefined && maximum !== fallback ? maximum : (minimum ?? 0) !== fallback ? (minimum ?? 0) : fallback + 1;
+  }
+  return Array.isArray(fallback) ? [] : { other: {} };
+}
+
+describe('settings sections: the usage settings depend on their sections only', () => {
+  it('leaves the resolved settings unchanged by any setting outside RESOLVED_SECTIONS', () => {
+    const base = resolveSettings({ values: {} }, 'UTC');
+    const outside = SETTING_KEYS.filter((key) => !RESOLVED_SECTIONS.includes(sectionOf(key)));
+    assert.ok(outside.includes('hygiene.repeatCount') && outside.includes('team.endpoint'));
+    for (const key of outside) {
+      const value = otherValidValue(key);
+      assert.ok(SETTINGS[key].schema.safeParse(value).success && value !== SETTINGS[key].default, `${key}: ${JSON.stringify(value)}`);
+      assert.deepEqual(resolveSettings({ values: { [key]: value } }, 'UTC'), base, key);
+    }
   });
 });
