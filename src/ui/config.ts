@@ -72,10 +72,10 @@ export function startSettings(onProblem: (message: string) => void): vscode.Disp
   });
   // Granting trust lets a workspace's team proposal through.
   const trust = vscode.workspace.onDidGrantWorkspaceTrust(() => settings.refresh());
+  // Reads after this (a timer firing during shutdown) see the last values.
   return new vscode.Disposable(() => {
     watching.dispose();
     trust.dispose();
-    if (current === settings) current = undefined;
   });
 }
 
@@ -173,4 +173,6 @@ export async function writeSetting<K extends SettingKey>(key: K, value: SettingV
   const toWorkspace = target === 'workspace' && !FROM_USER_ONLY.has(key);
   const configTarget = toWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration(CONFIG_SECTION).update(key, value, configTarget);
+  // Whoever wrote it reads it next: do not wait for the change event to bring it.
+  service().refresh();
 }
