@@ -16,17 +16,7 @@ const EVENTS = Number(process.env.TOKEN_METER_BENCH_PRICING_EVENTS ?? 1_000_000)
 const ROUNDS = 5;
 const LIMIT = 1.2;
 
-const raw = {
-  budget: {},
-  budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' },
-  unitSource: 'default',
-  timeZone: 'Europe/Berlin',
-  statusBar: {},
-  peakHours: {},
-  gateway: {},
-  logCapture: {},
-  contextGauge: {},
-} as unknown as RawSettings;
+const raw: RawSettings = { values: { timeZone: 'Europe/Berlin' } };
 
 /** What people use today, with the providers and sources they arrive through, and one unknown model. */
 const MIX: Array<Pick<UsageEvent, 'provider' | 'model' | 'source'>> = [

@@ -15,17 +15,7 @@ const EVENTS = Number(process.env.TOKEN_METER_BENCH_RECOUNT_EVENTS ?? 300_000);
 const worker = path.resolve(__dirname, '..', 'dist', 'recountWorker.js');
 if (!fs.existsSync(worker)) throw new Error('Run `npm run build` first: the benchmark uses dist/recountWorker.js.');
 
-const raw = {
-  budget: {},
-  budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' },
-  unitSource: 'default',
-  timeZone: 'Europe/Berlin',
-  statusBar: {},
-  peakHours: {},
-  gateway: {},
-  logCapture: {},
-  contextGauge: {},
-} as unknown as RawSettings;
+const raw: RawSettings = { values: { timeZone: 'Europe/Berlin' } };
 const context = rollupContextFor(resolveSettings(raw, 'UTC').settings);
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-bench-recount-'));

@@ -4,13 +4,14 @@ import { createApi, type TokenMeterApi } from './capture/api';
 import { LM_VENDOR, TokenMeterChatProvider } from './capture/lm/provider';
 import { BudgetGuard, BudgetOverride } from './core/budgetGuard';
 import { formatClock } from './core/format';
+import { resolveGateway, resolveLogCapture } from './core/settings';
 import { buildLimitsSection } from './core/limits/dashboard';
 import { BudgetOverrideFile } from './store/budgetOverrideFile';
 import { LimitStore } from './store/limitStore';
 import { registerClaudeStatusLineCommands } from './ui/claudeStatusLine';
 import { registerCommands } from './ui/commands';
 import { CopilotQuotaController } from './ui/copilotQuotaController';
-import { readChatModelSettings } from './ui/config';
+import { chatProviderSettings, onDidChangeSettings, settingValues, startSettings } from './ui/config';
 import { LazyDashboard } from './ui/dashboard/lazyDashboard';
 import { GatewayController } from './ui/gatewayController';
 import { HygieneMonitor } from './ui/hygiene/hygieneMonitor';
@@ -24,6 +25,10 @@ import { PriceCatalogController } from './ui/priceCatalogController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
 
+// Their problems (an upstream that is not a URL, a log root that is not a path) are reported with the usage settings.
+const gatewaySettings = () => resolveGateway(settingValues(), []);
+const logCaptureSettings = () => resolveLogCapture(settingValues(), []);
+
 /** Set by the bundle's first line (esbuild.js); undefined when running from source. */
 declare const __tokenMeterLoadStart: number | undefined;
 
@@ -33,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
+  const settings = startSettings((message) => problems.report(message, { openSettings: true }));
   const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
   const dashboard = new LazyDashboard(() => {
@@ -57,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   context.subscriptions.push(
     output,
     problems,
+    settings,
     usage,
     dashboard,
     hygiene,
@@ -74,7 +81,7 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
       context,
       new TokenMeterChatProvider(
         context.secrets,
-        readChatModelSettings,
+        chatProviderSettings(),
         usage,
         budget,
         (message) => problems.report(message, { openSettings: true }),
@@ -82,11 +89,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
       ),
       LM_VENDOR,
     ),
-    usage.onDidChange(() => void gateway.apply(usage.settings.gateway)),
-    usage.onDidChange(() => logs.apply(usage.settings.logCapture)),
+    // Each starts, restarts or stops when its own settings change, and only then.
+    onDidChangeSettings(['gateway'], () => void gateway.apply(gatewaySettings())),
+    onDidChangeSettings(['logCapture'], () => logs.apply(logCaptureSettings())),
   );
-  void gateway.apply(usage.settings.gateway);
-  logs.apply(usage.settings.logCapture);
+  void gateway.apply(gatewaySettings());
+  logs.apply(logCaptureSettings());
   const loaded = loadMs === undefined ? '' : ` (bundle loaded ${loadMs.toFixed(1)} ms before)`;
   output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms${loaded}; data in ${context.globalStorageUri.fsPath}`);
   return createApi({ sink: usage, totals: (range) => usage.totals(range) });

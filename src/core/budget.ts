@@ -1,4 +1,5 @@
 import { formatTokens, formatUsd, formatUsdLimit } from './format';
+import { settingDefault } from './settingsSchema';
 
 /**
  * Budgets: daily, weekly and monthly limits in USD or tokens, compared with peak-weighted use.
@@ -29,7 +30,7 @@ export interface BudgetStatus extends BudgetLimit {
   level: BudgetLevel;
 }
 
-export const DEFAULT_THRESHOLDS = [50, 80, 100];
+export const DEFAULT_THRESHOLDS = settingDefault('budget.warningThresholds');
 /** The adjective of each period, as in the settings' names (tokenMeter.budget.daily) and in messages. */
 export const PERIOD_ADJECTIVES: Record<BudgetPeriod, 'daily' | 'weekly' | 'monthly'> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
@@ -71,7 +72,10 @@ export function parseBudget(
     const valid =
       Array.isArray(list) && list.length > 0 && list.every((p) => typeof p === 'number' && Number.isFinite(p) && p > 0 && p <= 1000);
     if (valid) percentages = [...new Set(list as number[])].sort((a, b) => a - b);
-    else problems.push(`tokenMeter.budget.warningThresholds must be a list of percentages such as [50, 80, 100]; using [50, 80, 100].`);
+    else
+      problems.push(
+        `tokenMeter.budget.warningThresholds must be a list of percentages such as [50, 80, 100]; using [${DEFAULT_THRESHOLDS.join(', ')}].`,
+      );
   }
   return { budget: { unit, limits, thresholds: percentages.map((p) => p / 100) }, problems };
 }

@@ -1,3 +1,4 @@
+import { settingDefault, settingRange, type SettingValues } from './settingsSchema';
 import { addDays, dayKey, isValidTimeZone, parseDayKey, WEEKDAY_LABELS, WEEKDAYS, weekdayOf, zonedTimeToUtc, zoneOffsetMs } from './time';
 
 /**
@@ -147,12 +148,12 @@ export const PEAK_PRESETS = {
     timeZone: 'America/Los_Angeles',
     windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '05:00', end: '11:00' }],
   },
-} as const;
+} as const satisfies Record<Exclude<SettingValues['peakHours.preset'], 'custom'>, unknown>;
 export type PeakPresetId = keyof typeof PEAK_PRESETS;
 
-export const DEFAULT_PEAK_WINDOWS = [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '18:00' }];
-export const DEFAULT_PEAK_MULTIPLIER = 1.5;
-const MAX_MULTIPLIER = 100;
+export const DEFAULT_PEAK_WINDOWS = settingDefault('peakHours.windows');
+export const DEFAULT_PEAK_MULTIPLIER = settingDefault('peakHours.multiplier');
+const MAX_MULTIPLIER = settingRange('peakHours.multiplier').maximum!;
 
 function parseClock(value: unknown, allow24: boolean): number | undefined {
   if (typeof value !== 'string') return undefined;

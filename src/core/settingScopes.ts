@@ -1,3 +1,5 @@
+import type { SettingKey } from './settingsSchema';
+
 /**
  * Which settings a workspace may set. A cloned repository's `.vscode/settings.json` may set budgets,
  * peak hours and the like (a team lead's budget is a feature), but never where API keys, tokens or
@@ -24,12 +26,13 @@ export const USER_ONLY_SETTINGS = [
   'retentionDays',
   'copilotQuota.enabled',
   'copilotQuota.endpoint',
-] as const;
+] as const satisfies readonly SettingKey[];
 
 /** Settings a workspace may propose, taken from it only once the user approves the endpoint's origin. */
-export const APPROVAL_GATED_SETTINGS = ['team.endpoint', 'team.id'] as const;
+export const APPROVAL_GATED_SETTINGS = ['team.endpoint', 'team.id'] as const satisfies readonly SettingKey[];
 
 export type UserOnlySetting = (typeof USER_ONLY_SETTINGS)[number];
+export type ApprovalGatedSetting = (typeof APPROVAL_GATED_SETTINGS)[number];
 
 export interface TeamSettingValues {
   endpoint: string;

@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import { parseBudgetInput } from './budgetInput';
-import { updateSetting, type BudgetTarget } from './config';
+import { settingValues, writeSetting, type SettingTarget } from './config';
 
 type Period = 'daily' | 'weekly' | 'monthly';
 
 /** "Token Meter: Set Budget…": period, amount, then where to save it (user or this workspace). */
 export async function setBudgetCommand(): Promise<void> {
-  const unit = vscode.workspace.getConfiguration('tokenMeter').get<string>('budget.unit') === 'tokens' ? 'tokens' : 'usd';
+  const unit = settingValues()['budget.unit'];
   const period = await vscode.window.showQuickPick(
     [
       { label: 'Daily', value: 'daily' as Period, description: 'resets at midnight in your time zone' },
@@ -16,7 +16,7 @@ export async function setBudgetCommand(): Promise<void> {
     { title: 'Token Meter: Set Budget', placeHolder: 'Which budget?' },
   );
   if (!period) return;
-  const current = vscode.workspace.getConfiguration('tokenMeter').get<number>(`budget.${period.value}`) ?? 0;
+  const current = settingValues()[`budget.${period.value}`];
   const amountText = await vscode.window.showInputBox({
     title: `Token Meter: ${period.label} budget`,
     prompt:
@@ -28,7 +28,7 @@ export async function setBudgetCommand(): Promise<void> {
   });
   if (amountText === undefined) return;
   const amount = parseBudgetInput(amountText)!;
-  const targets: Array<vscode.QuickPickItem & { value: BudgetTarget }> = [
+  const targets: Array<vscode.QuickPickItem & { value: SettingTarget }> = [
     { label: 'For me', value: 'user', description: 'user settings, every workspace' },
   ];
   if (vscode.workspace.workspaceFolders?.length) {
@@ -41,7 +41,7 @@ export async function setBudgetCommand(): Promise<void> {
   const target =
     targets.length === 1 ? targets[0] : await vscode.window.showQuickPick(targets, { title: 'Token Meter: Save budget where?' });
   if (!target) return;
-  await updateSetting(`budget.${period.value}`, amount, target.value);
+  await writeSetting(`budget.${period.value}`, amount, target.value);
   const shown = amount === 0 ? 'no limit' : unit === 'usd' ? `$${amount}` : `${amount.toLocaleString('en-US')} tokens`;
   void vscode.window.showInformationMessage(
     `Token Meter: ${period.label.toLowerCase()} budget set to ${shown} (${target.value === 'user' ? 'user settings' : 'this workspace'}).`,

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { setBudgetCommand } from './budgetCommand';
+import { writeSetting } from './config';
 import { exportUsageCommand } from './exportCommand';
 import { setModelPriceCommand } from './setPriceCommand';
 import { OVERRIDE_COMMAND_ID, type BudgetOverride } from '../core/budgetGuard';
@@ -37,8 +38,7 @@ async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void>
   if (!urls) {
     const enable = 'Enable Gateway';
     const choice = await vscode.window.showInformationMessage('Token Meter: the metering gateway is off.', enable);
-    if (choice === enable)
-      await vscode.workspace.getConfiguration('tokenMeter').update('gateway.enabled', true, vscode.ConfigurationTarget.Global);
+    if (choice === enable) await writeSetting('gateway.enabled', true);
     return;
   }
   const picked = await vscode.window.showQuickPick(

@@ -1,12 +1,32 @@
 import * as vscode from 'vscode';
+import type { ChatProviderSettings } from '../capture/lm/provider';
+import type { RawHygieneSettings } from '../core/hygiene/settings';
 import type { RawLimitSettings } from '../core/limits/settings';
-import type { TeamSettingValues, UserOnlySetting } from '../core/settingScopes';
+import { APPROVAL_GATED_SETTINGS, USER_ONLY_SETTINGS, type ApprovalGatedSetting, type TeamSettingValues } from '../core/settingScopes';
 import type { RawSettings, SettingSource } from '../core/settings';
+import { SectionedSettings } from '../core/settingsSections';
+import {
+  SETTING_KEYS,
+  SETTINGS_PREFIX,
+  type RawSettingValues,
+  type SettingKey,
+  type SettingSection,
+  type SettingValues,
+} from '../core/settingsSchema';
 
-export const CONFIG_SECTION = 'tokenMeter';
+/**
+ * The one place that reads and writes Token Meter's settings in VS Code. Values are validated by
+ * the schema (core/settingsSchema.ts); each part of the extension subscribes to its own sections.
+ */
+export const CONFIG_SECTION = SETTINGS_PREFIX;
 
-/** Budget keys whose origin the meter names ("set by this workspace"). */
-const BUDGET_LIMIT_KEYS = ['daily', 'weekly', 'monthly'] as const;
+/** Settings whose origin the meter names ("set by this workspace"). */
+const SOURCED_KEYS: readonly SettingKey[] = ['budget.daily', 'budget.weekly', 'budget.monthly'];
+/**
+ * Read from the user's own settings only: a workspace's value is ignored even where VS Code would
+ * apply it. The team endpoint and id a workspace proposes are read apart, as proposals.
+ */
+const FROM_USER_ONLY: ReadonlySet<SettingKey> = new Set<SettingKey>([...USER_ONLY_SETTINGS, ...APPROVAL_GATED_SETTINGS]);
 
 function sourceOf(config: vscode.WorkspaceConfiguration, key: string): SettingSource {
   const inspected = config.inspect(key);
@@ -17,117 +37,142 @@ function sourceOf(config: vscode.WorkspaceConfiguration, key: string): SettingSo
   return 'default';
 }
 
-/**
- * A setting that decides where keys, tokens or data go, or what is read from disk, from the user's
- * own settings only: a workspace's value is ignored even where VS Code would apply it.
- */
-function userOnly(config: vscode.WorkspaceConfiguration, key: UserOnlySetting): unknown {
-  const inspected = config.inspect(key);
-  return inspected?.globalValue ?? inspected?.defaultValue;
+/** What a trusted workspace proposes for the team settings (folder settings win over the workspace file). */
+function workspaceProposals(config: vscode.WorkspaceConfiguration): Partial<Record<ApprovalGatedSetting, unknown>> {
+  // Restricted Mode drops these from the workspace already (restrictedConfigurations); this holds regardless.
+  if (!vscode.workspace.isTrusted) return {};
+  const proposals: Partial<Record<ApprovalGatedSetting, unknown>> = {};
+  for (const key of APPROVAL_GATED_SETTINGS) {
+    const inspected = config.inspect(key);
+    proposals[key] = inspected?.workspaceFolderValue ?? inspected?.workspaceValue;
+  }
+  return proposals;
 }
 
-function trimmedString(value: unknown): string {
-  return typeof value === 'string' ? value.trim() : '';
-}
-
-/**
- * The one place that reads Token Meter's settings from VS Code. Values are passed on untyped:
- * `resolveSettings` in the core validates them and names any setting it had to ignore.
- */
-export function readRawSettings(): RawSettings {
+function readFromEditor(): RawSettings {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  const get = (key: string): unknown => config.get(key);
-  const user = (key: UserOnlySetting): unknown => userOnly(config, key);
-  return {
-    budget: {
-      daily: get('budget.daily'),
-      weekly: get('budget.weekly'),
-      monthly: get('budget.monthly'),
-      unit: get('budget.unit'),
-      warningThresholds: get('budget.warningThresholds'),
-    },
-    budgetSources: Object.fromEntries(BUDGET_LIMIT_KEYS.map((k) => [k, sourceOf(config, `budget.${k}`)])) as RawSettings['budgetSources'],
-    unitSource: sourceOf(config, 'budget.unit'),
-    weekStart: get('weekStart'),
-    timeZone: get('timeZone'),
-    statusBar: { display: get('statusBar.display'), period: get('statusBar.period') },
-    peakHours: {
-      enabled: get('peakHours.enabled'),
-      preset: get('peakHours.preset'),
-      timeZone: get('peakHours.timeZone'),
-      windows: get('peakHours.windows'),
-      multiplier: get('peakHours.multiplier'),
-    },
-    pricingOverrides: get('pricing.overrides'),
-    pricingAutoUpdate: get('pricing.autoUpdate'),
-    retentionDays: user('retentionDays'),
-    gateway: {
-      enabled: user('gateway.enabled'),
-      port: user('gateway.port'),
-      openaiUpstream: user('gateway.openaiUpstream'),
-      anthropicUpstream: user('gateway.anthropicUpstream'),
-      budgetEnforcement: get('gateway.budgetEnforcement'),
-      maxBodyMB: get('gateway.maxBodyMB'),
-      spikeAlert: get('gateway.spikeAlert'),
-    },
-    logCapture: { enabled: user('logCapture.enabled'), sources: user('logCapture.sources') },
-    plans: get('plans'),
-    planLimits: get('planLimits'),
-    contextGauge: { enabled: get('contextGauge.enabled'), warnAtPercent: get('contextGauge.warnAtPercent') },
-  };
+  const values: RawSettingValues = {};
+  for (const key of SETTING_KEYS) values[key] = FROM_USER_ONLY.has(key) ? config.inspect(key)?.globalValue : config.get(key);
+  const sources: Partial<Record<SettingKey, SettingSource>> = {};
+  for (const key of SOURCED_KEYS) sources[key] = sourceOf(config, key);
+  return { values, sources, proposals: workspaceProposals(config) };
+}
+
+let current: SectionedSettings | undefined;
+
+/**
+ * Reads the settings and follows their changes until disposed; call once, first, at activation.
+ * A broken value is reported (naming the setting) when it is read, and that setting alone falls back.
+ */
+export function startSettings(onProblem: (message: string) => void): vscode.Disposable {
+  const settings = new SectionedSettings(readFromEditor, onProblem);
+  current = settings;
+  const watching = vscode.workspace.onDidChangeConfiguration((event) => {
+    if (event.affectsConfiguration(CONFIG_SECTION)) settings.refresh();
+  });
+  // Granting trust lets a workspace's team proposal through.
+  const trust = vscode.workspace.onDidGrantWorkspaceTrust(() => settings.refresh());
+  // Reads after this (a timer firing during shutdown) see the last values.
+  return new vscode.Disposable(() => {
+    watching.dispose();
+    trust.dispose();
+  });
+}
+
+function service(): SectionedSettings {
+  if (!current) throw new Error('Token Meter settings were read before startSettings ran.');
+  return current;
+}
+
+/** Every setting, validated: a broken value is replaced by its default. */
+export function settingValues(): SettingValues {
+  return service().values;
+}
+
+/** The settings as read, with their origins, for `resolveSettings` (here or in a worker thread). */
+export function readRawSettings(): RawSettings {
+  return service().rawSettings;
+}
+
+/** Calls `listener` when a value in any of these sections changes (and not for other sections). */
+export function onDidChangeSettings(sections: readonly SettingSection[], listener: () => void): vscode.Disposable {
+  const subscription = service().onDidChange(sections, listener);
+  return new vscode.Disposable(() => subscription.dispose());
 }
 
 /** The limits meter's settings; whether and where the GitHub token goes from user settings only. */
 export function readLimitSettings(): RawLimitSettings {
-  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
+  const values = service().values;
   return {
-    warningThresholds: config.get('limits.warningThresholds'),
-    unusedWeeklyNote: config.get('limits.unusedWeeklyNote'),
-    copilotQuotaEnabled: userOnly(config, 'copilotQuota.enabled'),
-    copilotQuotaEndpoint: userOnly(config, 'copilotQuota.endpoint'),
+    warningThresholds: values['limits.warningThresholds'],
+    unusedWeeklyNote: values['limits.unusedWeeklyNote'],
+    copilotQuotaEnabled: values['copilotQuota.enabled'],
+    copilotQuotaEndpoint: values['copilotQuota.endpoint'],
   };
 }
 
+/** `tokenMeter.hygiene.*`, by key without the prefix. */
+export function readHygieneSettings(): RawHygieneSettings {
+  const values = service().values;
+  const prefix = 'hygiene.';
+  return Object.fromEntries(SETTING_KEYS.filter((key) => key.startsWith(prefix)).map((key) => [key.slice(prefix.length), values[key]]));
+}
+
 /** The chat models the user configured (`tokenMeter.models`), from user settings only. */
-export function readChatModelSettings(): unknown {
-  return userOnly(vscode.workspace.getConfiguration(CONFIG_SECTION), 'models');
+export function readChatModelSettings(): unknown[] {
+  return service().values.models;
+}
+
+/** What the metered chat-model provider reads: its models, its pre-send check, and when the models change. */
+export function chatProviderSettings(): ChatProviderSettings {
+  return {
+    models: readChatModelSettings,
+    preSend: () => {
+      const values = service().values;
+      return {
+        requestThreshold: values['lm.requestThreshold'],
+        budgetEnforcement: values['lm.budgetEnforcement'],
+        askBeforeSending: values['lm.askBeforeSending'],
+      };
+    },
+    onDidChangeModels: (listener) => onDidChangeSettings(['models'], listener),
+  };
 }
 
 /** The OpenTelemetry collector address, from user settings only; '' when off. */
 export function readOtlpEndpoint(): string {
-  return trimmedString(userOnly(vscode.workspace.getConfiguration(CONFIG_SECTION), 'telemetry.otlpEndpoint'));
+  return service().values['telemetry.otlpEndpoint'].trim();
+}
+
+/** The user's own value of a setting, as written in their settings (undefined when unset). */
+export function userSettingValue(key: SettingKey): unknown {
+  return vscode.workspace.getConfiguration(CONFIG_SECTION).inspect(key)?.globalValue;
 }
 
 /**
- * The team endpoint and id as the user set them, and as the workspace proposes them (folder
- * settings win over the workspace file, as elsewhere). Which one is used is decided by
- * `chooseTeamEndpoint` with the user's approvals.
+ * The team endpoint and id as the user set them, and as the workspace proposes them. Which one is
+ * used is decided by `chooseTeamEndpoint` with the user's approvals.
  */
-export function readTeamSettingValues(): { user: TeamSettingValues; workspace: TeamSettingValues | undefined; intervalMinutes: unknown } {
-  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  const endpoint = config.inspect('team.endpoint');
-  const teamId = config.inspect('team.id');
-  // Restricted Mode drops these from the workspace already (restrictedConfigurations); this holds regardless.
-  const workspaceEndpoint = vscode.workspace.isTrusted ? trimmedString(endpoint?.workspaceFolderValue ?? endpoint?.workspaceValue) : '';
+export function readTeamSettingValues(): { user: TeamSettingValues; workspace: TeamSettingValues | undefined; intervalMinutes: number } {
+  const { proposals = {} } = service().rawSettings;
+  const values = service().values;
+  const trimmed = (value: unknown) => (typeof value === 'string' ? value.trim() : '');
+  const workspaceEndpoint = trimmed(proposals['team.endpoint']);
   return {
-    user: { endpoint: trimmedString(endpoint?.globalValue), teamId: trimmedString(teamId?.globalValue) },
-    workspace: workspaceEndpoint
-      ? { endpoint: workspaceEndpoint, teamId: trimmedString(teamId?.workspaceFolderValue ?? teamId?.workspaceValue) }
-      : undefined,
-    intervalMinutes: config.get('team.syncIntervalMinutes'),
+    user: { endpoint: values['team.endpoint'].trim(), teamId: values['team.id'].trim() },
+    workspace: workspaceEndpoint ? { endpoint: workspaceEndpoint, teamId: trimmed(proposals['team.id']) } : undefined,
+    intervalMinutes: values['team.syncIntervalMinutes'],
   };
 }
 
-/** Fires when any Token Meter setting changes, in user, workspace or folder settings. */
-export function onDidChangeSettings(listener: () => void): vscode.Disposable {
-  return vscode.workspace.onDidChangeConfiguration((event) => {
-    if (event.affectsConfiguration(CONFIG_SECTION)) listener();
-  });
-}
+/** Where a written setting goes: the user's settings, or this workspace's `.vscode/settings.json`. */
+export type SettingTarget = 'user' | 'workspace';
 
-export type BudgetTarget = 'user' | 'workspace';
-
-export async function updateSetting(key: string, value: unknown, target: BudgetTarget): Promise<void> {
-  const configTarget = target === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+/** Writes a setting, typed by the schema. Settings read from user settings only are always written there. */
+export async function writeSetting<K extends SettingKey>(key: K, value: SettingValues[K], target: SettingTarget = 'user'): Promise<void> {
+  const toWorkspace = target === 'workspace' && !FROM_USER_ONLY.has(key);
+  const configTarget = toWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await vscode.workspace.getConfiguration(CONFIG_SECTION).update(key, value, configTarget);
+  // Whoever wrote it reads it next: do not wait for the change event to bring it.
+  service().refresh();
 }

@@ -32,7 +32,7 @@ export class CopilotQuotaController implements vscode.Disposable {
   ) {
     this.store = new LimitStore(dataDir);
     this.disposables.push(
-      onDidChangeSettings(() => this.apply()),
+      onDidChangeSettings(['copilotQuota'], () => this.apply()),
       vscode.window.onDidChangeWindowState((state) => {
         if (state.focused && Date.now() - this.lastRead >= MIN_GAP_MS) this.read();
       }),
@@ -48,7 +48,6 @@ export class CopilotQuotaController implements vscode.Disposable {
   private apply(): void {
     const { settings, problems } = resolveLimitSettings(readLimitSettings());
     const next = settings.copilotQuota;
-    if (JSON.stringify(next) === JSON.stringify(this.settings)) return;
     for (const problem of problems) this.output.warn(problem);
     this.settings = next;
     this.declined = false;

@@ -35,7 +35,6 @@ export class LogCaptureController implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<AgentActivity>();
   readonly onDidChangeActivity = this.changed.event;
   readonly activity: AgentActivity = { rateLimits: new Map(), sessions: new Map() };
-  private settingsKey = '';
   private lock: LeaderLock | undefined;
   private worker: Worker | undefined;
   private live: LiveCapture | undefined;
@@ -50,11 +49,8 @@ export class LogCaptureController implements vscode.Disposable {
     private readonly output: vscode.LogOutputChannel,
   ) {}
 
-  /** Starts, restarts or stops reading to match the settings; cheap when they did not change. */
+  /** Starts, restarts or stops reading to match the settings (called when they change). */
   apply(settings: LogCaptureSettings): void {
-    const key = JSON.stringify(settings);
-    if (key === this.settingsKey) return;
-    this.settingsKey = key;
     const { sources, problems } = logSources(settings);
     for (const problem of problems) this.problems.report(problem, { openSettings: true });
     this.stop();

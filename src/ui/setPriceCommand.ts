@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { rangeDays, unpricedModels } from '../core/usage';
 import { withPriceOverride, type PriceOverrideEntry } from '../core/pricing';
-import { CONFIG_SECTION } from './config';
+import { userSettingValue, writeSetting } from './config';
 import type { UsageService } from './usageService';
 
 function parsePrice(text: string): number | undefined {
@@ -69,12 +69,8 @@ export async function setModelPriceCommand(usage: UsageService, given?: unknown)
     ...(cacheRead !== null ? { cacheRead } : {}),
     ...(cacheWrite !== null ? { cacheWrite } : {}),
   };
-  const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-  await config.update(
-    'pricing.overrides',
-    withPriceOverride(config.inspect('pricing.overrides')?.globalValue, entry),
-    vscode.ConfigurationTarget.Global,
-  );
+  // Added to the user's own list: a workspace's overrides are not copied into user settings.
+  await writeSetting('pricing.overrides', withPriceOverride(userSettingValue('pricing.overrides'), entry));
   void vscode.window.showInformationMessage(
     `Token Meter: ${model} is now priced at $${input} in / $${output} out per million tokens; its usage is recounted.`,
   );

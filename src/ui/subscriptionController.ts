@@ -50,7 +50,7 @@ export class SubscriptionController implements vscode.Disposable {
       usage.onDidChange(() => this.render()),
       logs.onDidChangeActivity(() => this.render()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.render()),
-      onDidChangeSettings(() => this.render()),
+      onDidChangeSettings(['limits'], () => this.render()),
     );
     this.timer = setInterval(() => this.render(), REFRESH_MS);
     this.watchLimits(dataDir);

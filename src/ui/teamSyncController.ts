@@ -14,7 +14,7 @@ import {
   type OriginDecision,
   type TeamEndpointChoice,
 } from '../core/settingScopes';
-import { CONFIG_SECTION, readTeamSettingValues, updateSetting } from './config';
+import { onDidChangeSettings, readTeamSettingValues, writeSetting } from './config';
 import type { UsageService } from './usageService';
 
 /**
@@ -47,7 +47,6 @@ export class TeamSyncController implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setInterval> | undefined;
   private lock: LeaderLock | undefined;
-  private settingsKey = '';
   private running: Promise<void> | undefined;
   /** Origins already asked about in this window, so a dismissed question is not repeated until reload. */
   private readonly asked = new Set<string>();
@@ -65,7 +64,7 @@ export class TeamSyncController implements vscode.Disposable {
       vscode.commands.registerCommand('tokenMeter.syncTeamNow', () => this.syncNow(true)),
       vscode.commands.registerCommand('tokenMeter.reviewTeamEndpoints', () => this.reviewDecisions()),
       context.secrets.onDidChange((e) => e.key.startsWith(LEGACY_TEAM_TOKEN_KEY) && void this.syncNow(false)),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${CONFIG_SECTION}.team`) && this.apply()),
+      onDidChangeSettings(['team'], () => this.apply()),
     );
     this.apply();
   }
@@ -76,18 +75,14 @@ export class TeamSyncController implements vscode.Disposable {
 
   private readSettings(): TeamSettings {
     const values = readTeamSettingValues();
-    const interval = values.intervalMinutes;
     return {
       choice: chooseTeamEndpoint(values.user, values.workspace, this.decisions()),
-      intervalMinutes: typeof interval === 'number' && interval >= 1 ? interval : 15,
+      intervalMinutes: values.intervalMinutes,
     };
   }
 
   private apply(): void {
     const settings = this.readSettings();
-    const key = JSON.stringify(settings);
-    if (key === this.settingsKey) return;
-    this.settingsKey = key;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const { choice } = settings;
@@ -150,7 +145,6 @@ export class TeamSyncController implements vscode.Disposable {
       this.asked.delete(item.origin);
     }
     await this.context.globalState.update(DECISIONS_KEY, kept);
-    this.settingsKey = '';
     this.apply();
   }
 
@@ -174,7 +168,7 @@ export class TeamSyncController implements vscode.Disposable {
         validateInput: (v) => (httpOrigin(v.trim()) ? undefined : 'An http:// or https:// address.'),
       });
       if (endpoint === undefined) return;
-      await updateSetting('team.endpoint', endpoint.trim(), 'user');
+      await writeSetting('team.endpoint', endpoint.trim());
       choice = this.readSettings().choice;
       if (choice.kind !== 'use') return;
     }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { UsageEvent } from '../core/events';
 import type { OtelExport } from '../sync/otelExport';
-import { CONFIG_SECTION, readOtlpEndpoint } from './config';
+import { onDidChangeSettings, readOtlpEndpoint } from './config';
 import type { ProblemReporter } from './problems';
 import type { UsageService } from './usageService';
 
@@ -23,7 +23,7 @@ export class TelemetryController implements vscode.Disposable {
   ) {
     this.disposables.push(
       usage.onDidRecord((events) => this.exporter?.record(events as UsageEvent[])),
-      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${CONFIG_SECTION}.telemetry`) && this.apply()),
+      onDidChangeSettings(['telemetry'], () => this.apply()),
     );
     this.apply();
   }

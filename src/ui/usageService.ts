@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { validateUsageEvent, type UsageEvent, type UsageSink } from '../core/events';
 import { periodTotals, rangeDays, type PeriodTotals, type UsageRange } from '../core/usage';
-import { resolveSettings, rollupContextFor, type ResolvedSettings } from '../core/settings';
+import { RESOLVED_SECTIONS, resolveValidSettings, rollupContextFor, type ResolvedSettings } from '../core/settings';
 import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
 import { systemTimeZone } from '../core/time';
 import type { ActivityPoint } from '../core/activity';
@@ -9,7 +9,7 @@ import type { RollupRow } from '../core/rollups';
 import { Worker } from 'node:worker_threads';
 import type { RecountInput, RecountMessage } from '../store/recountWorker';
 import { UsageStore } from '../store/usageStore';
-import { onDidChangeSettings, readRawSettings } from './config';
+import { onDidChangeSettings, readRawSettings, settingValues } from './config';
 import type { ProblemReporter } from './problems';
 
 /** A recount taking longer than this gets a progress notification. */
@@ -56,7 +56,7 @@ export class UsageService implements UsageSink, vscode.Disposable {
     this.noteRecounting();
     this.disposables.push(
       this.store.watch(() => this.changed.fire()),
-      onDidChangeSettings(() => this.reloadSettings()),
+      onDidChangeSettings(RESOLVED_SECTIONS, () => this.reloadSettings()),
     );
   }
 
@@ -129,7 +129,10 @@ export class UsageService implements UsageSink, vscode.Disposable {
   }
 
   private readSettings(): ResolvedSettings {
-    const resolved = applyTeamPolicy(resolveSettings(readRawSettings(), systemTimeZone()), this.teamPolicy);
+    const resolved = applyTeamPolicy(
+      resolveValidSettings(settingValues(), readRawSettings().sources ?? {}, systemTimeZone()),
+      this.teamPolicy,
+    );
     for (const problem of resolved.problems) this.reporter.report(problem, { openSettings: true });
     return resolved;
   }

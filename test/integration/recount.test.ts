@@ -16,32 +16,9 @@ import { usageEvent } from '../support/events';
 const RECOUNT_WORKER = path.resolve(__dirname, '../../src/store/recountWorker.ts');
 const BUNDLED_WORKER = path.resolve(__dirname, '../../dist/recountWorker.js');
 
-/** Settings as VS Code hands them over when the user changed nothing. */
+/** Settings as VS Code hands them over when the user changed nothing but the time zone. */
 function defaultRawSettings(timeZone: string): RawSettings {
-  return {
-    budget: { daily: undefined, weekly: undefined, monthly: undefined, unit: undefined, warningThresholds: undefined },
-    budgetSources: { daily: 'default', weekly: 'default', monthly: 'default' },
-    unitSource: 'default',
-    weekStart: undefined,
-    timeZone,
-    statusBar: { display: undefined, period: undefined },
-    peakHours: { enabled: undefined, timeZone: undefined, windows: undefined, multiplier: undefined },
-    pricingOverrides: undefined,
-    retentionDays: undefined,
-    gateway: {
-      enabled: undefined,
-      port: undefined,
-      openaiUpstream: undefined,
-      anthropicUpstream: undefined,
-      budgetEnforcement: undefined,
-      maxBodyMB: undefined,
-      spikeAlert: undefined,
-    },
-    logCapture: { enabled: undefined, sources: undefined },
-    plans: undefined,
-    planLimits: undefined,
-    contextGauge: { enabled: undefined, warnAtPercent: undefined },
-  };
+  return { values: { timeZone }, sources: { 'budget.daily': 'default', 'budget.weekly': 'default', 'budget.monthly': 'default' } };
 }
 
 /** The real recount worker: from source through tsx, or the bundle the extension ships. */

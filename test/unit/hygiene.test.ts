@@ -272,7 +272,10 @@ describe('prompt hygiene: warnings, settings, report', () => {
     assert.deepEqual(settings.mutedKinds, ['retryStorm']);
     assert.equal(settings.verboseFactor, DEFAULT_HYGIENE_SETTINGS.verboseFactor);
     assert.equal(problems.length, 3);
-    assert.match(problems.join('\n'), /detectors: "bogus"[\s\S]*mutedKinds: "nope"[\s\S]*verboseFactor: 1 is not a number from 1.5/);
+    assert.match(
+      problems.join('\n'),
+      /detectors: "bogus"[\s\S]*mutedKinds: "nope"[\s\S]*tokenMeter\.hygiene\.verboseFactor must be a number, 1\.5 or more \(got 1\); using 4\./,
+    );
   });
 
   it('report: the last seven days by kind, then each finding with its fix', () => {

@@ -4,11 +4,11 @@ import { GatewayHost, type GatewayHostOptions } from './host';
 /**
  * Keeps one gateway host matching the latest settings. Changes are applied one after another, so
  * two changes in quick succession never leave an earlier host running with old settings: each
- * waits for the previous start or stop to finish before it compares and acts.
+ * waits for the previous start or stop to finish before it acts. It is told only of changes to
+ * the gateway's own settings (see extension.ts), so each call restarts or stops the host.
  */
 export class GatewayRunner {
   private host: GatewayHost | undefined;
-  private applied = '';
   private queue: Promise<void> = Promise.resolve();
 
   constructor(
@@ -30,17 +30,9 @@ export class GatewayRunner {
   }
 
   private async applyNow(settings: GatewaySettings): Promise<void> {
-    const wanted = JSON.stringify(settings);
-    if (wanted === this.applied) return;
-    this.applied = wanted;
     await this.stopNow();
     if (!settings.enabled) return;
-    try {
-      this.host = await GatewayHost.start(this.hostOptions(settings));
-    } catch (error) {
-      this.applied = '';
-      throw error;
-    }
+    this.host = await GatewayHost.start(this.hostOptions(settings));
     this.onHost(this.host);
   }
 
@@ -53,7 +45,6 @@ export class GatewayRunner {
 
   /** Stops the host once every pending change is done. */
   dispose(): Promise<void> {
-    this.applied = '';
     const run = this.queue.then(() => this.stopNow());
     this.queue = run.catch(() => undefined);
     return run;

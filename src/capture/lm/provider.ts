@@ -95,6 +95,16 @@ interface ModelInformation extends vscode.LanguageModelChatInformation {
   readonly config: LmModelConfig;
 }
 
+/** The settings the provider reads, from the extension's settings service. */
+export interface ChatProviderSettings {
+  /** The raw `tokenMeter.models` value, from the user's own settings (a workspace never sets where a key goes). */
+  models(): unknown;
+  /** `tokenMeter.lm.*`: the check before a request is sent. */
+  preSend(): Parameters<typeof parseLmGuardSettings>[0];
+  /** Fires when `tokenMeter.models` changes (and not for other settings). */
+  onDidChangeModels(listener: () => void): vscode.Disposable;
+}
+
 export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<ModelInformation>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeLanguageModelChatInformation = this.changed.event;
@@ -104,8 +114,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
 
   constructor(
     private readonly secrets: vscode.SecretStorage,
-    /** The raw `tokenMeter.models` value, from the user's own settings (a workspace never sets where a key goes). */
-    private readonly readModelSettings: () => unknown,
+    private readonly settings: ChatProviderSettings,
     /** Where metered answers are recorded, and the settings and usage their estimates are checked against. */
     private readonly usage: UsageSink & UsageReader,
     /** Hard budgets and "Allow 1 Hour Over Budget", as the gateway applies them. */
@@ -115,9 +124,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     private readonly observePrompt?: PromptObserver,
   ) {
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('tokenMeter.models')) this.changed.fire();
-      }),
+      settings.onDidChangeModels(() => this.changed.fire()),
       secrets.onDidChange((e) => {
         if (e.key.startsWith('tokenMeter.models.')) this.changed.fire();
       }),
@@ -125,7 +132,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
   }
 
   models(): LmModelConfig[] {
-    const { models, problems } = parseModelConfigs(this.readModelSettings());
+    const { models, problems } = parseModelConfigs(this.settings.models());
     for (const problem of problems) {
       if (this.reportedProblems.has(problem)) continue;
       this.reportedProblems.add(problem);
@@ -206,12 +213,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
   }
 
   private async checkBeforeSending(config: LmModelConfig, facts: RequestFacts): Promise<void> {
-    const raw = vscode.workspace.getConfiguration('tokenMeter.lm');
-    const guard = parseLmGuardSettings({
-      requestThreshold: raw.get('requestThreshold'),
-      budgetEnforcement: raw.get('budgetEnforcement'),
-      askBeforeSending: raw.get('askBeforeSending'),
-    });
+    const guard = parseLmGuardSettings(this.settings.preSend());
     if (guard.requestThreshold === 0 && guard.budgetEnforcement === 'soft') return;
     const decision = decidePreSend({
       settings: this.usage.settings,

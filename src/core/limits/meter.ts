@@ -16,8 +16,6 @@ import {
  * and threshold warnings once per window.
  */
 
-export const DEFAULT_LIMIT_THRESHOLDS = [75, 90] as const;
-
 /** Statuses meaning the provider is refusing requests in this window. */
 const REFUSING = new Set(['rejected', 'blocked', 'exceeded']);
 

@@ -1,8 +1,8 @@
-import { DEFAULT_LIMIT_THRESHOLDS } from './meter';
+import { DEFAULT_COPILOT_QUOTA_ENDPOINT, validateSetting } from '../settingsSchema';
 
 /** The limits meter's settings, validated; every value it had to ignore is named. */
 
-export const DEFAULT_COPILOT_QUOTA_ENDPOINT = 'https://api.github.com/copilot_internal/user';
+export { DEFAULT_COPILOT_QUOTA_ENDPOINT };
 
 export interface LimitSettings {
   /** Ascending percentages (tokenMeter.limits.warningThresholds). */
@@ -31,31 +31,23 @@ export function validCopilotEndpoint(value: string): boolean {
 }
 
 export function resolveLimitSettings(raw: RawLimitSettings): { settings: LimitSettings; problems: string[] } {
-  const problems: string[] = [];
-  let warningThresholds: number[] = [...DEFAULT_LIMIT_THRESHOLDS];
-  if (raw.warningThresholds !== undefined) {
-    const list = raw.warningThresholds;
-    if (Array.isArray(list) && list.every((n) => typeof n === 'number' && n > 0 && n <= 100))
-      warningThresholds = [...new Set(list as number[])].sort((a, b) => a - b);
-    else
-      problems.push(
-        `tokenMeter.limits.warningThresholds must be a list of percentages from 1 to 100; using ${DEFAULT_LIMIT_THRESHOLDS.join(' and ')}.`,
-      );
-  }
-  let endpoint = DEFAULT_COPILOT_QUOTA_ENDPOINT;
-  const rawEndpoint = typeof raw.copilotQuotaEndpoint === 'string' ? raw.copilotQuotaEndpoint.trim() : '';
-  if (rawEndpoint) {
-    if (validCopilotEndpoint(rawEndpoint)) endpoint = rawEndpoint;
-    else
-      problems.push(
-        `tokenMeter.copilotQuota.endpoint must be an https:// address (your GitHub Enterprise's API, e.g. https://github.example.com/api/v3/copilot_internal/user); using ${DEFAULT_COPILOT_QUOTA_ENDPOINT}.`,
-      );
+  const thresholds = validateSetting('limits.warningThresholds', raw.warningThresholds);
+  const unusedWeeklyNote = validateSetting('limits.unusedWeeklyNote', raw.unusedWeeklyNote);
+  const enabled = validateSetting('copilotQuota.enabled', raw.copilotQuotaEnabled);
+  const rawEndpoint = validateSetting('copilotQuota.endpoint', raw.copilotQuotaEndpoint);
+  const problems = [thresholds, unusedWeeklyNote, enabled, rawEndpoint].flatMap((v) => (v.problem ? [v.problem.message] : []));
+  let endpoint = rawEndpoint.value.trim() || DEFAULT_COPILOT_QUOTA_ENDPOINT;
+  if (!validCopilotEndpoint(endpoint)) {
+    problems.push(
+      `tokenMeter.copilotQuota.endpoint must be an https:// address (your GitHub Enterprise's API, e.g. https://github.example.com/api/v3/copilot_internal/user); using ${DEFAULT_COPILOT_QUOTA_ENDPOINT}.`,
+    );
+    endpoint = DEFAULT_COPILOT_QUOTA_ENDPOINT;
   }
   return {
     settings: {
-      warningThresholds,
-      unusedWeeklyNote: raw.unusedWeeklyNote === true,
-      copilotQuota: { enabled: raw.copilotQuotaEnabled === true, endpoint },
+      warningThresholds: [...new Set(thresholds.value)].sort((a, b) => a - b),
+      unusedWeeklyNote: unusedWeeklyNote.value,
+      copilotQuota: { enabled: enabled.value, endpoint },
     },
     problems,
   };

@@ -13,12 +13,12 @@ import {
 } from '../../core/hygiene/types';
 import { typingQuietDelay, WarningRateLimiter } from '../../core/hygiene/warnings';
 import { estimateTokens } from '../../core/tokenizer/estimate';
+import { onDidChangeSettings, readHygieneSettings, writeSetting } from '../config';
 import type { ProblemReporter } from '../problems';
 import type { UsageService } from '../usageService';
 import type { HygieneSummary } from '../../core/dashboard/viewModel';
 import { FindingsLog } from './findingsLog';
 
-const SECTION = 'tokenMeter.hygiene';
 export const REPORT_COMMAND = 'tokenMeter.showHygieneReport';
 const REPORT_SCHEME = 'token-meter-hygiene';
 const REPORT_PATH = '/Prompt Hygiene (last 7 days).md';
@@ -72,8 +72,7 @@ export class HygieneMonitor implements vscode.Disposable {
     this.limiter.restore(state.get(WARNING_STATE_KEY));
     this.log = new FindingsLog(storageDir);
     this.disposables.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration(SECTION)) return;
+      onDidChangeSettings(['hygiene'], () => {
         this.settings = this.readSettings();
         this.loadedAnalyzer?.updateSettings(this.settings);
         this.limiter.setInterval(this.settings.warnIntervalMs);
@@ -175,7 +174,7 @@ export class HygieneMonitor implements vscode.Disposable {
       await this.saveWarningState();
     } else if (choice === MUTE_KIND) {
       const muted = [...new Set([...this.settings.mutedKinds, f.kind])];
-      await vscode.workspace.getConfiguration(SECTION).update('mutedKinds', muted, vscode.ConfigurationTarget.Global);
+      await writeSetting('hygiene.mutedKinds', muted);
     }
   }
 
@@ -187,25 +186,7 @@ export class HygieneMonitor implements vscode.Disposable {
   }
 
   private readSettings(): HygieneSettings {
-    const config = vscode.workspace.getConfiguration(SECTION);
-    const keys = [
-      'enabled',
-      'detectors',
-      'mutedKinds',
-      'warnIntervalMinutes',
-      'repeatCount',
-      'repeatWindowMinutes',
-      'nearDuplicateSimilarity',
-      'verboseFactor',
-      'verboseMinTokens',
-      'resentPasteMinTokens',
-      'fillerMinTokens',
-      'contextLoopRequests',
-      'contextLoopWindowMinutes',
-      'contextLoopMinTokens',
-      'outputBudgetMinTokens',
-    ];
-    const { settings, problems } = parseHygieneSettings(Object.fromEntries(keys.map((k) => [k, config.get(k)])));
+    const { settings, problems } = parseHygieneSettings(readHygieneSettings());
     for (const problem of problems) this.problems.report(problem, { openSettings: true });
     return settings;
   }

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { contextWindowFor } from '../../core/pricing';
 import { DEFAULT_BASE_URLS, DEFAULT_MAX_OUTPUT_TOKENS, secretKeyFor, type ApiStyle, type LmModelConfig } from '../../capture/lm/models';
 import type { TokenMeterChatProvider } from '../../capture/lm/provider';
-import { readChatModelSettings } from '../config';
+import { readChatModelSettings, writeSetting } from '../config';
 
 /**
  * The commands that connect chat models: "Add Model…" (endpoint, model id, key), "Set Model API
@@ -31,12 +31,11 @@ async function ask(
 }
 
 function rawModels(): unknown[] {
-  const raw = readChatModelSettings();
-  return Array.isArray(raw) ? raw : [];
+  return readChatModelSettings();
 }
 
 async function saveModels(models: unknown[]): Promise<void> {
-  await vscode.workspace.getConfiguration('tokenMeter').update('models', models, vscode.ConfigurationTarget.Global);
+  await writeSetting('models', models);
 }
 
 export async function addModelCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
