@@ -49,7 +49,7 @@ const CHROMIUM_ARGS = [
 /** Tall enough that a summary document of a few dozen lines is rendered without scrolling. */
 const VIEWPORT = { width: 1600, height: 1200 };
 /** The lower right of the window: the right-hand status-bar items and the tooltip above them. */
-const STATUS_BAR_CORNER = { x: VIEWPORT.width - 760, y: VIEWPORT.height - 380, width: 760, height: 380 };
+const STATUS_BAR_CORNER = { x: VIEWPORT.width - 760, y: VIEWPORT.height - 560, width: 760, height: 560 };
 
 const SERVER_START_TIMEOUT_MS = 60_000;
 const WORKBENCH_TIMEOUT_MS = 60_000;
