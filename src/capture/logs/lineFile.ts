@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { isMalformedInput } from './records';
 import type { LineReader, LogRecord } from './types';
 
-const CHUNK_BYTES = 8 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
 
 /** One read buffer per thread, grown up to a chunk, so reading thousands of files allocates no more. */

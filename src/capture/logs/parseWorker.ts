@@ -1,4 +1,5 @@
 import { workerData } from 'node:worker_threads';
+import { validateUsageEvent } from '../../core/events';
 import { readLineRecords } from './lineFile';
 import type { ParseReply, ParseRequest, ParseResult, ParseWorkerData } from './parsePool';
 import { adapterFor } from './registry';
@@ -14,20 +15,42 @@ function copyOf(saved: unknown): unknown {
   return saved === undefined ? undefined : JSON.parse(JSON.stringify(saved));
 }
 
+/**
+ * Records whose usage events pass validateUsageEvent, checked here rather than on the delivering
+ * thread, which every other file waits for; the reasons of those that do not are kept.
+ */
+function validRecords(records: LogRecord[], now: number, invalid: string[]): LogRecord[] {
+  const valid: LogRecord[] = [];
+  for (const record of records) {
+    if (record.kind !== 'usage') {
+      valid.push(record);
+      continue;
+    }
+    try {
+      valid.push({ ...record, event: validateUsageEvent(record.event, now) });
+    } catch (error) {
+      invalid.push((error as Error).message);
+    }
+  }
+  return valid;
+}
+
 function parse(request: ParseRequest): ParseResult {
   const { job } = request;
   const adapter = adapterFor(job.source);
   if (!adapter) return { ok: false, error: `no adapter for ${job.source}` };
   const opened = adapter.open(job.file, job.saved);
   if (opened.kind !== 'lines') return { ok: false, error: `${job.file.path} is not a line file` };
-  const records: LogRecord[] = [];
+  let records: LogRecord[] = [];
   const read = readLineRecords(job.file.path, opened.reader, job.offset, job.size, (chunk) => {
     for (const record of chunk) records.push(record);
   });
+  const invalid: string[] = [];
+  records = validRecords(records, job.now, invalid);
   // A copy: flushing may change what save() handed out.
   const savedHolding = copyOf(opened.reader.save());
   const flushed = job.flush && opened.reader.flush !== undefined;
-  const held = flushed ? opened.reader.flush!() : [];
+  const held = flushed ? validRecords(opened.reader.flush!(), job.now, invalid) : [];
   return {
     ok: true,
     records,
@@ -37,6 +60,7 @@ function parse(request: ParseRequest): ParseResult {
     savedHolding,
     malformed: read.malformed,
     flushed,
+    invalid,
   };
 }
 

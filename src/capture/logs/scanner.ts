@@ -244,6 +244,7 @@ export class LogScanner {
         size: plan.stat.size,
         saved: plan.state.saved,
         flush: quiet,
+        now: this.now(),
       });
     }
     const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
@@ -441,7 +442,8 @@ export class LogScanner {
   private applyParsed(plan: ReadPlan, parsed: Extract<ParseResult, { ok: true }>): { bytes: number; events: number } {
     const { file, adapter, state, stat } = plan;
     const startOffset = state.offset;
-    let events = this.deliver(adapter, parsed.records);
+    for (const reason of parsed.invalid) this.invalidRecord(adapter, reason);
+    let events = this.deliver(adapter, parsed.records, true);
     state.offset = parsed.offset;
     if (parsed.malformed > 0) state.malformed = (state.malformed ?? 0) + parsed.malformed;
     state.size = stat.size;
@@ -452,7 +454,7 @@ export class LogScanner {
     const current = statOrUndefined(file.path);
     const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
     const flushed = parsed.flushed && unchanged;
-    if (flushed) events += this.deliver(adapter, parsed.held);
+    if (flushed) events += this.deliver(adapter, parsed.held, true);
     state.saved = flushed ? parsed.saved : parsed.savedHolding;
     const opened = adapter.open(file, state.saved);
     if (opened.kind !== 'lines') return { bytes: state.offset - startOffset, events };
@@ -493,8 +495,15 @@ export class LogScanner {
     return { bytes: stat.size, events };
   }
 
-  /** Validates, de-duplicates and hands over one batch; returns how many events were new. */
-  private deliver(adapter: LogAdapter, records: LogRecord[]): number {
+  private invalidRecord(adapter: LogAdapter, reason: string): void {
+    this.problemOnce(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${reason}`);
+  }
+
+  /**
+   * Validates (unless a parse worker did already), de-duplicates and hands over one batch; returns
+   * how many events were new.
+   */
+  private deliver(adapter: LogAdapter, records: LogRecord[], validated = false): number {
     const fresh: UsageEvent[] = [];
     for (const record of records) {
       if (record.kind === 'rate-limits') {
@@ -502,11 +511,14 @@ export class LogScanner {
         continue;
       }
       let event: UsageEvent;
-      try {
-        event = validateUsageEvent(record.event, this.now());
-      } catch (error) {
-        this.problemOnce(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${(error as Error).message}`);
-        continue;
+      if (validated) event = record.event;
+      else {
+        try {
+          event = validateUsageEvent(record.event, this.now());
+        } catch (error) {
+          this.invalidRecord(adapter, (error as Error).message);
+          continue;
+        }
       }
       if (record.session) this.options.onSession?.(adapter.source, record.session, event);
       if (this.counted.has(event.id)) continue;
