@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { isMalformedInput } from './records';
 import type { LineReader, LogRecord } from './types';
@@ -20,10 +21,23 @@ export interface LinesRead {
   malformed: number;
 }
 
+/** Asks a read from the start for the hash of the file's first `length` bytes. */
+export interface HeadRequest {
+  length: number;
+  /** Called with headHash of those bytes before any record of the file is handed over. */
+  take(hash: string): void;
+}
+
+/** The identity of a file's first bytes, to notice a file rewritten in place. */
+export function headHash(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex').slice(0, 16);
+}
+
 /**
  * Reads the complete lines of a JSON Lines file from `offset` up to `size` through `reader`, handing
  * over the records of each chunk as it goes. A partial last line is left for the next read.
- * Used by the scanner on its own thread and by the parse workers alike.
+ * Used by the scanner on its own thread and by the parse workers alike. Reading from the start, it
+ * also hashes the head bytes (`head`), sparing the scanner a second open of a new file.
  */
 export function readLineRecords(
   filePath: string,
@@ -31,6 +45,7 @@ export function readLineRecords(
   offset: number,
   size: number,
   onRecords: (records: LogRecord[], offset: number) => void,
+  head?: HeadRequest,
 ): LinesRead {
   const fd = fs.openSync(filePath, 'r');
   let malformed = 0;
@@ -39,6 +54,10 @@ export function readLineRecords(
     while (offset < size) {
       const length = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - offset), offset);
       if (length <= 0) break;
+      if (offset === 0 && head && length >= head.length) {
+        head.take(headHash(buffer.subarray(0, head.length)));
+        head = undefined;
+      }
       const lastNewline = buffer.lastIndexOf(NEWLINE, length - 1);
       if (lastNewline === -1) {
         if (offset + length >= size) break; // a partial last line: wait for the rest

@@ -20,6 +20,8 @@ export interface ParseJob {
   flush: boolean;
   /** The time usage events are checked against (none may lie in the future). */
   now: number;
+  /** Reading from the start: hash this many head bytes (readLineRecords). */
+  headLength?: number;
 }
 
 export type ParseResult =
@@ -38,6 +40,8 @@ export type ParseResult =
       flushed: boolean;
       /** Why records were left out: usage events that failed validateUsageEvent. */
       invalid: string[];
+      /** The hash of the head bytes, when asked for. */
+      head?: string;
     }
   | { ok: false; error: string };
 
@@ -122,7 +126,7 @@ export class ParsePool {
         const seen = Atomics.load(this.replies, 0);
         let received = false;
         for (const slot of this.slots) {
-          for (let message = slot.pending > 0 ? receiveMessageOnPort(slot.port) : undefined; message; ) {
+          for (let message = slot.pending > 0 ? receiveMessageOnPort(slot.port) : undefined; message;) {
             const reply = message.message as ParseReply;
             done.set(reply.id, reply.result);
             slot.pending--;

@@ -42,9 +42,17 @@ function parse(request: ParseRequest): ParseResult {
   const opened = adapter.open(job.file, job.saved);
   if (opened.kind !== 'lines') return { ok: false, error: `${job.file.path} is not a line file` };
   let records: LogRecord[] = [];
-  const read = readLineRecords(job.file.path, opened.reader, job.offset, job.size, (chunk) => {
-    for (const record of chunk) records.push(record);
-  });
+  let head: string | undefined;
+  const read = readLineRecords(
+    job.file.path,
+    opened.reader,
+    job.offset,
+    job.size,
+    (chunk) => {
+      for (const record of chunk) records.push(record);
+    },
+    job.headLength === undefined ? undefined : { length: job.headLength, take: (hash) => (head = hash) },
+  );
   const invalid: string[] = [];
   records = validRecords(records, job.now, invalid);
   // A copy: flushing may change what save() handed out.
@@ -61,6 +69,7 @@ function parse(request: ParseRequest): ParseResult {
     malformed: read.malformed,
     flushed,
     invalid,
+    ...(head === undefined ? {} : { head }),
   };
 }
 

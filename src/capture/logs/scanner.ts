@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../../core/events';
 import { DEDUP_WINDOW_MS } from '../../core/rollups';
 import { DATA_FILES } from '../../store/paths';
 import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
-import { readLineRecords } from './lineFile';
+import { headHash, readLineRecords, type HeadRequest } from './lineFile';
 import { ParsePool, type ParseJob, type ParseResult } from './parsePool';
 import { isMalformedInput } from './records';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
@@ -245,6 +244,7 @@ export class LogScanner {
         saved: plan.state.saved,
         flush: quiet,
         now: this.now(),
+        headLength: this.headRequest(plan.state)?.length,
       });
     }
     const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
@@ -350,9 +350,19 @@ export class LogScanner {
         };
         this.files.set(file.path, state);
       }
-      state.headLength = Math.min(HEAD_BYTES, stat.size);
-      state.head = this.headOf(file.path, state.headLength);
-      return { kind: this.readerKind(file, adapter, state), file, adapter, state, stat };
+      const kind = this.readerKind(file, adapter, state);
+      const headLength = Math.min(HEAD_BYTES, stat.size);
+      if (kind === 'lines' && state.offset === 0) {
+        // Read from the start: the read hashes the head (readLineRecords), no second open needed.
+        state.headLength = headLength;
+        state.head = '';
+      } else if (rewritten === false && state.offset > 0 && state.headLength === headLength) {
+        // Unchanged, as just checked.
+      } else {
+        state.headLength = headLength;
+        state.head = this.headOf(file.path, headLength);
+      }
+      return { kind, file, adapter, state, stat };
     } catch (error) {
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return undefined;
@@ -403,10 +413,20 @@ export class LogScanner {
     try {
       const buffer = Buffer.alloc(length);
       fs.readSync(fd, buffer, 0, buffer.length, 0);
-      return createHash('sha1').update(buffer).digest('hex').slice(0, 16);
+      return headHash(buffer);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** For a read from the start that plan() left the head to: the head it is to hash. */
+  private headRequest(state: FileState): HeadRequest | undefined {
+    return state.offset === 0 && state.head === '' ? { length: state.headLength, take: (hash) => (state.head = hash) } : undefined;
+  }
+
+  /** Hashes the head here when a read from the start could not (a short first read). */
+  private ensureHead(file: LogFile, state: FileState): void {
+    if (state.head === '' && state.offset > 0) state.head = this.headOf(file.path, state.headLength);
   }
 
   private readerKind(file: LogFile, adapter: LogAdapter, state: FileState): 'lines' | 'document' {
@@ -422,10 +442,18 @@ export class LogScanner {
     const reader = this.lineReaders.get(file.path)!;
     let events = 0;
     const startOffset = state.offset;
-    const read = readLineRecords(file.path, reader, state.offset, stat.size, (records, offset) => {
-      state.offset = offset;
-      events += this.deliver(adapter, records);
-    });
+    const read = readLineRecords(
+      file.path,
+      reader,
+      state.offset,
+      stat.size,
+      (records, offset) => {
+        state.offset = offset;
+        events += this.deliver(adapter, records);
+      },
+      this.headRequest(state),
+    );
+    this.ensureHead(file, state);
     if (read.malformed > 0) state.malformed = (state.malformed ?? 0) + read.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
@@ -443,8 +471,10 @@ export class LogScanner {
     const { file, adapter, state, stat } = plan;
     const startOffset = state.offset;
     for (const reason of parsed.invalid) this.invalidRecord(adapter, reason);
+    if (parsed.head !== undefined) state.head = parsed.head;
     let events = this.deliver(adapter, parsed.records, true);
     state.offset = parsed.offset;
+    this.ensureHead(file, state);
     if (parsed.malformed > 0) state.malformed = (state.malformed ?? 0) + parsed.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
