@@ -37,6 +37,14 @@ interface PendingMessage {
   serviceTier?: string;
 }
 
+/**
+ * Whether a line's bytes can hold a usage record: only then is it decoded and parsed. Inside a JSON
+ * string a quote is escaped, so `"usage"` found in the bytes is always a key (test/unit/logPrefilter.test.ts).
+ */
+export function mayCarryUsage(bytes: Buffer): boolean {
+  return bytes.indexOf(USAGE_KEY) !== -1;
+}
+
 function configDirs(environment: LogEnvironment): string[] {
   const configured = environment.env.CLAUDE_CONFIG_DIR;
   if (configured)
@@ -88,9 +96,9 @@ class ClaudeTranscriptReader implements LineReader {
 
   lineBytes(bytes: Buffer): LogRecord[] {
     // The same checks on bytes: most of a history's bytes are tool results and file snapshots, which
-    // are then never decoded. Inside a JSON string a quote is escaped, so `"usage"` is always a key.
+    // are then never decoded.
     if (bytes[0] !== OPEN_BRACE || bytes[bytes.length - 1] !== CLOSE_BRACE) throw new MalformedRecordError('not a JSON object');
-    if (bytes.indexOf(USAGE_KEY) === -1) return [];
+    if (!mayCarryUsage(bytes)) return [];
     return this.usageLine(bytes.toString('utf8'));
   }
 

@@ -19,6 +19,15 @@ const CLOSE_BRACE = 0x7d;
 /** The record types this reader uses, as they appear in a line's bytes. */
 const RECORD_TYPES = ['"token_count"', '"turn_context"', '"session_meta"'].map((type) => Buffer.from(type));
 
+/**
+ * Whether a line's bytes can hold a record this reader uses (session_meta, turn_context,
+ * token_count): only then is it decoded and parsed. Inside a JSON string a quote is escaped, so the
+ * needles only match JSON strings (test/unit/logPrefilter.test.ts).
+ */
+export function mayMatter(bytes: Buffer): boolean {
+  return RECORD_TYPES.some((needle) => bytes.indexOf(needle) !== -1);
+}
+
 interface TokenTotals {
   input: number;
   cached: number;
@@ -83,10 +92,9 @@ class CodexRolloutReader implements LineReader {
 
   lineBytes(bytes: Buffer): LogRecord[] {
     // Most of a rollout's bytes are tool-call outputs and messages: lines that name none of the
-    // record types read here are skipped undecoded, after the check that catches garbage and torn
-    // lines. Inside a JSON string a quote is escaped, so these needles only match JSON strings.
+    // record types read here are skipped undecoded, after the check that catches garbage and torn lines.
     if (bytes[0] !== OPEN_BRACE || bytes[bytes.length - 1] !== CLOSE_BRACE) throw new MalformedRecordError('not a JSON object');
-    if (!RECORD_TYPES.some((needle) => bytes.indexOf(needle) !== -1)) return [];
+    if (!mayMatter(bytes)) return [];
     return this.line(bytes.toString('utf8'));
   }
 
