@@ -117,6 +117,9 @@ const DEFAULT_QUIET_MS = 400;
 /** A document still being written fails to parse; only a file left like that for this long is a problem. */
 const DOCUMENT_SETTLE_MS = 5000;
 
+/** How many new events may wait before they are handed to the sink in one batch. */
+const SINK_BATCH = 4096;
+
 /** Below this much to read, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
@@ -146,6 +149,8 @@ export class LogScanner {
   private readonly now: () => number;
   private lastSave = 0;
   private dirty = false;
+  /** New events not handed to the sink yet (flushToSink). */
+  private unsaved: UsageEvent[] = [];
 
   constructor(private readonly options: LogScannerOptions) {
     this.now = options.now ?? Date.now;
@@ -481,6 +486,8 @@ export class LogScanner {
     // The worker read the file as it was when the scan began. Records it held back are counted only
     // if nobody has written to the file since; if someone has, the rest is read here and now, as a
     // read on this thread (which looks at the file just before reading it) would have read it.
+    // What came before goes to the sink first, as a read on this thread would have delivered it by now.
+    if (parsed.flushed) this.flushToSink();
     const current = statOrUndefined(file.path);
     const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
     const flushed = parsed.flushed && unchanged;
@@ -530,11 +537,11 @@ export class LogScanner {
   }
 
   /**
-   * Validates (unless a parse worker did already), de-duplicates and hands over one batch; returns
-   * how many events were new.
+   * Validates (unless a parse worker did already) and de-duplicates records, and takes their new
+   * events for the sink (flushToSink); returns how many events were new.
    */
   private deliver(adapter: LogAdapter, records: LogRecord[], validated = false): number {
-    const fresh: UsageEvent[] = [];
+    let fresh = 0;
     for (const record of records) {
       if (record.kind === 'rate-limits') {
         this.options.onRateLimits?.(record.snapshot);
@@ -553,27 +560,38 @@ export class LogScanner {
       if (record.session) this.options.onSession?.(adapter.source, record.session, event);
       if (this.counted.has(event.id)) continue;
       this.counted.set(event.id, event.ts);
-      fresh.push(event);
+      this.unsaved.push(event);
+      fresh++;
     }
-    if (fresh.length > 0) {
-      try {
-        this.options.sink(fresh);
-      } catch (error) {
-        for (const event of fresh) this.counted.delete(event.id);
-        throw new SinkError((error as Error).message);
-      }
-      this.reported.delete('sink');
-      try {
-        appendRecordsSync(this.journalPath, `${JSON.stringify(fresh.map((e) => [e.id, e.ts]))}\n`);
-      } catch (error) {
-        // The events are saved; only a crash before the next state save could count them twice.
-        this.problemOnce(
-          'journal',
-          `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`,
-        );
-      }
+    if (this.unsaved.length >= SINK_BATCH) this.flushToSink();
+    return fresh;
+  }
+
+  /**
+   * Hands the events accepted so far to the sink, then their ids to the journal. Runs before every
+   * state save, at the end of every scan, and whenever SINK_BATCH events wait, so a store is written
+   * once per few thousand events rather than once per file.
+   */
+  private flushToSink(): void {
+    if (this.unsaved.length === 0) return;
+    const batch = this.unsaved;
+    this.unsaved = [];
+    try {
+      this.options.sink(batch);
+    } catch (error) {
+      for (const event of batch) this.counted.delete(event.id);
+      throw new SinkError((error as Error).message);
     }
-    return fresh.length;
+    this.reported.delete('sink');
+    try {
+      appendRecordsSync(this.journalPath, `${JSON.stringify(batch.map((e) => [e.id, e.ts]))}\n`);
+    } catch (error) {
+      // The events are saved; only a crash before the next state save could count them twice.
+      this.problemOnce(
+        'journal',
+        `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`,
+      );
+    }
   }
 
   /** Counts records held back in files that have been quiet long enough. */
@@ -591,6 +609,7 @@ export class LogScanner {
       state.saved = reader.save();
       this.dirty = true;
     }
+    this.flushToSink();
     return events;
   }
 
@@ -652,6 +671,8 @@ export class LogScanner {
    */
   save(force: boolean): void {
     if (!this.dirty || (!force && this.now() - this.lastSave < SAVE_EVERY_MS)) return;
+    // Positions are saved only past events the sink has: a crash after this save loses none of them.
+    this.flushToSink();
     const state: StateFile = { version: STATE_VERSION, files: Object.fromEntries(this.files) };
     this.lastSave = this.now();
     try {
@@ -686,6 +707,8 @@ export class LogScanner {
    * readers and counted ids from disk again, so the refused records are read again next time.
    */
   private rollBack(): void {
+    for (const event of this.unsaved) this.counted.delete(event.id);
+    this.unsaved = [];
     this.files.clear();
     this.lineReaders.clear();
     this.documentReaders.clear();
