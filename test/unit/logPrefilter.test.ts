@@ -4,19 +4,24 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateClaudeHistory } from '../../bench/support/claudeHistory';
 import { generateCodexHistory } from '../../bench/support/codexHistory';
-import { claudeCode, mayCarryUsage } from '../../src/capture/logs/claudeCode';
-import { codex, mayMatter } from '../../src/capture/logs/codex';
+import { claudeCode, USAGE_NEEDLES } from '../../src/capture/logs/claudeCode';
+import { codex, RECORD_TYPE_NEEDLES } from '../../src/capture/logs/codex';
 import { readLineRecords } from '../../src/capture/logs/lineFile';
 import { asObject } from '../../src/capture/logs/records';
 import type { LineReader, LogAdapter, LogRecord } from '../../src/capture/logs/types';
 import { claudeAssistantLine, claudeSummaryLine, claudeUserLine, codexLines } from '../support/assistantLogs';
 
 /**
- * The byte prefilters of the Claude Code and Codex readers skip a line without decoding it. Skipping
- * is only sound if a skipped line can never carry what the reader counts: checked here on the
- * adapters' fixtures, on histories from the benchmark's generators, and on lines that name the
- * needles only inside strings.
+ * The byte prefilters of the Claude Code and Codex readers (LineReader.needles) let the scanner skip
+ * a line without decoding it. Skipping is only sound if a line without a needle can never carry
+ * what the reader counts: checked here on the adapters' fixtures, on histories from the benchmark's
+ * generators, and on lines that name the needles only inside strings.
  */
+
+function hasNeedle(line: string, needles: readonly Buffer[]): boolean {
+  const bytes = Buffer.from(line);
+  return needles.some((needle) => bytes.includes(needle));
+}
 
 const T0 = Date.UTC(2026, 10, 20, 9, 0, 0);
 
@@ -94,13 +99,13 @@ describe('byte prefilters of the log readers', () => {
     let kept = 0;
     for (const line of lines) {
       const carries = carriesClaudeUsage(line);
-      if (!mayCarryUsage(Buffer.from(line))) {
+      if (!hasNeedle(line, USAGE_NEEDLES)) {
         skipped++;
         assert.equal(carries, false, `skipped a line with usage: ${line.slice(0, 200)}`);
       } else if (carries) kept++;
     }
     assert.ok(skipped > 100 && kept > 100, `both kinds seen (${skipped} skipped, ${kept} with usage)`);
-    for (const line of tricky.claude) assert.equal(mayCarryUsage(Buffer.from(line)), false, line);
+    for (const line of tricky.claude) assert.equal(hasNeedle(line, USAGE_NEEDLES), false, line);
   });
 
   it('Codex: a line naming none of the record types in its bytes is never one the reader uses', () => {
@@ -110,23 +115,26 @@ describe('byte prefilters of the log readers', () => {
     let kept = 0;
     for (const line of lines) {
       const matters = mattersToCodex(line);
-      if (!mayMatter(Buffer.from(line))) {
+      if (!hasNeedle(line, RECORD_TYPE_NEEDLES)) {
         skipped++;
         assert.equal(matters, false, `skipped a line the reader uses: ${line.slice(0, 200)}`);
       } else if (matters) kept++;
     }
     assert.ok(skipped > 100 && kept > 100, `both kinds seen (${skipped} skipped, ${kept} used)`);
-    for (const line of tricky.codex) assert.equal(mayMatter(Buffer.from(line)), false, line);
+    for (const line of tricky.codex) assert.equal(hasNeedle(line, RECORD_TYPE_NEEDLES), false, line);
   });
 
-  /** Each line through the reader's line() (decoded, parsed whenever it may matter) against the file read on bytes. */
+  /**
+   * Each line through the reader's line() (decoded, parsed whenever it may matter) against the file
+   * read by the scanner's readLineRecords, which decodes only lines with a needle.
+   */
   function sameRecords(adapter: LogAdapter, lines: string[]): void {
     const file = path.join(dir, `${adapter.source}.jsonl`);
     fs.writeFileSync(file, `${[...lines, '{"torn": tr', 'not json'].join('\n')}\n`);
     const open = () => adapter.open({ path: file, root: dir, relative: path.basename(file) }, undefined);
     const onText = open();
     const onBytes = open();
-    assert.ok(onText.kind === 'lines' && onBytes.kind === 'lines' && onBytes.reader.lineBytes);
+    assert.ok(onText.kind === 'lines' && onBytes.kind === 'lines' && onBytes.reader.needles);
     const expected: LogRecord[] = [];
     let malformed: number;
     for (const line of lines) expected.push(...(onText.reader as LineReader).line(line));

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { isMalformedInput } from './records';
+import { isMalformedInput, MalformedRecordError } from './records';
 import type { LineReader, LogRecord } from './types';
 
 const CHUNK_BYTES = 1024 * 1024;
 const NEWLINE = 0x0a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 
 /** One read buffer per thread, grown up to a chunk, so reading thousands of files allocates no more. */
 let shared = Buffer.alloc(0);
@@ -13,6 +15,33 @@ function chunkBuffer(atLeast: number): Buffer {
   if (atLeast > CHUNK_BYTES) return Buffer.allocUnsafe(atLeast); // a rare line longer than a chunk: not kept
   if (shared.length < atLeast) shared = Buffer.allocUnsafe(atLeast);
   return shared;
+}
+
+/**
+ * Finds the lines of a chunk that contain a needle by searching the chunk once per needle, ahead
+ * of the lines asked about, rather than each line for each needle.
+ */
+class NeedleSearch {
+  /** Per needle: where it occurs next at or after the last line asked about, -1 when nowhere. */
+  private readonly next: number[];
+
+  constructor(
+    private readonly chunk: Buffer,
+    private readonly needles: readonly Buffer[],
+  ) {
+    this.next = needles.map(() => -2);
+  }
+
+  /** Whether the line [start, end) contains a needle; lines are asked about in order. */
+  within(start: number, end: number): boolean {
+    let found = false;
+    for (let i = 0; i < this.needles.length; i++) {
+      let at = this.next[i];
+      if (at !== -1 && at < start) this.next[i] = at = this.chunk.indexOf(this.needles[i], start);
+      if (at !== -1 && at < end) found = true;
+    }
+    return found;
+  }
 }
 
 export interface LinesRead {
@@ -65,15 +94,19 @@ export function readLineRecords(
         continue;
       }
       const records: LogRecord[] = [];
+      const chunk = buffer.subarray(0, lastNewline + 1);
+      const needles = reader.needles && new NeedleSearch(chunk, reader.needles);
       let start = 0;
       while (start <= lastNewline) {
-        const end = buffer.indexOf(NEWLINE, start);
+        const end = chunk.indexOf(NEWLINE, start);
         if (end > start) {
           try {
-            const found = reader.lineBytes
-              ? reader.lineBytes(buffer.subarray(start, end))
-              : reader.line(buffer.toString('utf8', start, end));
-            for (const record of found) records.push(record);
+            if (!needles || needles.within(start, end)) {
+              for (const record of reader.line(chunk.toString('utf8', start, end))) records.push(record);
+            } else if (chunk[start] !== OPEN_BRACE || chunk[end - 1] !== CLOSE_BRACE) {
+              // Garbage or a torn line, counted as such even though its content would not matter.
+              throw new MalformedRecordError('not a JSON object');
+            }
           } catch (error) {
             if (!isMalformedInput(error)) throw error;
             malformed++;
