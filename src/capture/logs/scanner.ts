@@ -486,8 +486,9 @@ export class LogScanner {
     // The worker read the file as it was when the scan began. Records it held back are counted only
     // if nobody has written to the file since; if someone has, the rest is read here and now, as a
     // read on this thread (which looks at the file just before reading it) would have read it.
-    // What came before goes to the sink first, as a read on this thread would have delivered it by now.
-    if (parsed.flushed) this.flushToSink();
+    // Before held-back records are judged complete, what came before goes to the sink, as a read on
+    // this thread would have delivered it by now.
+    if (parsed.held.length > 0) this.flushToSink();
     const current = statOrUndefined(file.path);
     const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
     const flushed = parsed.flushed && unchanged;
