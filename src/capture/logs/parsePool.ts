@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { unpackRecords, type PackedRecords } from './packedRecords';
 import type { LogFile, LogRecord } from './types';
 
 /**
@@ -50,10 +51,19 @@ export interface ParseRequest {
   job: ParseJob;
 }
 
+/** A ParseResult as a worker sends it: its records packed (packedRecords.ts). */
+export type PackedParseResult =
+  | (Omit<Extract<ParseResult, { ok: true }>, 'records' | 'held'> & { records: PackedRecords; held: PackedRecords })
+  | Extract<ParseResult, { ok: false }>;
+
 export interface ParseReply {
   id: number;
-  /** The ParseResult as JSON. */
+  /** The PackedParseResult as JSON. */
   result: string;
+}
+
+function unpack(result: PackedParseResult): ParseResult {
+  return result.ok ? { ...result, records: unpackRecords(result.records), held: unpackRecords(result.held) } : result;
 }
 
 export interface ParseWorkerData {
@@ -145,7 +155,7 @@ export class ParsePool {
       const result = done.get(wanted)!;
       done.delete(wanted);
       aheadBytes -= bytesOf(jobs[wanted]);
-      yield JSON.parse(result) as ParseResult;
+      yield unpack(JSON.parse(result) as PackedParseResult);
     }
   }
 

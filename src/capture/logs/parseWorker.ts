@@ -1,7 +1,8 @@
 import { workerData } from 'node:worker_threads';
 import { validateUsageEvent } from '../../core/events';
 import { readLineRecords } from './lineFile';
-import type { ParseReply, ParseRequest, ParseResult, ParseWorkerData } from './parsePool';
+import { packRecords } from './packedRecords';
+import type { PackedParseResult, ParseReply, ParseRequest, ParseWorkerData } from './parsePool';
 import { adapterFor } from './registry';
 import type { LogRecord } from './types';
 
@@ -35,7 +36,7 @@ function validRecords(records: LogRecord[], now: number, invalid: string[]): Log
   return valid;
 }
 
-function parse(request: ParseRequest): ParseResult {
+function parse(request: ParseRequest): PackedParseResult {
   const { job } = request;
   const adapter = adapterFor(job.source);
   if (!adapter) return { ok: false, error: `no adapter for ${job.source}` };
@@ -61,8 +62,8 @@ function parse(request: ParseRequest): ParseResult {
   const held = flushed ? validRecords(opened.reader.flush!(), job.now, invalid) : [];
   return {
     ok: true,
-    records,
-    held,
+    records: packRecords(records),
+    held: packRecords(held),
     offset: read.offset,
     saved: flushed ? opened.reader.save() : savedHolding,
     savedHolding,
@@ -74,7 +75,7 @@ function parse(request: ParseRequest): ParseResult {
 }
 
 port.on('message', (request: ParseRequest) => {
-  let result: ParseResult;
+  let result: PackedParseResult;
   try {
     result = parse(request);
   } catch (error) {
