@@ -236,24 +236,25 @@ export class LogScanner {
     workers: ParseWorkers,
     done: (i: number, result: FileRead) => void,
   ): void {
-    const plans = files.map((file, i) => this.plan(file, stats[i]));
-    const jobs: ParseJob[] = [];
-    for (const plan of plans) {
-      if (plan?.kind !== 'lines') continue;
-      const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
-      jobs.push({
-        file: plan.file,
-        source: plan.adapter.source,
-        offset: plan.state.offset,
-        size: plan.stat.size,
-        saved: plan.state.saved,
-        flush: quiet,
-        now: this.now(),
-        headLength: this.headRequest(plan.state)?.length,
-      });
-    }
-    const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
+    // The workers start up while this thread looks at the files.
+    const pool = new ParsePool(workers.file, Math.min(workers.count, files.length));
     try {
+      const plans = files.map((file, i) => this.plan(file, stats[i]));
+      const jobs: ParseJob[] = [];
+      for (const plan of plans) {
+        if (plan?.kind !== 'lines') continue;
+        const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
+        jobs.push({
+          file: plan.file,
+          source: plan.adapter.source,
+          offset: plan.state.offset,
+          size: plan.stat.size,
+          saved: plan.state.saved,
+          flush: quiet,
+          now: this.now(),
+          headLength: this.headRequest(plan.state)?.length,
+        });
+      }
       const results = pool.parse(jobs);
       plans.forEach((plan, i) => {
         if (plan?.kind !== 'lines') return done(i, plan ? this.read(plan) : NOTHING_READ);
