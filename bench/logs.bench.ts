@@ -69,6 +69,8 @@ function tokenMeter(dataDir: string, logFlag: string, logDir: string, since: str
     'UTC',
     '--data-dir',
     dataDir,
+    // As ccusage runs with --offline: no price refresh over the network in a fresh data directory.
+    '--offline',
     logFlag,
     logDir,
   ]);

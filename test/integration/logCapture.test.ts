@@ -248,6 +248,90 @@ describe('log capture: incremental reading of real files', () => {
     );
   });
 
+  it('on worker threads with many files queued per worker, records, invalid records and malformed lines come out as on one thread', () => {
+    const t = hourAgo();
+    const dir = tempDir();
+    // More files than are queued ahead at once, of very different sizes, so workers take several each.
+    for (let f = 0; f < 150; f++) {
+      const lines: string[] = [claudeUserLine(t, 'x'.repeat(f % 7 === 0 ? 200_000 : 100))];
+      for (let i = 0; i < 5; i++)
+        lines.push(claudeAssistantLine({ messageId: `msg_${f}_${i}`, ts: t + f * 1000 + i, usage: { input: 1 + i, output: f + 1 } }));
+      if (f % 50 === 7) lines.push('{"type":"assistant","message":{"usage":{"input_tokens":1');
+      // A record from two days ahead fails validation: skipped and reported, on any thread.
+      if (f === 99)
+        lines.push(claudeAssistantLine({ messageId: 'msg_future', ts: Date.now() + 2 * 86_400_000, usage: { input: 1, output: 1 } }));
+      writeLines(path.join(dir, 'claude', `p${f % 4}`, `s${f}.jsonl`), lines);
+    }
+    const run = (stateDir: string, parallel: boolean) => {
+      fs.mkdirSync(stateDir);
+      const events: UsageEvent[] = [];
+      const problems: string[] = [];
+      let batches = 0;
+      const scanner = new LogScanner({
+        sources: [{ adapter: claudeCode, roots: [path.join(dir, 'claude')] }],
+        stateDir,
+        sink: (batch) => {
+          batches++;
+          events.push(...batch);
+        },
+        onProblem: (m) => problems.push(m),
+        ...(parallel ? { parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0 } } : {}),
+      });
+      return { summary: scanner.scanAll(), events, problems, batches };
+    };
+    const one = run(path.join(dir, 'one'), false);
+    const many = run(path.join(dir, 'many'), true);
+    assert.equal(one.summary.events, 150 * 5);
+    assert.equal(one.summary.malformedLines, 3);
+    assert.deepEqual(many.summary, one.summary);
+    assert.deepEqual(many.events, one.events);
+    assert.deepEqual(many.problems, one.problems);
+    // Batched across files: a store write per few thousand events, not one per file (a state save, every 2 s, adds one).
+    assert.ok(one.batches <= 3 && many.batches <= 3, `${one.batches} and ${many.batches} sink batches for 150 files`);
+    assert.ok(
+      one.problems.some((p) => p.includes('a record was skipped') && p.includes('"ts"')),
+      'the future record is reported',
+    );
+  });
+
+  it('a file first read on a worker thread, then rewritten in place, is read again from the start after a restart', () => {
+    const t = hourAgo();
+    const dir = tempDir();
+    const file = path.join(dir, 'claude', 'p', 's.jsonl');
+    writeLines(file, [claudeAssistantLine({ messageId: 'msg_old', ts: t, usage: { input: 1, output: 1 } })]);
+    const stateDir = path.join(dir, 'data');
+    fs.mkdirSync(stateDir);
+    const events: UsageEvent[] = [];
+    const scanner = () =>
+      new LogScanner({
+        sources: claudeOnly(dir),
+        stateDir,
+        sink: (batch) => events.push(...batch),
+        onProblem: () => undefined,
+        parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0 },
+      });
+    scanner().scanAll();
+    const saved = JSON.parse(fs.readFileSync(path.join(stateDir, 'logs-state.json'), 'utf8')) as {
+      files: Record<string, { head: string; headLength: number }>;
+    };
+    assert.match(saved.files[file].head, /^[0-9a-f]{16}$/, 'the worker hashed the head');
+    // Rewritten in place (same inode), longer than before: only its head tells.
+    const inode = fs.statSync(file).ino;
+    fs.writeFileSync(
+      file,
+      `${[
+        claudeAssistantLine({ messageId: 'msg_new1', ts: t + 1, usage: { input: 2, output: 2 } }),
+        claudeAssistantLine({ messageId: 'msg_new2', ts: t + 2, usage: { input: 3, output: 3 } }),
+      ].join('\n')}\n`,
+    );
+    assert.equal(fs.statSync(file).ino, inode);
+    scanner().scanAll();
+    assert.deepEqual(
+      events.map((e) => e.requestId),
+      ['msg_old', 'msg_new1', 'msg_new2'],
+    );
+  });
+
   it('never counts a record twice after a crash between its write and the next state save', () => {
     const h = harness(claudeOnly);
     const file = path.join(h.dir, 'claude', 'p', 's.jsonl');

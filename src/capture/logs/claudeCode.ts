@@ -17,9 +17,8 @@ import type { LineReader, LogAdapter, LogEnvironment, LogFile, LogRecord } from 
  */
 
 const SYNTHETIC_MODEL = '<synthetic>';
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const USAGE_KEY = Buffer.from('"usage"');
+/** Only lines with a usage key matter (see LineReader.needles; test/unit/logPrefilter.test.ts). */
+export const USAGE_NEEDLES: readonly Buffer[] = [Buffer.from('"usage"')];
 
 interface PendingMessage {
   messageId: string;
@@ -72,6 +71,8 @@ function toEvent(m: PendingMessage): LogRecord {
 
 class ClaudeTranscriptReader implements LineReader {
   private pending: PendingMessage | undefined;
+  /** Most of a history's bytes are tool results and file snapshots, lines the scanner then never decodes. */
+  readonly needles = USAGE_NEEDLES;
 
   constructor(saved: unknown) {
     const restored = asObject(saved)?.pending as PendingMessage | undefined;
@@ -84,14 +85,6 @@ class ClaudeTranscriptReader implements LineReader {
     if (!(text.startsWith('{') && text.endsWith('}'))) throw new MalformedRecordError('not a JSON object');
     if (!text.includes('"usage"')) return [];
     return this.usageLine(text);
-  }
-
-  lineBytes(bytes: Buffer): LogRecord[] {
-    // The same checks on bytes: most of a history's bytes are tool results and file snapshots, which
-    // are then never decoded. Inside a JSON string a quote is escaped, so `"usage"` is always a key.
-    if (bytes[0] !== OPEN_BRACE || bytes[bytes.length - 1] !== CLOSE_BRACE) throw new MalformedRecordError('not a JSON object');
-    if (bytes.indexOf(USAGE_KEY) === -1) return [];
-    return this.usageLine(bytes.toString('utf8'));
   }
 
   private usageLine(text: string): LogRecord[] {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { makeEventId, type UsageEvent } from '../../core/events';
-import { asObject, asString, count, MalformedRecordError, projectOfDirectory, requireLine, timestampOf, type Json } from './records';
+import { asObject, asString, count, projectOfDirectory, requireLine, timestampOf, type Json } from './records';
 import type { LineReader, LogAdapter, LogRecord, RateLimitWindow } from './types';
 
 /**
@@ -14,10 +14,14 @@ import type { LineReader, LogAdapter, LogRecord, RateLimitWindow } from './types
  * keeps kinds disjoint, so cached input is moved to cache reads.
  */
 
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-/** The record types this reader uses, as they appear in a line's bytes. */
-const RECORD_TYPES = ['"token_count"', '"turn_context"', '"session_meta"'].map((type) => Buffer.from(type));
+/**
+ * The record types this reader uses, as they appear in a line's bytes: lines without any (tool-call
+ * outputs and messages, most of a rollout's bytes) are never decoded (see LineReader.needles;
+ * test/unit/logPrefilter.test.ts).
+ */
+export const RECORD_TYPE_NEEDLES: readonly Buffer[] = ['"token_count"', '"turn_context"', '"session_meta"'].map((type) =>
+  Buffer.from(type),
+);
 
 interface TokenTotals {
   input: number;
@@ -76,18 +80,10 @@ function windowOf(value: unknown, recordedAt: number): RateLimitWindow | undefin
 
 class CodexRolloutReader implements LineReader {
   private readonly state: CodexState;
+  readonly needles = RECORD_TYPE_NEEDLES;
 
   constructor(saved: unknown) {
     this.state = { ...(asObject(saved) as CodexState | undefined) };
-  }
-
-  lineBytes(bytes: Buffer): LogRecord[] {
-    // Most of a rollout's bytes are tool-call outputs and messages: lines that name none of the
-    // record types read here are skipped undecoded, after the check that catches garbage and torn
-    // lines. Inside a JSON string a quote is escaped, so these needles only match JSON strings.
-    if (bytes[0] !== OPEN_BRACE || bytes[bytes.length - 1] !== CLOSE_BRACE) throw new MalformedRecordError('not a JSON object');
-    if (!RECORD_TYPES.some((needle) => bytes.indexOf(needle) !== -1)) return [];
-    return this.line(bytes.toString('utf8'));
   }
 
   line(text: string): LogRecord[] {

@@ -42,8 +42,12 @@ export function ingestLogs(options: IngestOptions): IngestResult {
   }
 }
 
-/** One parse worker per core, when this runs from the bundles (dist/) where dist/parseWorker.js sits. */
+/**
+ * Parse workers when this runs from the bundles (dist/) where dist/parseWorker.js sits: one per core
+ * but the one the scanning thread keeps busy delivering to the store (at least one). On two cores a
+ * second worker only competed with that thread and cost about 20 MB more (bench/logs.bench.ts).
+ */
 export function bundledParseWorkers(): ParseWorkers | undefined {
   const file = path.join(__dirname, 'parseWorker.js');
-  return fs.existsSync(file) ? { file, count: os.availableParallelism() } : undefined;
+  return fs.existsSync(file) ? { file, count: Math.max(1, os.availableParallelism() - 1) } : undefined;
 }

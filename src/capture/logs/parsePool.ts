@@ -1,4 +1,5 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { unpackRecords, type PackedRecords } from './packedRecords';
 import type { LogFile, LogRecord } from './types';
 
 /**
@@ -18,12 +19,16 @@ export interface ParseJob {
   saved: unknown;
   /** Whether the file is quiet, so records still held back are to be counted. */
   flush: boolean;
+  /** The time usage events are checked against (none may lie in the future). */
+  now: number;
+  /** Reading from the start: hash this many head bytes (readLineRecords). */
+  headLength?: number;
 }
 
 export type ParseResult =
   | {
       ok: true;
-      /** Records of the lines read. */
+      /** Records of the lines read; their usage events are checked already (validateUsageEvent). */
       records: LogRecord[];
       /** Records the reader held back, flushed because the file was quiet (`flushed`). */
       held: LogRecord[];
@@ -34,6 +39,10 @@ export type ParseResult =
       savedHolding: unknown;
       malformed: number;
       flushed: boolean;
+      /** Why records were left out: usage events that failed validateUsageEvent. */
+      invalid: string[];
+      /** The hash of the head bytes, when asked for. */
+      head?: string;
     }
   | { ok: false; error: string };
 
@@ -42,10 +51,19 @@ export interface ParseRequest {
   job: ParseJob;
 }
 
+/** A ParseResult as a worker sends it: its records packed (packedRecords.ts). */
+export type PackedParseResult =
+  | (Omit<Extract<ParseResult, { ok: true }>, 'records' | 'held'> & { records: PackedRecords; held: PackedRecords })
+  | Extract<ParseResult, { ok: false }>;
+
 export interface ParseReply {
   id: number;
-  /** The ParseResult as JSON. */
+  /** The PackedParseResult as JSON. */
   result: string;
+}
+
+function unpack(result: PackedParseResult): ParseResult {
+  return result.ok ? { ...result, records: unpackRecords(result.records), held: unpackRecords(result.held) } : result;
 }
 
 export interface ParseWorkerData {
@@ -54,8 +72,13 @@ export interface ParseWorkerData {
   replies: SharedArrayBuffer;
 }
 
-/** How many files may be parsed ahead of the one being delivered, to bound memory. */
-const AHEAD = 16;
+/**
+ * How many files, and how many of their bytes, may be handed to workers ahead of the one being
+ * delivered: enough that no worker waits while this thread delivers, few enough to bound memory
+ * (a parsed file waits here as the JSON string it came as).
+ */
+const AHEAD_FILES = 64;
+const AHEAD_BYTES = 64 * 1024 * 1024;
 const YOUNG_GENERATION_MB = 4;
 /** A worker that answers nothing for this long is taken for dead. */
 const STALL_MS = 60_000;
@@ -63,7 +86,10 @@ const STALL_MS = 60_000;
 interface Slot {
   worker: Worker;
   port: MessagePort;
-  job: number | undefined;
+  /** Jobs handed to this worker and not answered yet. */
+  pending: number;
+  /** Their unread bytes, to hand the next job to the least busy worker. */
+  pendingBytes: number;
 }
 
 export class ParsePool {
@@ -81,33 +107,43 @@ export class ParsePool {
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
       worker.unref();
-      this.slots.push({ worker, port: port1, job: undefined });
+      this.slots.push({ worker, port: port1, pending: 0, pendingBytes: 0 });
     }
   }
 
-  /** Each job's result, in the jobs' order. */
+  /**
+   * Each job's result, in the jobs' order. Jobs are queued on the workers ahead of the one wanted
+   * (each worker works through its queue while this thread delivers), to the worker with the
+   * fewest bytes still to read.
+   */
   *parse(jobs: readonly ParseJob[]): Generator<ParseResult> {
-    const done = new Map<number, ParseResult>();
+    const done = new Map<number, string>();
+    const bytesOf = (job: ParseJob) => Math.max(0, job.size - job.offset);
     let next = 0;
+    let aheadBytes = 0;
     for (let wanted = 0; wanted < jobs.length; wanted++) {
       let waitedSince = Date.now();
       while (!done.has(wanted)) {
-        for (const slot of this.slots) {
-          if (slot.job === undefined && next < jobs.length && next < wanted + AHEAD) {
-            slot.job = next;
-            slot.port.postMessage({ id: next, job: jobs[next] } satisfies ParseRequest);
-            next++;
-          }
+        // Always hand out the wanted job itself; beyond it, within the window.
+        while (next < jobs.length && (next <= wanted || (next < wanted + AHEAD_FILES && aheadBytes < AHEAD_BYTES))) {
+          const slot = this.slots.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
+          slot.pending++;
+          slot.pendingBytes += bytesOf(jobs[next]);
+          aheadBytes += bytesOf(jobs[next]);
+          slot.port.postMessage({ id: next, job: jobs[next] } satisfies ParseRequest);
+          next++;
         }
         const seen = Atomics.load(this.replies, 0);
         let received = false;
         for (const slot of this.slots) {
-          const message = slot.job === undefined ? undefined : receiveMessageOnPort(slot.port);
-          if (!message) continue;
-          const reply = message.message as ParseReply;
-          done.set(reply.id, JSON.parse(reply.result) as ParseResult);
-          slot.job = undefined;
-          received = true;
+          for (let message = slot.pending > 0 ? receiveMessageOnPort(slot.port) : undefined; message;) {
+            const reply = message.message as ParseReply;
+            done.set(reply.id, reply.result);
+            slot.pending--;
+            slot.pendingBytes -= bytesOf(jobs[reply.id]);
+            received = true;
+            message = slot.pending > 0 ? receiveMessageOnPort(slot.port) : undefined;
+          }
         }
         if (received) {
           waitedSince = Date.now();
@@ -118,7 +154,8 @@ export class ParsePool {
       }
       const result = done.get(wanted)!;
       done.delete(wanted);
-      yield result;
+      aheadBytes -= bytesOf(jobs[wanted]);
+      yield unpack(JSON.parse(result) as PackedParseResult);
     }
   }
 

@@ -1,6 +1,8 @@
 import { workerData } from 'node:worker_threads';
+import { validateUsageEvent } from '../../core/events';
 import { readLineRecords } from './lineFile';
-import type { ParseReply, ParseRequest, ParseResult, ParseWorkerData } from './parsePool';
+import { packRecords } from './packedRecords';
+import type { PackedParseResult, ParseReply, ParseRequest, ParseWorkerData } from './parsePool';
 import { adapterFor } from './registry';
 import type { LogRecord } from './types';
 
@@ -14,34 +16,66 @@ function copyOf(saved: unknown): unknown {
   return saved === undefined ? undefined : JSON.parse(JSON.stringify(saved));
 }
 
-function parse(request: ParseRequest): ParseResult {
+/**
+ * Records whose usage events pass validateUsageEvent, checked here rather than on the delivering
+ * thread, which every other file waits for; the reasons of those that do not are kept.
+ */
+function validRecords(records: LogRecord[], now: number, invalid: string[]): LogRecord[] {
+  const valid: LogRecord[] = [];
+  for (const record of records) {
+    if (record.kind !== 'usage') {
+      valid.push(record);
+      continue;
+    }
+    try {
+      valid.push({ ...record, event: validateUsageEvent(record.event, now) });
+    } catch (error) {
+      invalid.push((error as Error).message);
+    }
+  }
+  return valid;
+}
+
+function parse(request: ParseRequest): PackedParseResult {
   const { job } = request;
   const adapter = adapterFor(job.source);
   if (!adapter) return { ok: false, error: `no adapter for ${job.source}` };
   const opened = adapter.open(job.file, job.saved);
   if (opened.kind !== 'lines') return { ok: false, error: `${job.file.path} is not a line file` };
-  const records: LogRecord[] = [];
-  const read = readLineRecords(job.file.path, opened.reader, job.offset, job.size, (chunk) => {
-    for (const record of chunk) records.push(record);
-  });
+  let records: LogRecord[] = [];
+  let head: string | undefined;
+  const read = readLineRecords(
+    job.file.path,
+    opened.reader,
+    job.offset,
+    job.size,
+    (chunk) => {
+      for (const record of chunk) records.push(record);
+    },
+    job.headLength === undefined ? undefined : { length: job.headLength, take: (hash) => (head = hash) },
+  );
+  const invalid: string[] = [];
+  records = validRecords(records, job.now, invalid);
   // A copy: flushing may change what save() handed out.
   const savedHolding = copyOf(opened.reader.save());
   const flushed = job.flush && opened.reader.flush !== undefined;
-  const held = flushed ? opened.reader.flush!() : [];
+  const held = flushed ? validRecords(opened.reader.flush!(), job.now, invalid) : [];
   return {
     ok: true,
-    records,
-    held,
+    records: packRecords(records),
+    held: packRecords(held),
     offset: read.offset,
     saved: flushed ? opened.reader.save() : savedHolding,
     savedHolding,
     malformed: read.malformed,
     flushed,
+    invalid,
+    ...(head === undefined ? {} : { head }),
   };
 }
 
 port.on('message', (request: ParseRequest) => {
-  let result: ParseResult;
+  let result: PackedParseResult;
   try {
     result = parse(request);
   } catch (error) {

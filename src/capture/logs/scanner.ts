@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../../core/events';
 import { DEDUP_WINDOW_MS } from '../../core/rollups';
 import { DATA_FILES } from '../../store/paths';
 import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
-import { readLineRecords } from './lineFile';
+import { headHash, readLineRecords, type HeadRequest } from './lineFile';
 import { ParsePool, type ParseJob, type ParseResult } from './parsePool';
 import { isMalformedInput } from './records';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
@@ -118,6 +117,9 @@ const DEFAULT_QUIET_MS = 400;
 /** A document still being written fails to parse; only a file left like that for this long is a problem. */
 const DOCUMENT_SETTLE_MS = 5000;
 
+/** How many new events may wait before they are handed to the sink in one batch. */
+const SINK_BATCH = 4096;
+
 /** Below this much to read, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
 
@@ -147,6 +149,8 @@ export class LogScanner {
   private readonly now: () => number;
   private lastSave = 0;
   private dirty = false;
+  /** New events not handed to the sink yet (flushToSink). */
+  private unsaved: UsageEvent[] = [];
 
   constructor(private readonly options: LogScannerOptions) {
     this.now = options.now ?? Date.now;
@@ -232,22 +236,25 @@ export class LogScanner {
     workers: ParseWorkers,
     done: (i: number, result: FileRead) => void,
   ): void {
-    const plans = files.map((file, i) => this.plan(file, stats[i]));
-    const jobs: ParseJob[] = [];
-    for (const plan of plans) {
-      if (plan?.kind !== 'lines') continue;
-      const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
-      jobs.push({
-        file: plan.file,
-        source: plan.adapter.source,
-        offset: plan.state.offset,
-        size: plan.stat.size,
-        saved: plan.state.saved,
-        flush: quiet,
-      });
-    }
-    const pool = new ParsePool(workers.file, Math.min(workers.count, jobs.length));
+    // The workers start up while this thread looks at the files.
+    const pool = new ParsePool(workers.file, Math.min(workers.count, files.length));
     try {
+      const plans = files.map((file, i) => this.plan(file, stats[i]));
+      const jobs: ParseJob[] = [];
+      for (const plan of plans) {
+        if (plan?.kind !== 'lines') continue;
+        const quiet = this.now() - plan.stat.mtimeMs >= (this.options.quietMs ?? DEFAULT_QUIET_MS);
+        jobs.push({
+          file: plan.file,
+          source: plan.adapter.source,
+          offset: plan.state.offset,
+          size: plan.stat.size,
+          saved: plan.state.saved,
+          flush: quiet,
+          now: this.now(),
+          headLength: this.headRequest(plan.state)?.length,
+        });
+      }
       const results = pool.parse(jobs);
       plans.forEach((plan, i) => {
         if (plan?.kind !== 'lines') return done(i, plan ? this.read(plan) : NOTHING_READ);
@@ -349,9 +356,19 @@ export class LogScanner {
         };
         this.files.set(file.path, state);
       }
-      state.headLength = Math.min(HEAD_BYTES, stat.size);
-      state.head = this.headOf(file.path, state.headLength);
-      return { kind: this.readerKind(file, adapter, state), file, adapter, state, stat };
+      const kind = this.readerKind(file, adapter, state);
+      const headLength = Math.min(HEAD_BYTES, stat.size);
+      if (kind === 'lines' && state.offset === 0) {
+        // Read from the start: the read hashes the head (readLineRecords), no second open needed.
+        state.headLength = headLength;
+        state.head = '';
+      } else if (rewritten === false && state.offset > 0 && state.headLength === headLength) {
+        // Unchanged, as just checked.
+      } else {
+        state.headLength = headLength;
+        state.head = this.headOf(file.path, headLength);
+      }
+      return { kind, file, adapter, state, stat };
     } catch (error) {
       this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return undefined;
@@ -402,10 +419,20 @@ export class LogScanner {
     try {
       const buffer = Buffer.alloc(length);
       fs.readSync(fd, buffer, 0, buffer.length, 0);
-      return createHash('sha1').update(buffer).digest('hex').slice(0, 16);
+      return headHash(buffer);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /** For a read from the start that plan() left the head to: the head it is to hash. */
+  private headRequest(state: FileState): HeadRequest | undefined {
+    return state.offset === 0 && state.head === '' ? { length: state.headLength, take: (hash) => (state.head = hash) } : undefined;
+  }
+
+  /** Hashes the head here when a read from the start could not (a short first read). */
+  private ensureHead(file: LogFile, state: FileState): void {
+    if (state.head === '' && state.offset > 0) state.head = this.headOf(file.path, state.headLength);
   }
 
   private readerKind(file: LogFile, adapter: LogAdapter, state: FileState): 'lines' | 'document' {
@@ -421,10 +448,18 @@ export class LogScanner {
     const reader = this.lineReaders.get(file.path)!;
     let events = 0;
     const startOffset = state.offset;
-    const read = readLineRecords(file.path, reader, state.offset, stat.size, (records, offset) => {
-      state.offset = offset;
-      events += this.deliver(adapter, records);
-    });
+    const read = readLineRecords(
+      file.path,
+      reader,
+      state.offset,
+      stat.size,
+      (records, offset) => {
+        state.offset = offset;
+        events += this.deliver(adapter, records);
+      },
+      this.headRequest(state),
+    );
+    this.ensureHead(file, state);
     if (read.malformed > 0) state.malformed = (state.malformed ?? 0) + read.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
@@ -441,18 +476,24 @@ export class LogScanner {
   private applyParsed(plan: ReadPlan, parsed: Extract<ParseResult, { ok: true }>): { bytes: number; events: number } {
     const { file, adapter, state, stat } = plan;
     const startOffset = state.offset;
-    let events = this.deliver(adapter, parsed.records);
+    for (const reason of parsed.invalid) this.invalidRecord(adapter, reason);
+    if (parsed.head !== undefined) state.head = parsed.head;
+    let events = this.deliver(adapter, parsed.records, true);
     state.offset = parsed.offset;
+    this.ensureHead(file, state);
     if (parsed.malformed > 0) state.malformed = (state.malformed ?? 0) + parsed.malformed;
     state.size = stat.size;
     state.mtimeMs = stat.mtimeMs;
     // The worker read the file as it was when the scan began. Records it held back are counted only
     // if nobody has written to the file since; if someone has, the rest is read here and now, as a
     // read on this thread (which looks at the file just before reading it) would have read it.
+    // Before held-back records are judged complete, what came before goes to the sink, as a read on
+    // this thread would have delivered it by now.
+    if (parsed.held.length > 0) this.flushToSink();
     const current = statOrUndefined(file.path);
     const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
     const flushed = parsed.flushed && unchanged;
-    if (flushed) events += this.deliver(adapter, parsed.held);
+    if (flushed) events += this.deliver(adapter, parsed.held, true);
     state.saved = flushed ? parsed.saved : parsed.savedHolding;
     const opened = adapter.open(file, state.saved);
     if (opened.kind !== 'lines') return { bytes: state.offset - startOffset, events };
@@ -493,45 +534,66 @@ export class LogScanner {
     return { bytes: stat.size, events };
   }
 
-  /** Validates, de-duplicates and hands over one batch; returns how many events were new. */
-  private deliver(adapter: LogAdapter, records: LogRecord[]): number {
-    const fresh: UsageEvent[] = [];
+  private invalidRecord(adapter: LogAdapter, reason: string): void {
+    this.problemOnce(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${reason}`);
+  }
+
+  /**
+   * Validates (unless a parse worker did already) and de-duplicates records, and takes their new
+   * events for the sink (flushToSink); returns how many events were new.
+   */
+  private deliver(adapter: LogAdapter, records: LogRecord[], validated = false): number {
+    let fresh = 0;
     for (const record of records) {
       if (record.kind === 'rate-limits') {
         this.options.onRateLimits?.(record.snapshot);
         continue;
       }
       let event: UsageEvent;
-      try {
-        event = validateUsageEvent(record.event, this.now());
-      } catch (error) {
-        this.problemOnce(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${(error as Error).message}`);
-        continue;
+      if (validated) event = record.event;
+      else {
+        try {
+          event = validateUsageEvent(record.event, this.now());
+        } catch (error) {
+          this.invalidRecord(adapter, (error as Error).message);
+          continue;
+        }
       }
       if (record.session) this.options.onSession?.(adapter.source, record.session, event);
       if (this.counted.has(event.id)) continue;
       this.counted.set(event.id, event.ts);
-      fresh.push(event);
+      this.unsaved.push(event);
+      fresh++;
     }
-    if (fresh.length > 0) {
-      try {
-        this.options.sink(fresh);
-      } catch (error) {
-        for (const event of fresh) this.counted.delete(event.id);
-        throw new SinkError((error as Error).message);
-      }
-      this.reported.delete('sink');
-      try {
-        appendRecordsSync(this.journalPath, `${JSON.stringify(fresh.map((e) => [e.id, e.ts]))}\n`);
-      } catch (error) {
-        // The events are saved; only a crash before the next state save could count them twice.
-        this.problemOnce(
-          'journal',
-          `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`,
-        );
-      }
+    if (this.unsaved.length >= SINK_BATCH) this.flushToSink();
+    return fresh;
+  }
+
+  /**
+   * Hands the events accepted so far to the sink, then their ids to the journal. Runs before every
+   * state save, at the end of every scan, and whenever SINK_BATCH events wait, so a store is written
+   * once per few thousand events rather than once per file.
+   */
+  private flushToSink(): void {
+    if (this.unsaved.length === 0) return;
+    const batch = this.unsaved;
+    this.unsaved = [];
+    try {
+      this.options.sink(batch);
+    } catch (error) {
+      for (const event of batch) this.counted.delete(event.id);
+      throw new SinkError((error as Error).message);
     }
-    return fresh.length;
+    this.reported.delete('sink');
+    try {
+      appendRecordsSync(this.journalPath, `${JSON.stringify(batch.map((e) => [e.id, e.ts]))}\n`);
+    } catch (error) {
+      // The events are saved; only a crash before the next state save could count them twice.
+      this.problemOnce(
+        'journal',
+        `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`,
+      );
+    }
   }
 
   /** Counts records held back in files that have been quiet long enough. */
@@ -549,6 +611,7 @@ export class LogScanner {
       state.saved = reader.save();
       this.dirty = true;
     }
+    this.flushToSink();
     return events;
   }
 
@@ -610,6 +673,8 @@ export class LogScanner {
    */
   save(force: boolean): void {
     if (!this.dirty || (!force && this.now() - this.lastSave < SAVE_EVERY_MS)) return;
+    // Positions are saved only past events the sink has: a crash after this save loses none of them.
+    this.flushToSink();
     const state: StateFile = { version: STATE_VERSION, files: Object.fromEntries(this.files) };
     this.lastSave = this.now();
     try {
@@ -644,6 +709,8 @@ export class LogScanner {
    * readers and counted ids from disk again, so the refused records are read again next time.
    */
   private rollBack(): void {
+    for (const event of this.unsaved) this.counted.delete(event.id);
+    this.unsaved = [];
     this.files.clear();
     this.lineReaders.clear();
     this.documentReaders.clear();

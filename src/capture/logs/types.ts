@@ -42,10 +42,12 @@ export type LogRecord =
 export interface LineReader {
   line(text: string): LogRecord[];
   /**
-   * The same as line(), given the line's undecoded bytes: a reader that can tell from the bytes that
-   * a line carries no usage skips it without decoding it. The scanner prefers it when present.
+   * Byte strings of which every line this reader takes anything from contains at least one (a key
+   * such as `"usage"`). The scanner decodes only lines that contain one; the others are only checked
+   * to be a JSON object (else counted as malformed). Inside a JSON string a quote is escaped, so a
+   * needle that starts and ends with a quote matches keys and whole strings only.
    */
-  lineBytes?(bytes: Buffer): LogRecord[];
+  readonly needles?: readonly Buffer[];
   /**
    * Records held back until they are complete (a streamed message written in several lines).
    * The scanner calls this once the file has been quiet for a moment, and at the end of a file
