@@ -20,11 +20,12 @@ import type { UsageService } from './usageService';
 const OVERRIDE_FILE = DATA_FILES.budgetOverride;
 const OVERRIDE_MS = 3600_000;
 
-/** Variables common clients read for their API base URL. */
+/** A spike: 10 minutes costing 3× a usual 10 minutes, from the active days of the past 14 (see core/burnRate). */
 const SPIKE_WINDOW_MS = 10 * 60_000;
 const SPIKE_FACTOR = 3;
 const BASELINE_DAYS = 14;
 
+/** Variables common clients read for their API base URL. */
 const OPENAI_VARIABLES = ['OPENAI_BASE_URL', 'OPENAI_API_BASE'];
 const ANTHROPIC_VARIABLES = ['ANTHROPIC_BASE_URL'];
 
