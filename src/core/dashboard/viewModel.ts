@@ -331,44 +331,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
   const week = periodTotals(rows, fromDay, toDay);
   const previous = periodTotals(rows, previousFrom, addDays(fromDay, -1));
   const weekRows = rows.filter((r) => r.day >= fromDay);
-
-  const byDay = new Map(totalsBy(weekRows, (r) => r.day, fromDay, toDay).map((t) => [t.key, t]));
-  const peakCostByDay = new Map<string, number>();
-  for (const row of weekRows) peakCostByDay.set(row.day, (peakCostByDay.get(row.day) ?? 0) + row.peakCostUsd);
-  const days: DayBar[] = daysBetween(fromDay, toDay).map((day) => {
-    const t = byDay.get(day) ?? periodTotals([], day, day);
-    const peakCost = peakCostByDay.get(day) ?? 0;
-    return {
-      day,
-      label: `${WEEKDAY_LABELS[weekdayOf(day)]} ${parseDayKey(day).day}`,
-      isToday: day === today,
-      isFuture: day > today,
-      events: t.events,
-      peakTokens: t.peakTokens,
-      offPeakTokens: t.totalTokens - t.peakTokens,
-      peakCostUsd: peakCost,
-      offPeakCostUsd: t.costUsd - peakCost,
-      unpricedTokens: t.unpricedTokens,
-      tokensText: formatTokens(t.totalTokens),
-      costText: t.events === 0 ? '—' : costText(t),
-      peakTokensText: formatTokens(t.peakTokens),
-      peakCostText: t.peakTokens === 0 ? '—' : formatUsd(peakCost),
-    };
-  });
-
-  const dailyLimit = settings.budget.limits.find((l) => l.period === 'day');
-  const weeklyLimit = settings.budget.limits.find((l) => l.period === 'week');
-  const measure: 'cost' | 'tokens' = settings.budget.unit === 'usd' ? 'cost' : 'tokens';
-  const budgetLine = dailyLimit
-    ? { measure, perDay: dailyLimit.limit, label: `Daily budget (${budgetSourceLabel(dailyLimit.source)})` }
-    : weeklyLimit
-      ? { measure, perDay: weeklyLimit.limit / 7, label: `Weekly budget ÷ 7 (${budgetSourceLabel(weeklyLimit.source)})` }
-      : undefined;
-
-  const inputSide = week.inputTokens + week.cacheReadTokens + week.cacheWriteTokens;
   const relative = relativeWeek(offset);
-  const thisWeek = weekFigures(week, daysElapsed(fromDay, toDay, today));
-  const previousWeek = weekFigures(previous, 7);
 
   return {
     week: {
@@ -383,24 +346,9 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     initialMeasure: settings.display,
     empty: week.events === 0,
     emptyState: week.events === 0 ? emptyStateLines(settings, relative) : [],
-    totals: {
-      events: week.events,
-      tokens: week.totalTokens,
-      costUsd: week.costUsd,
-      weightedCostUsd: week.weightedCostUsd,
-      unpricedTokens: week.unpricedTokens,
-      tokensText: formatTokens(week.totalTokens),
-      costText: costText(week),
-      weightedCostText: formatUsd(week.weightedCostUsd),
-      cacheReadShare: share(week.cacheReadTokens, inputSide),
-      cacheReadShareText: formatPercent(share(week.cacheReadTokens, inputSide)),
-      estimatedShare: share(week.estimatedTokens, week.totalTokens),
-      estimatedShareText: formatPercent(share(week.estimatedTokens, week.totalTokens)),
-      peakShare: share(week.peakTokens, week.totalTokens),
-      peakShareText: formatPercent(share(week.peakTokens, week.totalTokens)),
-    },
-    days,
-    budgetLine,
+    totals: totalsView(week),
+    days: dayBars(weekRows, fromDay, toDay, today),
+    budgetLine: budgetLine(settings),
     peak: { enabled: settings.peakEnabled && settings.peak.hasWindows, description: settings.peak.describe() },
     byModel: breakdown(
       weekRows,
@@ -421,18 +369,79 @@ export function buildDashboard(input: DashboardInput): DashboardView {
       week,
     ),
     budgets: budgetProgress(input, (from, to) => (from >= previousFrom && to <= toDay ? rows : input.rows(from, to))),
-    comparison: {
-      thisWeek,
-      previousWeek,
-      tokensChangeText: changeText(thisWeek.tokens, previousWeek.tokens),
-      costChangeText: changeText(thisWeek.costUsd, previousWeek.costUsd),
-      costPerDayChangeText: changeText(thisWeek.costPerDayUsd, previousWeek.costPerDayUsd),
-    },
+    comparison: comparisonView(weekFigures(week, daysElapsed(fromDay, toDay, today)), weekFigures(previous, 7)),
     hygiene: hygieneView(input.hygiene),
     outcomes: outcomesView(input.commits, week),
     prices: pricesView(settings, weekRows, week),
     ...(input.limits ? { limits: input.limits } : {}),
     problems: input.problems ?? [],
+  };
+}
+
+/** One bar a day of the shown week, split by peak hours. */
+function dayBars(weekRows: readonly DashboardRow[], fromDay: string, toDay: string, today: string): DayBar[] {
+  const byDay = new Map(totalsBy(weekRows, (r) => r.day, fromDay, toDay).map((t) => [t.key, t]));
+  const peakCostByDay = new Map<string, number>();
+  for (const row of weekRows) peakCostByDay.set(row.day, (peakCostByDay.get(row.day) ?? 0) + row.peakCostUsd);
+  return daysBetween(fromDay, toDay).map((day) => {
+    const t = byDay.get(day) ?? periodTotals([], day, day);
+    const peakCost = peakCostByDay.get(day) ?? 0;
+    return {
+      day,
+      label: `${WEEKDAY_LABELS[weekdayOf(day)]} ${parseDayKey(day).day}`,
+      isToday: day === today,
+      isFuture: day > today,
+      events: t.events,
+      peakTokens: t.peakTokens,
+      offPeakTokens: t.totalTokens - t.peakTokens,
+      peakCostUsd: peakCost,
+      offPeakCostUsd: t.costUsd - peakCost,
+      unpricedTokens: t.unpricedTokens,
+      tokensText: formatTokens(t.totalTokens),
+      costText: t.events === 0 ? '—' : costText(t),
+      peakTokensText: formatTokens(t.peakTokens),
+      peakCostText: t.peakTokens === 0 ? '—' : formatUsd(peakCost),
+    };
+  });
+}
+
+/** The daily budget, or else the weekly one spread over seven days, as a line across the day chart. */
+function budgetLine(settings: DashboardSettings): DashboardView['budgetLine'] {
+  const dailyLimit = settings.budget.limits.find((l) => l.period === 'day');
+  const weeklyLimit = settings.budget.limits.find((l) => l.period === 'week');
+  const measure: 'cost' | 'tokens' = settings.budget.unit === 'usd' ? 'cost' : 'tokens';
+  if (dailyLimit) return { measure, perDay: dailyLimit.limit, label: `Daily budget (${budgetSourceLabel(dailyLimit.source)})` };
+  if (weeklyLimit) return { measure, perDay: weeklyLimit.limit / 7, label: `Weekly budget ÷ 7 (${budgetSourceLabel(weeklyLimit.source)})` };
+  return undefined;
+}
+
+function totalsView(week: PeriodTotals): DashboardView['totals'] {
+  const inputSide = week.inputTokens + week.cacheReadTokens + week.cacheWriteTokens;
+  return {
+    events: week.events,
+    tokens: week.totalTokens,
+    costUsd: week.costUsd,
+    weightedCostUsd: week.weightedCostUsd,
+    unpricedTokens: week.unpricedTokens,
+    tokensText: formatTokens(week.totalTokens),
+    costText: costText(week),
+    weightedCostText: formatUsd(week.weightedCostUsd),
+    cacheReadShare: share(week.cacheReadTokens, inputSide),
+    cacheReadShareText: formatPercent(share(week.cacheReadTokens, inputSide)),
+    estimatedShare: share(week.estimatedTokens, week.totalTokens),
+    estimatedShareText: formatPercent(share(week.estimatedTokens, week.totalTokens)),
+    peakShare: share(week.peakTokens, week.totalTokens),
+    peakShareText: formatPercent(share(week.peakTokens, week.totalTokens)),
+  };
+}
+
+function comparisonView(thisWeek: WeekFigures, previousWeek: WeekFigures): DashboardView['comparison'] {
+  return {
+    thisWeek,
+    previousWeek,
+    tokensChangeText: changeText(thisWeek.tokens, previousWeek.tokens),
+    costChangeText: changeText(thisWeek.costUsd, previousWeek.costUsd),
+    costPerDayChangeText: changeText(thisWeek.costPerDayUsd, previousWeek.costPerDayUsd),
   };
 }
 
