@@ -1,5 +1,5 @@
 import type { BudgetLevel, BudgetPeriod } from '../budget';
-import { formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../format';
+import { formatCount, formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../format';
 import type { LimitsSection } from '../limits/dashboard';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
@@ -83,6 +83,7 @@ export interface BreakdownLine {
   costText: string;
   /** Share of the week's tokens, 0–1. */
   share: number;
+  shareText: string;
 }
 
 export interface BudgetProgress {
@@ -96,12 +97,15 @@ export interface BudgetProgress {
   level: BudgetLevel;
   usedText: string;
   limitText: string;
+  ratioText: string;
   /** Calendar days left in the period, today included. */
   daysLeft: number;
+  daysLeftText: string;
   /** What the period ends at if the rate so far goes on. */
   projected: number;
   projectedText: string;
   projectedRatio: number;
+  projectedRatioText: string;
 }
 
 export interface WeekFigures {
@@ -110,6 +114,7 @@ export interface WeekFigures {
   costPerDayUsd: number;
   /** Days the per-day cost is spread over: the days gone by, today included, or 7 for a past week. */
   days: number;
+  daysText: string;
   tokensText: string;
   costText: string;
   costPerDayText: string;
@@ -134,6 +139,8 @@ export interface DashboardView {
   emptyState: string[];
   totals: {
     events: number;
+    /** "12 requests". */
+    eventsText: string;
     tokens: number;
     costUsd: number;
     weightedCostUsd: number;
@@ -224,6 +231,7 @@ function breakdown(
     tokensText: formatTokens(t.totalTokens),
     costText: costText(t),
     share: share(t.totalTokens, week.totalTokens),
+    shareText: formatPercent(share(t.totalTokens, week.totalTokens)),
   }));
 }
 
@@ -244,6 +252,7 @@ function budgetProgress(input: DashboardInput, rowsBetween: (from: string, to: s
     const elapsed = elapsedFraction(fromDay, toDay, now, settings.timeZone);
     const projected = elapsed > 0 ? s.used / elapsed : s.used;
     const amount = (value: number) => (usd ? formatUsd(value) : `${formatTokens(value)} tokens`);
+    const daysLeft = daysBetween(today, toDay).length;
     return {
       period: s.period,
       title: titles[s.period],
@@ -255,10 +264,13 @@ function budgetProgress(input: DashboardInput, rowsBetween: (from: string, to: s
       level: s.level,
       usedText: amount(s.used),
       limitText: usd ? formatUsdLimit(s.limit) : `${formatTokens(s.limit)} tokens`,
-      daysLeft: daysBetween(today, toDay).length,
+      ratioText: formatPercent(s.ratio),
+      daysLeft,
+      daysLeftText: formatCount(daysLeft, 'day'),
       projected,
       projectedText: amount(projected),
       projectedRatio: projected / s.limit,
+      projectedRatioText: formatPercent(projected / s.limit),
     };
   });
 }
@@ -271,6 +283,7 @@ function weekFigures(totals: PeriodTotals, days: number): WeekFigures {
     costUsd: totals.costUsd,
     costPerDayUsd: perDay,
     days,
+    daysText: `${days} d`,
     tokensText: formatTokens(totals.totalTokens),
     costText: costText(totals),
     costPerDayText: totals.totalTokens > 0 && totals.unpricedTokens === totals.totalTokens ? 'unknown' : `${formatUsd(perDay)}${marker}`,
@@ -419,6 +432,7 @@ function totalsView(week: PeriodTotals): DashboardView['totals'] {
   const inputSide = week.inputTokens + week.cacheReadTokens + week.cacheWriteTokens;
   return {
     events: week.events,
+    eventsText: formatCount(week.events, 'request'),
     tokens: week.totalTokens,
     costUsd: week.costUsd,
     weightedCostUsd: week.weightedCostUsd,
@@ -466,7 +480,7 @@ function hygieneView(hygiene: HygieneSummary | undefined): DashboardView['hygien
     text:
       hygiene.findings === 0
         ? 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.'
-        : `${hygiene.findings} prompt-hygiene ${hygiene.findings === 1 ? 'finding' : 'findings'} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
+        : `${formatCount(hygiene.findings, 'prompt-hygiene finding')} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
   };
 }
 
@@ -474,7 +488,7 @@ function outcomesView(commits: CommitCount | undefined, week: PeriodTotals): Das
   if (!commits) return { available: false, text: 'Commits: counting…' };
   if (!commits.available) return { available: false, text: `Commits: ${commits.reason}` };
   const byYou = commits.byAuthor ? ' by you' : '';
-  const where = `in ${commits.repositories} open ${commits.repositories === 1 ? 'repository' : 'repositories'}`;
+  const where = `in ${formatCount(commits.repositories, 'open repository', 'open repositories')}`;
   if (commits.commits === 0)
     return { available: true, commits: 0, costPerCommitUsd: null, text: `No commits${byYou} this week ${where} — rough signal only.` };
   const allUnpriced = week.totalTokens > 0 && week.unpricedTokens === week.totalTokens;
@@ -484,6 +498,6 @@ function outcomesView(commits: CommitCount | undefined, week: PeriodTotals): Das
     available: true,
     commits: commits.commits,
     costPerCommitUsd: perCommit,
-    text: `${commits.commits} ${commits.commits === 1 ? 'commit' : 'commits'}${byYou} ${where}: ${perCommitText} and ${formatTokens(week.totalTokens / commits.commits)} tokens per commit — a rough signal, not a measure of work.`,
+    text: `${formatCount(commits.commits, 'commit')}${byYou} ${where}: ${perCommitText} and ${formatTokens(week.totalTokens / commits.commits)} tokens per commit — a rough signal, not a measure of work.`,
   };
 }
