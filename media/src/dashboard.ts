@@ -332,7 +332,10 @@ function prices(v: DashboardView): HTMLElement {
       {},
       el('code', {}, u.model),
       ` — ${u.tokensText} `,
-      button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), { class: 'set-price' }),
+      button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), {
+        class: 'set-price',
+        id: `set-price:${u.model}`,
+      }),
     ),
   );
   return el(
@@ -435,6 +438,8 @@ function draw(): void {
   chart = undefined;
   limitsChart?.destroy();
   limitsChart = undefined;
+  // Drawing replaces every element: a keyboard user's focus goes back to the control with the same id.
+  const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.id : '';
   const parts: HTMLElement[] = [header(v)];
   for (const problem of v.problems) parts.push(el('p', { class: 'problem', role: 'alert' }, problem));
   parts.push(summary(v));
@@ -452,6 +457,7 @@ function draw(): void {
     signals(v),
     prices(v),
   );
+  if (focused) document.getElementById(focused)?.focus();
   root.dataset.drawnWeek = v.week.fromDay;
   root.dataset.measure = m;
   post({ type: 'drawn', fromDay: v.week.fromDay });
