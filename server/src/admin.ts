@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readConfig } from './config';
 import { openDatabase, type Database } from './db';
 import { PRIVATE_UMASK } from './permissions';
-import { budgetSchema, describeIssues, peakHoursSchema } from './schemas';
+import { budgetSchema, describeIssues, peakHoursSchema, type ValidationError } from './schemas';
 import { Store, StoreError } from './store';
 
 /**
@@ -52,7 +52,7 @@ function booleanOption(values: Record<string, unknown>, name: string, current: b
   throw new UsageError(`--${name} must be true or false (got "${String(raw)}").`);
 }
 
-function validated<T>(result: { success: true; data: T } | { success: false; error: import('zod').ZodError }): T {
+function validated<T>(result: { success: true; data: T } | { success: false; error: ValidationError }): T {
   if (!result.success)
     throw new UsageError(
       describeIssues(result.error)
