@@ -1,9 +1,12 @@
 // The dashboard webview: draws the DashboardView the extension posts, and asks the extension for
-// another week or an export. It computes no figures of its own.
+// another week or an export. It computes no figures of its own; the texts come made in the view,
+// and the chart's axis and legend values, which uPlot picks as it draws, are formatted by the same
+// src/core/format.ts as every other figure (esbuild bundles it in).
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './dashboard.css';
 import type { BreakdownLine, DashboardView } from '../../src/core/dashboard/viewModel';
+import { formatMeasure, formatPercent } from '../../src/core/format';
 import type { DashboardState, HostMessage, Measure, WebviewMessage } from '../../src/ui/dashboard/messages';
 
 interface VsCodeApi {
@@ -112,7 +115,7 @@ function summary(v: DashboardView): HTMLElement {
     el(
       'div',
       { class: 'figures' },
-      figure('Tokens', t.tokensText, 'total-tokens', `${t.events} requests · ${c.tokensChangeText} vs the week before`),
+      figure('Tokens', t.tokensText, 'total-tokens', `${t.eventsText} · ${c.tokensChangeText} vs the week before`),
       figure('Cost at list price', t.costText, 'total-cost', `${c.costChangeText} vs the week before`),
       figure(
         'Counted against budgets',
@@ -129,7 +132,7 @@ function summary(v: DashboardView): HTMLElement {
       [
         ['Tokens', c.thisWeek.tokensText, c.previousWeek.tokensText, c.tokensChangeText],
         ['Cost', c.thisWeek.costText, c.previousWeek.costText, c.costChangeText],
-        [`Cost per day`, `${c.thisWeek.costPerDayText} (${c.thisWeek.days} d)`, c.previousWeek.costPerDayText, c.costPerDayChangeText],
+        [`Cost per day`, `${c.thisWeek.costPerDayText} (${c.thisWeek.daysText})`, c.previousWeek.costPerDayText, c.costPerDayChangeText],
       ],
       'comparison',
     ),
@@ -162,8 +165,7 @@ function dayChart(v: DashboardView, m: Measure): HTMLElement {
   const offPeakValues = v.days.map((d) => (m === 'cost' ? d.offPeakCostUsd : d.offPeakTokens));
   const stacked = peakValues.map((p, i) => p + offPeakValues[i]);
   const line = v.budgetLine && v.budgetLine.measure === m ? v.budgetLine : undefined;
-  const format = (value: number) =>
-    m === 'cost' ? `$${value.toFixed(2)}` : value >= 1000 ? `${Math.round(value / 1000)}k` : String(Math.round(value));
+  const format = (value: number) => formatMeasure(m, value);
   const foreground = themeColor('--vscode-foreground', '#888');
   const grid = themeColor('--vscode-charts-lines', 'rgba(128,128,128,0.3)');
   const bars = uPlot.paths.bars!({ size: [0.6, 80], align: 0 });
@@ -255,7 +257,7 @@ function breakdownSection(title: string, id: string, lines: BreakdownLine[], fir
   const t = table(
     `${title}, largest first`,
     [first, 'Requests', 'Tokens', 'Cost', 'Share'],
-    lines.map((l) => [l.label, String(l.events), l.tokensText, l.costText, `${Math.round(l.share * 100)}%`]),
+    lines.map((l) => [l.label, String(l.events), l.tokensText, l.costText, l.shareText]),
     'breakdown',
   );
   const rows = t.tBodies[0].rows;
@@ -300,17 +302,12 @@ function budgets(v: DashboardView): HTMLElement {
       el(
         'div',
         { class: 'budget' },
-        el(
-          'div',
-          {},
-          el('strong', {}, `${b.title}: `),
-          `${b.usedText} of ${b.limitText} (${Math.round(b.ratio * 100)}%) — ${b.sourceLabel}`,
-        ),
+        el('div', {}, el('strong', {}, `${b.title}: `), `${b.usedText} of ${b.limitText} (${b.ratioText}) — ${b.sourceLabel}`),
         meter,
         el(
           'div',
           { class: 'muted' },
-          `${b.daysLeft} ${b.daysLeft === 1 ? 'day' : 'days'} left, today included · at this rate the period ends at ${b.projectedText} (${Math.round(b.projectedRatio * 100)}% of the limit)`,
+          `${b.daysLeftText} left, today included · at this rate the period ends at ${b.projectedText} (${b.projectedRatioText} of the limit)`,
         ),
       ),
     );
@@ -335,7 +332,10 @@ function prices(v: DashboardView): HTMLElement {
       {},
       el('code', {}, u.model),
       ` — ${u.tokensText} `,
-      button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), { class: 'set-price' }),
+      button(`Set a Price for ${u.model}…`, () => post({ type: 'setPrice', model: u.model }), {
+        class: 'set-price',
+        id: `set-price:${u.model}`,
+      }),
     ),
   );
   return el(
@@ -387,7 +387,7 @@ function limitsSection(limits: NonNullable<DashboardView['limits']>): HTMLElemen
             stroke: themeColor(SERIES_COLORS[i % SERIES_COLORS.length], '#3794ff'),
             width: 2,
             spanGaps: true,
-            value: (_u: uPlot, val: number | null) => (val === null ? '—' : `${val}%`),
+            value: (_u: uPlot, val: number | null) => (val === null ? '—' : formatPercent(val / 100)),
           })),
         ],
         scales: {
@@ -400,7 +400,7 @@ function limitsSection(limits: NonNullable<DashboardView['limits']>): HTMLElemen
             stroke: foreground,
             grid: { stroke: grid },
             ticks: { stroke: grid },
-            values: (_u, splits) => splits.map((v) => `${v}%`),
+            values: (_u, splits) => splits.map((v) => formatPercent(v / 100)),
             size: 50,
           },
         ],
@@ -438,6 +438,8 @@ function draw(): void {
   chart = undefined;
   limitsChart?.destroy();
   limitsChart = undefined;
+  // Drawing replaces every element: a keyboard user's focus goes back to the control with the same id.
+  const focused = document.activeElement instanceof HTMLElement && root.contains(document.activeElement) ? document.activeElement.id : '';
   const parts: HTMLElement[] = [header(v)];
   for (const problem of v.problems) parts.push(el('p', { class: 'problem', role: 'alert' }, problem));
   parts.push(summary(v));
@@ -455,6 +457,7 @@ function draw(): void {
     signals(v),
     prices(v),
   );
+  if (focused) document.getElementById(focused)?.focus();
   root.dataset.drawnWeek = v.week.fromDay;
   root.dataset.measure = m;
   post({ type: 'drawn', fromDay: v.week.fromDay });

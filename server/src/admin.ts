@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { readConfig } from './config';
 import { openDatabase, type Database } from './db';
 import { PRIVATE_UMASK } from './permissions';
-import { budgetSchema, describeIssues, peakHoursSchema } from './schemas';
+import { budgetSchema, describeIssues, peakHoursSchema, type ValidationError } from './schemas';
 import { Store, StoreError } from './store';
 
 /**
@@ -10,20 +10,6 @@ import { Store, StoreError } from './store';
  * directly (same DATABASE_URL / TOKEN_METER_SERVER_DATA as the server), so it needs no admin API.
  * With PGlite, stop the server first: one process at a time can open a PGlite data directory.
  */
-
-export const USAGE = `Usage: npm run admin -- <command> [options]
-
-  create-team --id <team> --name <name>
-  create-user --team <team> --name <name> [--id <user>] [--lead]   prints the user's token once
-  rotate-token --user <user>                                        prints a new token; the old one stops working
-  set-role --user <user> --role lead|member
-  set-budget --team <team> [--daily N] [--weekly N] [--monthly N] [--unit usd|tokens] [--week-start monday|sunday|saturday]
-  set-peak-hours --team <team> [--enabled true|false] [--time-zone <IANA zone>] [--windows '<JSON list>'] [--multiplier N]
-  show-team --team <team>
-  list-teams
-
-Budgets are peak-weighted, 0 = no limit. Windows use the extension's tokenMeter.peakHours.windows
-format, e.g. '[{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"18:00"}]'.`;
 
 export class UsageError extends Error {}
 
@@ -66,7 +52,7 @@ function booleanOption(values: Record<string, unknown>, name: string, current: b
   throw new UsageError(`--${name} must be true or false (got "${String(raw)}").`);
 }
 
-function validated<T>(result: { success: true; data: T } | { success: false; error: import('zod').ZodError }): T {
+function validated<T>(result: { success: true; data: T } | { success: false; error: ValidationError }): T {
   if (!result.success)
     throw new UsageError(
       describeIssues(result.error)
@@ -76,58 +62,62 @@ function validated<T>(result: { success: true; data: T } | { success: false; err
   return result.data;
 }
 
-/** Runs one admin command; everything it prints goes through `print`. */
-export async function runAdmin(argv: string[], db: Database, print: (line: string) => void): Promise<void> {
-  const [command, ...rest] = argv;
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      id: { type: 'string' },
-      name: { type: 'string' },
-      team: { type: 'string' },
-      user: { type: 'string' },
-      lead: { type: 'boolean' },
-      role: { type: 'string' },
-      daily: { type: 'string' },
-      weekly: { type: 'string' },
-      monthly: { type: 'string' },
-      unit: { type: 'string' },
-      'week-start': { type: 'string' },
-      enabled: { type: 'string' },
-      'time-zone': { type: 'string' },
-      windows: { type: 'string' },
-      multiplier: { type: 'string' },
-    },
-    strict: true,
-  });
-  const store = new Store(db);
-  switch (command) {
-    case 'create-team': {
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+type Print = (line: string) => void;
+
+/** One admin command: the options it takes (parsed strictly, so another command's option is refused) and what it does. */
+interface AdminCommand {
+  /** Its options as the usage lists them, and what it prints where that matters. */
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  run(values: Values, store: Store, print: Print): Promise<void>;
+}
+
+const text = { type: 'string' } as const;
+
+const COMMANDS: Record<string, AdminCommand> = {
+  'create-team': {
+    usage: '--id <team> --name <name>',
+    options: { id: text, name: text },
+    async run(values, store, print) {
       const team = await store.createTeam(id(required(values, 'id'), 'Team id'), required(values, 'name'));
       print(`Created team ${team.id} ("${team.name}").`);
-      return;
-    }
-    case 'create-user': {
+    },
+  },
+  'create-user': {
+    usage: "--team <team> --name <name> [--id <user>] [--lead]   prints the user's token once",
+    options: { team: text, name: text, id: text, lead: { type: 'boolean' } },
+    async run(values, store, print) {
       const name = required(values, 'name');
-      const userId = id(values.id ?? slug(name), 'User id');
+      const userId = id(typeof values.id === 'string' ? values.id : slug(name), 'User id');
       const { user, token } = await store.createUser(required(values, 'team'), userId, name, values.lead === true);
       print(`Created ${user.isLead ? 'team lead' : 'member'} ${user.id} ("${user.name}") in team ${user.teamId}.`);
       print(`Token (shown once; the server keeps only its hash): ${token}`);
-      return;
-    }
-    case 'rotate-token': {
+    },
+  },
+  'rotate-token': {
+    usage: '--user <user>                                        prints a new token; the old one stops working',
+    options: { user: text },
+    async run(values, store, print) {
       const token = await store.rotateToken(required(values, 'user'));
       print(`New token (shown once; the old one no longer works): ${token}`);
-      return;
-    }
-    case 'set-role': {
+    },
+  },
+  'set-role': {
+    usage: '--user <user> --role lead|member',
+    options: { user: text, role: text },
+    async run(values, store, print) {
       const role = required(values, 'role');
       if (role !== 'lead' && role !== 'member') throw new UsageError(`--role must be lead or member (got "${role}").`);
-      await store.setLead(required(values, 'user'), role === 'lead');
-      print(`${values.user} is now a ${role === 'lead' ? 'team lead' : 'member'}.`);
-      return;
-    }
-    case 'set-budget': {
+      const user = required(values, 'user');
+      await store.setLead(user, role === 'lead');
+      print(`${user} is now a ${role === 'lead' ? 'team lead' : 'member'}.`);
+    },
+  },
+  'set-budget': {
+    usage: '--team <team> [--daily N] [--weekly N] [--monthly N] [--unit usd|tokens] [--week-start monday|sunday|saturday]',
+    options: { team: text, daily: text, weekly: text, monthly: text, unit: text, 'week-start': text },
+    async run(values, store, print) {
       const team = await store.getTeam(required(values, 'team'));
       const b = team.budget;
       const budget = validated(
@@ -141,46 +131,70 @@ export async function runAdmin(argv: string[], db: Database, print: (line: strin
       );
       const updated = await store.setBudget(team.id, budget);
       print(`Budget of ${team.id}: ${JSON.stringify(updated.budget)}`);
-      return;
-    }
-    case 'set-peak-hours': {
+    },
+  },
+  'set-peak-hours': {
+    usage: "--team <team> [--enabled true|false] [--time-zone <IANA zone>] [--windows '<JSON list>'] [--multiplier N]",
+    options: { team: text, enabled: text, 'time-zone': text, windows: text, multiplier: text },
+    async run(values, store, print) {
       const team = await store.getTeam(required(values, 'team'));
       const p = team.peakHours;
-      let windows: unknown = p.windows;
-      if (values.windows !== undefined) {
-        try {
-          windows = JSON.parse(values.windows);
-        } catch {
-          throw new UsageError('--windows must be a JSON list such as \'[{"days":["mon"],"start":"09:00","end":"18:00"}]\'.');
-        }
-      }
       const peak = validated(
         peakHoursSchema.safeParse({
           enabled: booleanOption(values, 'enabled', p.enabled),
           timeZone: values['time-zone'] ?? p.timeZone,
-          windows,
+          windows: typeof values.windows === 'string' ? windowsOption(values.windows) : p.windows,
           multiplier: numberOption(values, 'multiplier', p.multiplier),
         }),
       );
       const updated = await store.setPeakHours(team.id, peak);
       print(`Peak hours of ${team.id}: ${JSON.stringify(updated.peakHours)}`);
-      return;
-    }
-    case 'show-team': {
+    },
+  },
+  'show-team': {
+    usage: '--team <team>',
+    options: { team: text },
+    async run(values, store, print) {
       const team = await store.getTeam(required(values, 'team'));
       print(`${team.id} ("${team.name}")`);
       print(`Budget: ${JSON.stringify(team.budget)}`);
       print(`Peak hours: ${JSON.stringify(team.peakHours)}`);
       for (const user of await store.listUsers(team.id)) print(`  ${user.id}  ${user.name}${user.isLead ? '  (lead)' : ''}`);
-      return;
-    }
-    case 'list-teams': {
+    },
+  },
+  'list-teams': {
+    usage: '',
+    options: {},
+    async run(_values, store, print) {
       for (const team of await store.listTeams()) print(`${team.id}  ${team.name}`);
-      return;
-    }
-    default:
-      throw new UsageError(command ? `Unknown command "${command}".` : 'No command given.');
+    },
+  },
+};
+
+export const USAGE = `Usage: npm run admin -- <command> [options]
+
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${name} ${command.usage}`.trimEnd())
+  .join('\n')}
+
+Budgets are peak-weighted, 0 = no limit. Windows use the extension's tokenMeter.peakHours.windows
+format, e.g. '[{"days":["mon","tue","wed","thu","fri"],"start":"09:00","end":"18:00"}]'.`;
+
+function windowsOption(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new UsageError('--windows must be a JSON list such as \'[{"days":["mon"],"start":"09:00","end":"18:00"}]\'.');
   }
+}
+
+/** Runs one admin command; everything it prints goes through `print`. */
+export async function runAdmin(argv: string[], db: Database, print: Print): Promise<void> {
+  const [name, ...rest] = argv;
+  const command = name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) throw new UsageError(name ? `Unknown command "${name}".` : 'No command given.');
+  const { values } = parseArgs({ args: rest, options: command.options, strict: true });
+  await command.run(values, new Store(db), print);
 }
 
 async function main(): Promise<number> {

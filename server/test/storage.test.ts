@@ -103,5 +103,16 @@ for (const kind of BACKENDS) {
       await assert.rejects(run('create-team', '--id', 'Bad Id', '--name', 'X'), /lowercase/);
       await assert.rejects(run('launch'), /Unknown command/);
     });
+
+    it("refuses another command's option instead of ignoring it", async () => {
+      await run('create-team', '--id', 'sec', '--name', 'Sec');
+      await run('create-user', '--team', 'sec', '--name', 'Ida', '--id', 'ida');
+      await assert.rejects(run('set-role', '--user', 'ida', '--role', 'lead', '--daily', '5'), {
+        code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION',
+      });
+      assert.equal((await new Store(db).listUsers('sec'))[0].isLead, false, 'nothing was changed');
+      await assert.rejects(run('create-team', '--id', 'x', '--name', 'X', '--lead'), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+      await assert.rejects(run('list-teams', '--team', 'sec'), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
+    });
   });
 }

@@ -43,8 +43,14 @@ function parseUpstream(value: string | undefined, fallback: string, flag: string
   return url;
 }
 
+interface CliGatewayOptions {
+  port: number | undefined;
+  dataDir: string;
+  upstreams: { openai: string; anthropic: string };
+}
+
 export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: AbortSignal): Promise<number> {
-  let options;
+  let options: CliGatewayOptions;
   try {
     const { values } = parseArgs({
       args: argv,
@@ -94,7 +100,9 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     io.stderr.write(`token-meter gateway: could not open the store in ${options.dataDir}: ${(error as Error).message}\n`);
     return 1;
   }
-  let host: GatewayHost;
+  // One teardown for every way out: start refused, a follower's early return, or Ctrl+C.
+  let host: GatewayHost | undefined;
+  let served = false;
   try {
     host = await GatewayHost.start({
       dataDir: options.dataDir,
@@ -103,13 +111,27 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
       sink: store,
       onResponseHeaders: recordLimitHeaders(new LimitStore(options.dataDir), (m) => io.stderr.write(`token-meter gateway: ${m}\n`)),
     });
+    announce(host, options, io);
+    if (host.role === 'follower') return 0;
+    io.stdout.write('Press Ctrl+C to stop.\n');
+    await untilStopped(stopSignal);
+    served = true;
   } catch (error) {
-    store.dispose();
+    if (host) throw error;
     io.stderr.write(
       `token-meter gateway: ${error instanceof GatewayPortInUseError ? error.message : `could not start: ${(error as Error).message}`}\n`,
     );
     return 1;
+  } finally {
+    await host?.dispose();
+    store.dispose();
   }
+  if (served) io.stdout.write('Token Meter gateway stopped.\n');
+  return 0;
+}
+
+/** Where the gateway listens (or which one runs already), and the variables that point clients at it. */
+function announce(host: GatewayHost, options: CliGatewayOptions, io: CliIO): void {
   const urls = host.urls;
   if (host.role === 'follower') {
     io.stdout.write(`A Token Meter gateway is already running on port ${host.state.port} (a VS Code window or another process); use it:\n`);
@@ -118,20 +140,14 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     io.stdout.write(`Forwarding to ${options.upstreams.openai} and ${options.upstreams.anthropic}.\n`);
   }
   io.stdout.write(`\nexport OPENAI_BASE_URL=${urls.openai}\nexport ANTHROPIC_BASE_URL=${urls.anthropic}\n\n`);
-  if (host.role === 'follower') {
-    await host.dispose();
-    store.dispose();
-    return 0;
-  }
-  io.stdout.write('Press Ctrl+C to stop.\n');
-  await new Promise<void>((resolve) => {
+}
+
+/** Resolves on Ctrl+C, SIGTERM or the caller's stop signal. */
+function untilStopped(stopSignal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     stopSignal?.addEventListener('abort', stop, { once: true });
   });
-  await host.dispose();
-  store.dispose();
-  io.stdout.write('Token Meter gateway stopped.\n');
-  return 0;
 }

@@ -46,6 +46,16 @@ export function formatPercent(ratio: number): string {
   return pct > 0 && pct < 1 ? '<1%' : `${Math.round(pct)}%`;
 }
 
+/** A count with its noun: "1 day", "3 days", "1 repository", "2 repositories". */
+export function formatCount(count: number, singular: string, plural = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
+/** A chart value in its measure: dollars for cost, compact tokens ("12.3k") for tokens. */
+export function formatMeasure(measure: 'cost' | 'tokens', value: number): string {
+  return measure === 'cost' ? formatUsd(value) : formatTokens(value);
+}
+
 /** "2 h 45 m", "12 m", "3 d 4 h". */
 export function formatDuration(ms: number): string {
   const minutes = Math.max(0, Math.round(ms / 60_000));

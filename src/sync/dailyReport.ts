@@ -1,39 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { DailyReport } from '../../server/src/protocol';
 import type { RollupRow } from '../core/rollups';
 import { addToTotals, emptyTotals, type PeriodTotals } from '../core/usage';
 
 /**
- * One user's day as the team endpoint receives it (PUT /v1/usage/daily/{date}, docs/team-api.md):
- * aggregates only — totals by model and source, never prompts, projects or times of day.
+ * A day's totals for the report the team endpoint receives (PUT /v1/usage/daily/{date},
+ * docs/team-api.md): aggregates only — totals by model and source, never prompts, projects or times
+ * of day. The report's type is the server's own (server/src/protocol.ts).
  */
-
-export interface ModelUsage {
-  model: string;
-  source: string;
-  provider: string;
-  requests: number;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  /** The part of cacheWriteTokens written with the 1-hour TTL; sent only when there are any. */
-  cacheWrite1hTokens?: number;
-  reasoningTokens: number;
-  costUsd: number;
-}
-
-export interface DailyReport {
-  clientId: string;
-  revision: number;
-  extensionVersion: string;
-  byModel: ModelUsage[];
-  peakWeightedCostUsd: number;
-  peakWeightedTokens: number;
-  peakShare: number;
-  hygiene: Record<string, number>;
-  commits?: number;
-}
-
 export type DailyTotals = Omit<DailyReport, 'clientId' | 'revision' | 'extensionVersion'>;
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -1,6 +1,13 @@
+import type * as z from 'zod/v4-mini';
+import {
+  budgetAnswerSchema,
+  dailyReportAnswerSchema,
+  errorAnswerSchema,
+  type BudgetAnswer,
+  type DailyReport,
+  type DailyReportAnswer,
+} from '../../server/src/protocol';
 import { readBoundedText } from '../core/boundedBody';
-import { isJsonObject } from '../core/json';
-import type { DailyReport } from './dailyReport';
 
 /** The team endpoint over HTTP (docs/team-api.md). Errors say what the client should do next. */
 
@@ -23,48 +30,24 @@ export class TeamApiError extends Error {
   }
 }
 
-export interface TeamBudgetResponse {
-  team: { id: string; name: string };
-  user: { id: string; name: string; isLead: boolean };
-  budget: { unit: 'usd' | 'tokens'; daily: number; weekly: number; monthly: number; weekStart: string };
-  peakHours: { enabled: boolean; timeZone: string; windows: unknown; multiplier: number };
-}
+/** What GET /v1/budget answers, as the server defines it (server/src/protocol.ts). */
+export type TeamBudgetResponse = BudgetAnswer;
 
 const TIMEOUT_MS = 15_000;
 /** The API's answers are a few hundred bytes; anything near this is not the team API. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-function isLimit(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+/** Parses an answer with the server's own schema; anything else is the endpoint's fault, said as such. */
+function parseAnswer<T>(schema: z.ZodMiniType<T>, value: unknown, what: string, consequence: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const fields = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? 'the whole answer')))];
+  throw new TeamApiError(`The team endpoint's ${what} is malformed (${fields.join(', ')}); ${consequence}`, 'retry');
 }
 
-/** The budget answer as the client relies on it; anything else is the endpoint's fault, said as such. */
+/** The budget answer as the client relies on it, checked with the schema the server's answer is made to. */
 export function parseTeamBudgetResponse(value: unknown): TeamBudgetResponse {
-  const team = isJsonObject(value) ? value.team : undefined;
-  const user = isJsonObject(value) ? value.user : undefined;
-  const budget = isJsonObject(value) ? value.budget : undefined;
-  const peak = isJsonObject(value) ? value.peakHours : undefined;
-  const problems = [
-    !isJsonObject(team) || typeof team.id !== 'string' || typeof team.name !== 'string' ? 'team' : '',
-    !isJsonObject(user) || typeof user.id !== 'string' || typeof user.name !== 'string' || typeof user.isLead !== 'boolean' ? 'user' : '',
-    !isJsonObject(budget) ||
-    (budget.unit !== 'usd' && budget.unit !== 'tokens') ||
-    !isLimit(budget.daily) ||
-    !isLimit(budget.weekly) ||
-    !isLimit(budget.monthly) ||
-    typeof budget.weekStart !== 'string'
-      ? 'budget'
-      : '',
-    !isJsonObject(peak) || typeof peak.enabled !== 'boolean' || typeof peak.timeZone !== 'string' || !isLimit(peak.multiplier)
-      ? 'peakHours'
-      : '',
-  ].filter(Boolean);
-  if (problems.length > 0)
-    throw new TeamApiError(
-      `The team endpoint's budget answer is malformed (${problems.join(', ')}); the team's budget is not applied.`,
-      'retry',
-    );
-  return value as TeamBudgetResponse;
+  return parseAnswer(budgetAnswerSchema, value, 'budget answer', "the team's budget is not applied.");
 }
 
 export class TeamClient {
@@ -78,8 +61,13 @@ export class TeamClient {
     this.base = endpoint.replace(/\/+$/, '');
   }
 
-  async putDaily(day: string, report: DailyReport): Promise<{ applied: boolean; revision: number }> {
-    return (await this.request('PUT', `/v1/usage/daily/${day}`, report)) as { applied: boolean; revision: number };
+  async putDaily(day: string, report: DailyReport): Promise<DailyReportAnswer> {
+    return parseAnswer(
+      dailyReportAnswerSchema,
+      await this.request('PUT', `/v1/usage/daily/${day}`, report),
+      'answer to a daily report',
+      'the day is sent again later.',
+    );
   }
 
   async getBudget(): Promise<TeamBudgetResponse> {
@@ -140,7 +128,8 @@ export class TeamClient {
     }
     let detail = text.slice(0, 300);
     try {
-      detail = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? detail;
+      const answer = errorAnswerSchema.safeParse(JSON.parse(text));
+      if (answer.success) detail = answer.data.error.message;
     } catch {
       // not JSON: keep the start of the body
     }

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
 import { makeEventId, totalTokens, validateUsageEvent } from '../../src/core/events';
 import { formatTokens, formatUsd } from '../../src/core/format';
 import { addDays, dayKey, startOfDay, weekStartDay } from '../../src/core/time';
@@ -140,6 +141,41 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
       10_000,
       () => 'the chart did not switch back to cost',
     );
+  });
+
+  it('keeps keyboard focus on the control that redrew it', async () => {
+    // The focused element of the webview's document, by its id ('' when focus is on the page itself).
+    const focusedId = async (frame: Frame) =>
+      (await frame
+        .locator(':focus')
+        .getAttribute('id')
+        .catch(() => null)) ?? '';
+    let frame = await dashboardFrame(session!, thisWeekFrom);
+    // Redrawn by the webview itself.
+    await frame.locator('#measure-tokens').focus();
+    await session!.page.keyboard.press('Enter');
+    await pollFor(
+      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'tokens' ? true : undefined),
+      10_000,
+      () => 'the chart did not switch to tokens',
+    );
+    assert.equal(await focusedId(frame), 'measure-tokens');
+    await session!.page.keyboard.press('Shift+Tab');
+    await session!.page.keyboard.press('Enter');
+    await pollFor(
+      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'cost' ? true : undefined),
+      10_000,
+      () => 'Shift+Tab, Enter did not reach the Cost button',
+    );
+    assert.equal(await focusedId(frame), 'measure-cost');
+    // Redrawn with a view the extension sent.
+    await frame.locator('#previous-week').focus();
+    await session!.page.keyboard.press('Enter');
+    frame = await dashboardFrame(session!, lastWeek.fromDay);
+    assert.equal(await focusedId(frame), 'previous-week');
+    await session!.page.keyboard.press('Tab');
+    await session!.page.keyboard.press('Enter');
+    frame = await dashboardFrame(session!, thisWeekFrom);
   });
 
   it('comes back on the week it showed after the window reloads', async () => {

@@ -198,6 +198,26 @@ describe('dashboard view model', () => {
     assert.ok(Math.abs(weekly.projectedRatio - 16.8 / 50) < 1e-9);
   });
 
+  it('sends every share, percentage and count as text, worded by core/format (the webview formats none)', () => {
+    const settings = settingsWith({ budget: { daily: 20, weekly: 50 } });
+    const events = [
+      event(utc(25, 10), { inputTokens: 1_000_000 }),
+      event(utc(25, 11), { inputTokens: 2_000, source: 'gateway', model: UNPRICED_MODEL }),
+    ];
+    const view = dashboardOf(settings, now, events);
+    assert.equal(view.totals.eventsText, '2 requests');
+    assert.equal(dashboardOf(settings, now, events.slice(0, 1)).totals.eventsText, '1 request');
+    assert.deepEqual(
+      view.bySource.map((l) => l.shareText),
+      ['100%', '<1%'],
+      'a sliver of the week reads "<1%", never "0%"',
+    );
+    const [daily, weekly] = view.budgets;
+    assert.deepEqual([daily.ratioText, daily.daysLeftText, weekly.daysLeftText], ['10%', '1 day', '5 days']);
+    assert.equal(weekly.projectedRatioText, '11%');
+    assert.equal(view.comparison.thisWeek.daysText, '3 d');
+  });
+
   it('draws a weekly budget as a per-day line when there is no daily one, in its unit', () => {
     const view = dashboardOf(settingsWith({ budget: { weekly: 700_000, unit: 'tokens' } }), now, [event(utc(24), { inputTokens: 70_000 })]);
     assert.deepEqual(view.budgetLine, { measure: 'tokens', perDay: 100_000, label: 'Weekly budget ÷ 7 (set by this workspace)' });

@@ -1,5 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { formatDuration, formatMultiplier, formatPercent, formatTokens, formatUsd, formatUsdLimit } from '../../src/core/format';
+import {
+  formatCount,
+  formatDuration,
+  formatMeasure,
+  formatMultiplier,
+  formatPercent,
+  formatTokens,
+  formatUsd,
+  formatUsdLimit,
+} from '../../src/core/format';
 
 describe('number formats', () => {
   it('formats dollars, never showing unknown cost as $0', () => {
@@ -25,6 +34,21 @@ describe('number formats', () => {
     assert.equal(formatPercent(0.004), '<1%');
     assert.equal(formatPercent(0.8), '80%');
     assert.equal(formatMultiplier(1.5), '×1.5');
+  });
+});
+
+describe('counts and chart values', () => {
+  it('puts the noun in the plural except for one', () => {
+    assert.equal(formatCount(1, 'day'), '1 day');
+    assert.equal(formatCount(0, 'day'), '0 days');
+    assert.equal(formatCount(2, 'open repository', 'open repositories'), '2 open repositories');
+  });
+
+  it('formats a chart value in its measure as the rest of the extension does', () => {
+    assert.equal(formatMeasure('cost', 1234.5), '$1,235');
+    assert.equal(formatMeasure('cost', 0.004), '<$0.01');
+    assert.equal(formatMeasure('tokens', 1_500), '1.5k');
+    assert.equal(formatMeasure('tokens', 2_340_000), '2.34M');
   });
 });
 

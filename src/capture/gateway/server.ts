@@ -2,11 +2,12 @@ import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import * as zlib from 'node:zlib';
+import { pipeline } from 'node:stream';
 import type { UsageSink } from '../../core/events';
 import type { PromptObserver } from '../../core/hygiene/types';
 import { matchAnthropicRoute } from './anthropic';
-import type { MeteredRoute, MeterLimits, Provider, ResponseFacts, ResponseMeter } from './meter';
+import type { MeteredRoute, MeterLimits, Provider, ResponseFacts } from './meter';
+import { MeterTap } from './meterTap';
 import { matchOpenAiRoute } from './openai';
 import { readRequestFacts, type RequestFacts } from './requestFacts';
 import { checkRequestOrigin } from './security';
@@ -128,25 +129,25 @@ function sendError(
   res.end(errorBody(provider, status, message, code));
 }
 
-function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
-  switch ((encoding ?? '').trim().toLowerCase()) {
-    case 'gzip':
-    case 'x-gzip':
-      return zlib.createGunzip();
-    case 'deflate':
-      return zlib.createInflate();
-    case 'br':
-      return zlib.createBrotliDecompress();
-    default:
-      return undefined;
-  }
-}
-
 interface Pending {
   provider: Provider;
   route: MeteredRoute | undefined;
   request: RequestFacts;
   started: number;
+}
+
+/** One request from the moment it is sent upstream until its usage is recorded. */
+interface Exchange {
+  pending: Pending;
+  target: URL;
+  upstreamReq: http.ClientRequest;
+  res: http.ServerResponse;
+  /** The meter's tap on the response body; only for billable routes, once the answer's headers are in. */
+  tap?: MeterTap;
+  status: number;
+  finished: boolean;
+  /** Stops the exchange where it is (close()). */
+  stop: () => void;
 }
 
 export class GatewayServer {
@@ -343,149 +344,118 @@ export class GatewayServer {
   }
 
   private forward(req: http.IncomingMessage, res: http.ServerResponse, pending: Pending, target: URL, body: Buffer): void {
-    const upstream = this.upstreams[pending.provider];
-    // upstreamUrl() built the target from the upstream alone; this is the last check before a key leaves.
-    if (target.origin !== upstream.origin) throw new Error('forward target is not on the upstream origin');
-    const headers = endToEndHeaders(req.headers, NOT_FORWARDED_UPSTREAM);
-    if (body.length > 0 || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') headers['content-length'] = body.length;
-    const transport = target.protocol === 'https:' ? https : http;
-    const upstreamReq = transport.request(target, {
-      method: req.method,
-      headers,
-      agent: target.protocol === 'https:' ? this.agents.https : this.agents.http,
-      timeout: this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
-    });
-    let meter: ResponseMeter | undefined;
-    let decoder: ReturnType<typeof decoderFor>;
-    let status = 0;
-    let finished = false;
-
-    /** Stops decompressing the meter's copy: the meter has stopped reading, or the exchange is over. */
-    const dropDecoder = () => {
-      if (!decoder) return;
-      decoder.removeAllListeners('data');
-      decoder.destroy();
-      decoder = undefined;
+    const upstreamReq = this.requestUpstream(req, pending.provider, target, body.length);
+    const exchange: Exchange = {
+      pending,
+      target,
+      upstreamReq,
+      res,
+      status: 0,
+      finished: false,
+      stop: () => {
+        exchange.tap?.dropDecoder();
+        upstreamReq.destroy();
+        res.destroy();
+      },
     };
-    const stop = () => {
-      dropDecoder();
-      upstreamReq.destroy();
-      res.destroy();
-    };
-    this.running.add(stop);
-
-    const finish = (aborted: boolean) => {
-      if (finished) return;
-      finished = true;
-      this.running.delete(stop);
-      if (!pending.route?.billable || !meter) {
-        dropDecoder();
-        return;
-      }
-      const m = meter;
-      let recorded = false;
-      const done = () => {
-        if (recorded) return;
-        recorded = true;
-        const facts = m.finish();
-        this.record(pending, status, facts, aborted);
-        this.notePrompt(pending, status, facts);
-      };
-      if (decoder && !m.stopped) {
-        const d = decoder;
-        d.once('end', done);
-        d.once('error', done);
-        // Destroyed by close() or by the meter stopping: meter what was read.
-        d.once('close', done);
-        d.end();
-      } else {
-        dropDecoder();
-        done();
-      }
-    };
-    const meterChunk = (chunk: Buffer) => {
-      const m = meter;
-      if (!m || m.stopped) return;
-      m.feed(chunk);
-      if (m.stopped) dropDecoder();
-    };
-
+    this.running.add(exchange.stop);
     upstreamReq.on('timeout', () =>
-      upstreamReq.destroy(
-        new Error(`the upstream sent nothing for ${Math.round((this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS) / 1000)} s`),
-      ),
+      upstreamReq.destroy(new Error(`the upstream sent nothing for ${Math.round(this.upstreamTimeoutMs / 1000)} s`)),
     );
     upstreamReq.on('error', (error) => {
       if (!res.headersSent) {
-        this.running.delete(stop);
-        sendError(
-          res,
-          pending.provider,
-          502,
-          `Token Meter gateway could not reach ${target.origin}: ${error.message}`,
-          'token_meter_upstream_unreachable',
-        );
-        this.notePrompt(pending, 502);
+        this.fail(exchange, `Token Meter gateway could not reach ${target.origin}: ${error.message}`, 'token_meter_upstream_unreachable');
       } else {
-        finish(true);
+        this.finish(exchange, true);
         res.destroy();
       }
     });
-    upstreamReq.on('response', (upstreamRes) => {
-      status = upstreamRes.statusCode ?? 502;
-      try {
-        res.writeHead(status, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers, NOT_FORWARDED_DOWNSTREAM));
-      } catch {
-        // A status or header Node will not send on (e.g. status 099): the answer cannot be relayed.
-        upstreamRes.destroy();
-        this.running.delete(stop);
-        sendError(
-          res,
-          pending.provider,
-          502,
-          `Token Meter gateway received an answer from ${target.origin} that it cannot pass on (HTTP status ${status}).`,
-          'token_meter_bad_upstream_answer',
-        );
-        this.notePrompt(pending, 502);
-        return;
-      }
-      try {
-        this.options.onResponseHeaders?.(pending.provider, upstreamRes.headers);
-      } catch {
-        // Reading rate limits is a side job: the response goes on.
-      }
-      if (pending.route?.billable) {
-        const contentType = String(upstreamRes.headers['content-type'] ?? '');
-        meter = pending.route.createMeter(contentType.includes('text/event-stream'), this.options.meterLimits);
-        decoder = decoderFor(upstreamRes.headers['content-encoding'] as string | undefined);
-        decoder?.on('data', meterChunk);
-        decoder?.on('error', () => undefined);
-      }
-      upstreamRes.on('data', (chunk: Buffer) => {
-        if (!res.write(chunk)) {
-          upstreamRes.pause();
-          res.once('drain', () => upstreamRes.resume());
-        }
-        if (decoder) decoder.write(chunk);
-        else meterChunk(chunk);
-      });
-      upstreamRes.on('end', () => {
-        res.end();
-        finish(false);
-      });
-      upstreamRes.on('error', () => {
-        finish(true);
-        res.destroy();
-      });
-    });
+    upstreamReq.on('response', (upstreamRes) => this.relay(exchange, upstreamRes));
     res.on('close', () => {
-      if (!res.writableFinished) {
+      if (!res.writableEnded) {
         // The client went away mid-response: stop the upstream and meter what was produced.
         upstreamReq.destroy();
-        finish(true);
+        this.finish(exchange, true);
       }
     });
     upstreamReq.end(body);
+  }
+
+  private get upstreamTimeoutMs(): number {
+    return this.options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  }
+
+  /** The request to the provider, with the client's end-to-end headers; the key goes nowhere but the upstream's origin. */
+  private requestUpstream(req: http.IncomingMessage, provider: Provider, target: URL, bodyLength: number): http.ClientRequest {
+    // upstreamUrl() built the target from the upstream alone; this is the last check before a key leaves.
+    if (target.origin !== this.upstreams[provider].origin) throw new Error('forward target is not on the upstream origin');
+    const headers = endToEndHeaders(req.headers, NOT_FORWARDED_UPSTREAM);
+    if (bodyLength > 0 || req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') headers['content-length'] = bodyLength;
+    const secure = target.protocol === 'https:';
+    return (secure ? https : http).request(target, {
+      method: req.method,
+      headers,
+      agent: secure ? this.agents.https : this.agents.http,
+      timeout: this.upstreamTimeoutMs,
+    });
+  }
+
+  /**
+   * Passes the upstream's answer on: its status and headers, then its body through a pipeline whose
+   * pass-through feeds the meter (backpressure from the client reaches the upstream; a failure on
+   * either side ends both).
+   */
+  private relay(exchange: Exchange, upstreamRes: http.IncomingMessage): void {
+    const { pending, res } = exchange;
+    exchange.status = upstreamRes.statusCode ?? 502;
+    try {
+      res.writeHead(exchange.status, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers, NOT_FORWARDED_DOWNSTREAM));
+    } catch {
+      // A status or header Node will not send on (e.g. status 099): the answer cannot be relayed.
+      upstreamRes.destroy();
+      this.fail(
+        exchange,
+        `Token Meter gateway received an answer from ${exchange.target.origin} that it cannot pass on (HTTP status ${exchange.status}).`,
+        'token_meter_bad_upstream_answer',
+      );
+      return;
+    }
+    try {
+      this.options.onResponseHeaders?.(pending.provider, upstreamRes.headers);
+    } catch {
+      // Reading rate limits is a side job: the response goes on.
+    }
+    // Cut short means the upstream's body did not all reach the client's socket; a client that
+    // hangs up after the last byte was handed over has had its whole answer.
+    const done = (error: NodeJS.ErrnoException | null) => this.finish(exchange, error !== null && !res.writableEnded);
+    if (pending.route?.billable) {
+      const contentType = String(upstreamRes.headers['content-type'] ?? '');
+      const meter = pending.route.createMeter(contentType.includes('text/event-stream'), this.options.meterLimits);
+      exchange.tap = new MeterTap(meter, upstreamRes.headers['content-encoding']);
+      pipeline(upstreamRes, exchange.tap, res, done);
+    } else {
+      pipeline(upstreamRes, res, done);
+    }
+  }
+
+  /** Answers 502 before any of the upstream's answer was sent; the prompt is noted as failed. */
+  private fail(exchange: Exchange, message: string, code: string): void {
+    exchange.finished = true;
+    this.running.delete(exchange.stop);
+    sendError(exchange.res, exchange.pending.provider, 502, message, code);
+    this.notePrompt(exchange.pending, 502);
+  }
+
+  /** The exchange is over (`aborted`: cut short): records its usage once the meter has read what arrived. */
+  private finish(exchange: Exchange, aborted: boolean): void {
+    if (exchange.finished) return;
+    exchange.finished = true;
+    this.running.delete(exchange.stop);
+    const { tap, pending } = exchange;
+    tap?.settle((facts) => {
+      this.record(pending, exchange.status, facts, aborted);
+      this.notePrompt(pending, exchange.status, facts);
+    });
   }
 
   private record(pending: Pending, status: number, facts: ResponseFacts, aborted: boolean): void {

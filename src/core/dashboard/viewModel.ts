@@ -1,5 +1,5 @@
 import { formatBudgetAmount, type BudgetLevel, type BudgetPeriod } from '../budget';
-import { formatPercent, formatTokens, formatUsd } from '../format';
+import { formatCount, formatPercent, formatTokens, formatUsd } from '../format';
 import type { LimitsSection } from '../limits/dashboard';
 import type { RollupRow } from '../rollups';
 import type { Settings } from '../settings';
@@ -83,6 +83,7 @@ export interface BreakdownLine {
   costText: string;
   /** Share of the week's tokens, 0–1. */
   share: number;
+  shareText: string;
 }
 
 export interface BudgetProgress {
@@ -96,12 +97,15 @@ export interface BudgetProgress {
   level: BudgetLevel;
   usedText: string;
   limitText: string;
+  ratioText: string;
   /** Calendar days left in the period, today included. */
   daysLeft: number;
+  daysLeftText: string;
   /** What the period ends at if the rate so far goes on. */
   projected: number;
   projectedText: string;
   projectedRatio: number;
+  projectedRatioText: string;
 }
 
 export interface WeekFigures {
@@ -110,6 +114,7 @@ export interface WeekFigures {
   costPerDayUsd: number;
   /** Days the per-day cost is spread over: the days gone by, today included, or 7 for a past week. */
   days: number;
+  daysText: string;
   tokensText: string;
   costText: string;
   costPerDayText: string;
@@ -134,6 +139,8 @@ export interface DashboardView {
   emptyState: string[];
   totals: {
     events: number;
+    /** "12 requests". */
+    eventsText: string;
     tokens: number;
     costUsd: number;
     weightedCostUsd: number;
@@ -224,6 +231,7 @@ function breakdown(
     tokensText: formatTokens(t.totalTokens),
     costText: costText(t),
     share: share(t.totalTokens, week.totalTokens),
+    shareText: formatPercent(share(t.totalTokens, week.totalTokens)),
   }));
 }
 
@@ -243,6 +251,7 @@ function budgetProgress(input: DashboardInput, rowsBetween: (from: string, to: s
     const { fromDay, toDay } = rangeDays(s.period, now, settings);
     const elapsed = elapsedFraction(fromDay, toDay, now, settings.timeZone);
     const projected = elapsed > 0 ? s.used / elapsed : s.used;
+    const daysLeft = daysBetween(today, toDay).length;
     return {
       period: s.period,
       title: titles[s.period],
@@ -254,10 +263,13 @@ function budgetProgress(input: DashboardInput, rowsBetween: (from: string, to: s
       level: s.level,
       usedText: formatBudgetAmount(s.used, unit),
       limitText: formatBudgetAmount(s.limit, unit, 'limit'),
-      daysLeft: daysBetween(today, toDay).length,
+      ratioText: formatPercent(s.ratio),
+      daysLeft,
+      daysLeftText: formatCount(daysLeft, 'day'),
       projected,
       projectedText: formatBudgetAmount(projected, unit),
       projectedRatio: projected / s.limit,
+      projectedRatioText: formatPercent(projected / s.limit),
     };
   });
 }
@@ -270,6 +282,7 @@ function weekFigures(totals: PeriodTotals, days: number): WeekFigures {
     costUsd: totals.costUsd,
     costPerDayUsd: perDay,
     days,
+    daysText: `${days} d`,
     tokensText: formatTokens(totals.totalTokens),
     costText: costText(totals),
     costPerDayText: totals.totalTokens > 0 && totals.unpricedTokens === totals.totalTokens ? 'unknown' : `${formatUsd(perDay)}${marker}`,
@@ -330,44 +343,7 @@ export function buildDashboard(input: DashboardInput): DashboardView {
   const week = periodTotals(rows, fromDay, toDay);
   const previous = periodTotals(rows, previousFrom, addDays(fromDay, -1));
   const weekRows = rows.filter((r) => r.day >= fromDay);
-
-  const byDay = new Map(totalsBy(weekRows, (r) => r.day, fromDay, toDay).map((t) => [t.key, t]));
-  const peakCostByDay = new Map<string, number>();
-  for (const row of weekRows) peakCostByDay.set(row.day, (peakCostByDay.get(row.day) ?? 0) + row.peakCostUsd);
-  const days: DayBar[] = daysBetween(fromDay, toDay).map((day) => {
-    const t = byDay.get(day) ?? periodTotals([], day, day);
-    const peakCost = peakCostByDay.get(day) ?? 0;
-    return {
-      day,
-      label: `${WEEKDAY_LABELS[weekdayOf(day)]} ${parseDayKey(day).day}`,
-      isToday: day === today,
-      isFuture: day > today,
-      events: t.events,
-      peakTokens: t.peakTokens,
-      offPeakTokens: t.totalTokens - t.peakTokens,
-      peakCostUsd: peakCost,
-      offPeakCostUsd: t.costUsd - peakCost,
-      unpricedTokens: t.unpricedTokens,
-      tokensText: formatTokens(t.totalTokens),
-      costText: t.events === 0 ? '—' : costText(t),
-      peakTokensText: formatTokens(t.peakTokens),
-      peakCostText: t.peakTokens === 0 ? '—' : formatUsd(peakCost),
-    };
-  });
-
-  const dailyLimit = settings.budget.limits.find((l) => l.period === 'day');
-  const weeklyLimit = settings.budget.limits.find((l) => l.period === 'week');
-  const measure: 'cost' | 'tokens' = settings.budget.unit === 'usd' ? 'cost' : 'tokens';
-  const budgetLine = dailyLimit
-    ? { measure, perDay: dailyLimit.limit, label: `Daily budget (${budgetSourceLabel(dailyLimit.source)})` }
-    : weeklyLimit
-      ? { measure, perDay: weeklyLimit.limit / 7, label: `Weekly budget ÷ 7 (${budgetSourceLabel(weeklyLimit.source)})` }
-      : undefined;
-
-  const inputSide = week.inputTokens + week.cacheReadTokens + week.cacheWriteTokens;
   const relative = relativeWeek(offset);
-  const thisWeek = weekFigures(week, daysElapsed(fromDay, toDay, today));
-  const previousWeek = weekFigures(previous, 7);
 
   return {
     week: {
@@ -382,24 +358,9 @@ export function buildDashboard(input: DashboardInput): DashboardView {
     initialMeasure: settings.display,
     empty: week.events === 0,
     emptyState: week.events === 0 ? emptyStateLines(settings, relative) : [],
-    totals: {
-      events: week.events,
-      tokens: week.totalTokens,
-      costUsd: week.costUsd,
-      weightedCostUsd: week.weightedCostUsd,
-      unpricedTokens: week.unpricedTokens,
-      tokensText: formatTokens(week.totalTokens),
-      costText: costText(week),
-      weightedCostText: formatUsd(week.weightedCostUsd),
-      cacheReadShare: share(week.cacheReadTokens, inputSide),
-      cacheReadShareText: formatPercent(share(week.cacheReadTokens, inputSide)),
-      estimatedShare: share(week.estimatedTokens, week.totalTokens),
-      estimatedShareText: formatPercent(share(week.estimatedTokens, week.totalTokens)),
-      peakShare: share(week.peakTokens, week.totalTokens),
-      peakShareText: formatPercent(share(week.peakTokens, week.totalTokens)),
-    },
-    days,
-    budgetLine,
+    totals: totalsView(week),
+    days: dayBars(weekRows, fromDay, toDay, today),
+    budgetLine: budgetLine(settings),
     peak: { enabled: settings.peakEnabled && settings.peak.hasWindows, description: settings.peak.describe() },
     byModel: breakdown(
       weekRows,
@@ -420,18 +381,80 @@ export function buildDashboard(input: DashboardInput): DashboardView {
       week,
     ),
     budgets: budgetProgress(input, (from, to) => (from >= previousFrom && to <= toDay ? rows : input.rows(from, to))),
-    comparison: {
-      thisWeek,
-      previousWeek,
-      tokensChangeText: changeText(thisWeek.tokens, previousWeek.tokens),
-      costChangeText: changeText(thisWeek.costUsd, previousWeek.costUsd),
-      costPerDayChangeText: changeText(thisWeek.costPerDayUsd, previousWeek.costPerDayUsd),
-    },
+    comparison: comparisonView(weekFigures(week, daysElapsed(fromDay, toDay, today)), weekFigures(previous, 7)),
     hygiene: hygieneView(input.hygiene),
     outcomes: outcomesView(input.commits, week),
     prices: pricesView(settings, weekRows, week),
     ...(input.limits ? { limits: input.limits } : {}),
     problems: input.problems ?? [],
+  };
+}
+
+/** One bar a day of the shown week, split by peak hours. */
+function dayBars(weekRows: readonly DashboardRow[], fromDay: string, toDay: string, today: string): DayBar[] {
+  const byDay = new Map(totalsBy(weekRows, (r) => r.day, fromDay, toDay).map((t) => [t.key, t]));
+  const peakCostByDay = new Map<string, number>();
+  for (const row of weekRows) peakCostByDay.set(row.day, (peakCostByDay.get(row.day) ?? 0) + row.peakCostUsd);
+  return daysBetween(fromDay, toDay).map((day) => {
+    const t = byDay.get(day) ?? periodTotals([], day, day);
+    const peakCost = peakCostByDay.get(day) ?? 0;
+    return {
+      day,
+      label: `${WEEKDAY_LABELS[weekdayOf(day)]} ${parseDayKey(day).day}`,
+      isToday: day === today,
+      isFuture: day > today,
+      events: t.events,
+      peakTokens: t.peakTokens,
+      offPeakTokens: t.totalTokens - t.peakTokens,
+      peakCostUsd: peakCost,
+      offPeakCostUsd: t.costUsd - peakCost,
+      unpricedTokens: t.unpricedTokens,
+      tokensText: formatTokens(t.totalTokens),
+      costText: t.events === 0 ? '—' : costText(t),
+      peakTokensText: formatTokens(t.peakTokens),
+      peakCostText: t.peakTokens === 0 ? '—' : formatUsd(peakCost),
+    };
+  });
+}
+
+/** The daily budget, or else the weekly one spread over seven days, as a line across the day chart. */
+function budgetLine(settings: DashboardSettings): DashboardView['budgetLine'] {
+  const dailyLimit = settings.budget.limits.find((l) => l.period === 'day');
+  const weeklyLimit = settings.budget.limits.find((l) => l.period === 'week');
+  const measure: 'cost' | 'tokens' = settings.budget.unit === 'usd' ? 'cost' : 'tokens';
+  if (dailyLimit) return { measure, perDay: dailyLimit.limit, label: `Daily budget (${budgetSourceLabel(dailyLimit.source)})` };
+  if (weeklyLimit) return { measure, perDay: weeklyLimit.limit / 7, label: `Weekly budget ÷ 7 (${budgetSourceLabel(weeklyLimit.source)})` };
+  return undefined;
+}
+
+function totalsView(week: PeriodTotals): DashboardView['totals'] {
+  const inputSide = week.inputTokens + week.cacheReadTokens + week.cacheWriteTokens;
+  return {
+    events: week.events,
+    eventsText: formatCount(week.events, 'request'),
+    tokens: week.totalTokens,
+    costUsd: week.costUsd,
+    weightedCostUsd: week.weightedCostUsd,
+    unpricedTokens: week.unpricedTokens,
+    tokensText: formatTokens(week.totalTokens),
+    costText: costText(week),
+    weightedCostText: formatUsd(week.weightedCostUsd),
+    cacheReadShare: share(week.cacheReadTokens, inputSide),
+    cacheReadShareText: formatPercent(share(week.cacheReadTokens, inputSide)),
+    estimatedShare: share(week.estimatedTokens, week.totalTokens),
+    estimatedShareText: formatPercent(share(week.estimatedTokens, week.totalTokens)),
+    peakShare: share(week.peakTokens, week.totalTokens),
+    peakShareText: formatPercent(share(week.peakTokens, week.totalTokens)),
+  };
+}
+
+function comparisonView(thisWeek: WeekFigures, previousWeek: WeekFigures): DashboardView['comparison'] {
+  return {
+    thisWeek,
+    previousWeek,
+    tokensChangeText: changeText(thisWeek.tokens, previousWeek.tokens),
+    costChangeText: changeText(thisWeek.costUsd, previousWeek.costUsd),
+    costPerDayChangeText: changeText(thisWeek.costPerDayUsd, previousWeek.costPerDayUsd),
   };
 }
 
@@ -456,7 +479,7 @@ function hygieneView(hygiene: HygieneSummary | undefined): DashboardView['hygien
     text:
       hygiene.findings === 0
         ? 'No prompt-hygiene findings this week: no repeated or oversized prompts seen.'
-        : `${hygiene.findings} prompt-hygiene ${hygiene.findings === 1 ? 'finding' : 'findings'} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
+        : `${formatCount(hygiene.findings, 'prompt-hygiene finding')} this week, costing ${formatTokens(hygiene.tokens)} tokens (${formatUsd(hygiene.costUsd)}).`,
   };
 }
 
@@ -464,7 +487,7 @@ function outcomesView(commits: CommitCount | undefined, week: PeriodTotals): Das
   if (!commits) return { available: false, text: 'Commits: counting…' };
   if (!commits.available) return { available: false, text: `Commits: ${commits.reason}` };
   const byYou = commits.byAuthor ? ' by you' : '';
-  const where = `in ${commits.repositories} open ${commits.repositories === 1 ? 'repository' : 'repositories'}`;
+  const where = `in ${formatCount(commits.repositories, 'open repository', 'open repositories')}`;
   if (commits.commits === 0)
     return { available: true, commits: 0, costPerCommitUsd: null, text: `No commits${byYou} this week ${where} — rough signal only.` };
   const allUnpriced = week.totalTokens > 0 && week.unpricedTokens === week.totalTokens;
@@ -474,6 +497,6 @@ function outcomesView(commits: CommitCount | undefined, week: PeriodTotals): Das
     available: true,
     commits: commits.commits,
     costPerCommitUsd: perCommit,
-    text: `${commits.commits} ${commits.commits === 1 ? 'commit' : 'commits'}${byYou} ${where}: ${perCommitText} and ${formatTokens(week.totalTokens / commits.commits)} tokens per commit — a rough signal, not a measure of work.`,
+    text: `${formatCount(commits.commits, 'commit')}${byYou} ${where}: ${perCommitText} and ${formatTokens(week.totalTokens / commits.commits)} tokens per commit — a rough signal, not a measure of work.`,
   };
 }

@@ -8,6 +8,7 @@ import type { UsageService } from '../usageService';
 import { countCommits } from './gitCommits';
 import { DASHBOARD_VIEW_TYPE } from './lazyDashboard';
 import { restoredState, type DashboardState, type HostMessage, type WebviewMessage } from './messages';
+import { ShownRefresh } from './shownRefresh';
 
 export const DASHBOARD_TITLE = 'Token Meter — Usage This Week';
 /** Built by esbuild from media/src; the only folder the webview may load from. */
@@ -64,6 +65,7 @@ class DashboardPanel {
   private commits: { fromDay: string; count: Promise<CommitCount>; settled?: CommitCount } | undefined;
   /** When the view being drawn was asked for, to log how long drawing it took. */
   private requestedAt: number | undefined;
+  private readonly refresh: ShownRefresh;
 
   constructor(
     private readonly panel: vscode.WebviewPanel,
@@ -79,23 +81,27 @@ class DashboardPanel {
     panel.iconPath = new vscode.ThemeIcon('graph');
     panel.webview.options = { enableScripts: true, localResourceRoots: [assets] };
     panel.webview.html = dashboardHtml(panel.webview, assets);
+    this.refresh = new ShownRefresh(() => void this.post(), panel.options.retainContextWhenHidden === true);
     this.subscriptions.push(
       panel.webview.onDidReceiveMessage((message: WebviewMessage) => this.receive(message)),
-      usage.onDidChange(() => void this.post()),
+      usage.onDidChange(() => this.refresh.changed(panel.visible)),
+      panel.onDidChangeViewState(() => this.refresh.visibilityChanged(panel.visible)),
       panel.onDidDispose(() => this.disposeSubscriptions()),
     );
   }
 
   reveal(requested: number): void {
     this.requestedAt = requested;
+    const wasVisible = this.panel.visible;
     this.panel.reveal();
-    void this.post();
+    // A hidden panel's page loads again and asks with "ready"; a visible one is brought up to date.
+    if (wasVisible) void this.post();
   }
 
   private receive(message: WebviewMessage): void {
     switch (message.type) {
       case 'ready':
-        void this.post();
+        this.refresh.ready();
         return;
       case 'navigate':
         this.weekOffset = Math.min(0, Math.trunc(message.weekOffset));
@@ -147,7 +153,9 @@ class DashboardPanel {
     this.send({ fromDay, toDay }, commits.settled);
     if (commits.settled) return;
     const counted = await commits.count;
-    if (this.commits === commits) this.send({ fromDay, toDay }, counted);
+    if (this.commits !== commits) return;
+    if (this.panel.visible) this.send({ fromDay, toDay }, counted);
+    else this.refresh.changed(false);
   }
 
   /** Posts without waiting: code-server settles postMessage's promise late, and nothing depends on it. */
