@@ -4,6 +4,7 @@ import type { CliIO } from '../cli';
 import { GatewayHost, GatewayPortInUseError } from '../capture/gateway/host';
 import { recordLimitHeaders } from '../capture/gateway/limitHeaders';
 import { listPriceContext } from '../core/settings';
+import { settingRange } from '../core/settingsSchema';
 import { systemTimeZone } from '../core/time';
 import { LimitStore } from '../store/limitStore';
 import { defaultDataDir } from '../store/paths';
@@ -68,8 +69,11 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
       return 0;
     }
     const port = values.port === undefined ? undefined : Number(values.port);
-    if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
-      throw new Error('--port must be a whole number from 0 to 65535.');
+    // The port is shared (gateway.json) with VS Code windows and terminals, so it must be a fixed one,
+    // in the range tokenMeter.gateway.port allows; 0 ("any free port") would tell them nothing.
+    const { minimum, maximum } = settingRange('gateway.port');
+    if (port !== undefined && (!Number.isInteger(port) || port < (minimum ?? 1) || port > (maximum ?? 65535)))
+      throw new Error(`--port must be a whole number from ${minimum} to ${maximum}.`);
     const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : defaultDataDir();
     const dataDirIssue = dataDirProblem(dataDir, { mustExist: false });
     if (dataDirIssue) throw new Error(`${dataDirSource(values['data-dir'] !== undefined)}: ${dataDirIssue}`);

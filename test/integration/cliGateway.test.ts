@@ -87,4 +87,15 @@ describe('token-meter gateway: every way out tears down once', function () {
     again.stop();
     assert.equal(await again.exit, 0);
   });
+
+  it("refuses --port 0 and ports outside the setting's range with exit 2, writing no state a window would read", async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-cli-gw-port-'));
+    for (const port of ['0', '80', '65536', 'x']) {
+      const refused = startCommand(['--port', port, '--data-dir', dataDir]);
+      assert.equal(await refused.exit, 2, port);
+      assert.match(refused.out.stderr, /--port must be a whole number from 1024 to 65535/);
+    }
+    assert.ok(!fs.existsSync(path.join(dataDir, DATA_FILES.gateway)), 'no gateway.json with a port nobody listens on');
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
 });

@@ -114,7 +114,7 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
       [path.join(parent, 'file'), /--data-dir: .*file is not a folder/],
       [parent, /--data-dir: .* is not a Token Meter data folder/],
     ] as const) {
-      const r = spawnSync(process.execPath, [CLI, 'gateway', '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(process.execPath, [CLI, 'gateway', '--port', '4999', '--data-dir', dir], { encoding: 'utf8', timeout: 10_000 });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
     }
