@@ -1,4 +1,14 @@
-import { addDays, cachedZoneOffsetMs, dayKey, isValidTimeZone, parseDayKey, WEEKDAY_LABELS, WEEKDAYS, weekdayOf, zonedTimeToUtc } from './time';
+import {
+  addDays,
+  cachedZoneOffsetMs,
+  dayKey,
+  isValidTimeZone,
+  parseDayKey,
+  WEEKDAY_LABELS,
+  WEEKDAYS,
+  weekdayOf,
+  zonedTimeToUtc,
+} from './time';
 
 /**
  * Peak hours: weekday time windows on the wall clock of one IANA zone. Usage inside a window weighs

@@ -39,6 +39,10 @@ const FIELD_NAMES = [
   'status',
 ] as const;
 const REQUIRED_FIELDS = 11;
+// Bound once: reading an imported binding in a loop can cost a getter call per read when not bundled.
+const MAX_STRING_LENGTH = MAX_STRING;
+const MAX_COUNT = MAX_TOKENS_PER_EVENT;
+const EARLIEST_TS = EARLIEST_EVENT_TS;
 const TAB = 9;
 const SOURCE_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const FINGERPRINT_PATTERN = /^[A-Za-z0-9:_-]{8,128}$/;
@@ -110,7 +114,7 @@ export class CompactDecoder {
     this.end = end;
     const id = this.string(0);
     const ts = this.count(1, Number.MAX_SAFE_INTEGER);
-    if (ts < EARLIEST_EVENT_TS || ts > now + 24 * 3600_000) throw this.problem(1, 'is not a time in epoch milliseconds, not in the future');
+    if (ts < EARLIEST_TS || ts > now + 24 * 3600_000) throw this.problem(1, 'is not a time in epoch milliseconds, not in the future');
     const source = this.repeated(2);
     const provider = this.repeated(3);
     const model = this.repeated(4);
@@ -206,7 +210,7 @@ export class CompactDecoder {
   private checkString(field: number, raw: string): string {
     const value = raw.includes('\\') ? unescapeField(raw) : raw;
     if (value.trim() === '') throw this.problem(field, 'must be a non-empty string');
-    if (value.length > MAX_STRING) throw this.problem(field, `is longer than ${MAX_STRING} characters`);
+    if (value.length > MAX_STRING_LENGTH) throw this.problem(field, `is longer than ${MAX_STRING_LENGTH} characters`);
     return value;
   }
 
@@ -229,7 +233,7 @@ export class CompactDecoder {
   }
 
   /** A whole number written in decimal digits, at most `max`. */
-  private count(field: number, max = MAX_TOKENS_PER_EVENT): number {
+  private count(field: number, max = MAX_COUNT): number {
     const stop = this.fieldEnd(field);
     if (stop === this.at) throw this.problem(field, 'is empty');
     let value = 0;

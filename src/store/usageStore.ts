@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageEvent, UsageSink } from '../core/events';
-import { Rollups, type RollupContext, type RollupSnapshot } from '../core/rollups';
+import { Rollups, type RollupContext, type RollupSections, type RollupSnapshot, type SavedRollupSections } from '../core/rollups';
 import { addDays } from '../core/time';
 import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosition } from './eventLog';
 import { DATA_FILES, USAGE_RECORD_ENTRIES } from './paths';
@@ -14,7 +14,13 @@ import { mkdirPrivate, securePrivateTree, writeFileAtomicSync } from './privateF
  */
 
 const SNAPSHOT_FILE = DATA_FILES.rollups;
-const SNAPSHOT_VERSION = 2;
+/**
+ * rollups.json, version 3: a first line of JSON with the segment positions and the rows, then the
+ * de-duplication state and minute activity as one JSON text a line each, parsed only when needed
+ * (see RollupSections). Version 2, one JSON object, is still read.
+ */
+const SNAPSHOT_VERSION = 3;
+const SNAPSHOT_VERSION_ONE_OBJECT = 2;
 const POLL_MS = 1000;
 const WATCH_DEBOUNCE_MS = 50;
 const SNAPSHOT_EVERY_MS = 5000;
@@ -24,6 +30,13 @@ interface SnapshotFile {
   segments: Record<string, SegmentPosition>;
   rollups: RollupSnapshot;
 }
+
+type SnapshotHead = { version: number; segments: Record<string, SegmentPosition> } & Omit<
+  RollupSections,
+  'recentIds' | 'recentMatches' | 'activity'
+>;
+
+const SECTION_LINES = ['recentIds', 'recentMatches', 'activity'] as const;
 
 export interface UsageStoreOptions {
   dataDir: string;
@@ -306,17 +319,26 @@ export class UsageStore implements UsageSink {
   }
 
   private loadSnapshot(): boolean {
-    let parsed: SnapshotFile;
+    let bytes: Buffer;
+    let head: Partial<SnapshotHead & SnapshotFile>;
+    const lineEnds: number[] = [];
     try {
-      parsed = JSON.parse(fs.readFileSync(this.snapshotPath, 'utf8')) as SnapshotFile;
+      bytes = fs.readFileSync(this.snapshotPath);
+      for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) lineEnds.push(at);
+      head = JSON.parse(bytes.toString('utf8', 0, lineEnds[0] ?? bytes.length)) as typeof head;
     } catch {
       return false;
     }
-    if (parsed?.version !== SNAPSHOT_VERSION || typeof parsed.segments !== 'object' || parsed.segments === null) return false;
-    const rollups = Rollups.fromJSON(parsed.rollups, this.options.context);
+    if (typeof head?.segments !== 'object' || head.segments === null) return false;
+    let rollups: Rollups | undefined;
+    if (head.version === SNAPSHOT_VERSION && lineEnds.length === SECTION_LINES.length) {
+      const sections: Partial<SavedRollupSections> = { ...head };
+      SECTION_LINES.forEach((name, i) => (sections[name] = () => bytes.toString('utf8', lineEnds[i] + 1, lineEnds[i + 1] ?? bytes.length)));
+      rollups = Rollups.fromSections(sections, this.options.context);
+    } else if (head.version === SNAPSHOT_VERSION_ONE_OBJECT) rollups = Rollups.fromJSON(head.rollups, this.options.context);
     if (!rollups) return false;
     this.rollupTable = rollups;
-    this.reader.restore(parsed.segments);
+    this.reader.restore(head.segments);
     return true;
   }
 
@@ -326,14 +348,12 @@ export class UsageStore implements UsageSink {
     if (!this.snapshotDirty || this.recounting) return;
     const now = this.now();
     if (!force && now - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
-    const snapshot: SnapshotFile = {
-      version: SNAPSHOT_VERSION,
-      segments: Object.fromEntries(this.reader.positions),
-      rollups: this.rollupTable.toJSON(),
-    };
+    const { recentIds, recentMatches, activity, ...rows } = this.rollupTable.toSections();
+    const head: SnapshotHead = { version: SNAPSHOT_VERSION, segments: Object.fromEntries(this.reader.positions), ...rows };
+    const text = [JSON.stringify(head), recentIds, recentMatches, activity].join('\n');
     this.lastSnapshotAt = now;
     try {
-      writeFileAtomicSync(this.snapshotPath, JSON.stringify(snapshot));
+      writeFileAtomicSync(this.snapshotPath, text);
       this.snapshotDirty = false;
       this.snapshotFailing = false;
     } catch (error) {
