@@ -39,6 +39,8 @@ const FIELD_NAMES = [
   'status',
 ] as const;
 const REQUIRED_FIELDS = 11;
+/** Values remembered per repeated field: a user has a handful of sources, providers, models and projects. */
+const RECENT_VALUES = 16;
 // Bound once: reading an imported binding in a loop can cost a getter call per read when not bundled.
 const MAX_STRING_LENGTH = MAX_STRING;
 const MAX_COUNT = MAX_TOKENS_PER_EVENT;
@@ -95,11 +97,12 @@ export function encodeCompact(e: UsageEvent): string {
 
 /**
  * Decodes compact lines, checking what validateUsageEvent checks. Repeated values (source, provider,
- * model, project) are compared with the previous line's in place, so a long log allocates and checks
- * each of them once per change rather than once per line.
+ * model, project) are compared in place with the few last seen in that field, so a long log
+ * allocates and checks each value once rather than once per line.
  */
 export class CompactDecoder {
-  private readonly previous: string[] = new Array<string>(FIELD_NAMES.length).fill('');
+  /** Per field, recent distinct values already checked, most recent first. */
+  private readonly seen: string[][] = FIELD_NAMES.map(() => []);
   private line = '';
   private at = 0;
   private end = 0;
@@ -214,13 +217,17 @@ export class CompactDecoder {
     return value;
   }
 
-  /** A string field, reusing the previous line's value (already checked) when it is the same text. */
+  /** A string field, reusing a recent value (already checked) when it is the same text. */
   private repeated(field: number): string {
     const stop = this.fieldEnd(field);
-    const before = this.previous[field];
-    if (before.length === stop - this.at && before !== '' && this.line.startsWith(before, this.at)) {
-      this.at = stop + 1;
-      return before;
+    const length = stop - this.at;
+    const seen = this.seen[field];
+    for (let i = 0; i < seen.length; i++) {
+      const candidate = seen[i];
+      if (candidate.length === length && this.line.startsWith(candidate, this.at)) {
+        this.at = stop + 1;
+        return candidate;
+      }
     }
     const raw = this.line.slice(this.at, stop);
     this.at = stop + 1;
@@ -228,7 +235,10 @@ export class CompactDecoder {
     if (field === 2 && !SOURCE_PATTERN.test(value)) throw this.problem(field, 'must be a lowercase identifier such as "api"');
     if (field === 3) value = value.toLowerCase();
     // Only a value whose text is the stored text may be reused by the comparison above.
-    if (value === raw) this.previous[field] = value;
+    if (value === raw) {
+      if (seen.length === RECENT_VALUES) seen.pop();
+      seen.unshift(value);
+    }
     return value;
   }
 

@@ -224,8 +224,17 @@ export class UsageStore implements UsageSink {
 
   private isExpired(ts: number): boolean {
     const cutoff = this.retentionCutoffDay();
-    return cutoff !== undefined && this.options.context.dayOf(ts) < cutoff;
+    if (cutoff === undefined) return false;
+    // Days only grow with time: an instant at or after one already kept is kept too.
+    const kept = this.keptFrom;
+    if (kept !== undefined && kept.cutoff === cutoff && ts >= kept.ts) return false;
+    if (this.options.context.dayOf(ts) < cutoff) return true;
+    if (kept === undefined || kept.cutoff !== cutoff || ts < kept.ts) this.keptFrom = { cutoff, ts };
+    return false;
   }
+
+  /** The earliest instant found inside the retention period for this cutoff day. */
+  private keptFrom: { cutoff: string; ts: number } | undefined;
 
   /** Once a day: delete segments wholly older than the retention period, and their rollup days. */
   private applyRetention(): void {
