@@ -48,6 +48,26 @@ function time<T>(fn: () => T): { ms: number; value: T } {
   return { ms: performance.now() - started, value };
 }
 
+/**
+ * CPU time of this (the main) thread in ms, from /proc on Linux (10 ms resolution), else undefined.
+ * On a shared machine wall time includes waiting for a core; this says what the work itself cost.
+ */
+function mainThreadCpuMs(): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * (1000 / 100);
+  } catch {
+    return undefined;
+  }
+}
+
+function timeWithCpu<T>(fn: () => T): { ms: number; cpuMs: number | undefined; value: T } {
+  const cpuBefore = mainThreadCpuMs();
+  const timed = time(fn);
+  const cpuAfter = mainThreadCpuMs();
+  return { ...timed, cpuMs: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
+}
+
 /** The i-th generated request: models, sources and projects in rotation, token counts varying. */
 function sampleEvent(i: number): UsageEvent {
   const model = MODELS[i % MODELS.length];
@@ -96,7 +116,7 @@ async function main(): Promise<void> {
     console.log(`  ${(written.ms / 1000).toFixed(1)} s, ${(logBytes / 1024 / 1024).toFixed(0)} MB of event log`);
 
     // Cold: no rollups.json, so opening the store reads and counts every event.
-    const cold = time(() => UsageStore.open({ dataDir: work, context, now: () => now, retentionDays: 400 }));
+    const cold = timeWithCpu(() => UsageStore.open({ dataDir: work, context, now: () => now, retentionDays: 400 }));
     const store = cold.value;
     const rowCount = store.rollups.size;
     // A rebuild at open does not mark rollups.json as due (src/store/usageStore.ts), so without new
@@ -105,10 +125,12 @@ async function main(): Promise<void> {
     store.refresh();
     store.dispose(); // writes rollups.json
     if (!fs.existsSync(path.join(work, 'rollups.json'))) throw new Error('the store wrote no rollups.json');
-    const fromSnapshot = time(() => UsageStore.open({ dataDir: work, context, now: () => now, retentionDays: 400 }));
+    const fromSnapshot = timeWithCpu(() => UsageStore.open({ dataDir: work, context, now: () => now, retentionDays: 400 }));
     const warmStore = fromSnapshot.value;
     const rows = (fromDay: string, toDay: string) => warmStore.rollups.rows({ fromDay, toDay });
-    console.log(`  ${rowCount} rollup rows; open cold ${cold.ms.toFixed(0)} ms, from rollups.json ${fromSnapshot.ms.toFixed(0)} ms`);
+    console.log(
+      `  ${rowCount} rollup rows; open cold ${cold.ms.toFixed(0)} ms (main thread CPU ${cold.cpuMs ?? '?'} ms), from rollups.json ${fromSnapshot.ms.toFixed(0)} ms (CPU ${fromSnapshot.cpuMs ?? '?'} ms); load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`,
+    );
 
     const week = shownWeek(settings, now, 0);
     const statusBarQuery: number[] = [];
@@ -200,6 +222,8 @@ async function main(): Promise<void> {
       rollupRows: rowCount,
       eventLogMB: Math.round(logBytes / 1024 / 1024),
       runs: RUNS,
+      loadAverage1m: os.loadavg()[0],
+      mainThreadCpuMs: { storeOpenColdRebuild: cold.cpuMs ?? null, storeOpenFromRollupsJson: fromSnapshot.cpuMs ?? null },
       ms: {
         storeOpenColdRebuild: cold.ms,
         storeOpenFromRollupsJson: fromSnapshot.ms,

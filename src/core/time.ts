@@ -24,9 +24,25 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
   return fmt;
 }
 
+/**
+ * The zone Date's local-time methods follow (this process's own zone), when it has been named with
+ * setLocalTimeZone. Its offsets and wall-clock parts are read from Date, which loads no Intl
+ * formatter: the first Intl formatter in a process loads ICU's locale data, which was most of the
+ * extension's activation time.
+ */
+let localZone: string | undefined;
+
+/** Names the zone Date's local-time methods follow; undefined forgets it. */
+export function setLocalTimeZone(timeZone: string | undefined): void {
+  if (timeZone === localZone) return;
+  localZone = timeZone;
+  zoneOffsets.clear();
+}
+
 /** True when the runtime knows the IANA zone name. */
 export function isValidTimeZone(timeZone: string): boolean {
   if (typeof timeZone !== 'string' || timeZone === '') return false;
+  if (timeZone === localZone) return true;
   try {
     partsFormatter(timeZone);
     return true;
@@ -57,6 +73,18 @@ export interface ZonedParts {
 }
 
 export function zonedParts(ts: number, timeZone: string): ZonedParts {
+  if (timeZone === localZone) {
+    const d = new Date(ts);
+    return {
+      year: d.getFullYear(),
+      month: d.getMonth() + 1,
+      day: d.getDate(),
+      hour: d.getHours(),
+      minute: d.getMinutes(),
+      second: d.getSeconds(),
+      weekday: d.getDay(),
+    };
+  }
   const parts = partsFormatter(timeZone).formatToParts(new Date(ts));
   const out: Record<string, string> = {};
   for (const p of parts) out[p.type] = p.value;
@@ -180,6 +208,8 @@ export function weekdayOf(key: string): number {
 
 /** Offset of the zone from UTC at an instant, in milliseconds (positive east of Greenwich). */
 export function zoneOffsetMs(ts: number, timeZone: string): number {
+  // Whole minutes in every zone since 1972; `|| 0` turns UTC's -0 into 0.
+  if (timeZone === localZone) return -new Date(ts).getTimezoneOffset() * 60_000 || 0;
   const p = zonedParts(ts, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(ts / 1000) * 1000;
