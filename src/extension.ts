@@ -31,7 +31,12 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
-  const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
+  const usage = new UsageService(
+    context.globalStorageUri.fsPath,
+    problems,
+    context.globalState,
+    path.join(context.extensionPath, 'dist', 'recountWorker.js'),
+  );
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
   const dashboard = new LazyDashboard(() => {
     // A module required here is evaluated when this first runs, not at activation (esbuild wraps it).
