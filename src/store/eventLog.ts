@@ -44,8 +44,8 @@ type WriteOutcome = { ok: true } | { ok: false; error: Error; keptBytes: number 
 export class SegmentWriter {
   private fd: number | undefined;
   private day = '';
-  private tag = newTag();
-  private readonly host = hostTag();
+  /** Random part of this writer's segment names; made with the first segment, not at construction. */
+  private tag: string | undefined;
   /** Bytes of whole records in the open segment: where a failed write is cut back to. */
   private size = 0;
   /** Lines not yet on disk, oldest first (only while writes fail). */
@@ -130,7 +130,7 @@ export class SegmentWriter {
       fs.ftruncateSync(this.fd!, size);
     } catch {
       this.closeSegment();
-      this.tag = newTag();
+      this.tag = undefined;
     }
   }
 
@@ -167,7 +167,8 @@ export class SegmentWriter {
     this.closeSegment();
     mkdirPrivate(this.eventsDir);
     this.day = day;
-    const name = `${day}_${this.host}_${process.pid}_${this.tag}${COMPACT_SEGMENT_EXTENSION}`;
+    this.tag ??= newTag();
+    const name = `${day}_${hostTag()}_${process.pid}_${this.tag}${COMPACT_SEGMENT_EXTENSION}`;
     this.fd = fs.openSync(path.join(this.eventsDir, name), 'a', PRIVATE_FILE_MODE);
     const stat = fs.fstatSync(this.fd);
     this.size = stat.size;

@@ -274,8 +274,9 @@ export class UsageStore implements UsageSink {
   private rebuildHere(): void {
     this.reader.reset();
     this.rollupTable = new Rollups(this.options.context);
-    this.reader.readNew((e) => this.count(e));
-    this.snapshotDirty = true;
+    const { eventsRead } = this.reader.readNew((e) => this.count(e));
+    // Nothing counted and no saved totals to replace (a first start): nothing worth an fsync.
+    this.snapshotDirty = eventsRead > 0 || fs.existsSync(this.snapshotPath);
   }
 
   /** The segments, or none when the folder cannot be listed (the reader reports that once). */
