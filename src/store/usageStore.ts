@@ -104,6 +104,9 @@ export class UsageStore implements UsageSink {
     mkdirPrivate(path.join(options.dataDir, EVENTS_DIR));
     const store = new UsageStore(options);
     if (!store.loadSnapshot()) store.rebuild();
+    // The totals are saved with the next periodic save (or at dispose), not before the first answer:
+    // after a recount, writing them out would delay the first figures shown.
+    store.lastSnapshotAt = store.now();
     store.refresh();
     return store;
   }
