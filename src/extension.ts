@@ -27,6 +27,7 @@ declare const __tokenMeterLoadStart: number | undefined;
 
 export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const loadMs = typeof __tokenMeterLoadStart === 'number' ? started - __tokenMeterLoadStart : undefined;
   const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
@@ -90,6 +91,10 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   void gateway.apply(usage.settings.gateway);
   logs.apply(usage.settings.logCapture);
   const loaded = loadMs === undefined ? '' : ` (bundle loaded ${loadMs.toFixed(1)} ms before)`;
-  output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms${loaded}; data in ${context.globalStorageUri.fsPath}`);
+  // CPU time too: on a busy machine the wall time includes waiting for a core.
+  const cpu = process.cpuUsage(cpuBefore);
+  output.info(
+    `Activated in ${(performance.now() - started).toFixed(1)} ms, ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms CPU${loaded}; data in ${context.globalStorageUri.fsPath}`,
+  );
   return createApi({ sink: usage, totals: (range) => usage.totals(range) });
 }
