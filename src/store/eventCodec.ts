@@ -65,13 +65,13 @@ function unescapeField(value: string): string {
   });
 }
 
-/** One event as a compact line, without its newline. Expects a validated event. */
+/** One event as a compact line, without its newline. Expects a validated event (its time is rounded to the millisecond, as validation does). */
 export function encodeCompact(e: UsageEvent): string {
   const optional = (value: string | number | undefined) =>
     value === undefined ? '' : typeof value === 'string' ? escapeField(value) : String(value);
   const fields = [
     escapeField(e.id),
-    String(e.ts),
+    String(Math.round(e.ts)),
     escapeField(e.source),
     escapeField(e.provider),
     escapeField(e.model),
