@@ -200,7 +200,8 @@ export class CrossSourceMatcher {
       }
     } else if (known && this.takeTwin(key, known, e.ts, e.source)) return true;
     if (e.ts < this.newest - DEDUP_WINDOW_MS) return false;
-    this.remember(key, e.ts, e.source);
+    // No twin was taken, so `known` is still the key's entry.
+    this.remember(key, e.ts, e.source, known);
     if (e.ts > this.newest) {
       this.newest = e.ts;
       // Pruning walks every list: doing it once per as many additions as there are keys keeps it linear.
@@ -234,8 +235,8 @@ export class CrossSourceMatcher {
     return false;
   }
 
-  private remember(key: string, ts: number, source: string): void {
-    const known = this.byKey.get(key);
+  /** Keeps a sighting as unpaired; `known` is the key's current entry (undefined when it has none). */
+  private remember(key: string, ts: number, source: string, known: Sighting | SlotTable | undefined): void {
     if (!known) {
       this.byKey.set(key, new Sighting(ts, source));
       return;
@@ -298,7 +299,7 @@ export class CrossSourceMatcher {
     const entries = this.restored;
     if (!entries) return;
     this.restored = undefined;
-    for (const [key, ts, source] of entries) this.remember(key, ts, source);
+    for (const [key, ts, source] of entries) this.remember(key, ts, source, this.byKey.get(key));
   }
 }
 
