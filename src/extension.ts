@@ -34,12 +34,18 @@ declare const __tokenMeterLoadStart: number | undefined;
 
 export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const loadMs = typeof __tokenMeterLoadStart === 'number' ? started - __tokenMeterLoadStart : undefined;
   const version = String(context.extension.packageJSON.version);
   const output = vscode.window.createOutputChannel('Token Meter', { log: true });
   const problems = new ProblemReporter(output);
   const settings = startSettings((message) => problems.report(message, { openSettings: true }));
-  const usage = new UsageService(context.globalStorageUri.fsPath, problems, path.join(context.extensionPath, 'dist', 'recountWorker.js'));
+  const usage = new UsageService(
+    context.globalStorageUri.fsPath,
+    problems,
+    context.globalState,
+    path.join(context.extensionPath, 'dist', 'recountWorker.js'),
+  );
   const hygiene = new HygieneMonitor(context.globalStorageUri.fsPath, usage, problems, output, context.globalState);
   const dashboard = new LazyDashboard(() => {
     // A module required here is evaluated when this first runs, not at activation (esbuild wraps it).
@@ -96,6 +102,10 @@ export function activate(context: vscode.ExtensionContext): TokenMeterApi {
   void gateway.apply(gatewaySettings());
   logs.apply(logCaptureSettings());
   const loaded = loadMs === undefined ? '' : ` (bundle loaded ${loadMs.toFixed(1)} ms before)`;
-  output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms${loaded}; data in ${context.globalStorageUri.fsPath}`);
+  // CPU time too: on a busy machine the wall time includes waiting for a core.
+  const cpu = process.cpuUsage(cpuBefore);
+  output.info(
+    `Activated in ${(performance.now() - started).toFixed(1)} ms, ${((cpu.user + cpu.system) / 1000).toFixed(1)} ms CPU${loaded}; data in ${context.globalStorageUri.fsPath}`,
+  );
   return createApi({ sink: usage, totals: (range) => usage.totals(range) });
 }

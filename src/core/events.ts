@@ -100,7 +100,8 @@ const sha256Hex: (text: string) => string =
 export const MAX_STRING = 512;
 /** Far above any real single request; guards against unit mix-ups (e.g. a byte count passed as tokens). */
 export const MAX_TOKENS_PER_EVENT = 100_000_000;
-const EARLIEST_TS = Date.UTC(2020, 0, 1);
+/** The earliest time a stored event may have; anything before is a unit mix-up (seconds for milliseconds). */
+export const EARLIEST_EVENT_TS = Date.UTC(2020, 0, 1);
 
 function requireString(obj: Record<string, unknown>, field: string, optional = false): string | undefined {
   const value = obj[field];
@@ -157,7 +158,7 @@ export function validateUsageEvent(input: unknown, now: number = Date.now()): Us
     id = makeEventId(source, requestId);
   }
   const ts = obj.ts ?? now;
-  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < EARLIEST_TS || ts > now + 24 * 3600_000) {
+  if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < EARLIEST_EVENT_TS || ts > now + 24 * 3600_000) {
     throw new UsageEventError(`"ts" must be a time in epoch milliseconds, not in the future (got ${describe(ts)}).`);
   }
   const event: UsageEvent = {

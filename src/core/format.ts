@@ -2,6 +2,15 @@ import { dayKey, WEEKDAY_LABELS, zonedParts } from './time';
 
 /** Compact, honest number formats shared by the status bar, tooltips, reports and the CLI. */
 
+/**
+ * A whole number with commas between thousands, as en-US writes it. Not toLocaleString: the first
+ * Intl formatter in a process loads ICU's locale data, which would weigh on the status bar's first
+ * render at activation.
+ */
+export function groupThousands(whole: number): string {
+  return String(whole).replace(/\B(?=(\d{3})+$)/g, ',');
+}
+
 export function formatUsd(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return 'unknown';
   if (value === 0) return '$0.00';
@@ -9,12 +18,12 @@ export function formatUsd(value: number | null | undefined): string {
   const sign = value < 0 ? '-' : '';
   if (abs < 0.01) return `${sign}<$0.01`;
   if (abs < 1000) return `${sign}$${abs.toFixed(2)}`;
-  return `${sign}$${Math.round(abs).toLocaleString('en-US')}`;
+  return `${sign}$${groupThousands(Math.round(abs))}`;
 }
 
 /** A budget limit reads best without trailing zeros: "$10", "$7.50". */
 export function formatUsdLimit(value: number): string {
-  return Number.isInteger(value) ? `$${value.toLocaleString('en-US')}` : formatUsd(value);
+  return Number.isInteger(value) ? `$${groupThousands(value)}` : formatUsd(value);
 }
 
 export function formatTokens(value: number): string {
@@ -37,7 +46,7 @@ export function formatTokens(value: number): string {
 
 /** Exact token count with thousands separators, for tables where precision matters. */
 export function formatTokensExact(value: number): string {
-  return Math.round(value).toLocaleString('en-US');
+  return groupThousands(Math.round(value));
 }
 
 export function formatPercent(ratio: number): string {

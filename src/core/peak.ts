@@ -1,5 +1,15 @@
 import { settingDefault, settingRange, type SettingValues } from './settingsSchema';
-import { addDays, dayKey, isValidTimeZone, parseDayKey, WEEKDAY_LABELS, WEEKDAYS, weekdayOf, zonedTimeToUtc, zoneOffsetMs } from './time';
+import {
+  addDays,
+  cachedZoneOffsetMs,
+  dayKey,
+  isValidTimeZone,
+  parseDayKey,
+  WEEKDAY_LABELS,
+  WEEKDAYS,
+  weekdayOf,
+  zonedTimeToUtc,
+} from './time';
 
 /**
  * Peak hours: weekday time windows on the wall clock of one IANA zone. Usage inside a window weighs
@@ -29,16 +39,13 @@ export interface PeakChange {
 }
 
 const MINUTE = 60_000;
-/** Zone offsets only change on UTC quarter hours, so one lookup serves a whole quarter. */
-const OFFSET_BUCKET = 15 * MINUTE;
+const DAY = 24 * 60 * MINUTE;
 
 function clock(minutes: number): string {
   return `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 }
 
 export class PeakSchedule {
-  private readonly offsetCache = new Map<number, number>();
-
   constructor(readonly data: PeakScheduleData) {}
 
   get timeZone(): string {
@@ -50,15 +57,10 @@ export class PeakSchedule {
   }
 
   private localTime(ts: number): { weekday: number; minute: number } {
-    const bucket = Math.floor(ts / OFFSET_BUCKET);
-    let offset = this.offsetCache.get(bucket);
-    if (offset === undefined) {
-      offset = zoneOffsetMs(bucket * OFFSET_BUCKET, this.data.timeZone);
-      if (this.offsetCache.size > 50_000) this.offsetCache.clear();
-      this.offsetCache.set(bucket, offset);
-    }
-    const local = new Date(ts + offset);
-    return { weekday: local.getUTCDay(), minute: local.getUTCHours() * 60 + local.getUTCMinutes() };
+    const local = ts + cachedZoneOffsetMs(ts, this.data.timeZone);
+    const day = Math.floor(local / DAY);
+    // 1970-01-01, local day 0, was a Thursday.
+    return { weekday: (((day + 4) % 7) + 7) % 7, minute: Math.floor((local - day * DAY) / MINUTE) };
   }
 
   /** The weight of usage at an instant: the largest multiplier of the windows covering it, else 1. */

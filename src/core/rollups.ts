@@ -139,6 +139,32 @@ export const CROSS_SOURCE_MATCH_MS = 2 * 60_000;
 
 type MatchEntry = [key: string, ts: number, source: string];
 
+/** A key's only unpaired sighting. */
+class Sighting {
+  constructor(
+    readonly ts: number,
+    readonly source: string,
+  ) {}
+}
+
+/** A key's unpaired sightings per CROSS_SOURCE_MATCH_MS-wide time slot, per source, each list sorted by time. */
+type SlotTable = Map<number, Map<string, number[]>>;
+
+function addToSlots(slots: SlotTable, ts: number, source: string): void {
+  const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
+  let bySource = slots.get(slot);
+  if (!bySource) slots.set(slot, (bySource = new Map()));
+  const times = bySource.get(source);
+  if (!times) {
+    bySource.set(source, [ts]);
+    return;
+  }
+  // Sightings mostly arrive in time order, so this is usually a push.
+  let i = times.length;
+  while (i > 0 && times[i - 1] > ts) i--;
+  times.splice(i, 0, ts);
+}
+
 /**
  * The fallback for requests whose two sightings share no provider id (a Codex session log and the
  * gateway, say): the same vendor (from the model's family, never a client's provider label), model and every token count, from two different sources, within
@@ -150,7 +176,11 @@ type MatchEntry = [key: string, ts: number, source: string];
  * search finds the earliest one in each list, so many identical events cost what distinct ones do.
  */
 export class CrossSourceMatcher {
-  private readonly byKey = new Map<string, Map<number, Map<string, number[]>>>();
+  /**
+   * Most keys are seen once (counts rarely repeat to the token), so a key's first sighting is kept
+   * as it is; the per-slot, per-source lists are made when a second one comes.
+   */
+  private readonly byKey = new Map<string, Sighting | SlotTable>();
   private newest = 0;
   private addedSincePrune = 0;
 
@@ -162,10 +192,16 @@ export class CrossSourceMatcher {
   isSecondSighting(e: UsageEvent): boolean {
     this.restore();
     const key = CrossSourceMatcher.keyOf(e);
-    const slots = this.byKey.get(key);
-    if (slots && this.takeTwin(key, slots, e.ts, e.source)) return true;
+    const known = this.byKey.get(key);
+    if (known instanceof Sighting) {
+      if (known.source !== e.source && Math.abs(known.ts - e.ts) <= CROSS_SOURCE_MATCH_MS) {
+        this.byKey.delete(key);
+        return true;
+      }
+    } else if (known && this.takeTwin(key, known, e.ts, e.source)) return true;
     if (e.ts < this.newest - DEDUP_WINDOW_MS) return false;
-    this.remember(key, e.ts, e.source);
+    // No twin was taken, so `known` is still the key's entry.
+    this.remember(key, e.ts, e.source, known);
     if (e.ts > this.newest) {
       this.newest = e.ts;
       // Pruning walks every list: doing it once per as many additions as there are keys keeps it linear.
@@ -175,7 +211,7 @@ export class CrossSourceMatcher {
   }
 
   /** Removes and reports the earliest unpaired sighting of `key` from another source within the window of `ts`. */
-  private takeTwin(key: string, slots: Map<number, Map<string, number[]>>, ts: number, source: string): boolean {
+  private takeTwin(key: string, slots: SlotTable, ts: number, source: string): boolean {
     const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
     for (const at of [slot - 1, slot, slot + 1]) {
       const bySource = slots.get(at);
@@ -199,27 +235,28 @@ export class CrossSourceMatcher {
     return false;
   }
 
-  private remember(key: string, ts: number, source: string): void {
-    const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
-    let slots = this.byKey.get(key);
-    if (!slots) this.byKey.set(key, (slots = new Map()));
-    let bySource = slots.get(slot);
-    if (!bySource) slots.set(slot, (bySource = new Map()));
-    const times = bySource.get(source);
-    if (!times) {
-      bySource.set(source, [ts]);
+  /** Keeps a sighting as unpaired; `known` is the key's current entry (undefined when it has none). */
+  private remember(key: string, ts: number, source: string, known: Sighting | SlotTable | undefined): void {
+    if (!known) {
+      this.byKey.set(key, new Sighting(ts, source));
       return;
     }
-    // Sightings mostly arrive in time order, so this is usually a push.
-    let i = times.length;
-    while (i > 0 && times[i - 1] > ts) i--;
-    times.splice(i, 0, ts);
+    let slots: SlotTable;
+    if (known instanceof Sighting) {
+      this.byKey.set(key, (slots = new Map()));
+      addToSlots(slots, known.ts, known.source);
+    } else slots = known;
+    addToSlots(slots, ts, source);
   }
 
   private prune(): void {
     this.addedSincePrune = 0;
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     for (const [key, slots] of this.byKey) {
+      if (slots instanceof Sighting) {
+        if (slots.ts < cutoff) this.byKey.delete(key);
+        continue;
+      }
       for (const [slot, bySource] of slots) {
         if (slot * CROSS_SOURCE_MATCH_MS >= cutoff) continue;
         for (const [source, times] of bySource) {
@@ -237,8 +274,11 @@ export class CrossSourceMatcher {
     if (this.restored) return this.restored.filter(([, ts]) => ts >= this.newest - DEDUP_WINDOW_MS);
     this.prune();
     const out: MatchEntry[] = [];
-    for (const [key, slots] of this.byKey)
-      for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
+    for (const [key, slots] of this.byKey) {
+      if (slots instanceof Sighting) out.push([key, slots.ts, slots.source]);
+      else
+        for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
+    }
     return out;
   }
 
@@ -259,7 +299,7 @@ export class CrossSourceMatcher {
     const entries = this.restored;
     if (!entries) return;
     this.restored = undefined;
-    for (const [key, ts, source] of entries) this.remember(key, ts, source);
+    for (const [key, ts, source] of entries) this.remember(key, ts, source, this.byKey.get(key));
   }
 }
 
@@ -283,20 +323,84 @@ export interface RollupSnapshot {
   activity?: Record<string, ActivityPoint[]>;
 }
 
+const DIMENSIONS = ['day', 'provider', 'model', 'source', 'project'] as const;
+
+/**
+ * The rollups as saved beside the event log, in parts: `rows` (one array per row, dimensions then
+ * SUM_FIELDS, which a parse turns into far fewer objects than keyed rows) and the de-duplication
+ * state and minute activity as JSON texts of their own. Opening the store needs only the rows; the
+ * other parts are parsed when a new event or a sub-day window first needs them.
+ */
+export interface RollupSections {
+  fingerprint: string;
+  columns: string[];
+  rows: Array<Array<string | number>>;
+  recentIds: string;
+  recentMatches: string;
+  activity: string;
+}
+
+/** Saved sections as read: each JSON text is decoded only when first needed. */
+export type SavedRollupSections = Omit<RollupSections, 'recentIds' | 'recentMatches' | 'activity'> &
+  Record<'recentIds' | 'recentMatches' | 'activity', () => string>;
+
+/** A part of a snapshot kept as its JSON text until first used; a text that does not parse counts as empty. */
+class Deferred<T> {
+  private value: T | undefined;
+
+  constructor(
+    private text: (() => string) | undefined,
+    private readonly parse: (json: unknown) => T,
+  ) {}
+
+  static of<T>(value: T, parse: (json: unknown) => T): Deferred<T> {
+    const deferred = new Deferred<T>(undefined, parse);
+    deferred.value = value;
+    return deferred;
+  }
+
+  get(): T {
+    if (this.value === undefined) {
+      let json: unknown;
+      try {
+        json = this.text === undefined ? undefined : JSON.parse(this.text());
+      } catch {
+        json = undefined;
+      }
+      this.value = this.parse(json);
+      this.text = undefined;
+    }
+    return this.value;
+  }
+
+  /** Its JSON text: the text it was made from while unused, so saving again costs no parse. */
+  toText(toJSON: (value: T) => unknown): string {
+    return this.value === undefined && this.text !== undefined ? this.text() : JSON.stringify(toJSON(this.get()));
+  }
+}
+
+const parseRecentIds = (json: unknown) => RecentIds.fromJSON(Array.isArray(json) ? (json as Array<[string, number]>) : []);
+const parseMatches = (json: unknown) => CrossSourceMatcher.fromJSON(Array.isArray(json) ? (json as MatchEntry[]) : []);
+const parseActivity = (json: unknown) => MinuteActivity.fromJSON(json);
+
 export class Rollups {
   private readonly table = new Map<string, RollupRow>();
-  private recent = new RecentIds();
-  private matcher = new CrossSourceMatcher();
-  /** Tokens per provider per minute, for windows shorter than a day. */
-  activity = new MinuteActivity();
+  private recent = Deferred.of(new RecentIds(), parseRecentIds);
+  private matcher = Deferred.of(new CrossSourceMatcher(), parseMatches);
+  private minutes = Deferred.of(new MinuteActivity(), parseActivity);
 
   constructor(readonly context: RollupContext) {}
 
+  /** Tokens per provider per minute, for windows shorter than a day. */
+  get activity(): MinuteActivity {
+    return this.minutes.get();
+  }
+
   /** Counts an event; false when its id was already counted. */
   add(e: UsageEvent): boolean {
-    if (!this.recent.admit(e.id, e.ts)) return false;
-    if (this.matcher.isSecondSighting(e)) return false;
-    this.activity.add(e);
+    if (!this.recent.get().admit(e.id, e.ts)) return false;
+    if (this.matcher.get().isSecondSighting(e)) return false;
+    this.minutes.get().add(e);
     const day = this.context.dayOf(e.ts);
     const project = e.project ?? '';
     const key = `${day}\u0000${e.provider}\u0000${e.model}\u0000${e.source}\u0000${project}`;
@@ -372,8 +476,8 @@ export class Rollups {
     return {
       fingerprint: this.context.fingerprint,
       rows: [...this.table.values()],
-      recentIds: this.recent.toJSON(),
-      recentMatches: this.matcher.toJSON(),
+      recentIds: this.recent.get().toJSON(),
+      recentMatches: this.matcher.get().toJSON(),
       activity: this.activity.toJSON(),
     };
   }
@@ -389,9 +493,68 @@ export class Rollups {
         return undefined;
       rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, { ...row });
     }
-    rollups.recent = RecentIds.fromJSON(s.recentIds);
-    rollups.matcher = CrossSourceMatcher.fromJSON(Array.isArray(s.recentMatches) ? s.recentMatches : []);
-    rollups.activity = MinuteActivity.fromJSON(s.activity);
+    rollups.recent = Deferred.of(parseRecentIds(s.recentIds), parseRecentIds);
+    rollups.matcher = Deferred.of(parseMatches(s.recentMatches), parseMatches);
+    rollups.minutes = Deferred.of(parseActivity(s.activity), parseActivity);
+    return rollups;
+  }
+
+  /** The rollups in the parts `fromSections` restores (see RollupSections). */
+  toSections(): RollupSections {
+    const rows: Array<Array<string | number>> = [];
+    for (const row of this.table.values()) {
+      const values: Array<string | number> = [row.day, row.provider, row.model, row.source, row.project];
+      for (const field of SUM_FIELDS) values.push(row[field]);
+      rows.push(values);
+    }
+    return {
+      fingerprint: this.context.fingerprint,
+      columns: [...DIMENSIONS, ...SUM_FIELDS],
+      rows,
+      recentIds: this.recent.toText((ids) => ids.toJSON()),
+      recentMatches: this.matcher.toText((matcher) => matcher.toJSON()),
+      activity: this.minutes.toText((activity) => activity.toJSON()),
+    };
+  }
+
+  /** Restores saved parts made under the same context; undefined when they are stale or the rows malformed. */
+  static fromSections(sections: Partial<SavedRollupSections>, context: RollupContext): Rollups | undefined {
+    const { columns, rows } = sections;
+    if (sections.fingerprint !== context.fingerprint || !Array.isArray(rows) || !Array.isArray(columns)) return undefined;
+    if (columns.length !== DIMENSIONS.length + SUM_FIELDS.length || ![...DIMENSIONS, ...SUM_FIELDS].every((c, i) => columns[i] === c))
+      return undefined;
+    const rollups = new Rollups(context);
+    for (const v of rows) {
+      if (!Array.isArray(v) || v.length !== columns.length) return undefined;
+      for (let i = 0; i < v.length; i++) if (typeof v[i] !== (i < DIMENSIONS.length ? 'string' : 'number')) return undefined;
+      // One literal, in the order add() builds rows, so every row shares one shape.
+      const row: RollupRow = {
+        day: v[0] as string,
+        provider: v[1] as string,
+        model: v[2] as string,
+        source: v[3] as string,
+        project: v[4] as string,
+        events: v[5] as number,
+        inputTokens: v[6] as number,
+        outputTokens: v[7] as number,
+        cacheReadTokens: v[8] as number,
+        cacheWriteTokens: v[9] as number,
+        cacheWrite1hTokens: v[10] as number,
+        reasoningTokens: v[11] as number,
+        estimatedTokens: v[12] as number,
+        costUsd: v[13] as number,
+        reportedCostUsd: v[14] as number,
+        unpricedTokens: v[15] as number,
+        weightedCostUsd: v[16] as number,
+        weightedTokens: v[17] as number,
+        peakTokens: v[18] as number,
+        peakCostUsd: v[19] as number,
+      };
+      rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, row);
+    }
+    rollups.recent = new Deferred(sections.recentIds, parseRecentIds);
+    rollups.matcher = new Deferred(sections.recentMatches, parseMatches);
+    rollups.minutes = new Deferred(sections.activity, parseActivity);
     return rollups;
   }
 }

@@ -24,9 +24,25 @@ function partsFormatter(timeZone: string): Intl.DateTimeFormat {
   return fmt;
 }
 
+/**
+ * The zone Date's local-time methods follow (this process's own zone), when it has been named with
+ * setLocalTimeZone. Its offsets and wall-clock parts are read from Date, which loads no Intl
+ * formatter: the first Intl formatter in a process loads ICU's locale data, which was most of the
+ * extension's activation time.
+ */
+let localZone: string | undefined;
+
+/** Names the zone Date's local-time methods follow; undefined forgets it. */
+export function setLocalTimeZone(timeZone: string | undefined): void {
+  if (timeZone === localZone) return;
+  localZone = timeZone;
+  zoneOffsets.clear();
+}
+
 /** True when the runtime knows the IANA zone name. */
 export function isValidTimeZone(timeZone: string): boolean {
   if (typeof timeZone !== 'string' || timeZone === '') return false;
+  if (timeZone === localZone) return true;
   try {
     partsFormatter(timeZone);
     return true;
@@ -57,6 +73,18 @@ export interface ZonedParts {
 }
 
 export function zonedParts(ts: number, timeZone: string): ZonedParts {
+  if (timeZone === localZone) {
+    const d = new Date(ts);
+    return {
+      year: d.getFullYear(),
+      month: d.getMonth() + 1,
+      day: d.getDate(),
+      hour: d.getHours(),
+      minute: d.getMinutes(),
+      second: d.getSeconds(),
+      weekday: d.getDay(),
+    };
+  }
   const parts = partsFormatter(timeZone).formatToParts(new Date(ts));
   const out: Record<string, string> = {};
   for (const p of parts) out[p.type] = p.value;
@@ -74,54 +102,69 @@ export function zonedParts(ts: number, timeZone: string): ZonedParts {
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
- * Zone offsets are whole quarter hours, so a local day always begins on a quarter hour of UTC and
- * every instant of one UTC quarter hour has the same local day. Counting a long event log asks for
- * the day of many instants close together; Intl's formatting is the slow part, so it runs as little
- * as possible: for a UTC day whose zone offset is the same at both ends (every day but those with a
- * DST change) the local day follows from the offset by arithmetic; otherwise it is looked up once
- * per quarter hour.
+ * Zone offsets are whole quarter hours and change only on a quarter hour of UTC. Counting a long
+ * event log asks for the day (and the peak weight) of many instants close together, and Intl's
+ * formatting is the slow part, so it runs as little as possible: for a UTC day whose zone offset is
+ * the same at both ends (every day but those with a DST change) the offset is looked up twice for
+ * the whole day; otherwise once per quarter hour. Everything else is arithmetic on epoch milliseconds.
  */
 const QUARTER_HOUR_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
-const MAX_CACHED_DAYS = 50_000;
-const dayCache = new Map<string, Map<number, string>>();
-/** Per zone and UTC day number: the zone's offset all that day, or null when it changes during it. */
-const steadyOffsets = new Map<string, Map<number, number | null>>();
+const MAX_CACHED = 50_000;
+
+interface ZoneOffsets {
+  /** Per UTC day number: the zone's offset all that day, or null when it changes during it. */
+  steady: Map<number, number | null>;
+  /** Per UTC quarter hour, on days whose offset changes. */
+  quarters: Map<number, number>;
+  /** The last day asked for: events come mostly in time order. */
+  lastDay: number;
+  lastOffset: number | null;
+}
+
+const zoneOffsets = new Map<string, ZoneOffsets>();
+
+/** The zone's offset from UTC at an instant (ms, positive east of Greenwich), computed once per day or quarter hour. */
+export function cachedZoneOffsetMs(ts: number, timeZone: string): number {
+  let zone = zoneOffsets.get(timeZone);
+  if (!zone) zoneOffsets.set(timeZone, (zone = { steady: new Map(), quarters: new Map(), lastDay: NaN, lastOffset: null }));
+  const utcDay = Math.floor(ts / DAY_MS);
+  let offset: number | null | undefined;
+  if (utcDay === zone.lastDay) offset = zone.lastOffset;
+  else {
+    offset = zone.steady.get(utcDay);
+    if (offset === undefined) {
+      const atStart = zoneOffsetMs(utcDay * DAY_MS, timeZone);
+      offset = atStart === zoneOffsetMs((utcDay + 1) * DAY_MS, timeZone) ? atStart : null;
+      if (zone.steady.size >= MAX_CACHED) zone.steady.clear();
+      zone.steady.set(utcDay, offset);
+    }
+    zone.lastDay = utcDay;
+    zone.lastOffset = offset;
+  }
+  if (offset !== null) return offset;
+  const quarter = Math.floor(ts / QUARTER_HOUR_MS);
+  let changing = zone.quarters.get(quarter);
+  if (changing === undefined) {
+    changing = zoneOffsetMs(quarter * QUARTER_HOUR_MS, timeZone);
+    if (zone.quarters.size >= MAX_CACHED) zone.quarters.clear();
+    zone.quarters.set(quarter, changing);
+  }
+  return changing;
+}
+
 /** Day keys by local day number (days since 1970-01-01 in local time). */
 const localDayKeys = new Map<number, string>();
 
 /** The local calendar day of an instant, as 'YYYY-MM-DD'. */
 export function dayKey(ts: number, timeZone: string): string {
-  let offsets = steadyOffsets.get(timeZone);
-  if (!offsets) steadyOffsets.set(timeZone, (offsets = new Map()));
-  const utcDay = Math.floor(ts / DAY_MS);
-  let offset = offsets.get(utcDay);
-  if (offset === undefined) {
-    const atStart = zoneOffsetMs(utcDay * DAY_MS, timeZone);
-    offset = atStart === zoneOffsetMs((utcDay + 1) * DAY_MS, timeZone) ? atStart : null;
-    if (offsets.size >= MAX_CACHED_DAYS) offsets.clear();
-    offsets.set(utcDay, offset);
-  }
-  if (offset !== null) {
-    const localDay = Math.floor((ts + offset) / DAY_MS);
-    let key = localDayKeys.get(localDay);
-    if (key === undefined) {
-      const d = new Date(localDay * DAY_MS);
-      key = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-      if (localDayKeys.size >= MAX_CACHED_DAYS) localDayKeys.clear();
-      localDayKeys.set(localDay, key);
-    }
-    return key;
-  }
-  let zone = dayCache.get(timeZone);
-  if (!zone) dayCache.set(timeZone, (zone = new Map()));
-  const quarter = Math.floor(ts / QUARTER_HOUR_MS);
-  let key = zone.get(quarter);
+  const localDay = Math.floor((ts + cachedZoneOffsetMs(ts, timeZone)) / DAY_MS);
+  let key = localDayKeys.get(localDay);
   if (key === undefined) {
-    const p = zonedParts(ts, timeZone);
-    key = `${p.year}-${pad(p.month)}-${pad(p.day)}`;
-    if (zone.size >= MAX_CACHED_DAYS) zone.clear();
-    zone.set(quarter, key);
+    const d = new Date(localDay * DAY_MS);
+    key = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+    if (localDayKeys.size >= MAX_CACHED) localDayKeys.clear();
+    localDayKeys.set(localDay, key);
   }
   return key;
 }
@@ -165,6 +208,8 @@ export function weekdayOf(key: string): number {
 
 /** Offset of the zone from UTC at an instant, in milliseconds (positive east of Greenwich). */
 export function zoneOffsetMs(ts: number, timeZone: string): number {
+  // Whole minutes in every zone since 1972; `|| 0` turns UTC's -0 into 0.
+  if (timeZone === localZone) return -new Date(ts).getTimezoneOffset() * 60_000 || 0;
   const p = zonedParts(ts, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(ts / 1000) * 1000;

@@ -2,15 +2,18 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { validateUsageEvent, type UsageEvent } from '../core/events';
+import { UsageEventError, type UsageEvent } from '../core/events';
+import { CompactDecoder, COMPACT_SEGMENT_EXTENSION, decodeJsonLine, encodeCompact, JSON_SEGMENT_EXTENSION } from './eventCodec';
 import { DATA_FILES } from './paths';
 import { mkdirPrivate, PRIVATE_FILE_MODE } from './privateFiles';
 
 /**
- * The event log: `events/*.jsonl` in the data directory, one UsageEvent JSON object per line.
+ * The event log: `events/*.ev1` in the data directory, one UsageEvent per line in the compact format
+ * of eventCodec.ts (`*.jsonl` segments, one JSON object per line, written by earlier versions, are
+ * still read).
  *
  * Every writer (a VS Code window, a headless gateway) appends only to segment files of its own,
- * named `<UTC day>_<host>_<pid>_<random>.jsonl`, so several processes write without locks; a
+ * named `<UTC day>_<host>_<pid>_<random>.ev1`, so several processes write without locks; a
  * new segment starts each UTC day so retention can delete whole files. Each event is one write()
  * of a whole line, so an event whose record() returned survives a kill -9 of its process.
  *
@@ -24,7 +27,7 @@ import { mkdirPrivate, PRIVATE_FILE_MODE } from './privateFiles';
  */
 
 export const EVENTS_DIR = DATA_FILES.events;
-const SEGMENT_NAME = /^(\d{4}-\d{2}-\d{2})_(.+)_(\d+)_([a-z0-9]+)\.jsonl$/;
+const SEGMENT_NAME = /^(\d{4}-\d{2}-\d{2})_(.+)_(\d+)_([a-z0-9]+)\.(?:ev1|jsonl)$/;
 /** Events kept in memory while writes fail; past this, further events are counted and dropped. */
 export const MAX_HELD_EVENTS = 10_000;
 const RETRY_MS = 2000;
@@ -41,8 +44,8 @@ type WriteOutcome = { ok: true } | { ok: false; error: Error; keptBytes: number 
 export class SegmentWriter {
   private fd: number | undefined;
   private day = '';
-  private tag = newTag();
-  private readonly host = hostTag();
+  /** Random part of this writer's segment names; made with the first segment, not at construction. */
+  private tag: string | undefined;
   /** Bytes of whole records in the open segment: where a failed write is cut back to. */
   private size = 0;
   /** Lines not yet on disk, oldest first (only while writes fail). */
@@ -68,7 +71,7 @@ export class SegmentWriter {
       }
       return;
     }
-    this.held.push(`${JSON.stringify(event)}\n`);
+    this.held.push(`${encodeCompact(event)}\n`);
     // While writes fail, only the retry timer tries again: one attempt per event would rewrite
     // the whole queue each time.
     if (this.failure === undefined) this.flushHeld();
@@ -82,7 +85,7 @@ export class SegmentWriter {
     if (events.length === 0) return;
     if (!this.flushHeld()) throw new StoreWriteError(`could not save usage to ${this.eventsDir}: ${this.failure}`);
     let text = '';
-    for (const event of events) text += `${JSON.stringify(event)}\n`;
+    for (const event of events) text += `${encodeCompact(event)}\n`;
     const outcome = this.write(Buffer.from(text), () => 0);
     if (!outcome.ok) throw new StoreWriteError(`could not save usage to ${this.eventsDir}: ${describe(outcome.error)}`);
   }
@@ -127,7 +130,7 @@ export class SegmentWriter {
       fs.ftruncateSync(this.fd!, size);
     } catch {
       this.closeSegment();
-      this.tag = newTag();
+      this.tag = undefined;
     }
   }
 
@@ -164,7 +167,8 @@ export class SegmentWriter {
     this.closeSegment();
     mkdirPrivate(this.eventsDir);
     this.day = day;
-    const name = `${day}_${this.host}_${process.pid}_${this.tag}.jsonl`;
+    this.tag ??= newTag();
+    const name = `${day}_${hostTag()}_${process.pid}_${this.tag}${COMPACT_SEGMENT_EXTENSION}`;
     this.fd = fs.openSync(path.join(this.eventsDir, name), 'a', PRIVATE_FILE_MODE);
     const stat = fs.fstatSync(this.fd);
     this.size = stat.size;
@@ -257,6 +261,16 @@ export interface ReadResult {
 
 const CHUNK = 4 * 1024 * 1024;
 
+/** Decodes the line text[start, end); throws UsageEventError when it is malformed. */
+type LineDecoder = (text: string, start: number, end: number, now: number) => UsageEvent;
+
+function compactLines(): LineDecoder {
+  const decoder = new CompactDecoder();
+  return (text, start, end, now) => decoder.decode(text, now, start, end);
+}
+
+const jsonLines: LineDecoder = (text, start, end, now) => decodeJsonLine(text.slice(start, end), now);
+
 /**
  * Reads only what was appended since the last call. A partial last line waits until its newline
  * arrives; if its writer has died (killed mid-write) it is skipped and reported once.
@@ -283,7 +297,7 @@ export class SegmentReader {
     try {
       return fs
         .readdirSync(this.eventsDir)
-        .filter((n) => n.endsWith('.jsonl'))
+        .filter((n) => n.endsWith(COMPACT_SEGMENT_EXTENSION) || n.endsWith(JSON_SEGMENT_EXTENSION))
         .sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
@@ -358,6 +372,7 @@ export class SegmentReader {
       this.segmentUnreadable(name, error as Error);
       return 0;
     }
+    const decode = name.endsWith(COMPACT_SEGMENT_EXTENSION) ? compactLines() : jsonLines;
     let count = 0;
     let readFailed = false;
     let malformed = 0;
@@ -384,16 +399,20 @@ export class SegmentReader {
           carry = Buffer.from(data);
           continue;
         }
-        const text = data.toString('utf8', 0, lastNewline);
+        const text = data.toString('utf8', 0, lastNewline + 1);
         carry = Buffer.from(data.subarray(lastNewline + 1));
-        for (const line of text.split('\n')) {
-          if (line === '') continue;
-          const problem = this.parseLine(line, this.now(), onEvent);
-          if (problem === undefined) count++;
-          else {
-            malformed++;
-            firstProblem ||= problem;
+        const now = this.now();
+        for (let start = 0; start < text.length;) {
+          const end = text.indexOf('\n', start);
+          if (end > start) {
+            const problem = this.decodeLine(decode, text, start, end, now, onEvent);
+            if (problem === undefined) count++;
+            else {
+              malformed++;
+              firstProblem ||= problem;
+            }
           }
+          start = end + 1;
         }
         position.offset = readAt - carry.length;
       }
@@ -417,18 +436,20 @@ export class SegmentReader {
     return count;
   }
 
-  private parseLine(line: string, now: number, onEvent: (e: UsageEvent) => void): string | undefined {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return 'not JSON';
-    }
+  private decodeLine(
+    decode: LineDecoder,
+    text: string,
+    start: number,
+    end: number,
+    now: number,
+    onEvent: (e: UsageEvent) => void,
+  ): string | undefined {
     let event: UsageEvent;
     try {
-      event = validateUsageEvent(parsed, now);
+      event = decode(text, start, end, now);
     } catch (error) {
-      return (error as Error).message;
+      if (error instanceof UsageEventError) return error.message;
+      throw error;
     }
     // Outside the try: only malformed input is counted as malformed; a consumer's failure is a bug.
     onEvent(event);

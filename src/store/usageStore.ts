@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { UsageEvent, UsageSink } from '../core/events';
-import { Rollups, type RollupContext, type RollupSnapshot } from '../core/rollups';
+import { Rollups, type RollupContext, type RollupSections, type RollupSnapshot, type SavedRollupSections } from '../core/rollups';
 import { addDays } from '../core/time';
 import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosition } from './eventLog';
 import { DATA_FILES, USAGE_RECORD_ENTRIES } from './paths';
@@ -14,7 +14,13 @@ import { mkdirPrivate, securePrivateTree, writeFileAtomicSync } from './privateF
  */
 
 const SNAPSHOT_FILE = DATA_FILES.rollups;
-const SNAPSHOT_VERSION = 2;
+/**
+ * rollups.json, version 3: a first line of JSON with the segment positions and the rows, then the
+ * de-duplication state and minute activity as one JSON text a line each, parsed only when needed
+ * (see RollupSections). Version 2, one JSON object, is still read.
+ */
+const SNAPSHOT_VERSION = 3;
+const SNAPSHOT_VERSION_ONE_OBJECT = 2;
 const POLL_MS = 1000;
 const WATCH_DEBOUNCE_MS = 50;
 const SNAPSHOT_EVERY_MS = 5000;
@@ -24,6 +30,13 @@ interface SnapshotFile {
   segments: Record<string, SegmentPosition>;
   rollups: RollupSnapshot;
 }
+
+type SnapshotHead = { version: number; segments: Record<string, SegmentPosition> } & Omit<
+  RollupSections,
+  'recentIds' | 'recentMatches' | 'activity'
+>;
+
+const SECTION_LINES = ['recentIds', 'recentMatches', 'activity'] as const;
 
 export interface UsageStoreOptions {
   dataDir: string;
@@ -48,11 +61,12 @@ export interface UsageStoreOptions {
    * done here and now.
    */
   recountInBackground?: (fingerprint: string) => Promise<void>;
-  /** Event logs at least this large are recounted in the background (default 16 MB). */
+  /** Event logs at least this large are recounted in the background (default 6 MB). */
   backgroundRecountBytes?: number;
 }
 
-const DEFAULT_BACKGROUND_RECOUNT_BYTES = 16 * 1024 * 1024;
+/** About 60,000 events in compact lines (16 MB held as many in JSON lines): a recount that short stays on this thread. */
+const DEFAULT_BACKGROUND_RECOUNT_BYTES = 6 * 1024 * 1024;
 
 export class UsageStore implements UsageSink {
   private rollupTable: Rollups;
@@ -91,6 +105,9 @@ export class UsageStore implements UsageSink {
     mkdirPrivate(path.join(options.dataDir, EVENTS_DIR));
     const store = new UsageStore(options);
     if (!store.loadSnapshot()) store.rebuild();
+    // The totals are saved with the next periodic save (or at dispose), not before the first answer:
+    // after a recount, writing them out would delay the first figures shown.
+    store.lastSnapshotAt = store.now();
     store.refresh();
     return store;
   }
@@ -211,8 +228,17 @@ export class UsageStore implements UsageSink {
 
   private isExpired(ts: number): boolean {
     const cutoff = this.retentionCutoffDay();
-    return cutoff !== undefined && this.options.context.dayOf(ts) < cutoff;
+    if (cutoff === undefined) return false;
+    // Days only grow with time: an instant at or after one already kept is kept too.
+    const kept = this.keptFrom;
+    if (kept !== undefined && kept.cutoff === cutoff && ts >= kept.ts) return false;
+    if (this.options.context.dayOf(ts) < cutoff) return true;
+    if (kept === undefined || kept.cutoff !== cutoff || ts < kept.ts) this.keptFrom = { cutoff, ts };
+    return false;
   }
+
+  /** The earliest instant found inside the retention period for this cutoff day. */
+  private keptFrom: { cutoff: string; ts: number } | undefined;
 
   /** Once a day: delete segments wholly older than the retention period, and their rollup days. */
   private applyRetention(): void {
@@ -252,8 +278,9 @@ export class UsageStore implements UsageSink {
   private rebuildHere(): void {
     this.reader.reset();
     this.rollupTable = new Rollups(this.options.context);
-    this.reader.readNew((e) => this.count(e));
-    this.snapshotDirty = true;
+    const { eventsRead } = this.reader.readNew((e) => this.count(e));
+    // Nothing counted and no saved totals to replace (a first start): nothing worth an fsync.
+    this.snapshotDirty = eventsRead > 0 || fs.existsSync(this.snapshotPath);
   }
 
   /** The segments, or none when the folder cannot be listed (the reader reports that once). */
@@ -306,17 +333,26 @@ export class UsageStore implements UsageSink {
   }
 
   private loadSnapshot(): boolean {
-    let parsed: SnapshotFile;
+    let bytes: Buffer;
+    let head: Partial<SnapshotHead & SnapshotFile>;
+    const lineEnds: number[] = [];
     try {
-      parsed = JSON.parse(fs.readFileSync(this.snapshotPath, 'utf8')) as SnapshotFile;
+      bytes = fs.readFileSync(this.snapshotPath);
+      for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) lineEnds.push(at);
+      head = JSON.parse(bytes.toString('utf8', 0, lineEnds[0] ?? bytes.length)) as typeof head;
     } catch {
       return false;
     }
-    if (parsed?.version !== SNAPSHOT_VERSION || typeof parsed.segments !== 'object' || parsed.segments === null) return false;
-    const rollups = Rollups.fromJSON(parsed.rollups, this.options.context);
+    if (typeof head?.segments !== 'object' || head.segments === null) return false;
+    let rollups: Rollups | undefined;
+    if (head.version === SNAPSHOT_VERSION && lineEnds.length === SECTION_LINES.length) {
+      const sections: Partial<SavedRollupSections> = { ...head };
+      SECTION_LINES.forEach((name, i) => (sections[name] = () => bytes.toString('utf8', lineEnds[i] + 1, lineEnds[i + 1] ?? bytes.length)));
+      rollups = Rollups.fromSections(sections, this.options.context);
+    } else if (head.version === SNAPSHOT_VERSION_ONE_OBJECT) rollups = Rollups.fromJSON(head.rollups, this.options.context);
     if (!rollups) return false;
     this.rollupTable = rollups;
-    this.reader.restore(parsed.segments);
+    this.reader.restore(head.segments);
     return true;
   }
 
@@ -326,14 +362,12 @@ export class UsageStore implements UsageSink {
     if (!this.snapshotDirty || this.recounting) return;
     const now = this.now();
     if (!force && now - this.lastSnapshotAt < SNAPSHOT_EVERY_MS) return;
-    const snapshot: SnapshotFile = {
-      version: SNAPSHOT_VERSION,
-      segments: Object.fromEntries(this.reader.positions),
-      rollups: this.rollupTable.toJSON(),
-    };
+    const { recentIds, recentMatches, activity, ...rows } = this.rollupTable.toSections();
+    const head: SnapshotHead = { version: SNAPSHOT_VERSION, segments: Object.fromEntries(this.reader.positions), ...rows };
+    const text = [JSON.stringify(head), recentIds, recentMatches, activity].join('\n');
     this.lastSnapshotAt = now;
     try {
-      writeFileAtomicSync(this.snapshotPath, JSON.stringify(snapshot));
+      writeFileAtomicSync(this.snapshotPath, text);
       this.snapshotDirty = false;
       this.snapshotFailing = false;
     } catch (error) {

@@ -3,7 +3,6 @@ import { validateUsageEvent, type UsageEvent, type UsageSink } from '../core/eve
 import { periodTotals, rangeDays, type PeriodTotals, type UsageRange } from '../core/usage';
 import { RESOLVED_SECTIONS, resolveValidSettings, rollupContextFor, type ResolvedSettings } from '../core/settings';
 import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
-import { systemTimeZone } from '../core/time';
 import type { ActivityPoint } from '../core/activity';
 import type { RollupRow } from '../core/rollups';
 import { Worker } from 'node:worker_threads';
@@ -11,6 +10,7 @@ import type { RecountInput, RecountMessage } from '../store/recountWorker';
 import { UsageStore } from '../store/usageStore';
 import { onDidChangeSettings, readRawSettings, settingValues } from './config';
 import type { ProblemReporter } from './problems';
+import { SystemTimeZone } from './systemZone';
 
 /** A recount taking longer than this gets a progress notification. */
 const RECOUNT_PROGRESS_AFTER_MS = 1000;
@@ -31,14 +31,19 @@ export class UsageService implements UsageSink, vscode.Disposable {
   private resolved: ResolvedSettings;
   private storeProblems: string[] = [];
   private readonly store: UsageStore;
+  private readonly systemZone: SystemTimeZone;
 
   constructor(
     private readonly dataDir: string,
     private readonly reporter: ProblemReporter,
+    /** Remembers how Intl names the system's zone (see SystemTimeZone). */
+    state: vscode.Memento,
     /** The bundled recount worker; without it a large event log is recounted on this thread. */
     private readonly recountWorker?: string,
     readonly now: () => number = Date.now,
   ) {
+    this.systemZone = new SystemTimeZone(state, () => this.reloadSettings());
+    this.disposables.push(this.systemZone);
     this.resolved = this.readSettings();
     this.store = UsageStore.open({
       dataDir,
@@ -130,7 +135,7 @@ export class UsageService implements UsageSink, vscode.Disposable {
 
   private readSettings(): ResolvedSettings {
     const resolved = applyTeamPolicy(
-      resolveValidSettings(settingValues(), readRawSettings().sources ?? {}, systemTimeZone()),
+      resolveValidSettings(settingValues(), readRawSettings().sources ?? {}, this.systemZone.name),
       this.teamPolicy,
     );
     for (const problem of resolved.problems) this.reporter.report(problem, { openSettings: true });
@@ -149,7 +154,7 @@ export class UsageService implements UsageSink, vscode.Disposable {
     const input: RecountInput = {
       dataDir: this.dataDir,
       raw: readRawSettings(),
-      systemZone: systemTimeZone(),
+      systemZone: this.systemZone.name,
       ...(this.teamPolicy ? { teamPolicy: this.teamPolicy } : {}),
       fingerprint,
       refreshedPrices: this.settings.prices.catalog.origin === 'refreshed',

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
+import { CompactDecoder } from '../../src/store/eventCodec';
 import { MAX_HELD_EVENTS } from '../../src/store/eventLog';
 import { UsageStore } from '../../src/store/usageStore';
 import { FakeUpstream } from '../support/fakeUpstream';
@@ -29,7 +30,7 @@ function segmentText(dataDir: string): string {
     .join('');
 }
 
-/** Asserts the text is whole JSON lines only (nothing torn, anywhere) and returns them parsed. */
+/** Asserts the text is whole event lines only (nothing torn, anywhere) and returns them decoded. */
 function wholeRecords(text: string): Array<{ id: string; ts: number }> {
   assert.ok(text === '' || text.endsWith('\n'), `the event log ends in a torn record: …${JSON.stringify(text.slice(-80))}`);
   return text
@@ -37,7 +38,7 @@ function wholeRecords(text: string): Array<{ id: string; ts: number }> {
     .filter(Boolean)
     .map((line, i) => {
       try {
-        return JSON.parse(line) as { id: string; ts: number };
+        return new CompactDecoder().decode(line, Date.now());
       } catch {
         throw new Error(`line ${i + 1} of the event log is torn: ${line.slice(0, 120)}`);
       }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { makeEventId } from '../../src/core/events';
+import { CompactDecoder, encodeCompact } from '../../src/store/eventCodec';
 import { SegmentReader, SegmentWriter } from '../../src/store/eventLog';
 import { DATA_FILES } from '../../src/store/paths';
 import { UsageStore } from '../../src/store/usageStore';
@@ -89,7 +90,8 @@ describe('usage store (real files, real processes)', function () {
     assert.deepEqual(codes, [0, 0, 0, 0]);
     const lines = eventLines(dataDir);
     assert.equal(lines.length, 8000);
-    for (const line of lines) JSON.parse(line);
+    const decoder = new CompactDecoder();
+    for (const line of lines) decoder.decode(line, Date.now());
     const store = UsageStore.open({ dataDir, context: testContext() });
     assert.equal(totalEvents(store), 8000);
     store.dispose();
@@ -276,6 +278,142 @@ describe('usage store (real files, real processes)', function () {
     store.refresh();
     assert.equal(totalEvents(store), 1, 'recording works again after clearing');
     store.dispose();
+  });
+});
+
+describe('event log formats: compact .ev1 segments, JSON .jsonl segments from earlier versions', () => {
+  const dead = (name: string, ext: string) => `2026-11-23_${os.hostname()}_4194305_${name}${ext}`;
+  const exact = (rows: ReturnType<UsageStore['rollups']['rows']>) =>
+    rows
+      .map((r) => ({
+        ...r,
+        costUsd: r.costUsd.toFixed(9),
+        weightedCostUsd: r.weightedCostUsd.toFixed(9),
+        peakCostUsd: r.peakCostUsd.toFixed(9),
+      }))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const sample = () =>
+    Array.from({ length: 60 }, (_, i) =>
+      usageEvent({
+        ts: Date.UTC(2026, 10, 20 + (i % 3), 8 + (i % 3)),
+        source: ['api', 'codex', 'gateway'][i % 3],
+        model: i % 4 ? 'gpt-4o' : 'claude-sonnet-4-5',
+        inputTokens: 100 + i,
+        project: i % 2 ? 'web' : undefined,
+        ...(i % 5 === 0 ? { requestId: `req-${i}`, latencyMs: 300 + i, status: 200 } : {}),
+      }),
+    );
+
+  it('writes compact lines, and counts an old JSON log, a compact log and a mix of both to identical totals', () => {
+    const events = sample();
+    const jsonDir = tempDataDir();
+    fs.mkdirSync(path.join(jsonDir, 'events'));
+    fs.writeFileSync(path.join(jsonDir, 'events', dead('old', '.jsonl')), events.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    const compactDir = tempDataDir();
+    const writer = UsageStore.writerFor(compactDir);
+    writer.appendMany(events);
+    writer.close();
+    const written = fs.readdirSync(path.join(compactDir, 'events'));
+    assert.equal(written.length, 1);
+    assert.match(written[0], /\.ev1$/);
+    assert.equal(fs.statSync(path.join(compactDir, 'events', written[0])).mode & 0o777, 0o600);
+    const mixedDir = tempDataDir();
+    fs.mkdirSync(path.join(mixedDir, 'events'));
+    fs.writeFileSync(
+      path.join(mixedDir, 'events', dead('old', '.jsonl')),
+      events
+        .slice(0, 25)
+        .map((e) => `${JSON.stringify(e)}\n`)
+        .join(''),
+    );
+    // The same requests again (as a second window would record them) are counted once.
+    fs.writeFileSync(
+      path.join(mixedDir, 'events', dead('new', '.ev1')),
+      events
+        .slice(20)
+        .map((e) => `${encodeCompact(e)}\n`)
+        .join(''),
+    );
+    const totals = [jsonDir, compactDir, mixedDir].map((dataDir) => {
+      const problems: string[] = [];
+      const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
+      assert.deepEqual(problems, []);
+      assert.equal(totalEvents(store), events.length);
+      const rows = exact(store.rollups.rows());
+      store.dispose();
+      return rows;
+    });
+    assert.deepEqual(totals[1], totals[0]);
+    assert.deepEqual(totals[2], totals[0]);
+  });
+
+  it('skips a torn last compact line left by a dead writer, and reports a corrupt line once with its field, counting the rest', () => {
+    const dataDir = tempDataDir();
+    const events = path.join(dataDir, 'events');
+    fs.mkdirSync(events);
+    const lines = sample()
+      .slice(0, 5)
+      .map((e) => encodeCompact(e));
+    const corrupt = lines[2].split('\t');
+    corrupt[6] = 'many';
+    lines[2] = corrupt.join('\t');
+    fs.writeFileSync(path.join(events, dead('torn', '.ev1')), `${lines.join('\n')}\n${lines[0].slice(0, 30)}`);
+    const problems: string[] = [];
+    const store = UsageStore.open({ dataDir, context: testContext(), onProblem: (m) => problems.push(m) });
+    assert.equal(totalEvents(store), 4);
+    assert.equal(problems.length, 2, problems.join(' | '));
+    assert.ok(problems.some((p) => /ends with an incomplete record .* it was skipped/.test(p)));
+    assert.ok(problems.some((p) => /torn\.ev1: skipped 1 unreadable line \("outputTokens" must be a whole number/.test(p)));
+    store.refresh();
+    assert.equal(problems.length, 2, 'reported once, not on every refresh');
+    store.dispose();
+  });
+
+  it('opens a version 2 rollups.json (one JSON object) as it is, without recounting', () => {
+    const dataDir = tempDataDir();
+    const store = UsageStore.open({ dataDir, context: testContext() });
+    store.recordCounted(sample());
+    const expected = exact(store.rollups.rows());
+    const positions = Object.fromEntries(
+      fs.readdirSync(path.join(dataDir, 'events')).map((name) => {
+        const stat = fs.statSync(path.join(dataDir, 'events', name));
+        return [name, { offset: stat.size, ino: stat.ino }];
+      }),
+    );
+    // What version 2 saved; its rows are doubled so that a recount would show.
+    const snapshot = store.rollups.toJSON();
+    store.dispose();
+    const doubled = snapshot.rows.map((r) => ({ ...r, events: r.events * 2 }));
+    fs.writeFileSync(
+      path.join(dataDir, 'rollups.json'),
+      JSON.stringify({ version: 2, segments: positions, rollups: { ...snapshot, rows: doubled } }),
+    );
+    const reopened = UsageStore.open({ dataDir, context: testContext() });
+    assert.equal(totalEvents(reopened), 2 * 60, 'the saved totals were used');
+    reopened.dispose();
+    fs.rmSync(path.join(dataDir, 'rollups.json'));
+    const recounted = UsageStore.open({ dataDir, context: testContext() });
+    assert.deepEqual(exact(recounted.rollups.rows()), expected);
+    recounted.dispose();
+    const saved = fs.readFileSync(path.join(dataDir, 'rollups.json'), 'utf8').split('\n');
+    assert.equal(saved.length, 4, 'version 3: the rows, then three sections a line each');
+    assert.equal(JSON.parse(saved[0]).version, 3);
+  });
+
+  it('restores the de-duplication state from rollups.json when new events come after a restart', () => {
+    const dataDir = tempDataDir();
+    const first = UsageStore.open({ dataDir, context: testContext() });
+    const e = usageEvent({ source: 'gateway', provider: 'openai', model: 'gpt-4o', inputTokens: 777, outputTokens: 77 });
+    first.record(e);
+    first.refresh();
+    first.dispose();
+    const second = UsageStore.open({ dataDir, context: testContext() });
+    second.record(e); // the same id again
+    second.record({ ...e, id: 'codex:other-id', source: 'codex', ts: e.ts + 5000 }); // the same request seen by a log
+    second.refresh();
+    assert.equal(totalEvents(second), 1);
+    assert.equal(second.rollups.activity.series('openai').length, 1);
+    second.dispose();
   });
 });
 
