@@ -95,8 +95,13 @@ export class BytePairCounter {
 
   constructor(private readonly encoding: Encoding) {}
 
+  /** Tokens in one pre-tokenized piece of text. */
+  countPiece(piece: string): number {
+    return this.count(byteString(piece));
+  }
+
   /** Tokens in one piece given as a byte string. */
-  count(bytes: string): number {
+  private count(bytes: string): number {
     const n = bytes.length;
     if (n <= 1) return n;
     if (this.encoding.ranks.has(bytes)) return 1;

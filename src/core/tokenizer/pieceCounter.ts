@@ -1,4 +1,4 @@
-import { BytePairCounter, byteString, type Encoding } from './bytePairEncoding';
+import { BytePairCounter, type Encoding } from './bytePairEncoding';
 
 /** Where the pre-tokenizer piece starting at `i` ends. */
 export type PieceEnd = (text: string, i: number) => number;
@@ -29,7 +29,7 @@ export function createPieceCounter(pieceEnd: PieceEnd, encoding: Encoding): (tex
       start = end;
       let tokens = cache.get(piece);
       if (tokens === undefined) {
-        tokens = bytePairs.count(byteString(piece));
+        tokens = bytePairs.countPiece(piece);
         if (piece.length <= MAX_CACHED_PIECE) {
           if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
           cache.set(piece, tokens);
