@@ -76,6 +76,8 @@ export function byteString(text: string): string {
 
 const NO_RANK = 0x7fffffff;
 const EMPTY = -1;
+/** Int32 slots per entry of the pair table. */
+const ENTRY = 4;
 /**
  * Pieces up to this many bytes merge by scanning a small array for the lowest rank, as tiktoken
  * does; longer ones (a minified line, a run of one letter) use a heap, so a piece of n bytes costs
@@ -87,10 +89,12 @@ const pairRanks = new Int32Array(SCANNED_PIECE_BYTES);
 
 /** Counts the tokens of pieces; remembers which pairs of tokens merge (one per tokenizer: its cache starts cold). */
 export class BytePairCounter {
+  /**
+   * Open-addressing hash table of merged pairs, one 16-byte entry per slot (left token, right
+   * token, the token they join into or NO_RANK) so a lookup touches one cache line.
+   */
   private capacityBits = 16;
-  private lefts = new Int32Array(1 << this.capacityBits).fill(EMPTY);
-  private rights = new Int32Array(1 << this.capacityBits);
-  private merged = new Int32Array(1 << this.capacityBits);
+  private pairs = new Int32Array(ENTRY << this.capacityBits).fill(EMPTY);
   private size = 0;
 
   constructor(private readonly encoding: Encoding) {}
@@ -204,39 +208,38 @@ export class BytePairCounter {
 
   /** The token that tokens `left` and `right` join into, or NO_RANK. */
   private pairRank(left: number, right: number): number {
+    const pairs = this.pairs;
     const mask = (1 << this.capacityBits) - 1;
     let slot = (Math.imul(left, 0x9e3779b1) ^ Math.imul(right, 0x85ebca77)) >>> (32 - this.capacityBits);
     for (;;) {
-      const stored = this.lefts[slot];
+      const at = slot * ENTRY;
+      const stored = pairs[at];
       if (stored === EMPTY) break;
-      if (stored === left && this.rights[slot] === right) return this.merged[slot];
+      if (stored === left && pairs[at + 1] === right) return pairs[at + 2];
       slot = (slot + 1) & mask;
     }
     const { ranks, tokenBytes } = this.encoding;
     const rank = ranks.get(tokenBytes[left] + tokenBytes[right]) ?? NO_RANK;
-    this.lefts[slot] = left;
-    this.rights[slot] = right;
-    this.merged[slot] = rank;
+    const at = slot * ENTRY;
+    pairs[at] = left;
+    pairs[at + 1] = right;
+    pairs[at + 2] = rank;
     if (++this.size * 2 > 1 << this.capacityBits) this.grow();
     return rank;
   }
 
   private grow(): void {
-    const { lefts, rights, merged } = this;
+    const old = this.pairs;
     this.capacityBits++;
-    const capacity = 1 << this.capacityBits;
-    this.lefts = new Int32Array(capacity).fill(EMPTY);
-    this.rights = new Int32Array(capacity);
-    this.merged = new Int32Array(capacity);
-    this.size = 0;
-    for (let i = 0; i < lefts.length; i++) {
-      if (lefts[i] === EMPTY) continue;
-      let slot = (Math.imul(lefts[i], 0x9e3779b1) ^ Math.imul(rights[i], 0x85ebca77)) >>> (32 - this.capacityBits);
-      while (this.lefts[slot] !== EMPTY) slot = (slot + 1) & (capacity - 1);
-      this.lefts[slot] = lefts[i];
-      this.rights[slot] = rights[i];
-      this.merged[slot] = merged[i];
-      this.size++;
+    const mask = (1 << this.capacityBits) - 1;
+    const pairs = new Int32Array(ENTRY << this.capacityBits).fill(EMPTY);
+    for (let at = 0; at < old.length; at += ENTRY) {
+      const left = old[at];
+      if (left === EMPTY) continue;
+      let slot = (Math.imul(left, 0x9e3779b1) ^ Math.imul(old[at + 1], 0x85ebca77)) >>> (32 - this.capacityBits);
+      while (pairs[slot * ENTRY] !== EMPTY) slot = (slot + 1) & mask;
+      pairs.set(old.subarray(at, at + ENTRY), slot * ENTRY);
     }
+    this.pairs = pairs;
   }
 }

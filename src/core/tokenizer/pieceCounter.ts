@@ -1,39 +1,77 @@
 import { BytePairCounter, type Encoding } from './bytePairEncoding';
 
-/** Where the pre-tokenizer piece starting at `i` ends. */
-export type PieceEnd = (text: string, i: number) => number;
+/** Where the pre-tokenizer piece (or the cacheable segment) starting at `i` ends. */
+export type EndFinder = (text: string, i: number) => number;
 
-/** Pieces longer than this are counted without caching: long unique text gains nothing from it. */
-const MAX_CACHED_PIECE = 256;
+/** Segments and pieces longer than this are counted without caching; long unique text gains nothing from it. */
+const MAX_CACHED_LENGTH = 16 * 1024;
+/** A cache is emptied when it would hold more entries or characters than this. */
 const MAX_CACHE_ENTRIES = 200_000;
+const MAX_CACHED_CHARS = 8 * 1024 * 1024;
+
+class CountCache {
+  private readonly counts = new Map<string, number>();
+  private chars = 0;
+
+  get(key: string): number | undefined {
+    return this.counts.get(key);
+  }
+
+  set(key: string, count: number): void {
+    if (key.length > MAX_CACHED_LENGTH) return;
+    if (this.counts.size >= MAX_CACHE_ENTRIES || this.chars + key.length > MAX_CACHED_CHARS) {
+      this.counts.clear();
+      this.chars = 0;
+    }
+    this.counts.set(key, count);
+    this.chars += key.length;
+  }
+}
 
 /**
- * Counts text piece by piece with a cache of the pieces' token counts: words, identifiers and
- * indentation repeat constantly, so most pieces cost one Map lookup.
+ * Counts text with two caches: of segments (whole words with their leading space, whole lines:
+ * text counted again, as a conversation is every turn, costs one lookup per word or line) and,
+ * inside segments not seen before, of pre-tokenizer pieces (identifiers, words, indentation repeat
+ * constantly, so few pieces reach the byte-pair merge).
  */
-export function createPieceCounter(pieceEnd: PieceEnd, encoding: Encoding): (text: string) => number {
-  const cache = new Map<string, number>();
+export function createPieceCounter(segmentEnd: EndFinder, pieceEnd: EndFinder, encoding: Encoding): (text: string) => number {
+  const segments = new CountCache();
+  const pieces = new CountCache();
   const bytePairs = new BytePairCounter(encoding);
-  return (text: string): number => {
-    const length = text.length;
+
+  const countPieces = (segment: string): number => {
+    const length = segment.length;
     let total = 0;
-    for (let start = 0; start < length;) {
-      const end = pieceEnd(text, start);
+    for (let start = 0; start < length; ) {
+      const end = pieceEnd(segment, start);
       // One ASCII character is always one token.
-      if (end - start === 1 && text.charCodeAt(start) < 0x80) {
+      if (end - start === 1 && segment.charCodeAt(start) < 0x80) {
         total++;
         start = end;
         continue;
       }
-      const piece = text.slice(start, end);
+      const piece = end - start === length ? segment : segment.slice(start, end);
       start = end;
-      let tokens = cache.get(piece);
+      let tokens = pieces.get(piece);
       if (tokens === undefined) {
         tokens = bytePairs.countPiece(piece);
-        if (piece.length <= MAX_CACHED_PIECE) {
-          if (cache.size >= MAX_CACHE_ENTRIES) cache.clear();
-          cache.set(piece, tokens);
-        }
+        pieces.set(piece, tokens);
+      }
+      total += tokens;
+    }
+    return total;
+  };
+
+  return (text: string): number => {
+    let total = 0;
+    for (let start = 0; start < text.length; ) {
+      const end = segmentEnd(text, start);
+      const segment = text.slice(start, end);
+      start = end;
+      let tokens = segments.get(segment);
+      if (tokens === undefined) {
+        tokens = countPieces(segment);
+        segments.set(segment, tokens);
       }
       total += tokens;
     }

@@ -241,3 +241,34 @@ function capitalizedWordEnd(text: string, start: number): number {
   while (end < length && (classAt(text, end) & LOWER_RULE) !== 0) end += widthAt(text, end);
   return text.charCodeAt(end) === 39 ? contractionEnd(text, end) || end : end;
 }
+
+/**
+ * Where text may be cut so that counting the two sides separately gives exactly the count of the
+ * whole, in both encodings (so each side can be cached as a whole). Their regexes start a new piece
+ * - before a space between two visible characters: no piece runs on past a visible character
+ *   into a space, and the space opens the next word's piece;
+ * - after a line break followed by a line whose text does not start with "/": pieces only join
+ *   across a line break when more line breaks, white space running into a line break, or
+ *   (o200k) "/" follow it.
+ * Each cut leaves whole words (with their leading space) or whole lines, which repeat constantly.
+ */
+export function segmentEnd(text: string, from: number): number {
+  const length = text.length;
+  for (let i = from + 1; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit === 32) {
+      if (i + 1 < length && !isWhiteSpace(text.charCodeAt(i - 1)) && !isWhiteSpace(text.charCodeAt(i + 1))) return i;
+    } else if (text.charCodeAt(i - 1) === 10) {
+      let next = i;
+      let c = unit;
+      while (c === 32 || c === 9) c = text.charCodeAt(++next);
+      if (next < length && c !== 47 && !isWhiteSpace(c)) return i;
+    }
+  }
+  return length;
+}
+
+function isWhiteSpace(unit: number): boolean {
+  const kind = unitClass(unit) & KIND;
+  return kind === SPACE || kind === NEWLINE;
+}

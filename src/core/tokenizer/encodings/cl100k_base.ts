@@ -2,11 +2,11 @@
 import rawRanks = require('gpt-tokenizer/cjs/bpeRanks/cl100k_base');
 import { loadEncoding } from '../bytePairEncoding';
 import { createPieceCounter } from '../pieceCounter';
-import { cl100kPieceEnd } from '../preTokenizer';
+import { cl100kPieceEnd, segmentEnd } from '../preTokenizer';
 
 const encoding = loadEncoding(rawRanks.default);
 
 /** A counter of ordinary text (special-token strings count as plain text) with its own, empty piece cache. */
 export function createCounter(): (text: string) => number {
-  return createPieceCounter(cl100kPieceEnd, encoding);
+  return createPieceCounter(segmentEnd, cl100kPieceEnd, encoding);
 }

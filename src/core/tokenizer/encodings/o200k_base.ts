@@ -2,11 +2,11 @@
 import rawRanks = require('gpt-tokenizer/cjs/bpeRanks/o200k_base');
 import { loadEncoding } from '../bytePairEncoding';
 import { createPieceCounter } from '../pieceCounter';
-import { o200kPieceEnd } from '../preTokenizer';
+import { o200kPieceEnd, segmentEnd } from '../preTokenizer';
 
 const encoding = loadEncoding(rawRanks.default);
 
 /** A counter of ordinary text (special-token strings count as plain text) with its own, empty piece cache. */
 export function createCounter(): (text: string) => number {
-  return createPieceCounter(o200kPieceEnd, encoding);
+  return createPieceCounter(segmentEnd, o200kPieceEnd, encoding);
 }
