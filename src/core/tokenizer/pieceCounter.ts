@@ -42,7 +42,7 @@ export function createPieceCounter(segmentEnd: EndFinder, pieceEnd: EndFinder, e
   const countPieces = (segment: string): number => {
     const length = segment.length;
     let total = 0;
-    for (let start = 0; start < length; ) {
+    for (let start = 0; start < length;) {
       const end = pieceEnd(segment, start);
       // One ASCII character is always one token.
       if (end - start === 1 && segment.charCodeAt(start) < 0x80) {
@@ -64,7 +64,7 @@ export function createPieceCounter(segmentEnd: EndFinder, pieceEnd: EndFinder, e
 
   return (text: string): number => {
     let total = 0;
-    for (let start = 0; start < text.length; ) {
+    for (let start = 0; start < text.length;) {
       const end = segmentEnd(text, start);
       const segment = text.slice(start, end);
       start = end;

@@ -220,13 +220,19 @@ function casedWordEnd(text: string, start: number): number {
   let upperEnd = start;
   let lastBothEnd = -1;
   while (upperEnd < length) {
+    const unit = text.charCodeAt(upperEnd);
+    // ASCII capitals directly: the common case by far (no ASCII character is in both sets).
+    if (unit - 65 >= 0 && unit - 65 < 26) {
+      upperEnd++;
+      continue;
+    }
+    if (unit < 0x80) break;
     const c = classAt(text, upperEnd);
     if ((c & UPPER_RULE) === 0) break;
     upperEnd += widthAt(text, upperEnd);
     if ((c & LOWER_RULE) !== 0) lastBothEnd = upperEnd;
   }
-  let end = upperEnd;
-  while (end < length && (classAt(text, end) & LOWER_RULE) !== 0) end += widthAt(text, end);
+  let end = lowerRunEnd(text, upperEnd);
   if (end === upperEnd) end = lastBothEnd;
   if (end < 0) return -1;
   return text.charCodeAt(end) === 39 ? contractionEnd(text, end) || end : end;
@@ -238,32 +244,36 @@ function capitalizedWordEnd(text: string, start: number): number {
   let end = start;
   while (end < length && (classAt(text, end) & UPPER_RULE) !== 0) end += widthAt(text, end);
   if (end === start) return -1;
-  while (end < length && (classAt(text, end) & LOWER_RULE) !== 0) end += widthAt(text, end);
+  end = lowerRunEnd(text, end);
   return text.charCodeAt(end) === 39 ? contractionEnd(text, end) || end : end;
+}
+
+/** End of the run of [\p{Ll}\p{Lm}\p{Lo}\p{M}] from `i`. */
+function lowerRunEnd(text: string, i: number): number {
+  const length = text.length;
+  while (i < length) {
+    const unit = text.charCodeAt(i);
+    if (unit - 97 >= 0 && unit - 97 < 26) i++;
+    else if (unit < 0x80 || (classAt(text, i) & LOWER_RULE) === 0) break;
+    else i += widthAt(text, i);
+  }
+  return i;
 }
 
 /**
  * Where text may be cut so that counting the two sides separately gives exactly the count of the
- * whole, in both encodings (so each side can be cached as a whole). Their regexes start a new piece
- * - before a space between two visible characters: no piece runs on past a visible character
- *   into a space, and the space opens the next word's piece;
- * - after a line break followed by a line whose text does not start with "/": pieces only join
- *   across a line break when more line breaks, white space running into a line break, or
- *   (o200k) "/" follow it.
- * Each cut leaves whole words (with their leading space) or whole lines, which repeat constantly.
+ * whole, in both encodings (so each side can be cached as a whole): after a line break followed by
+ * a line whose text does not start with "/". Pieces only join across a line break when more line
+ * breaks, white space running into a line break, or (o200k) "/" follow it. Segments are whole
+ * lines, which repeat constantly in code and in every re-sent conversation.
  */
 export function segmentEnd(text: string, from: number): number {
   const length = text.length;
-  for (let i = from + 1; i < length; i++) {
-    const unit = text.charCodeAt(i);
-    if (unit === 32) {
-      if (i + 1 < length && !isWhiteSpace(text.charCodeAt(i - 1)) && !isWhiteSpace(text.charCodeAt(i + 1))) return i;
-    } else if (text.charCodeAt(i - 1) === 10) {
-      let next = i;
-      let c = unit;
-      while (c === 32 || c === 9) c = text.charCodeAt(++next);
-      if (next < length && c !== 47 && !isWhiteSpace(c)) return i;
-    }
+  for (let lineBreak = text.indexOf('\n', from); lineBreak >= 0 && lineBreak + 1 < length; lineBreak = text.indexOf('\n', lineBreak + 1)) {
+    let next = lineBreak + 1;
+    let c = text.charCodeAt(next);
+    while (c === 32 || c === 9) c = text.charCodeAt(++next);
+    if (next < length && c !== 47 && !isWhiteSpace(c)) return lineBreak + 1;
   }
   return length;
 }
