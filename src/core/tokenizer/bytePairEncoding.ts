@@ -39,7 +39,7 @@ export function loadEncoding(raw: RawRanks): Encoding {
 }
 
 /** The UTF-8 bytes of `text`, one char per byte; ASCII text is returned as is. */
-export function byteString(text: string): string {
+function byteString(text: string): string {
   let i = 0;
   while (i < text.length && text.charCodeAt(i) < 0x80) i++;
   if (i === text.length) return text;
