@@ -28,30 +28,35 @@ class CountCache {
   }
 }
 
+/** Hashes of segments seen once, direct-mapped: 2^18 slots. */
+const SEEN_BITS = 18;
+
 /**
- * Counts text with two caches: of segments (whole words with their leading space, whole lines:
- * text counted again, as a conversation is every turn, costs one lookup per word or line) and,
- * inside segments not seen before, of pre-tokenizer pieces (identifiers, words, indentation repeat
- * constantly, so few pieces reach the byte-pair merge).
+ * Counts text with two caches: of segments (whole lines: text counted again, as a conversation is
+ * every turn, costs one lookup per line) and of pre-tokenizer pieces (identifiers, words and
+ * indentation repeat constantly, so few pieces reach the byte-pair merge). A segment enters its
+ * cache the second time it is seen: most lines of a text seen once are unique, and copying and
+ * hashing each into a Map would cost a cold count more than the cache saves it.
  */
 export function createPieceCounter(segmentEnd: EndFinder, pieceEnd: EndFinder, encoding: Encoding): (text: string) => number {
   const segments = new CountCache();
+  const seenOnce = new Int32Array(1 << SEEN_BITS);
   const pieces = new CountCache();
   const bytePairs = new BytePairCounter(encoding);
 
-  const countPieces = (segment: string): number => {
-    const length = segment.length;
+  /** Tokens of text[start, end), which is whole pieces. */
+  const countPieces = (text: string, start: number, end: number): number => {
     let total = 0;
-    for (let start = 0; start < length;) {
-      const end = pieceEnd(segment, start);
+    while (start < end) {
+      const pieceStop = pieceEnd(text, start);
       // One ASCII character is always one token.
-      if (end - start === 1 && segment.charCodeAt(start) < 0x80) {
+      if (pieceStop - start === 1 && text.charCodeAt(start) < 0x80) {
         total++;
-        start = end;
+        start = pieceStop;
         continue;
       }
-      const piece = end - start === length ? segment : segment.slice(start, end);
-      start = end;
+      const piece = text.slice(start, pieceStop);
+      start = pieceStop;
       let tokens = pieces.get(piece);
       if (tokens === undefined) {
         tokens = bytePairs.countPiece(piece);
@@ -66,14 +71,23 @@ export function createPieceCounter(segmentEnd: EndFinder, pieceEnd: EndFinder, e
     let total = 0;
     for (let start = 0; start < text.length;) {
       const end = segmentEnd(text, start);
-      const segment = text.slice(start, end);
-      start = end;
-      let tokens = segments.get(segment);
-      if (tokens === undefined) {
-        tokens = countPieces(segment);
-        segments.set(segment, tokens);
+      // FNV-1a of the segment, to recognise one seen before without copying it.
+      let hash = 0x811c9dc5;
+      for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+      const slot = hash >>> (32 - SEEN_BITS);
+      if (seenOnce[slot] !== hash) {
+        seenOnce[slot] = hash;
+        total += countPieces(text, start, end);
+      } else {
+        const segment = text.slice(start, end);
+        let tokens = segments.get(segment);
+        if (tokens === undefined) {
+          tokens = countPieces(text, start, end);
+          segments.set(segment, tokens);
+        }
+        total += tokens;
       }
-      total += tokens;
+      start = end;
     }
     return total;
   };
