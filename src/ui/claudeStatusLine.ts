@@ -32,24 +32,32 @@ export function registerClaudeStatusLineCommands(extensionPath: string, dataDir:
       const file = claudeSettingsFile(configDir());
       const plan = previewConnect(configDir(), command());
       if (plan.unchanged) {
-        void vscode.window.showInformationMessage("Token Meter: Claude Code's status line is already connected.");
+        void vscode.window.showInformationMessage(vscode.l10n.t("Token Meter: Claude Code's status line is already connected."));
         return;
       }
+      const connectButton = vscode.l10n.t('Connect');
       const choice = await vscode.window.showInformationMessage(
-        "Connect Token Meter to Claude Code's status line?",
+        vscode.l10n.t("Connect Token Meter to Claude Code's status line?"),
         {
           modal: true,
-          detail: `In ${file}:\n${plan.changes.join('\n')}\n\nA backup is kept in ${path.basename(file)}${BACKUP_SUFFIX}. Claude Code then shows your 5-hour and weekly limits, and Token Meter records them.`,
+          detail: vscode.l10n.t(
+            'In {0}:\n{1}\n\nA backup is kept in {2}. Claude Code then shows your 5-hour and weekly limits, and Token Meter records them.',
+            file,
+            plan.changes.join('\n'),
+            `${path.basename(file)}${BACKUP_SUFFIX}`,
+          ),
         },
-        'Connect',
+        connectButton,
       );
-      if (choice !== 'Connect') return;
+      if (choice !== connectButton) return;
       connect(configDir(), dataDir, command());
       void vscode.window.showInformationMessage(
-        "Token Meter: Claude Code's status line is connected; it shows from Claude Code's next response.",
+        vscode.l10n.t("Token Meter: Claude Code's status line is connected; it shows from Claude Code's next response."),
       );
     } catch (error) {
-      void vscode.window.showErrorMessage(`Token Meter: could not connect Claude Code's status line: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t("Token Meter: could not connect Claude Code's status line: {0}", (error as Error).message),
+      );
     }
   }
 
@@ -57,19 +65,22 @@ export function registerClaudeStatusLineCommands(extensionPath: string, dataDir:
     try {
       const plan = previewDisconnect(configDir(), dataDir);
       if (plan.unchanged) {
-        void vscode.window.showInformationMessage("Token Meter: Claude Code's status line is not connected to Token Meter.");
+        void vscode.window.showInformationMessage(vscode.l10n.t("Token Meter: Claude Code's status line is not connected to Token Meter."));
         return;
       }
+      const disconnectButton = vscode.l10n.t('Disconnect');
       const choice = await vscode.window.showInformationMessage(
-        "Disconnect Token Meter from Claude Code's status line?",
-        { modal: true, detail: `In ${claudeSettingsFile(configDir())}:\n${plan.changes.join('\n')}` },
-        'Disconnect',
+        vscode.l10n.t("Disconnect Token Meter from Claude Code's status line?"),
+        { modal: true, detail: vscode.l10n.t('In {0}:\n{1}', claudeSettingsFile(configDir()), plan.changes.join('\n')) },
+        disconnectButton,
       );
-      if (choice !== 'Disconnect') return;
+      if (choice !== disconnectButton) return;
       disconnect(configDir(), dataDir);
-      void vscode.window.showInformationMessage("Token Meter: Claude Code's status line is disconnected.");
+      void vscode.window.showInformationMessage(vscode.l10n.t("Token Meter: Claude Code's status line is disconnected."));
     } catch (error) {
-      void vscode.window.showErrorMessage(`Token Meter: could not disconnect Claude Code's status line: ${(error as Error).message}`);
+      void vscode.window.showErrorMessage(
+        vscode.l10n.t("Token Meter: could not disconnect Claude Code's status line: {0}", (error as Error).message),
+      );
     }
   }
 

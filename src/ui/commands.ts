@@ -10,48 +10,52 @@ import type { LazyDashboard } from './dashboard/lazyDashboard';
 import { EXTENSION_ID } from '../store/paths';
 
 async function clearLocalDataCommand(usage: UsageService): Promise<void> {
-  const confirm = 'Delete Usage Data';
+  const confirm = vscode.l10n.t('Delete Usage Data');
   const choice = await vscode.window.showWarningMessage(
-    'Delete all usage Token Meter has recorded on this machine?',
+    vscode.l10n.t('Delete all usage Token Meter has recorded on this machine?'),
     {
       modal: true,
-      detail:
+      detail: vscode.l10n.t(
         'Totals, budgets progress, history, prompt-hygiene findings and limit readings start again from zero. Settings are kept. This cannot be undone.',
+      ),
     },
     confirm,
   );
   if (choice !== confirm) return;
   usage.clear();
-  void vscode.window.showInformationMessage('Token Meter: local usage data deleted.');
+  void vscode.window.showInformationMessage(vscode.l10n.t('Token Meter: local usage data deleted.'));
 }
 
 /** Recorded in the shared data dir, so whichever window runs the gateway, and every window's chat models, honour it. */
 function allowOverBudgetCommand(override: BudgetOverride): void {
   const until = override.allowOneHour();
   void vscode.window.showInformationMessage(
-    `Token Meter: requests over budget are allowed for the next hour (until ${new Date(until).toLocaleTimeString()}).`,
+    vscode.l10n.t('Token Meter: requests over budget are allowed for the next hour (until {0}).', new Date(until).toLocaleTimeString()),
   );
 }
 
 async function showGatewayUrlsCommand(gateway: GatewayController): Promise<void> {
   const urls = gateway.urls;
   if (!urls) {
-    const enable = 'Enable Gateway';
-    const choice = await vscode.window.showInformationMessage('Token Meter: the metering gateway is off.', enable);
+    const enable = vscode.l10n.t('Enable Gateway');
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Token Meter: the metering gateway is off.'), enable);
     if (choice === enable) await writeSetting('gateway.enabled', true);
     return;
   }
   const picked = await vscode.window.showQuickPick(
     [
-      { label: 'OpenAI base URL', detail: urls.openai, value: urls.openai },
-      { label: 'Anthropic base URL', detail: urls.anthropic, value: urls.anthropic },
+      { label: vscode.l10n.t('OpenAI base URL'), detail: urls.openai, value: urls.openai },
+      { label: vscode.l10n.t('Anthropic base URL'), detail: urls.anthropic, value: urls.anthropic },
       {
-        label: 'Shell exports',
+        label: vscode.l10n.t('Shell exports'),
         detail: 'export OPENAI_BASE_URL=… ANTHROPIC_BASE_URL=…',
         value: `export OPENAI_BASE_URL=${urls.openai}\nexport ANTHROPIC_BASE_URL=${urls.anthropic}\n`,
       },
     ],
-    { title: 'Token Meter gateway — pick one to copy', placeHolder: 'New VS Code terminals already use these.' },
+    {
+      title: vscode.l10n.t('Token Meter gateway — pick one to copy'),
+      placeHolder: vscode.l10n.t('New VS Code terminals already use these.'),
+    },
   );
   if (picked) await vscode.env.clipboard.writeText(picked.value);
 }

@@ -66,12 +66,15 @@ export class CopilotQuotaController implements vscode.Disposable {
   private async session(): Promise<vscode.AuthenticationSession | undefined> {
     const existing = await vscode.authentication.getSession(GITHUB, SCOPES, { createIfNone: false });
     if (existing) return existing;
+    const signIn = vscode.l10n.t('Sign In');
     const choice = await vscode.window.showInformationMessage(
-      'Token Meter reads your GitHub Copilot quota (premium requests left this month) with your GitHub sign-in. Sign in to GitHub now?',
-      'Sign In',
-      'Not Now',
+      vscode.l10n.t(
+        'Token Meter reads your GitHub Copilot quota (premium requests left this month) with your GitHub sign-in. Sign in to GitHub now?',
+      ),
+      signIn,
+      vscode.l10n.t('Not Now'),
     );
-    if (choice !== 'Sign In') {
+    if (choice !== signIn) {
       this.declined = true;
       return undefined;
     }

@@ -9,19 +9,22 @@ import type { UsageService } from './usageService';
 export async function exportUsageCommand(usage: UsageService): Promise<void> {
   const format = await vscode.window.showQuickPick(
     [
-      { label: 'CSV', value: 'csv' as const, description: 'for spreadsheets' },
-      { label: 'JSON', value: 'json' as const, description: 'for scripts' },
+      { label: 'CSV', value: 'csv' as const, description: vscode.l10n.t('for spreadsheets') },
+      { label: 'JSON', value: 'json' as const, description: vscode.l10n.t('for scripts') },
     ],
-    { title: 'Token Meter: Export Usage', placeHolder: 'File format' },
+    { title: vscode.l10n.t('Token Meter: Export Usage'), placeHolder: vscode.l10n.t('File format') },
   );
   if (!format) return;
   const periods: Array<vscode.QuickPickItem & { value: UsageRange }> = [
-    { label: 'This week', value: 'week' },
-    { label: 'Last week', value: 'lastWeek' },
-    { label: 'This month', value: 'month' },
-    { label: 'Everything kept on this machine', value: 'all' },
+    { label: vscode.l10n.t('This week'), value: 'week' },
+    { label: vscode.l10n.t('Last week'), value: 'lastWeek' },
+    { label: vscode.l10n.t('This month'), value: 'month' },
+    { label: vscode.l10n.t('Everything kept on this machine'), value: 'all' },
   ];
-  const period = await vscode.window.showQuickPick(periods, { title: 'Token Meter: Export Usage', placeHolder: 'Period' });
+  const period = await vscode.window.showQuickPick(periods, {
+    title: vscode.l10n.t('Token Meter: Export Usage'),
+    placeHolder: vscode.l10n.t('Period'),
+  });
   if (!period) return;
   const { fromDay, toDay } = rangeDays(period.value, usage.now(), usage.settings);
   await exportUsageFile(usage, format.value, fromDay, toDay);
@@ -32,7 +35,7 @@ export async function exportUsageFile(usage: UsageService, format: 'csv' | 'json
   const rows = usage.rows(fromDay, toDay);
   const defaultFolder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   const target = await vscode.window.showSaveDialog({
-    title: 'Export Token Meter usage',
+    title: vscode.l10n.t('Export Token Meter usage'),
     defaultUri: vscode.Uri.joinPath(defaultFolder, `token-meter-usage-${fromDay}-to-${toDay}.${format}`),
     filters: format === 'csv' ? { CSV: ['csv'] } : { JSON: ['json'] },
   });
@@ -42,6 +45,10 @@ export async function exportUsageFile(usage: UsageService, format: 'csv' | 'json
       ? usageToCsv(rows)
       : usageToJson(rows, { fromDay, toDay, timeZone: usage.settings.timeZone, generatedAt: new Date(usage.now()).toISOString() });
   await fs.writeFile(target.fsPath, content, 'utf8');
-  const choice = await vscode.window.showInformationMessage(`Token Meter: exported ${rows.length} rows to ${target.fsPath}.`, 'Open');
-  if (choice === 'Open') await vscode.window.showTextDocument(target);
+  const open = vscode.l10n.t('Open');
+  const choice = await vscode.window.showInformationMessage(
+    vscode.l10n.t('Token Meter: exported {0} rows to {1}.', rows.length, target.fsPath),
+    open,
+  );
+  if (choice === open) await vscode.window.showTextDocument(target);
 }

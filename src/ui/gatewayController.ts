@@ -35,7 +35,9 @@ export class GatewayController implements vscode.Disposable {
   ) {
     this.spikes = new SpendSpikeWatch(usage);
     context.environmentVariableCollection.description = new vscode.MarkdownString(
-      'Token Meter points AI clients in this terminal at its local metering gateway on 127.0.0.1 (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`). Requests pass through unchanged; token usage is recorded, prompts are not.',
+      vscode.l10n.t(
+        'Token Meter points AI clients in this terminal at its local metering gateway on 127.0.0.1 (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`). Requests pass through unchanged; token usage is recorded, prompts are not.',
+      ),
     );
   }
 
@@ -100,8 +102,10 @@ export class GatewayController implements vscode.Disposable {
     if (!settings.spikeAlert) return;
     const warning = this.spikes.add(event);
     if (!warning) return;
-    void vscode.window.showWarningMessage(warning, 'Show Usage').then((choice) => {
-      if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
+    const showUsage = vscode.l10n.t('Show Usage');
+    // The warning itself is worded in English by the core's spike watch.
+    void vscode.window.showWarningMessage(warning, showUsage).then((choice) => {
+      if (choice === showUsage) void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
     });
   }
 

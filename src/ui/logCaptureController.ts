@@ -76,13 +76,13 @@ export class LogCaptureController implements vscode.Disposable {
     let finishProgress: (() => void) | undefined;
     const progressTimer = setTimeout(() => {
       void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: "Token Meter: reading your assistants' logs" },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Token Meter: reading your assistants' logs") },
         (progress) =>
           new Promise<void>((resolve) => {
             let reported = 0;
             reportProgress = (done, total) => {
               const percent = total > 0 ? Math.floor((done / total) * 100) : 0;
-              if (percent > reported) progress.report({ increment: percent - reported, message: `${percent}%` });
+              if (percent > reported) progress.report({ increment: percent - reported, message: vscode.l10n.t('{0}%', percent) });
               reported = Math.max(reported, percent);
             };
             finishProgress = resolve;

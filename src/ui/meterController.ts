@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatBudgetAmount, PERIOD_ADJECTIVES } from '../core/budget';
+import { formatBudgetAmount } from '../core/budget';
 import type { BudgetOverride } from '../core/budgetGuard';
 import { buildMeterView, type MeterBudget } from '../core/meter';
 import { rangeDays } from '../core/usage';
@@ -49,21 +49,39 @@ export class MeterController implements vscode.Disposable {
     const { unit } = this.usage.settings.budget;
     const limit = formatBudgetAmount(budget.limit, unit, 'limit');
     const used = formatBudgetAmount(budget.used, unit);
-    void vscode.window
-      .showWarningMessage(
-        `Token Meter: your ${PERIOD_ADJECTIVES[budget.period]} budget of ${limit} (${budget.sourceLabel}) is used up — ${used} counted so far.`,
-        'Show Usage',
-        'Set Budget…',
-      )
-      .then((choice) => {
-        if (choice === 'Show Usage') void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
-        if (choice === 'Set Budget…') void vscode.commands.executeCommand('tokenMeter.setBudget');
-      });
+    const showUsage = vscode.l10n.t('Show Usage');
+    const setBudget = vscode.l10n.t('Set Budget…');
+    void vscode.window.showWarningMessage(usedUpMessage(budget, limit, used), showUsage, setBudget).then((choice) => {
+      if (choice === showUsage) void vscode.commands.executeCommand('tokenMeter.showUsageThisWeek');
+      if (choice === setBudget) void vscode.commands.executeCommand('tokenMeter.setBudget');
+    });
   }
 
   dispose(): void {
     clearInterval(this.timer);
     for (const s of this.subscriptions) s.dispose();
     this.statusBar.dispose();
+  }
+}
+
+/** Whole sentences per period; the source label ("set in your user settings") still comes from the core in English. */
+function usedUpMessage(budget: MeterBudget, limit: string, used: string): string {
+  switch (budget.period) {
+    case 'day':
+      return vscode.l10n.t('Token Meter: your daily budget of {0} ({1}) is used up — {2} counted so far.', limit, budget.sourceLabel, used);
+    case 'week':
+      return vscode.l10n.t(
+        'Token Meter: your weekly budget of {0} ({1}) is used up — {2} counted so far.',
+        limit,
+        budget.sourceLabel,
+        used,
+      );
+    case 'month':
+      return vscode.l10n.t(
+        'Token Meter: your monthly budget of {0} ({1}) is used up — {2} counted so far.',
+        limit,
+        budget.sourceLabel,
+        used,
+      );
   }
 }

@@ -54,7 +54,11 @@ export class PriceCatalogController implements vscode.Disposable {
     this.usage.setNote(
       'prices',
       nowPriced.length > 0
-        ? `Prices refreshed (as of ${result.catalog.asOf}): ${nowPriced.join(', ')} now priced; their past usage was recounted.`
+        ? vscode.l10n.t(
+            'Prices refreshed (as of {0}): {1} now priced; their past usage was recounted.',
+            result.catalog.asOf,
+            nowPriced.join(', '),
+          )
         : undefined,
     );
   }

@@ -15,10 +15,13 @@ export class ProblemReporter implements vscode.Disposable {
     this.output.warn(message);
     if (options.notify === false || this.notified.has(message)) return;
     this.notified.add(message);
-    const actions = options.openSettings ? ['Open Settings', 'Show Log'] : ['Show Log'];
-    void vscode.window.showWarningMessage(`Token Meter: ${message}`, ...actions).then((choice) => {
-      if (choice === 'Open Settings') void vscode.commands.executeCommand('tokenMeter.openSettings');
-      if (choice === 'Show Log') this.output.show(true);
+    const openSettings = vscode.l10n.t('Open Settings');
+    const showLog = vscode.l10n.t('Show Log');
+    const actions = options.openSettings ? [openSettings, showLog] : [showLog];
+    // The problem itself is worded in English by the pure modules that find it.
+    void vscode.window.showWarningMessage(vscode.l10n.t('Token Meter: {0}', message), ...actions).then((choice) => {
+      if (choice === openSettings) void vscode.commands.executeCommand('tokenMeter.openSettings');
+      if (choice === showLog) this.output.show(true);
     });
   }
 

@@ -9,9 +9,9 @@ export class MeterStatusBar implements vscode.Disposable {
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('tokenMeter.meter', vscode.StatusBarAlignment.Right, 100);
-    this.item.name = 'Token Meter';
+    this.item.name = vscode.l10n.t('Token Meter');
     this.item.command = 'tokenMeter.showUsageThisWeek';
-    this.item.text = '$(pulse) Token Meter';
+    this.item.text = vscode.l10n.t('$(pulse) Token Meter');
     this.item.show();
   }
 

@@ -41,9 +41,9 @@ export class SubscriptionController implements vscode.Disposable {
     dataDir: string,
   ) {
     this.limits = new LimitStore(dataDir);
-    this.windowsItem.name = 'Token Meter: Subscription Windows';
+    this.windowsItem.name = vscode.l10n.t('Token Meter: Subscription Windows');
     this.windowsItem.command = 'tokenMeter.openSettings';
-    this.contextItem.name = 'Token Meter: Context';
+    this.contextItem.name = vscode.l10n.t('Token Meter: Context');
     this.disposables.push(
       this.windowsItem,
       this.contextItem,
@@ -147,7 +147,7 @@ export class SubscriptionController implements vscode.Disposable {
     const fresh = alerts.filter((a) => !shown.includes(a.key));
     if (fresh.length === 0) return;
     await this.state.update(ALERTED_KEY, [...shown, ...fresh.map((a) => a.key)].slice(-50));
-    for (const a of fresh) void vscode.window.showWarningMessage(`Token Meter: ${a.message}`);
+    for (const a of fresh) void vscode.window.showWarningMessage(vscode.l10n.t('Token Meter: {0}', a.message));
   }
 
   dispose(): void {

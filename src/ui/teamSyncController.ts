@@ -92,7 +92,16 @@ export class TeamSyncController implements vscode.Disposable {
         NOTE_KEY,
         choice.kind === 'none'
           ? undefined
-          : `Team sync: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}; ${choice.kind === 'ask' ? 'nothing is sent until you allow it' : `nothing is sent (${choice.reason})`}.`,
+          : choice.kind === 'ask'
+            ? vscode.l10n.t(
+                'Team sync: this workspace proposes the team endpoint {0}; nothing is sent until you allow it.',
+                choice.origin || choice.endpoint,
+              )
+            : vscode.l10n.t(
+                'Team sync: this workspace proposes the team endpoint {0}; nothing is sent ({1}).',
+                choice.origin || choice.endpoint,
+                choice.reason,
+              ),
       );
       if (choice.kind === 'ask') void this.askAbout(choice.origin);
       return;
@@ -105,10 +114,13 @@ export class TeamSyncController implements vscode.Disposable {
   private async askAbout(origin: string): Promise<void> {
     if (this.asked.has(origin)) return;
     this.asked.add(origin);
-    const allow = `Allow ${origin}`;
-    const refuse = "Don't Allow";
+    const allow = vscode.l10n.t('Allow {0}', origin);
+    const refuse = vscode.l10n.t("Don't Allow");
     const answer = await vscode.window.showWarningMessage(
-      `Token Meter: this workspace's settings ask to send your daily usage totals (and a team token you enter for it) to ${origin}. Allow only if this is your team's server.`,
+      vscode.l10n.t(
+        "Token Meter: this workspace's settings ask to send your daily usage totals (and a team token you enter for it) to {0}. Allow only if this is your team's server.",
+        origin,
+      ),
       allow,
       refuse,
     );
@@ -122,19 +134,21 @@ export class TeamSyncController implements vscode.Disposable {
     const decisions = this.decisions();
     const origins = Object.keys(decisions);
     if (origins.length === 0) {
-      void vscode.window.showInformationMessage('Token Meter: no workspace has proposed a team endpoint yet.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Token Meter: no workspace has proposed a team endpoint yet.'));
       return;
     }
     const zone = this.usage.settings.timeZone;
     const picked = await vscode.window.showQuickPick(
       origins.map((origin) => ({
         label: origin,
-        description: `${decisions[origin].allowed ? 'allowed' : 'refused'} ${formatClock(decisions[origin].at, Date.now(), zone)}`,
+        description: decisions[origin].allowed
+          ? vscode.l10n.t('allowed {0}', formatClock(decisions[origin].at, Date.now(), zone))
+          : vscode.l10n.t('refused {0}', formatClock(decisions[origin].at, Date.now(), zone)),
         origin,
       })),
       {
-        title: 'Token Meter: Team Endpoints Proposed by Workspaces',
-        placeHolder: 'Pick one to forget the decision (you are asked again)',
+        title: vscode.l10n.t('Token Meter: Team Endpoints Proposed by Workspaces'),
+        placeHolder: vscode.l10n.t('Pick one to forget the decision (you are asked again)'),
         canPickMany: true,
       },
     );
@@ -152,7 +166,10 @@ export class TeamSyncController implements vscode.Disposable {
     let { choice } = this.readSettings();
     if (choice.kind === 'ask' || choice.kind === 'refused') {
       void vscode.window.showWarningMessage(
-        `Token Meter: this workspace proposes the team endpoint ${choice.origin || choice.endpoint}, which you have not allowed. Allow it first (or set tokenMeter.team.endpoint in your user settings); a token is kept for one endpoint only.`,
+        vscode.l10n.t(
+          'Token Meter: this workspace proposes the team endpoint {0}, which you have not allowed. Allow it first (or set tokenMeter.team.endpoint in your user settings); a token is kept for one endpoint only.',
+          choice.origin || choice.endpoint,
+        ),
       );
       if (choice.kind === 'ask') {
         this.asked.delete(choice.origin);
@@ -162,10 +179,12 @@ export class TeamSyncController implements vscode.Disposable {
     }
     if (choice.kind === 'none') {
       const endpoint = await vscode.window.showInputBox({
-        title: 'Token Meter: Set Team Token (1/2)',
-        prompt: "Your team's budget endpoint, e.g. https://tokens.example.com (saved as tokenMeter.team.endpoint in your user settings).",
+        title: vscode.l10n.t('Token Meter: Set Team Token (1/2)'),
+        prompt: vscode.l10n.t(
+          "Your team's budget endpoint, e.g. https://tokens.example.com (saved as tokenMeter.team.endpoint in your user settings).",
+        ),
         ignoreFocusOut: true,
-        validateInput: (v) => (httpOrigin(v.trim()) ? undefined : 'An http:// or https:// address.'),
+        validateInput: (v) => (httpOrigin(v.trim()) ? undefined : vscode.l10n.t('An http:// or https:// address.')),
       });
       if (endpoint === undefined) return;
       await writeSetting('team.endpoint', endpoint.trim());
@@ -173,11 +192,14 @@ export class TeamSyncController implements vscode.Disposable {
       if (choice.kind !== 'use') return;
     }
     const token = await vscode.window.showInputBox({
-      title: 'Token Meter: Set Team Token',
-      prompt: `The token your team lead gave you for ${choice.origin}. It is kept in VS Code's secret storage, never in settings, and sent to that endpoint only.`,
+      title: vscode.l10n.t('Token Meter: Set Team Token'),
+      prompt: vscode.l10n.t(
+        "The token your team lead gave you for {0}. It is kept in VS Code's secret storage, never in settings, and sent to that endpoint only.",
+        choice.origin,
+      ),
       password: true,
       ignoreFocusOut: true,
-      validateInput: (v) => (v.trim() === '' ? 'Paste the token, or press Escape.' : undefined),
+      validateInput: (v) => (v.trim() === '' ? vscode.l10n.t('Paste the token, or press Escape.') : undefined),
     });
     if (token === undefined) return;
     await this.context.secrets.store(teamTokenSecretKey(choice.origin), token.trim());
@@ -211,14 +233,20 @@ export class TeamSyncController implements vscode.Disposable {
       if (userAsked)
         void vscode.window.showInformationMessage(
           choice.kind === 'none'
-            ? 'Token Meter: set tokenMeter.team.endpoint to sync with a team.'
-            : `Token Meter: the team endpoint ${choice.origin || choice.endpoint} proposed by this workspace is not allowed; nothing is sent.`,
+            ? vscode.l10n.t('Token Meter: set tokenMeter.team.endpoint to sync with a team.')
+            : vscode.l10n.t(
+                'Token Meter: the team endpoint {0} proposed by this workspace is not allowed; nothing is sent.',
+                choice.origin || choice.endpoint,
+              ),
         );
       return;
     }
     const token = await this.tokenFor(choice);
     if (!token) {
-      this.usage.setNote(NOTE_KEY, `Team sync: no team token for ${choice.origin} yet — run "Token Meter: Set Team Token".`);
+      this.usage.setNote(
+        NOTE_KEY,
+        vscode.l10n.t('Team sync: no team token for {0} yet — run "Token Meter: Set Team Token".', choice.origin),
+      );
       return;
     }
     if (this.lock && !this.lock.held) this.lock = undefined;
@@ -227,7 +255,7 @@ export class TeamSyncController implements vscode.Disposable {
     // Another window holds the sync lock: show its results (the state file is shared) without sending.
     const status = this.lock ? await service.sync() : service.status();
     this.show(choice, status);
-    if (userAsked && status.problem) void vscode.window.showWarningMessage(`Token Meter: ${status.problem}`);
+    if (userAsked && status.problem) void vscode.window.showWarningMessage(vscode.l10n.t('Token Meter: {0}', status.problem));
   }
 
   private service(endpoint: UsedEndpoint, token: string): SyncService {
@@ -250,14 +278,28 @@ export class TeamSyncController implements vscode.Disposable {
     this.usage.setTeamPolicy(policyOf(status.policy));
     const now = Date.now();
     const zone = this.usage.settings.timeZone;
-    const last = status.lastSuccessAt ? `last synced ${formatClock(status.lastSuccessAt, now, zone)}` : 'not synced yet';
-    const pending = status.pendingDays > 0 ? `, ${status.pendingDays} day${status.pendingDays === 1 ? '' : 's'} waiting` : '';
-    const team = status.policy ? ` with ${status.policy.team.name}` : '';
-    const from =
+    const last = status.lastSuccessAt
+      ? vscode.l10n.t('last synced {0}', formatClock(status.lastSuccessAt, now, zone))
+      : vscode.l10n.t('not synced yet');
+    const state =
+      status.pendingDays <= 0
+        ? last
+        : status.pendingDays === 1
+          ? vscode.l10n.t('{0}, 1 day waiting', last)
+          : vscode.l10n.t('{0}, {1} days waiting', last, status.pendingDays);
+    const team = status.policy ? vscode.l10n.t('Team sync with {0}', status.policy.team.name) : vscode.l10n.t('Team sync');
+    const who =
       endpoint.from === 'workspace'
-        ? ` (${endpoint.origin}, proposed by this workspace, allowed by you ${formatClock(endpoint.approvedAt ?? now, now, zone)})`
-        : '';
-    this.usage.setNote(NOTE_KEY, `Team sync${team}${from}: ${last}${pending}.${status.problem ? ` Problem: ${status.problem}` : ''}`);
+        ? vscode.l10n.t(
+            '{0} ({1}, proposed by this workspace, allowed by you {2})',
+            team,
+            endpoint.origin,
+            formatClock(endpoint.approvedAt ?? now, now, zone),
+          )
+        : team;
+    const note = vscode.l10n.t('{0}: {1}.', who, state);
+    // The problem is worded in English by the sync client.
+    this.usage.setNote(NOTE_KEY, status.problem ? vscode.l10n.t('{0} Problem: {1}', note, status.problem) : note);
   }
 
   dispose(): void {

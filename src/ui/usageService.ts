@@ -175,12 +175,12 @@ export class UsageService implements UsageSink, vscode.Disposable {
     if (!this.store.isRecounting) return;
     this.setNote(
       'recount',
-      'Recounting usage from the event log (settings changed or totals were missing); figures will update when it is done.',
+      vscode.l10n.t('Recounting usage from the event log (settings changed or totals were missing); figures will update when it is done.'),
     );
     const counted = this.store.whenCounted();
     const progress = setTimeout(() => {
       void vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: 'Token Meter: recounting usage from the event log…' },
+        { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Token Meter: recounting usage from the event log…') },
         () => counted,
       );
     }, RECOUNT_PROGRESS_AFTER_MS);

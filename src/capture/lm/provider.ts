@@ -19,7 +19,6 @@ import type { LmUpstreamError } from './send';
  */
 
 export const LM_VENDOR = 'token-meter';
-const SEND_ANYWAY = 'Send Anyway';
 
 function roleOf(role: vscode.LanguageModelChatMessageRole): LmRole {
   if (role === vscode.LanguageModelChatMessageRole.User) return 'user';
@@ -150,8 +149,11 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
       name: config.name,
       family: config.model,
       version: config.apiStyle,
-      detail: 'Token Meter',
-      tooltip: `${config.model} via ${config.baseUrl} (${config.apiStyle === 'openai' ? 'OpenAI' : 'Anthropic'} API), metered by Token Meter`,
+      detail: vscode.l10n.t('Token Meter'),
+      tooltip:
+        config.apiStyle === 'openai'
+          ? vscode.l10n.t('{0} via {1} (OpenAI API), metered by Token Meter', config.model, config.baseUrl)
+          : vscode.l10n.t('{0} via {1} (Anthropic API), metered by Token Meter', config.model, config.baseUrl),
       maxInputTokens: Math.max(1, config.contextSize - config.maxOutputTokens),
       maxOutputTokens: config.maxOutputTokens,
       capabilities: { toolCalling: config.toolCalling, imageInput: config.imageInput },
@@ -169,7 +171,7 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     const config = this.models().find((m) => m.id === model.id);
     if (!config)
       throw vscode.LanguageModelError.NotFound(
-        `Token Meter has no model "${model.id}" any more; add it again with "Token Meter: Add Model…".`,
+        vscode.l10n.t('Token Meter has no model "{0}" any more; add it again with "Token Meter: Add Model…".', model.id),
       );
     // The HTTP clients of both API styles load with the first request, not at activation (esbuild wraps a module required here).
     const { LmUpstreamError, requestFactsOf, sendMetered } = require('./send') as typeof import('./send');
@@ -225,8 +227,10 @@ export class TokenMeterChatProvider implements vscode.LanguageModelChatProvider<
     });
     if (decision.action === 'send') return;
     if (guard.askBeforeSending) {
-      const choice = await vscode.window.showWarningMessage(decision.message, { modal: true }, SEND_ANYWAY);
-      if (choice === SEND_ANYWAY) return;
+      const sendAnyway = vscode.l10n.t('Send Anyway');
+      // The reason is worded in English by preSend and the core's budget guard.
+      const choice = await vscode.window.showWarningMessage(decision.message, { modal: true }, sendAnyway);
+      if (choice === sendAnyway) return;
     }
     throw vscode.LanguageModelError.Blocked(decision.message);
   }

@@ -28,10 +28,7 @@ const TYPING_QUIET_MS = 2000;
 /** Prompts waiting for analysis beyond this are dropped (oldest first) rather than piling up. */
 const MAX_QUEUE = 200;
 
-const SHOW_DETAILS = 'Show Details';
-const SNOOZE = 'Snooze 1 Hour';
 const WARNING_STATE_KEY = 'tokenMeter.hygieneWarnings';
-const MUTE_KIND = "Don't Warn About This Kind";
 
 /**
  * Prompt hygiene in VS Code: capture paths hand each prompt to `observe`; analysis runs later on
@@ -161,18 +158,28 @@ export class HygieneMonitor implements vscode.Disposable {
   }
 
   private async warn(f: HygieneFinding): Promise<void> {
-    const saving = `${formatUsd(f.saving.usd)} (${formatTokens(f.saving.tokens)} tokens)`;
+    const showDetails = vscode.l10n.t('Show Details');
+    const snooze = vscode.l10n.t('Snooze 1 Hour');
+    const muteKind = vscode.l10n.t("Don't Warn About This Kind");
+    // The finding's title, evidence and advice are worded in English by the core's analyzer.
     const choice = await vscode.window.showWarningMessage(
-      `Token Meter: ${KIND_TITLES[f.kind]}. ${f.evidence} Estimated saving ${saving}: ${FIX_ADVICE[f.saving.fix]}.`,
-      SHOW_DETAILS,
-      SNOOZE,
-      MUTE_KIND,
+      vscode.l10n.t(
+        'Token Meter: {0}. {1} Estimated saving {2} ({3} tokens): {4}.',
+        KIND_TITLES[f.kind],
+        f.evidence,
+        formatUsd(f.saving.usd),
+        formatTokens(f.saving.tokens),
+        FIX_ADVICE[f.saving.fix],
+      ),
+      showDetails,
+      snooze,
+      muteKind,
     );
-    if (choice === SHOW_DETAILS) await this.showReport();
-    else if (choice === SNOOZE) {
+    if (choice === showDetails) await this.showReport();
+    else if (choice === snooze) {
       this.limiter.snooze(this.usage.now(), SNOOZE_MS);
       await this.saveWarningState();
-    } else if (choice === MUTE_KIND) {
+    } else if (choice === muteKind) {
       const muted = [...new Set([...this.settings.mutedKinds, f.kind])];
       await writeSetting('hygiene.mutedKinds', muted);
     }

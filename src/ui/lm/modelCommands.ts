@@ -10,8 +10,11 @@ import { readChatModelSettings, writeSetting } from '../config';
  * user setting `tokenMeter.models`; keys only to SecretStorage.
  */
 
-const TITLE = 'Token Meter: Add Model';
 const STEPS = 6;
+
+function stepTitle(step: number): string {
+  return vscode.l10n.t('Token Meter: Add Model ({0}/{1})', step, STEPS);
+}
 
 async function ask(
   step: number,
@@ -21,7 +24,7 @@ async function ask(
   password = false,
 ): Promise<string | undefined> {
   return vscode.window.showInputBox({
-    title: `${TITLE} (${step}/${STEPS})`,
+    title: stepTitle(step),
     prompt,
     value,
     password,
@@ -42,34 +45,36 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
   const style = await vscode.window.showQuickPick(
     [
       {
-        label: 'OpenAI-compatible',
-        detail: 'OpenAI, Azure OpenAI, OpenRouter, vLLM, Ollama, LM Studio… (Chat Completions)',
+        label: vscode.l10n.t('OpenAI-compatible'),
+        detail: vscode.l10n.t('OpenAI, Azure OpenAI, OpenRouter, vLLM, Ollama, LM Studio… (Chat Completions)'),
         value: 'openai' as ApiStyle,
       },
-      { label: 'Anthropic', detail: 'Anthropic Messages API', value: 'anthropic' as ApiStyle },
+      { label: vscode.l10n.t('Anthropic'), detail: vscode.l10n.t('Anthropic Messages API'), value: 'anthropic' as ApiStyle },
     ],
-    { title: `${TITLE} (1/${STEPS})`, placeHolder: 'Which API does the endpoint speak?', ignoreFocusOut: true },
+    { title: stepTitle(1), placeHolder: vscode.l10n.t('Which API does the endpoint speak?'), ignoreFocusOut: true },
   );
   if (!style) return;
   const baseUrl = await ask(
     2,
-    style.value === 'openai' ? 'Base URL (the part before /chat/completions)' : 'Base URL (the part before /v1/messages)',
+    style.value === 'openai'
+      ? vscode.l10n.t('Base URL (the part before /chat/completions)')
+      : vscode.l10n.t('Base URL (the part before /v1/messages)'),
     DEFAULT_BASE_URLS[style.value],
-    (v) => (/^https?:\/\/[^/]/.test(v.trim()) ? undefined : 'An http:// or https:// URL.'),
+    (v) => (/^https?:\/\/[^/]/.test(v.trim()) ? undefined : vscode.l10n.t('An http:// or https:// URL.')),
   );
   if (baseUrl === undefined) return;
-  const model = await ask(3, 'Model id, as the endpoint names it (for example gpt-4.1 or claude-sonnet-4-5)', '', (v) =>
-    v.trim() ? undefined : 'The model id is required.',
+  const model = await ask(3, vscode.l10n.t('Model id, as the endpoint names it (for example gpt-4.1 or claude-sonnet-4-5)'), '', (v) =>
+    v.trim() ? undefined : vscode.l10n.t('The model id is required.'),
   );
   if (!model) return;
   const existing = new Set(provider.models().map((m) => m.id));
-  const name = await ask(4, 'Name in the model picker (also its id; must be unique)', model.trim(), (v) =>
-    !v.trim() ? 'A name is required.' : existing.has(v.trim()) ? 'Another model has this name.' : undefined,
+  const name = await ask(4, vscode.l10n.t('Name in the model picker (also its id; must be unique)'), model.trim(), (v) =>
+    !v.trim() ? vscode.l10n.t('A name is required.') : existing.has(v.trim()) ? vscode.l10n.t('Another model has this name.') : undefined,
   );
   if (!name) return;
   const key = await ask(
     5,
-    "API key (stored in VS Code's secret storage, never in settings). Leave empty for local servers without keys.",
+    vscode.l10n.t("API key (stored in VS Code's secret storage, never in settings). Leave empty for local servers without keys."),
     '',
     undefined,
     true,
@@ -77,10 +82,15 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
   if (key === undefined) return;
   const capabilities = await vscode.window.showQuickPick(
     [
-      { label: 'Tool calling', detail: 'Needed for agent mode.', picked: true, value: 'toolCalling' },
-      { label: 'Image input', detail: 'Pictures can be attached to requests.', picked: false, value: 'imageInput' },
+      { label: vscode.l10n.t('Tool calling'), detail: vscode.l10n.t('Needed for agent mode.'), picked: true, value: 'toolCalling' },
+      {
+        label: vscode.l10n.t('Image input'),
+        detail: vscode.l10n.t('Pictures can be attached to requests.'),
+        picked: false,
+        value: 'imageInput',
+      },
     ],
-    { title: `${TITLE} (6/${STEPS})`, placeHolder: 'What can the model do?', canPickMany: true, ignoreFocusOut: true },
+    { title: stepTitle(6), placeHolder: vscode.l10n.t('What can the model do?'), canPickMany: true, ignoreFocusOut: true },
   );
   if (!capabilities) return;
   const contextSize = contextWindowFor(model.trim());
@@ -98,14 +108,17 @@ export async function addModelCommand(secrets: vscode.SecretStorage, provider: T
   if (key) await secrets.store(secretKeyFor(config.id!), key);
   await saveModels([...rawModels(), config]);
   void vscode.window.showInformationMessage(
-    `Token Meter: "${config.name}" is in the chat model picker. Its context size and capabilities can be edited in tokenMeter.models.`,
+    vscode.l10n.t(
+      'Token Meter: "{0}" is in the chat model picker. Its context size and capabilities can be edited in tokenMeter.models.',
+      name.trim(),
+    ),
   );
 }
 
 async function pickModel(provider: TokenMeterChatProvider, title: string): Promise<LmModelConfig | undefined> {
   const models = provider.models();
   if (models.length === 0) {
-    void vscode.window.showInformationMessage('Token Meter: no chat models yet. Run "Token Meter: Add Model…" first.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Token Meter: no chat models yet. Run "Token Meter: Add Model…" first.'));
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
@@ -116,22 +129,26 @@ async function pickModel(provider: TokenMeterChatProvider, title: string): Promi
 }
 
 export async function setModelApiKeyCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
-  const model = await pickModel(provider, 'Token Meter: Set Model API Key');
+  const model = await pickModel(provider, vscode.l10n.t('Token Meter: Set Model API Key'));
   if (!model) return;
   const key = await vscode.window.showInputBox({
-    title: `API key for ${model.name}`,
-    prompt: "Stored in VS Code's secret storage. Leave empty to remove the key.",
+    title: vscode.l10n.t('API key for {0}', model.name),
+    prompt: vscode.l10n.t("Stored in VS Code's secret storage. Leave empty to remove the key."),
     password: true,
     ignoreFocusOut: true,
   });
   if (key === undefined) return;
   if (key) await secrets.store(secretKeyFor(model.id), key);
   else await secrets.delete(secretKeyFor(model.id));
-  void vscode.window.showInformationMessage(`Token Meter: API key for "${model.name}" ${key ? 'saved' : 'removed'}.`);
+  void vscode.window.showInformationMessage(
+    key
+      ? vscode.l10n.t('Token Meter: API key for "{0}" saved.', model.name)
+      : vscode.l10n.t('Token Meter: API key for "{0}" removed.', model.name),
+  );
 }
 
 async function removeModelCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
-  const model = await pickModel(provider, 'Token Meter: Remove Model');
+  const model = await pickModel(provider, vscode.l10n.t('Token Meter: Remove Model'));
   if (!model) return;
   await secrets.delete(secretKeyFor(model.id));
   await saveModels(
@@ -144,15 +161,15 @@ async function removeModelCommand(secrets: vscode.SecretStorage, provider: Token
 
 export async function manageModelsCommand(secrets: vscode.SecretStorage, provider: TokenMeterChatProvider): Promise<void> {
   const actions = [
-    { label: '$(add) Add Model…', run: () => addModelCommand(secrets, provider) },
-    { label: '$(key) Set Model API Key…', run: () => setModelApiKeyCommand(secrets, provider) },
-    { label: '$(trash) Remove Model…', run: () => removeModelCommand(secrets, provider) },
+    { label: vscode.l10n.t('$(add) Add Model…'), run: () => addModelCommand(secrets, provider) },
+    { label: vscode.l10n.t('$(key) Set Model API Key…'), run: () => setModelApiKeyCommand(secrets, provider) },
+    { label: vscode.l10n.t('$(trash) Remove Model…'), run: () => removeModelCommand(secrets, provider) },
     {
-      label: '$(settings) Edit tokenMeter.models',
+      label: vscode.l10n.t('$(settings) Edit tokenMeter.models'),
       run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'tokenMeter.models'),
     },
   ];
-  const picked = await vscode.window.showQuickPick(actions, { title: 'Token Meter: Chat Models' });
+  const picked = await vscode.window.showQuickPick(actions, { title: vscode.l10n.t('Token Meter: Chat Models') });
   await picked?.run();
 }
 
