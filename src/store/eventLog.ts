@@ -6,6 +6,7 @@ import { UsageEventError, type UsageEvent } from '../core/events';
 import { CompactDecoder, COMPACT_SEGMENT_EXTENSION, decodeJsonLine, encodeCompact, JSON_SEGMENT_EXTENSION } from './eventCodec';
 import { DATA_FILES } from './paths';
 import { mkdirPrivate, PRIVATE_FILE_MODE } from './privateFiles';
+import { processAlive } from './processes';
 
 /**
  * The event log: `events/*.ev1` in the data directory, one UsageEvent per line in the compact format
@@ -233,12 +234,7 @@ function writerAlive(fileName: string): boolean {
   const m = SEGMENT_NAME.exec(fileName);
   if (!m) return false;
   if (m[2] !== hostTag()) return true; // another machine's writer: assume alive
-  try {
-    process.kill(Number(m[3]), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(Number(m[3]));
 }
 
 /** The UTC day a segment was started, from its name; undefined for files seeded by hand. */

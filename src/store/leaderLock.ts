@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { PRIVATE_FILE_MODE } from './privateFiles';
+import { processAlive } from './processes';
 
 /**
  * One process at a time does a shared job (reading assistants' logs) for every window on this
@@ -44,15 +45,6 @@ export interface LeaderLockOptions {
   heartbeatMs?: number;
   /** Called once when a heartbeat finds the lock taken by someone else; the job must stop. */
   onLost?: () => void;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class LeaderLock {
