@@ -20,7 +20,11 @@ const results: Record<string, unknown> = {
 };
 
 const vsix = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tm-vsix-')), 'token-meter.vsix');
-execFileSync(path.join(root, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--out', vsix], { cwd: root, stdio: 'pipe' });
+// The same flags as `npm run package`: the README's screenshots are relative links that ship in the .vsix.
+execFileSync(path.join(root, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--no-rewrite-relative-links', '--out', vsix], {
+  cwd: root,
+  stdio: 'pipe',
+});
 const listing = execFileSync(path.join(root, 'node_modules/.bin/vsce'), ['ls', '--no-dependencies'], { cwd: root, encoding: 'utf8' })
   .trim()
   .split('\n');
