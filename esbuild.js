@@ -1,5 +1,6 @@
 // Bundles the extension host entry and the headless CLI. `--production` minifies; `--watch` rebuilds.
 const esbuild = require('esbuild');
+const path = require('node:path');
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -13,6 +14,9 @@ const shared = {
   sourcemap: !production,
   minify: production,
   logLevel: 'warning',
+  // The team protocol (server/src/protocol.ts) imports zod too; with server/'s packages installed it
+  // would resolve there and the bundle would carry two copies. One copy: the root's.
+  alias: { zod: path.join(__dirname, 'node_modules', 'zod') },
 };
 
 const desktopTests = process.argv.includes('--desktop-tests');
