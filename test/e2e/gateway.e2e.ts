@@ -12,11 +12,12 @@ const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
 describe('gateway: AI clients started in a VS Code terminal are metered', function () {
   this.timeout(180_000);
   const upstream = new FakeUpstream();
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-e2e-terminal-'));
+  let outDir = '';
   let session: VsCodeSession | undefined;
   let gatewayPort = 0;
 
   before(async () => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-e2e-terminal-'));
     await upstream.start();
     gatewayPort = await freePort();
     session = await VsCodeSession.start({
@@ -42,6 +43,7 @@ describe('gateway: AI clients started in a VS Code terminal are metered', functi
   after(async () => {
     await session?.stop();
     await upstream.stop();
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
   });
 
   async function typeInTerminal(command: string): Promise<void> {

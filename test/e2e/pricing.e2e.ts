@@ -32,7 +32,7 @@ const NEW_MODEL_COST = (NEW_MODEL_INPUT * 7) / 1_000_000;
 describe("prices: claude-opus-4-8 through the gateway is priced, with the prices' date", function () {
   this.timeout(180_000);
   const upstream = new FakeUpstream();
-  const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-e2e-pricing-'));
+  let outDir = '';
   let catalogHits = 0;
   let catalogBody = '';
   // Stands in for the catalog's update URL, so the extension's daily refresh runs without the internet.
@@ -45,6 +45,7 @@ describe("prices: claude-opus-4-8 through the gateway is priced, with the prices
   let previousUrl: string | undefined;
 
   before(async () => {
+    outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-e2e-pricing-'));
     await upstream.start();
     // The bundled data plus a model it lacks, as a later catalog release would have it.
     const providers = JSON.parse(JSON.stringify(await waitForUpdate())) as Array<{ id: string; models: unknown[] }>;
@@ -89,6 +90,7 @@ describe("prices: claude-opus-4-8 through the gateway is priced, with the prices
     await new Promise((resolve) => catalog.close(resolve));
     if (previousUrl === undefined) delete process.env.TOKEN_METER_PRICES_URL;
     else process.env.TOKEN_METER_PRICES_URL = previousUrl;
+    if (outDir) fs.rmSync(outDir, { recursive: true, force: true });
   });
 
   it(`shows ${REQUESTS} Opus 4.8 requests with 5-minute and 1-hour cache writes at list price in the status bar`, async () => {
