@@ -9,14 +9,19 @@ import { processAlive } from './processes';
  * machine. The holder touches the lock file every few seconds; a lock left by a dead process, or not
  * touched for `staleMs`, is taken over.
  *
- * Taking over is atomic: the stale file is renamed aside, and the rename counts only if it moved the
- * very file that was judged stale (same inode), so two waiters can never both remove it and both
- * create their own. The holder also checks on every heartbeat that the file still names it, and
- * steps down (`onLost`) if it does not.
+ * Waiters take over one at a time: a takeover holds `<lock>.takeover` (created exclusively) for the
+ * few milliseconds it lasts, checks under it that the lock is still the very file judged stale, and
+ * only then renames it aside (the rename counts only if it moved that file: same inode and text).
+ * Without that turn-taking, a waiter that moved a fresh lock aside by mistake left the path empty
+ * while it put the lock back, and a third waiter could create its own lock there: two holders. The
+ * holder also checks on every heartbeat that the file still names it, and steps down (`onLost`) if
+ * it does not.
  */
 
 const HEARTBEAT_MS = 5000;
 const DEFAULT_STALE_MS = 15_000;
+/** A takeover lasts milliseconds; one older than this was abandoned by a process that died in it. */
+const ABANDONED_TAKEOVER_MS = 10_000;
 
 interface LockOwner {
   pid: number;
@@ -83,7 +88,7 @@ export class LeaderLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const stale = LeaderLock.staleLock(file, staleMs);
         if (stale === undefined) return undefined;
-        if (!LeaderLock.removeIfSame(file, stale)) return undefined;
+        if (!LeaderLock.takeOver(file, stale)) return undefined;
       }
     }
     return undefined;
@@ -116,6 +121,47 @@ export class LeaderLock {
     const dead = owner !== undefined && owner.host === os.hostname() && !processAlive(owner.pid);
     // Unreadable for a second: a writer died mid-write.
     return dead || age > staleMs || (owner === undefined && age > 1000) ? { ino: stat.ino, text } : undefined;
+  }
+
+  /**
+   * Removes the stale lock file, in turn with other waiters: false when another waiter is taking over
+   * or already has, or the lock is no longer the file judged stale.
+   */
+  private static takeOver(file: string, stale: StaleLock): boolean {
+    const turn = `${file}.takeover`;
+    const token = `${process.pid} ${randomUUID()}`;
+    try {
+      fs.writeFileSync(turn, token, { flag: 'wx', mode: PRIVATE_FILE_MODE });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      LeaderLock.clearAbandonedTurn(turn);
+      return false;
+    }
+    try {
+      let current: StaleLock | undefined;
+      try {
+        current = { ino: fs.statSync(file).ino, text: fs.readFileSync(file, 'utf8') };
+      } catch {
+        current = undefined;
+      }
+      if (!current || current.ino !== stale.ino || current.text !== stale.text) return false;
+      return LeaderLock.removeIfSame(file, stale);
+    } finally {
+      try {
+        if (fs.readFileSync(turn, 'utf8') === token) fs.rmSync(turn, { force: true });
+      } catch {
+        // already cleared as abandoned
+      }
+    }
+  }
+
+  /** Clears a takeover turn left by a process that died during its takeover; the next attempt proceeds. */
+  private static clearAbandonedTurn(turn: string): void {
+    try {
+      if (Date.now() - fs.statSync(turn).mtimeMs > ABANDONED_TAKEOVER_MS) fs.rmSync(turn, { force: true });
+    } catch {
+      // gone already
+    }
   }
 
   /**
