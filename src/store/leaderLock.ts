@@ -36,6 +36,21 @@ interface StaleLock {
   text: string;
 }
 
+/** The file's identity (inode and text) and when it was last touched; undefined when it is gone. */
+function readLockFile(file: string): (StaleLock & { mtimeMs: number }) | undefined {
+  try {
+    const { ino, mtimeMs } = fs.statSync(file);
+    return { ino, mtimeMs, text: fs.readFileSync(file, 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a lock file is still the very file judged stale. The inode alone does not tell (see removeIfSame). */
+function isSameLock(current: StaleLock | undefined, stale: StaleLock): boolean {
+  return current !== undefined && current.ino === stale.ino && current.text === stale.text;
+}
+
 function parseOwner(text: string): LockOwner | undefined {
   try {
     return JSON.parse(text) as LockOwner;
@@ -108,19 +123,13 @@ export class LeaderLock {
    * names the holder and when it started); undefined while it is held.
    */
   private static staleLock(file: string, staleMs: number): StaleLock | undefined {
-    let stat: fs.Stats;
-    let text: string;
-    try {
-      stat = fs.statSync(file);
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      return undefined; // gone already: the next attempt creates it
-    }
-    const age = Date.now() - stat.mtimeMs;
-    const owner = parseOwner(text);
+    const lock = readLockFile(file);
+    if (!lock) return undefined; // gone already: the next attempt creates it
+    const age = Date.now() - lock.mtimeMs;
+    const owner = parseOwner(lock.text);
     const dead = owner !== undefined && owner.host === os.hostname() && !processAlive(owner.pid);
     // Unreadable for a second: a writer died mid-write.
-    return dead || age > staleMs || (owner === undefined && age > 1000) ? { ino: stat.ino, text } : undefined;
+    return dead || age > staleMs || (owner === undefined && age > 1000) ? { ino: lock.ino, text: lock.text } : undefined;
   }
 
   /**
@@ -138,14 +147,7 @@ export class LeaderLock {
       return false;
     }
     try {
-      let current: StaleLock | undefined;
-      try {
-        current = { ino: fs.statSync(file).ino, text: fs.readFileSync(file, 'utf8') };
-      } catch {
-        current = undefined;
-      }
-      if (!current || current.ino !== stale.ino || current.text !== stale.text) return false;
-      return LeaderLock.removeIfSame(file, stale);
+      return isSameLock(readLockFile(file), stale) && LeaderLock.removeIfSame(file, stale);
     } finally {
       try {
         if (fs.readFileSync(turn, 'utf8') === token) fs.rmSync(turn, { force: true });
@@ -176,13 +178,7 @@ export class LeaderLock {
     } catch {
       return false; // another waiter moved it first
     }
-    let same = false;
-    try {
-      same = fs.statSync(aside).ino === stale.ino && fs.readFileSync(aside, 'utf8') === stale.text;
-    } catch {
-      same = false;
-    }
-    if (same) {
+    if (isSameLock(readLockFile(aside), stale)) {
       fs.rmSync(aside, { force: true });
       return true;
     }
