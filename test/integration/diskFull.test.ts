@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI, gatewayArgs } from '../support/cli';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,7 +19,6 @@ import { claudeAssistantLine, claudeUserLine, writeLines } from '../support/assi
  * test lifts the limit of the running process with prlimit(1).
  */
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const LIMIT_KB = 4;
 
 function segmentText(dataDir: string): string {
@@ -75,21 +75,7 @@ describe('a full disk (ulimit -f) under the real processes', function () {
     const port = await freePort();
     const gateway = spawn(
       'bash',
-      [
-        '-c',
-        `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`,
-        process.execPath,
-        CLI,
-        'gateway',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--openai-upstream',
-        upstream.url,
-        '--anthropic-upstream',
-        upstream.url,
-      ],
+      ['-c', `ulimit -S -f ${LIMIT_KB}; exec "$0" "$@"`, process.execPath, ...gatewayArgs(port, dataDir, upstream.url)],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const seen = output(gateway);
@@ -195,7 +181,7 @@ describe('a full disk (ulimit -f) under the real processes', function () {
           '-c',
           `${limited ? `ulimit -S -f ${LIMIT_KB}; ` : ''}exec "$0" "$@"`,
           process.execPath,
-          CLI,
+          BUILT_CLI,
           'report',
           '--json',
           '--day',

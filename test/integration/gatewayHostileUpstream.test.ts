@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { gatewayArgs } from '../support/cli';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -253,20 +254,7 @@ describe('gateway CLI: SIGTERM while a gzip bomb streams', function () {
     };
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-gw-bomb-'));
     const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(__dirname, '../../dist/cli.js'),
-        'gateway',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--openai-upstream',
-        upstream.url,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, gatewayArgs(port, dataDir, upstream.url), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

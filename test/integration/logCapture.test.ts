@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI } from '../support/cli';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -25,7 +26,6 @@ import {
 import { testContext } from '../support/events';
 import { ANTHROPIC_USAGE, FakeUpstream, RESPONSES_USAGE } from '../support/fakeUpstream';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const PARSE_WORKER = path.resolve(__dirname, '../../dist/parseWorker.js');
 
 function tempDir(): string {
@@ -512,13 +512,13 @@ describe('log capture: a request seen by the gateway and by a log counts once', 
 describe('token-meter report reads the logs (headless)', function () {
   this.timeout(60_000);
   before(function () {
-    if (!fs.existsSync(CLI)) this.skip();
+    if (!fs.existsSync(BUILT_CLI)) this.skip();
   });
 
   function report(args: string[]): { status: number | null; json: Record<string, any>; stderr: string } {
     // A store named with --data-dir must exist: a new one starts as an empty folder.
     fs.mkdirSync(args[args.indexOf('--data-dir') + 1], { recursive: true });
-    const r = spawnSync(process.execPath, [CLI, 'report', '--json', ...args], {
+    const r = spawnSync(process.execPath, [BUILT_CLI, 'report', '--json', ...args], {
       encoding: 'utf8',
       env: { ...process.env, HOME: os.tmpdir() },
     });
@@ -676,7 +676,7 @@ describe('token-meter report reads the logs (headless)', function () {
     ];
     fs.mkdirSync(path.join(dir, 'data'));
     for (const killAfterMs of [150, 300, 450]) {
-      const child = spawn(process.execPath, [CLI, ...args], { stdio: 'ignore' });
+      const child = spawn(process.execPath, [BUILT_CLI, ...args], { stdio: 'ignore' });
       await new Promise((r) => setTimeout(r, killAfterMs));
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));

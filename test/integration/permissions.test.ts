@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI, gatewayArgs } from '../support/cli';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,8 +13,6 @@ import { claudeAssistantLine, claudeUserLine, writeLines } from '../support/assi
 import { usageEvent } from '../support/events';
 import { FakeUpstream } from '../support/fakeUpstream';
 import { freePort } from '../support/net';
-
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
 const modeOf = (p: string) => fs.statSync(p).mode & 0o777;
 
@@ -37,10 +36,10 @@ function assertPrivate(dir: string): void {
 
 /** Runs a command line under `umask 000`, so any file created with the default mode shows up as 666. */
 function underOpenUmask(args: string[]) {
-  return spawnSync('bash', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, CLI, ...args], { encoding: 'utf8' });
+  return spawnSync('bash', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, BUILT_CLI, ...args], { encoding: 'utf8' });
 }
 
-describe('file permissions of Token Meter data (real CLI, real files)', function () {
+describe('file permissions of Token Meter data (real BUILT_CLI, real files)', function () {
   this.timeout(30_000);
 
   it('makes files left 0644 in 0755 folders private on start (0600 files, 0700 folders)', () => {
@@ -64,7 +63,7 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
     write(DATA_FILES.hygieneFindingsLegacy, '');
     write(DATA_FILES.budgetOverride, '{"until":0}');
 
-    const r = spawnSync(process.execPath, [CLI, 'report', '--no-logs', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BUILT_CLI, 'report', '--no-logs', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assertPrivate(dataDir);
   });
@@ -78,7 +77,7 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
     fs.writeFileSync(path.join(dataDir, DATA_FILES.rollups), '{}');
     fs.chmodSync(path.join(dataDir, DATA_FILES.rollups), 0o644);
 
-    const r = spawnSync(process.execPath, [CLI, 'report', '--no-logs', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BUILT_CLI, 'report', '--no-logs', '--json', '--data-dir', dataDir], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(modeOf(dataDir), 0o755);
     assert.equal(modeOf(path.join(dataDir, 'notes.txt')), 0o644);
@@ -98,25 +97,9 @@ describe('file permissions of Token Meter data (real CLI, real files)', function
     // The headless gateway: gateway.json, a segment, rollups.json.
     const upstream = await new FakeUpstream().start();
     const port = await freePort();
-    const gateway = spawn(
-      'bash',
-      [
-        '-c',
-        'umask 000; exec "$0" "$@"',
-        process.execPath,
-        CLI,
-        'gateway',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--openai-upstream',
-        upstream.url,
-        '--anthropic-upstream',
-        upstream.url,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const gateway = spawn('bash', ['-c', 'umask 000; exec "$0" "$@"', process.execPath, ...gatewayArgs(port, dataDir, upstream.url)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     gateway.stdout!.on('data', (c) => (stdout += String(c)));

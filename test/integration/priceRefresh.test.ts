@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI } from '../support/cli';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import * as fs from 'node:fs';
@@ -12,7 +13,6 @@ import { activeCatalog, restoreBundled } from '../../src/core/priceCatalog';
 import { loadCachedCatalog, refreshCatalog, REFRESH_INTERVAL_MS } from '../../src/sync/priceRefresh';
 import { claudeAssistantLine, writeLines } from '../support/assistantLogs';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const M = 1_000_000;
 
 /** A local stand-in for the catalog's data URL: serves what the test sets and counts the GETs. */
@@ -92,7 +92,7 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     assert.equal((await refreshCatalog({ dataDir, url: server.url, now: () => now })).status, 'updated');
     assert.equal(server.hits, 2);
 
-    // The next start (or the CLI, or the recount worker) installs the saved copy without the network.
+    // The next start (or the BUILT_CLI, or the recount worker) installs the saved copy without the network.
     await restoreBundled();
     const loaded = loadCachedCatalog(dataDir);
     assert.equal(loaded.problem, undefined);
@@ -135,7 +135,7 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
   });
 
   it('token-meter report refreshes once (to the URL it is given), and --offline never asks', async function () {
-    if (!fs.existsSync(CLI)) this.skip();
+    if (!fs.existsSync(BUILT_CLI)) this.skip();
     const home = tempDir();
     const data = path.join(home, 'data');
     fs.mkdirSync(data);
@@ -148,7 +148,7 @@ describe('price refresh: a newer catalog from the (local) update URL', function 
     const run = async (extra: string[]) => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        [CLI, 'report', '--json', '--day', '--data-dir', data, '--claude-dir', path.join(home, 'claude'), ...extra],
+        [BUILT_CLI, 'report', '--json', '--day', '--data-dir', data, '--claude-dir', path.join(home, 'claude'), ...extra],
         { encoding: 'utf8', env: { ...process.env, HOME: home, TOKEN_METER_PRICES_URL: server.url } },
       );
       return JSON.parse(stdout);

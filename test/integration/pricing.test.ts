@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI } from '../support/cli';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,7 +14,6 @@ import { UsageStore } from '../../src/store/usageStore';
 import { claudeAssistantLine, codexLines, writeLines } from '../support/assistantLogs';
 import { ANTHROPIC_USAGE, FakeUpstream, RESPONSES_USAGE } from '../support/fakeUpstream';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const SECRET = 'p'.repeat(32);
 
 /**
@@ -110,7 +110,19 @@ describe('prices end to end: what a request costs is the published list price', 
     ]);
     const r = spawnSync(
       process.execPath,
-      [CLI, 'report', '--json', '--day', '--offline', '--time-zone', 'UTC', '--data-dir', data, '--claude-dir', path.join(home, 'claude')],
+      [
+        BUILT_CLI,
+        'report',
+        '--json',
+        '--day',
+        '--offline',
+        '--time-zone',
+        'UTC',
+        '--data-dir',
+        data,
+        '--claude-dir',
+        path.join(home, 'claude'),
+      ],
       { encoding: 'utf8', env: { ...process.env, HOME: home } },
     );
     assert.equal(r.status, 0, r.stderr);

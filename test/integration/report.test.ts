@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI } from '../support/cli';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,10 +8,8 @@ import { PriceBook } from '../../src/core/pricing';
 import { totalTokens } from '../../src/core/events';
 import { usageEvent } from '../support/events';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
-
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'report', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BUILT_CLI, 'report', ...args], { encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -117,7 +116,7 @@ describe('token-meter report (built dist/cli.js on a real store)', () => {
   });
 
   it('explains a missing default store instead of failing', () => {
-    const r = spawnSync(process.execPath, [CLI, 'report'], {
+    const r = spawnSync(process.execPath, [BUILT_CLI, 'report'], {
       encoding: 'utf8',
       env: { ...process.env, TOKEN_METER_DATA_DIR: path.join(dataDir, 'nope') },
     });

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI } from '../support/cli';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -7,23 +8,26 @@ import { addDays, dayKey } from '../../src/core/time';
 import { claudeAssistantLine, claudeUserLine, writeLines } from '../support/assistantLogs';
 import { usageEvent } from '../support/events';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const NOBODY = 65534;
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(process.execPath, [CLI, 'report', ...args], { encoding: 'utf8', env });
+  const r = spawnSync(process.execPath, [BUILT_CLI, 'report', ...args], { encoding: 'utf8', env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /**
  * The tests run as root, who can read any file whatever its mode; an unreadable folder or file is
- * made real by running the CLI as the unprivileged user "nobody" (setpriv, util-linux).
+ * made real by running the BUILT_CLI as the unprivileged user "nobody" (setpriv, util-linux).
  */
 function runAsNobody(args: string[]) {
-  const r = spawnSync('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, 'report', ...args], {
-    encoding: 'utf8',
-  });
-  assert.equal(r.error, undefined, 'setpriv (util-linux) is needed to run the CLI as an unprivileged user');
+  const r = spawnSync(
+    'setpriv',
+    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BUILT_CLI, 'report', ...args],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.error, undefined, 'setpriv (util-linux) is needed to run the BUILT_CLI as an unprivileged user');
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -114,7 +118,10 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
       [path.join(parent, 'file'), /--data-dir: .*file is not a folder/],
       [parent, /--data-dir: .* is not a Token Meter data folder/],
     ] as const) {
-      const r = spawnSync(process.execPath, [CLI, 'gateway', '--port', '4999', '--data-dir', dir], { encoding: 'utf8', timeout: 10_000 });
+      const r = spawnSync(process.execPath, [BUILT_CLI, 'gateway', '--port', '4999', '--data-dir', dir], {
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, message);
     }
@@ -161,11 +168,11 @@ describe('token-meter report: bad input is an error, a partial read a warning (b
     const args = `report --since ${addDays(today, -370)} --by day --json --no-logs --time-zone UTC --data-dir "${dataDir}"`;
     const out = path.join(tempDir('tm-rep-outfile-'), 'report.json');
 
-    const full = spawnSync('bash', ['-c', `ulimit -f 8; "${process.execPath}" "${CLI}" ${args} > "${out}"`], { encoding: 'utf8' });
+    const full = spawnSync('bash', ['-c', `ulimit -f 8; "${process.execPath}" "${BUILT_CLI}" ${args} > "${out}"`], { encoding: 'utf8' });
     assert.equal(full.status, 1, `a report cut short by the disk must not exit 0 (stderr: ${full.stderr})`);
     assert.match(full.stderr, /token-meter: could not write the output: EFBIG/);
 
-    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${CLI}" ${args} | head -c 1 >/dev/null; exit \${PIPESTATUS[0]}`], {
+    const piped = spawnSync('bash', ['-c', `"${process.execPath}" "${BUILT_CLI}" ${args} | head -c 1 >/dev/null; exit \${PIPESTATUS[0]}`], {
       encoding: 'utf8',
     });
     assert.equal(piped.status, 0, piped.stderr);

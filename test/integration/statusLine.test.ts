@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { BUILT_CLI } from '../support/cli';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,8 +17,6 @@ import {
 import { statusLineCommand } from '../../src/core/limits/claudeSettings';
 import { LimitStore } from '../../src/store/limitStore';
 import { CLAUDE_STATUS_JSON } from '../support/claudeStatus';
-
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
 /** Runs a status-line command the way Claude Code does: through the shell, its JSON on stdin. */
 function runAsClaudeCode(command: string, input: unknown): { code: number | null; stdout: string; stderr: string } {
@@ -38,7 +37,7 @@ describe('Claude Code status line: connect, run as Claude Code does, disconnect 
     permissions: { allow: ['Bash(npm test)'] },
     statusLine: { type: 'command', command: userCommand, padding: 0 },
   };
-  const ours = statusLineCommand({ executable: process.execPath, cli: CLI, dataDir });
+  const ours = statusLineCommand({ executable: process.execPath, cli: BUILT_CLI, dataDir });
 
   before(() => {
     fs.mkdirSync(configDir, { recursive: true });
@@ -96,19 +95,22 @@ describe('Claude Code status line: connect, run as Claude Code does, disconnect 
     const command = JSON.parse(fs.readFileSync(settingsFile, 'utf8')).statusLine.command as string;
     const { rate_limits: _none, ...withoutLimits } = CLAUDE_STATUS_JSON;
     assert.match(runAsClaudeCode(command, withoutLimits).stdout, /│ Opus · myapp · ctx 42% · \$1\.37\n$/);
-    const garbage = spawnSync(process.execPath, [CLI, 'statusline', '--data-dir', dataDir, '--no-chain'], {
+    const garbage = spawnSync(process.execPath, [BUILT_CLI, 'statusline', '--data-dir', dataDir, '--no-chain'], {
       input: 'not json',
       encoding: 'utf8',
     });
     assert.equal(garbage.status, 0);
     assert.match(garbage.stderr, /not the JSON Claude Code sends/);
-    assert.equal(spawnSync(process.execPath, [CLI, 'statusline', '--bogus'], { encoding: 'utf8' }).status, 2);
-    assert.match(spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout, /statusline\s+Claude Code's status line/);
-    assert.match(spawnSync(process.execPath, [CLI, 'statusline', '--help'], { encoding: 'utf8' }).stdout, /Usage: token-meter statusline/);
+    assert.equal(spawnSync(process.execPath, [BUILT_CLI, 'statusline', '--bogus'], { encoding: 'utf8' }).status, 2);
+    assert.match(spawnSync(process.execPath, [BUILT_CLI, '--help'], { encoding: 'utf8' }).stdout, /statusline\s+Claude Code's status line/);
+    assert.match(
+      spawnSync(process.execPath, [BUILT_CLI, 'statusline', '--help'], { encoding: 'utf8' }).stdout,
+      /Usage: token-meter statusline/,
+    );
   });
 
   it('after an update (the extension in a new folder) the connected command follows it; a foreign one is never touched', () => {
-    const updated = statusLineCommand({ executable: process.execPath, cli: CLI.replace('dist', 'dist/../dist'), dataDir });
+    const updated = statusLineCommand({ executable: process.execPath, cli: BUILT_CLI.replace('dist', 'dist/../dist'), dataDir });
     assert.equal(repointIfConnected(configDir, dataDir, updated), true);
     assert.equal(JSON.parse(fs.readFileSync(settingsFile, 'utf8')).statusLine.command, updated);
     assert.equal(repointIfConnected(configDir, dataDir, updated), false, 'already current');
