@@ -20,21 +20,23 @@ const SYNTHETIC_MODEL = '<synthetic>';
 /** Only lines with a usage key matter (see LineReader.needles; test/unit/logPrefilter.test.ts). */
 export const USAGE_NEEDLES: readonly Buffer[] = [Buffer.from('"usage"')];
 
-interface PendingMessage {
-  messageId: string;
-  ts: number;
-  model: string;
-  sessionId?: string;
-  project?: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  /** The part of cacheWriteTokens written with the 1-hour TTL (usage.cache_creation). */
-  cacheWrite1hTokens?: number;
-  /** usage.speed "fast" (fast mode) or a non-standard usage.service_tier. */
-  serviceTier?: string;
-}
+/**
+ * A message's usage as its lines arrive; the counts and tier mean what they mean on UsageEvent
+ * (cacheWrite1hTokens from usage.cache_creation; serviceTier from usage.speed "fast" or a
+ * non-standard usage.service_tier).
+ */
+type PendingMessage = Pick<
+  UsageEvent,
+  | 'ts'
+  | 'model'
+  | 'project'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'cacheReadTokens'
+  | 'cacheWriteTokens'
+  | 'cacheWrite1hTokens'
+  | 'serviceTier'
+> & { messageId: string; sessionId?: string };
 
 function configDirs(environment: LogEnvironment): string[] {
   const configured = environment.env.CLAUDE_CONFIG_DIR;
