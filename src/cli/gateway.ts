@@ -4,7 +4,7 @@ import type { CliIO } from '../cli';
 import { GatewayHost, GatewayPortInUseError } from '../capture/gateway/host';
 import { recordLimitHeaders } from '../capture/gateway/limitHeaders';
 import { listPriceContext } from '../core/settings';
-import { settingRange } from '../core/settingsSchema';
+import { describeSetting, validateSetting } from '../core/settingsSchema';
 import { systemTimeZone } from '../core/time';
 import { LimitStore } from '../store/limitStore';
 import { defaultDataDir } from '../store/paths';
@@ -71,9 +71,8 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
     const port = values.port === undefined ? undefined : Number(values.port);
     // The port is shared (gateway.json) with VS Code windows and terminals, so it must be a fixed one,
     // in the range tokenMeter.gateway.port allows; 0 ("any free port") would tell them nothing.
-    const { minimum, maximum } = settingRange('gateway.port');
-    if (port !== undefined && (!Number.isInteger(port) || port < (minimum ?? 1) || port > (maximum ?? 65535)))
-      throw new Error(`--port must be a whole number from ${minimum} to ${maximum}.`);
+    if (port !== undefined && validateSetting('gateway.port', port).problem)
+      throw new Error(`--port must be ${describeSetting('gateway.port')}.`);
     const dataDir = values['data-dir'] !== undefined ? path.resolve(values['data-dir']) : defaultDataDir();
     const dataDirIssue = dataDirProblem(dataDir, { mustExist: false });
     if (dataDirIssue) throw new Error(`${dataDirSource(values['data-dir'] !== undefined)}: ${dataDirIssue}`);
