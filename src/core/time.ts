@@ -39,10 +39,16 @@ export function setLocalTimeZone(timeZone: string | undefined): void {
   zoneOffsets.clear();
 }
 
+/**
+ * UTC's names: its offsets and wall-clock parts come from Date's UTC methods, so a report in UTC
+ * (a server, a CI job, `--time-zone UTC`) loads no Intl formatter either.
+ */
+const UTC_NAMES: ReadonlySet<string> = new Set(['UTC', 'Etc/UTC']);
+
 /** True when the runtime knows the IANA zone name. */
 export function isValidTimeZone(timeZone: string): boolean {
   if (typeof timeZone !== 'string' || timeZone === '') return false;
-  if (timeZone === localZone) return true;
+  if (timeZone === localZone || UTC_NAMES.has(timeZone)) return true;
   try {
     partsFormatter(timeZone);
     return true;
@@ -83,6 +89,18 @@ export function zonedParts(ts: number, timeZone: string): ZonedParts {
       minute: d.getMinutes(),
       second: d.getSeconds(),
       weekday: d.getDay(),
+    };
+  }
+  if (UTC_NAMES.has(timeZone)) {
+    const d = new Date(ts);
+    return {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+      weekday: d.getUTCDay(),
     };
   }
   const parts = partsFormatter(timeZone).formatToParts(new Date(ts));
@@ -210,6 +228,7 @@ export function weekdayOf(key: string): number {
 export function zoneOffsetMs(ts: number, timeZone: string): number {
   // Whole minutes in every zone since 1972; `|| 0` turns UTC's -0 into 0.
   if (timeZone === localZone) return -new Date(ts).getTimezoneOffset() * 60_000 || 0;
+  if (UTC_NAMES.has(timeZone)) return 0;
   const p = zonedParts(ts, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(ts / 1000) * 1000;

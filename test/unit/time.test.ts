@@ -9,6 +9,7 @@ import {
   weekStartDay,
   zonedParts,
   zonedTimeToUtc,
+  zoneOffsetMs,
 } from '../../src/core/time';
 
 describe('time zones and calendar days', () => {
@@ -32,6 +33,17 @@ describe('time zones and calendar days', () => {
         }
       }
     }
+  });
+
+  it("reads UTC from Date's UTC methods exactly as Intl reads the same zone under another name", () => {
+    for (let ts = Date.UTC(2024, 0, 1); ts < Date.UTC(2025, 0, 1); ts += 7 * 3600_000 + 59_000) {
+      for (const name of ['UTC', 'Etc/UTC']) {
+        assert.deepEqual(zonedParts(ts, name), zonedParts(ts, 'Etc/GMT'), `${name} at ${new Date(ts).toISOString()}`);
+        assert.equal(zoneOffsetMs(ts, name), zoneOffsetMs(ts, 'Etc/GMT'));
+      }
+    }
+    assert.equal(isValidTimeZone('UTC'), true);
+    assert.equal(isValidTimeZone('Etc/UTC'), true);
   });
 
   it('knows valid and invalid zone names', () => {

@@ -219,7 +219,8 @@ export class LogScanner {
     const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
     if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES))
       this.scanInParallel(files, stats, workers, done);
-    else files.forEach((file, i) => done(i, this.readFile(file)));
+    // Each file as stat'ed above: a warm read of a long history is mostly these stat calls, made once.
+    else files.forEach((file, i) => done(i, this.readFile(file, stats[i])));
     summary.events += this.flushQuiet();
     this.forgetOldIds();
     this.save(true);
