@@ -11,6 +11,8 @@ import { codex } from '../../src/capture/logs/codex';
 import { copilotChat } from '../../src/capture/logs/copilotChat';
 import { LiveCapture } from '../../src/capture/logs/liveCapture';
 import { LogScanner, type LogSource } from '../../src/capture/logs/scanner';
+import { ParsePool, type ParseJob } from '../../src/capture/logs/parsePool';
+import { parseJob } from '../../src/capture/logs/parseJob';
 import { GatewayServer } from '../../src/capture/gateway/server';
 import type { UsageEvent } from '../../src/core/events';
 import { UsageStore } from '../../src/store/usageStore';
@@ -175,7 +177,7 @@ describe('log capture: incremental reading of real files', () => {
       { adapter: claudeCode, roots: [path.join(dir, 'claude')] },
       { adapter: codex, roots: [path.join(dir, 'codex')] },
     ];
-    const run = (stateDir: string, parallel: boolean) => {
+    const run = (stateDir: string, parallel: boolean, queueBytes?: number) => {
       fs.mkdirSync(stateDir);
       const events: UsageEvent[] = [];
       const problems: string[] = [];
@@ -185,14 +187,19 @@ describe('log capture: incremental reading of real files', () => {
         sink: (batch) => events.push(...batch),
         onProblem: (m) => problems.push(m),
         quietMs: 60_000,
-        ...(parallel ? { parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0 } } : {}),
+        ...(parallel ? { parseWorkers: { file: PARSE_WORKER, count: 2, minBytes: 0, queueBytes } } : {}),
       });
       return { scanner, events, problems };
     };
     const one = run(path.join(dir, 'one'), false);
     const many = run(path.join(dir, 'many'), true);
-    const first = { one: one.scanner.scanAll(), many: many.scanner.scanAll() };
+    // Workers given one file at a time: this thread parses the files it would otherwise wait for.
+    const shared = run(path.join(dir, 'shared'), true, 1);
+    const first = { one: one.scanner.scanAll(), many: many.scanner.scanAll(), shared: shared.scanner.scanAll() };
     assert.deepEqual(first.many, first.one);
+    assert.deepEqual(first.shared, first.one);
+    assert.deepEqual(shared.events, one.events);
+    assert.deepEqual(shared.problems, one.problems);
     assert.equal(first.one.events, 6 * 50 + 1 + 6 * 20, 'each streamed message once, the shared one once, repeated token counts once');
     assert.equal(first.one.malformedLines, 6);
     assert.deepEqual(many.events, one.events);
@@ -210,6 +217,45 @@ describe('log capture: incremental reading of real files', () => {
       many.events.slice(-6).map((e) => e.outputTokens),
       [30, 30, 30, 30, 30, 30],
     );
+  });
+
+  it('the scanning thread parses later files itself while a worker has the one it wants, each result as parsed alone', () => {
+    const t = hourAgo();
+    const dir = tempDir();
+    const jobs: ParseJob[] = [];
+    for (let f = 0; f < 24; f++) {
+      const file = path.join(dir, 'claude', 'p', `s${f}.jsonl`);
+      const lines = [claudeUserLine(t, 'x'.repeat(5000)), 'garbage'];
+      for (let i = 0; i < 40; i++)
+        lines.push(claudeAssistantLine({ messageId: `msg_${f}_${i}`, ts: t + i, usage: { input: i, output: f } }));
+      lines.push(claudeAssistantLine({ messageId: `msg_${f}_open`, ts: t + 99, usage: { input: 1, output: 1 }, stopReason: null }));
+      writeLines(file, lines);
+      const size = fs.statSync(file).size;
+      const logFile = { path: file, root: path.join(dir, 'claude'), relative: `p/s${f}.jsonl` };
+      jobs.push({
+        file: logFile,
+        source: 'claude-code',
+        offset: 0,
+        size,
+        saved: undefined,
+        flush: f % 2 === 0,
+        now: Date.now(),
+        headLength: 64,
+      });
+    }
+    // One file at a time on the worker: every file it has not been given, this thread parses.
+    const pool = new ParsePool(PARSE_WORKER, 1, 1);
+    try {
+      // As JSON: a worker's result crosses as JSON, so a key whose value is undefined is left out of it.
+      const asJson = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+      assert.deepEqual(
+        [...pool.parse(jobs)].map(asJson),
+        jobs.map((job) => asJson(parseJob(job))),
+      );
+      assert.ok(pool.parsedHere > 0 && pool.parsedHere < jobs.length, `${pool.parsedHere} of ${jobs.length} parsed on this thread`);
+    } finally {
+      pool.dispose();
+    }
   });
 
   it('on worker threads, a message held back in a file written to during the scan waits for its end', () => {
@@ -262,7 +308,7 @@ describe('log capture: incremental reading of real files', () => {
         lines.push(claudeAssistantLine({ messageId: 'msg_future', ts: Date.now() + 2 * 86_400_000, usage: { input: 1, output: 1 } }));
       writeLines(path.join(dir, 'claude', `p${f % 4}`, `s${f}.jsonl`), lines);
     }
-    const run = (stateDir: string, parallel: boolean) => {
+    const run = (stateDir: string, parallel: boolean, queueBytes?: number) => {
       fs.mkdirSync(stateDir);
       const events: UsageEvent[] = [];
       const problems: string[] = [];

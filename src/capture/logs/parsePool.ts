@@ -1,12 +1,14 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { unpackRecords, type PackedRecords } from './packedRecords';
+import { parseJob } from './parseJob';
 import type { LogFile, LogRecord } from './types';
 
 /**
- * Parses line files on worker threads, one per core, for a first read of a long history. The
- * scanner stays synchronous: it blocks on a shared counter (Atomics.wait) until the next file's
- * result is in, and takes results in the files' order, so delivery, de-duplication and crash
- * safety are exactly those of a read on one thread.
+ * Parses line files on worker threads for a first read of a long history. The scanner stays
+ * synchronous and takes results in the files' order, so delivery, de-duplication and crash safety
+ * are exactly those of a read on one thread. While the file it wants next is still being parsed it
+ * parses a later one itself (rather than blocking), so its own core works too; only when every file
+ * within the window is handed out does it block on a shared counter (Atomics.wait).
  */
 
 export interface ParseJob {
@@ -79,6 +81,11 @@ export interface ParseWorkerData {
  */
 const AHEAD_FILES = 64;
 const AHEAD_BYTES = 64 * 1024 * 1024;
+/**
+ * Unanswered bytes a worker is given at most beyond the wanted file: enough that it never idles
+ * between replies, few enough that the files after them are left for this thread to take.
+ */
+const DEFAULT_WORKER_QUEUE_BYTES = 16 * 1024 * 1024;
 const YOUNG_GENERATION_MB = 4;
 /** A worker that answers nothing for this long is taken for dead. */
 const STALL_MS = 60_000;
@@ -92,11 +99,26 @@ interface Slot {
   pendingBytes: number;
 }
 
+/** A job parsed on this thread fails as one parsed on a worker does: as a result, never a throw. */
+function parseHere(job: ParseJob): ParseResult {
+  try {
+    return parseJob(job);
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+}
+
 export class ParsePool {
   private readonly slots: Slot[] = [];
   private readonly replies = new Int32Array(new SharedArrayBuffer(4));
+  /** Jobs parsed on this thread while it waited for a worker. */
+  parsedHere = 0;
 
-  constructor(workerFile: string, size: number) {
+  constructor(
+    workerFile: string,
+    size: number,
+    private readonly workerQueueBytes = DEFAULT_WORKER_QUEUE_BYTES,
+  ) {
     for (let i = 0; i < size; i++) {
       const { port1, port2 } = new MessageChannel();
       const data: ParseWorkerData = { port: port2, replies: this.replies.buffer as SharedArrayBuffer };
@@ -112,21 +134,23 @@ export class ParsePool {
   }
 
   /**
-   * Each job's result, in the jobs' order. Jobs are queued on the workers ahead of the one wanted
-   * (each worker works through its queue while this thread delivers), to the worker with the
-   * fewest bytes still to read.
+   * Each job's result, in the jobs' order. Jobs within the window ahead of the one wanted are queued
+   * on the least busy worker (up to workerQueueBytes each) or, while the wanted one is not in,
+   * parsed on this thread.
    */
   *parse(jobs: readonly ParseJob[]): Generator<ParseResult> {
-    const done = new Map<number, string>();
+    /** A worker's reply (JSON) or a result parsed here. */
+    const done = new Map<number, string | ParseResult>();
     const bytesOf = (job: ParseJob) => Math.max(0, job.size - job.offset);
     let next = 0;
     let aheadBytes = 0;
     for (let wanted = 0; wanted < jobs.length; wanted++) {
       let waitedSince = Date.now();
+      const withinWindow = () => next < jobs.length && (next <= wanted || (next < wanted + AHEAD_FILES && aheadBytes < AHEAD_BYTES));
       while (!done.has(wanted)) {
-        // Always hand out the wanted job itself; beyond it, within the window.
-        while (next < jobs.length && (next <= wanted || (next < wanted + AHEAD_FILES && aheadBytes < AHEAD_BYTES))) {
+        while (withinWindow()) {
           const slot = this.slots.reduce((a, b) => (b.pendingBytes < a.pendingBytes ? b : a));
+          if (slot.pendingBytes >= this.workerQueueBytes) break;
           slot.pending++;
           slot.pendingBytes += bytesOf(jobs[next]);
           aheadBytes += bytesOf(jobs[next]);
@@ -149,13 +173,21 @@ export class ParsePool {
           waitedSince = Date.now();
           continue;
         }
+        if (withinWindow()) {
+          aheadBytes += bytesOf(jobs[next]);
+          done.set(next, parseHere(jobs[next]));
+          this.parsedHere++;
+          next++;
+          waitedSince = Date.now();
+          continue;
+        }
         if (Date.now() - waitedSince > STALL_MS) throw new Error('a log parsing worker stopped answering');
         Atomics.wait(this.replies, 0, seen, 1000);
       }
       const result = done.get(wanted)!;
       done.delete(wanted);
       aheadBytes -= bytesOf(jobs[wanted]);
-      yield unpack(JSON.parse(result) as PackedParseResult);
+      yield typeof result === 'string' ? unpack(JSON.parse(result) as PackedParseResult) : result;
     }
   }
 

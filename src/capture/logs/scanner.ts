@@ -68,6 +68,8 @@ export interface ParseWorkers {
   count: number;
   /** Read on this thread below this many unread bytes (default 32 MB). */
   minBytes?: number;
+  /** Unanswered bytes each worker is given at most (ParsePool's default when absent). */
+  queueBytes?: number;
 }
 
 interface FileState {
@@ -238,7 +240,7 @@ export class LogScanner {
     done: (i: number, result: FileRead) => void,
   ): void {
     // The workers start up while this thread looks at the files.
-    const pool = new ParsePool(workers.file, Math.min(workers.count, files.length));
+    const pool = new ParsePool(workers.file, Math.min(workers.count, files.length), workers.queueBytes);
     try {
       const plans = files.map((file, i) => this.plan(file, stats[i]));
       const jobs: ParseJob[] = [];
