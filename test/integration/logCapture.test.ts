@@ -308,7 +308,7 @@ describe('log capture: incremental reading of real files', () => {
         lines.push(claudeAssistantLine({ messageId: 'msg_future', ts: Date.now() + 2 * 86_400_000, usage: { input: 1, output: 1 } }));
       writeLines(path.join(dir, 'claude', `p${f % 4}`, `s${f}.jsonl`), lines);
     }
-    const run = (stateDir: string, parallel: boolean, queueBytes?: number) => {
+    const run = (stateDir: string, parallel: boolean) => {
       fs.mkdirSync(stateDir);
       const events: UsageEvent[] = [];
       const problems: string[] = [];
