@@ -25,6 +25,9 @@ import { PriceCatalogController } from './ui/priceCatalogController';
 import { ProblemReporter } from './ui/problems';
 import { UsageService } from './ui/usageService';
 
+// The bundles loaded on first use take the extension's own instances of these (see esbuild.js).
+export { sharedModules } from './sharedModules';
+
 // Their problems (an upstream that is not a URL, a log root that is not a path) are reported with the usage settings.
 const gatewaySettings = () => resolveGateway(settingValues(), []);
 const logCaptureSettings = () => resolveLogCapture(settingValues(), []);

@@ -11,7 +11,7 @@ import type { SettingKey } from './settingsSchema';
 /**
  * Settings read from the user's own settings only. They are declared with `application` scope in
  * package.json (`machine` would drop them from the user settings of a remote window such as
- * code-server's), and `config.ts` reads them from `inspect().globalValue`, so a workspace value is
+ * code-server's), and `config.ts` reads them from the user's scope of `inspect()`, so a workspace value is
  * ignored whatever the VS Code version does with the scope.
  */
 export const USER_ONLY_SETTINGS = [
@@ -37,6 +37,21 @@ export type ApprovalGatedSetting = (typeof APPROVAL_GATED_SETTINGS)[number];
 export interface TeamSettingValues {
   endpoint: string;
   teamId: string;
+}
+
+/**
+ * A setting's value in one scope of the whole section (`inspect('tokenMeter').globalValue`, …), where
+ * VS Code nests dotted keys: `budget.daily` is `{ budget: { daily } }`. Undefined when that scope does
+ * not set it.
+ */
+export function valueInSection(section: unknown, key: SettingKey): unknown {
+  let value = section;
+  for (const part of key.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, part))
+      return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
 }
 
 /** What the user decided about a workspace's endpoint origin, remembered across windows. */

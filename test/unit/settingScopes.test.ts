@@ -7,7 +7,9 @@ import {
   httpOrigin,
   teamTokenSecretKey,
   USER_ONLY_SETTINGS,
+  valueInSection,
 } from '../../src/core/settingScopes';
+import { SETTING_KEYS } from '../../src/core/settingsSchema';
 
 interface DeclaredSetting {
   scope?: string;
@@ -109,5 +111,27 @@ describe('team endpoint: a workspace proposes, the user approves the exact origi
   it('keeps a team token per origin', () => {
     assert.equal(httpOrigin('https://Tokens.Example.com:443/x?y'), 'https://tokens.example.com');
     assert.notEqual(teamTokenSecretKey('https://a.example'), teamTokenSecretKey('https://b.example'));
+  });
+
+  it("reads a setting from one scope of the whole section, where VS Code nests each key's dotted parts", () => {
+    // As `inspect('tokenMeter').globalValue` holds a user's "tokenMeter.budget.daily": 5 and friends.
+    const user = { budget: { daily: 5, unit: 'tokens' }, models: [{ id: 'm' }], gateway: { enabled: false }, hygiene: { detectors: {} } };
+    assert.equal(valueInSection(user, 'budget.daily'), 5);
+    assert.equal(valueInSection(user, 'budget.unit'), 'tokens');
+    assert.deepEqual(valueInSection(user, 'models'), [{ id: 'm' }]);
+    assert.equal(valueInSection(user, 'gateway.enabled'), false, 'a false value is a value');
+    assert.deepEqual(valueInSection(user, 'hygiene.detectors'), {});
+    assert.equal(valueInSection(user, 'budget.weekly'), undefined);
+    assert.equal(valueInSection(user, 'gateway.port'), undefined);
+    assert.equal(valueInSection(undefined, 'budget.daily'), undefined, 'a scope that sets nothing');
+    assert.equal(valueInSection({ budget: 5 }, 'budget.daily'), undefined, 'a number where an object belongs');
+    assert.equal(valueInSection({ models: ['a'] }, 'models.length' as never), undefined, 'never a property of an array');
+    assert.equal(valueInSection({}, 'timeZone'), undefined);
+    assert.equal(valueInSection(Object.create({ timeZone: 'UTC' }), 'timeZone'), undefined, 'never an inherited property');
+  });
+
+  it('declares no setting whose key is the dotted prefix of another, so nested scopes hold each one apart', () => {
+    for (const key of SETTING_KEYS)
+      for (const other of SETTING_KEYS) assert.ok(!other.startsWith(`${key}.`), `tokenMeter.${key} is a prefix of tokenMeter.${other}`);
   });
 });
