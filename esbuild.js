@@ -31,6 +31,8 @@ const LAZY_BUNDLES = {
   teamSync: 'src/sync/syncService.ts',
   gateway: 'src/capture/gateway/runner.ts',
   chat: 'src/capture/lm/send.ts',
+  logScanner: 'src/capture/logs/scanner.ts',
+  liveCapture: 'src/capture/logs/liveCapture.ts',
 };
 /**
  * Modules whose state must exist once in the extension host (the settings service, the active price

@@ -63,3 +63,8 @@ export const DATA_DIR_ENTRIES: readonly string[] = Object.values(DATA_FILES);
  * gateway's secret, log-reading positions, the price cache, locks) stays.
  */
 export const USAGE_RECORD_ENTRIES: readonly string[] = [DATA_FILES.hygieneFindings, DATA_FILES.hygieneFindingsLegacy, DATA_FILES.limits];
+
+/** The lock that makes one process at a time read assistants' logs into a data directory. */
+export function logLockPath(dataDir: string): string {
+  return path.join(dataDir, DATA_FILES.logsLock);
+}

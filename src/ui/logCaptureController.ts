@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { UsageEvent } from '../core/events';
 import { formatDuration } from '../core/format';
 import type { LogCaptureSettings } from '../core/settings';
-import { logLockPath } from '../capture/logs/ingest';
+import { logLockPath } from '../store/paths';
 import type { LiveCapture } from '../capture/logs/liveCapture';
 import type { LogSource } from '../capture/logs/scanner';
 import { allRoots, logSources } from '../capture/logs/sources';

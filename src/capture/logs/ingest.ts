@@ -3,14 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { UsageEvent } from '../../core/events';
 import { LeaderLock } from '../../store/leaderLock';
-import { DATA_FILES } from '../../store/paths';
+import { logLockPath } from '../../store/paths';
 import { mkdirPrivate } from '../../store/privateFiles';
 import { LogScanner, type LogScannerOptions, type LogSource, type ParseWorkers, type ScanProgress, type ScanSummary } from './scanner';
-
-/** The lock that makes one process at a time read assistants' logs into a data directory. */
-export function logLockPath(dataDir: string): string {
-  return path.join(dataDir, DATA_FILES.logsLock);
-}
 
 export interface IngestOptions {
   dataDir: string;
