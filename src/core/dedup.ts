@@ -1,0 +1,374 @@
+import { vendorOfModel, type UsageEvent } from './events';
+import { canonicalModelName } from './pricing';
+
+/**
+ * Which counted events are the same request: the same id seen again (RecentIds), or the same request
+ * seen by two sources that share no id (CrossSourceMatcher).
+ *
+ * Both remember what they saw for DEDUP_WINDOW_MS before the newest event they remembered. A verdict
+ * depends only on the events and their order: something older than the window is forgotten at once,
+ * whenever its memory is actually freed, so the same events give the same verdicts whether or not
+ * the rollups were saved and restored in between.
+ */
+
+/** How long an event id is remembered for de-duplication. Capture sources only re-see recent records. */
+export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
+
+/** Memory of expired entries is freed once at least this many entries are due, so freeing stays linear. */
+const MIN_FREE_BATCH = 4096;
+
+/**
+ * Ids of recently counted events, so the same request reported twice (two windows, a gateway and a
+ * log, a retried API call) is counted once.
+ */
+export class RecentIds {
+  /** Each remembered id and its event's time. */
+  private readonly ids = new Map<string, number>();
+  /** The ids in the order they were remembered, with their times: freeing expired ones reads only those. */
+  private order: string[] = [];
+  private orderTs: number[] = [];
+  private head = 0;
+  private newest = 0;
+
+  /** True the first time an id is seen within the window. */
+  admit(id: string, ts: number): boolean {
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    const seenAt = this.ids.get(id);
+    if (seenAt !== undefined && seenAt >= cutoff) return false;
+    // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
+    // starts empty), and one seen twice that far apart cannot be told apart anyway.
+    if (ts < cutoff) return true;
+    this.remember(id, ts);
+    if (ts > this.newest) {
+      this.newest = ts;
+      this.freeExpired();
+    }
+    return true;
+  }
+
+  private remember(id: string, ts: number): void {
+    this.ids.set(id, ts);
+    this.order.push(id);
+    this.orderTs.push(ts);
+  }
+
+  /** Frees the ids remembered before the first one still inside the window (most come in time order). */
+  private freeExpired(): void {
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    const { order, orderTs, ids } = this;
+    let head = this.head;
+    while (head < order.length && orderTs[head] < cutoff) {
+      // An id forgotten and seen again was remembered anew, with a later time.
+      if (ids.get(order[head]) === orderTs[head]) ids.delete(order[head]);
+      head++;
+    }
+    this.head = head;
+    if (head >= MIN_FREE_BATCH && head * 2 >= order.length) {
+      this.order = order.slice(head);
+      this.orderTs = orderTs.slice(head);
+      this.head = 0;
+    }
+  }
+
+  toJSON(): Array<[string, number]> {
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    const out: Array<[string, number]> = [];
+    for (const entry of this.ids) if (entry[1] >= cutoff) out.push(entry);
+    return out;
+  }
+
+  static fromJSON(entries: Array<[string, number]>): RecentIds {
+    const set = new RecentIds();
+    for (const [id, ts] of entries) {
+      set.remember(id, ts);
+      if (ts > set.newest) set.newest = ts;
+    }
+    return set;
+  }
+}
+
+/** How far apart two sources may log the same request. A log line is written within seconds of the answer. */
+export const CROSS_SOURCE_MATCH_MS = 2 * 60_000;
+
+/** An unpaired sighting as saved: the key as `vendor\0model\0input\0output\0cacheRead\0cacheWrite`, its time, its source. */
+export type MatchEntry = [key: string, ts: number, source: string];
+
+/** One source's unpaired sightings of a key, by time from `head` on (those before it are taken or expired). */
+interface SourceSightings {
+  readonly source: string;
+  times: number[];
+  head: number;
+}
+
+/** A vendor and model (by its index in the matcher) with four token counts, and its unpaired sightings. */
+class MatchKey {
+  /** Another key with the same hash. */
+  next: MatchKey | undefined = undefined;
+  /**
+   * Unpaired sightings per source, in the order the sources were first seen. Until a key has a
+   * second sighting (most never do: counts rarely repeat to the token) it is `onlyTs` from `onlySource`.
+   */
+  lists: SourceSightings[] | undefined = undefined;
+
+  constructor(
+    readonly model: number,
+    readonly input: number,
+    readonly output: number,
+    readonly cacheRead: number,
+    readonly cacheWrite: number,
+    public onlyTs: number,
+    public onlySource: string,
+  ) {}
+
+  add(ts: number, source: string): void {
+    let lists = this.lists;
+    if (!lists) lists = this.lists = [{ source: this.onlySource, times: [this.onlyTs], head: 0 }];
+    let list: SourceSightings | undefined;
+    for (let i = 0; i < lists.length; i++) if (lists[i].source === source) list = lists[i];
+    if (!list) {
+      lists.push({ source, times: [ts], head: 0 });
+      return;
+    }
+    // Sightings mostly arrive in time order, so this is usually a push.
+    const times = list.times;
+    let i = times.length;
+    while (i > list.head && times[i - 1] > ts) i--;
+    if (i === times.length) times.push(ts);
+    else times.splice(i, 0, ts);
+  }
+
+  /**
+   * Takes the earliest unpaired sighting in [from, to] from a source other than `source` (between
+   * equal times, from the source seen first); true when there was one. Binary searches, so many
+   * identical events cost what distinct ones do.
+   */
+  takeTwin(from: number, to: number, source: string): boolean {
+    const lists = this.lists;
+    if (!lists) {
+      if (this.onlySource === source || this.onlyTs < from || this.onlyTs > to) return false;
+      this.onlyTs = Number.NaN;
+      return true;
+    }
+    let best: SourceSightings | undefined;
+    let bestIndex = 0;
+    for (let i = 0; i < lists.length; i++) {
+      const list = lists[i];
+      if (list.source === source) continue;
+      const index = firstAtOrAfter(list.times, list.head, from);
+      if (index === list.times.length || list.times[index] > to) continue;
+      if (!best || list.times[index] < best.times[bestIndex]) {
+        best = list;
+        bestIndex = index;
+      }
+    }
+    if (!best) return false;
+    best.times.splice(bestIndex, 1);
+    if (best.head === best.times.length) lists.splice(lists.indexOf(best), 1);
+    return true;
+  }
+
+  /** Forgets sightings before `cutoff`; true when none is left. */
+  forgetBefore(cutoff: number): boolean {
+    const lists = this.lists;
+    if (!lists) return !(this.onlyTs >= cutoff);
+    for (let i = lists.length - 1; i >= 0; i--) {
+      const list = lists[i];
+      list.head = firstAtOrAfter(list.times, list.head, cutoff);
+      if (list.head === list.times.length) lists.splice(i, 1);
+      else if (list.head >= 64 && list.head * 2 >= list.times.length) {
+        list.times = list.times.slice(list.head);
+        list.head = 0;
+      }
+    }
+    return lists.length === 0;
+  }
+
+  /** True when every sighting was taken. */
+  get empty(): boolean {
+    return this.lists ? this.lists.length === 0 : Number.isNaN(this.onlyTs);
+  }
+
+  sightings(): Array<[ts: number, source: string]> {
+    if (!this.lists) return Number.isNaN(this.onlyTs) ? [] : [[this.onlyTs, this.onlySource]];
+    const out: Array<[number, string]> = [];
+    for (const list of this.lists) for (let i = list.head; i < list.times.length; i++) out.push([list.times[i], list.source]);
+    return out;
+  }
+}
+
+/** A 30-bit hash of a key's model and counts: a small integer, which a Map looks up without hashing a string. */
+function hashOf(model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
+  let h = Math.imul(model + 1, 0x9e3779b1) ^ input;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ output;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ cacheRead;
+  h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f) ^ cacheWrite;
+  h = Math.imul(h ^ (h >>> 15), 0x165667b1);
+  return (h ^ (h >>> 16)) & 0x3fffffff;
+}
+
+/**
+ * The fallback for requests whose two sightings share no provider id (a Codex session log and the
+ * gateway, say): the same vendor (from the model's family, never a client's provider label), model
+ * and every token count, from two different sources, within CROSS_SOURCE_MATCH_MS. Identical counts
+ * to the token from different sources that close together are, in practice, one request. Each
+ * sighting pairs with at most one other: the earliest unpaired one in the window.
+ *
+ * Keys are found by a numeric hash of the model's index and the counts, every field compared on a
+ * hit, so a sighting costs no key string.
+ */
+export class CrossSourceMatcher {
+  private readonly byHash = new Map<number, MatchKey>();
+  /** Keys in byHash, counting those sharing a hash. */
+  private keys = 0;
+  /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
+  private readonly modelIndex = new Map<string, number>();
+  private readonly vendorModelIndex = new Map<string, number>();
+  private readonly vendorModels: string[] = [];
+  private newest = 0;
+  private addedSinceFree = 0;
+
+  /** True when `e` is the second sighting of a request already counted from another source. */
+  isSecondSighting(e: UsageEvent): boolean {
+    this.restore();
+    let model = this.modelIndex.get(e.model);
+    if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
+    const { ts, source, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
+    const hash = hashOf(model, input, output, cacheRead, cacheWrite);
+    const key = this.find(hash, model, input, output, cacheRead, cacheWrite);
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    if (key && key.takeTwin(Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) {
+      if (key.empty) this.unlink(hash, key);
+      return true;
+    }
+    if (ts < cutoff) return false;
+    if (key) key.add(ts, source);
+    else this.link(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+    if (ts > this.newest) {
+      this.newest = ts;
+      // Freeing walks every key: doing it once per as many additions as there are keys keeps it linear.
+      if (++this.addedSinceFree >= Math.max(MIN_FREE_BATCH, this.keys)) this.freeExpired();
+    }
+    return false;
+  }
+
+  private find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): MatchKey | undefined {
+    let key = this.byHash.get(hash);
+    while (
+      key &&
+      (key.model !== model || key.input !== input || key.output !== output || key.cacheRead !== cacheRead || key.cacheWrite !== cacheWrite)
+    )
+      key = key.next;
+    return key;
+  }
+
+  private indexOf(vendorModel: string): number {
+    let index = this.vendorModelIndex.get(vendorModel);
+    if (index === undefined) {
+      this.vendorModelIndex.set(vendorModel, (index = this.vendorModels.length));
+      this.vendorModels.push(vendorModel);
+    }
+    return index;
+  }
+
+  private link(hash: number, key: MatchKey): void {
+    key.next = this.byHash.get(hash);
+    this.byHash.set(hash, key);
+    this.keys++;
+  }
+
+  private unlink(hash: number, key: MatchKey): void {
+    const first = this.byHash.get(hash);
+    if (first === key) {
+      if (key.next) this.byHash.set(hash, key.next);
+      else this.byHash.delete(hash);
+    } else {
+      let before = first;
+      while (before && before.next !== key) before = before.next;
+      if (!before) return;
+      before.next = key.next;
+    }
+    this.keys--;
+  }
+
+  private freeExpired(): void {
+    this.addedSinceFree = 0;
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    for (const [hash, first] of this.byHash) {
+      for (let key: MatchKey | undefined = first; key; ) {
+        const next: MatchKey | undefined = key.next;
+        if (key.forgetBefore(cutoff)) this.unlink(hash, key);
+        key = next;
+      }
+    }
+  }
+
+  toJSON(): MatchEntry[] {
+    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
+    const out: MatchEntry[] = [];
+    for (const first of this.byHash.values()) {
+      for (let key: MatchKey | undefined = first; key; key = key.next) {
+        const name = `${this.vendorModels[key.model]}\u0000${key.input}\u0000${key.output}\u0000${key.cacheRead}\u0000${key.cacheWrite}`;
+        for (const [ts, source] of key.sightings()) if (ts >= cutoff) out.push([name, ts, source]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Opening the store with current rollups needs no matching until a new event comes: the saved
+   * sightings are indexed on first use, and saved again as they are if none came.
+   */
+  static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
+    const matcher = new CrossSourceMatcher();
+    matcher.restored = entries;
+    for (const [, ts] of entries) if (ts > matcher.newest) matcher.newest = ts;
+    return matcher;
+  }
+
+  private restored: MatchEntry[] | undefined;
+
+  private restore(): void {
+    const entries = this.restored;
+    if (!entries) return;
+    this.restored = undefined;
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || typeof entry[2] !== 'string') continue;
+      const [name, ts, source] = entry;
+      const fields = name.split('\u0000');
+      const counts = fields.splice(-4).map(Number);
+      if (fields.length < 2 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) continue;
+      const model = this.indexOf(fields.join('\u0000'));
+      const [input, output, cacheRead, cacheWrite] = counts;
+      const hash = hashOf(model, input, output, cacheRead, cacheWrite);
+      const key = this.find(hash, model, input, output, cacheRead, cacheWrite);
+      if (key) key.add(ts, source);
+      else this.link(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+    }
+  }
+}
+
+/** A user has a handful of model names; recounting a long event log asks for each a million times. */
+const vendorAndModelNames = new Map<string, string>();
+
+/** The model's vendor (not the client's provider label) and its name without date tags. */
+function vendorAndModel(model: string): string {
+  let key = vendorAndModelNames.get(model);
+  if (key === undefined) {
+    if (vendorAndModelNames.size >= 1024) vendorAndModelNames.clear();
+    vendorAndModelNames.set(model, (key = `${vendorOfModel(model)}\u0000${canonicalModelName(model)}`));
+  }
+  return key;
+}
+
+/** Index of the first element of the ascending `sorted[from…]` that is ≥ `value` (its length when none is). */
+function firstAtOrAfter(sorted: number[], from: number, value: number): number {
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
