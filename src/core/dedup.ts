@@ -20,69 +20,53 @@ const MIN_FREE_BATCH = 4096;
 /**
  * Ids of recently counted events, so the same request reported twice (two windows, a gateway and a
  * log, a retried API call) is counted once.
+ *
+ * Ids are remembered in two generations: one is started when the newest time is more than the window
+ * past the start of the current one, and the generation before is dropped whole, everything in it
+ * being older than the window by then. Memory is freed without a lookup per expired id.
  */
 export class RecentIds {
-  /** Each remembered id and its event's time. */
-  private readonly ids = new Map<string, number>();
-  /** The ids in the order they were remembered, with their times: freeing expired ones reads only those. */
-  private order: string[] = [];
-  private orderTs: number[] = [];
-  private head = 0;
+  /** Ids remembered since `currentSince`, with their events' times. */
+  private current = new Map<string, number>();
+  /** Ids remembered in the generation before. */
+  private previous = new Map<string, number>();
+  private currentSince = Number.NEGATIVE_INFINITY;
   private newest = 0;
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
     const cutoff = this.newest - DEDUP_WINDOW_MS;
-    const seenAt = this.ids.get(id);
+    const seenAt = this.current.get(id) ?? this.previous.get(id);
     if (seenAt !== undefined && seenAt >= cutoff) return false;
     // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
     // starts empty), and one seen twice that far apart cannot be told apart anyway.
     if (ts < cutoff) return true;
     this.remember(id, ts);
-    if (ts > this.newest) {
-      this.newest = ts;
-      this.freeExpired();
-    }
     return true;
   }
 
   private remember(id: string, ts: number): void {
-    this.ids.set(id, ts);
-    this.order.push(id);
-    this.orderTs.push(ts);
-  }
-
-  /** Frees the ids remembered before the first one still inside the window (most come in time order). */
-  private freeExpired(): void {
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
-    const { order, orderTs, ids } = this;
-    let head = this.head;
-    while (head < order.length && orderTs[head] < cutoff) {
-      // An id forgotten and seen again was remembered anew, with a later time.
-      if (ids.get(order[head]) === orderTs[head]) ids.delete(order[head]);
-      head++;
+    if (ts > this.newest) {
+      this.newest = ts;
+      if (ts - this.currentSince > DEDUP_WINDOW_MS) {
+        this.previous = this.current;
+        this.current = new Map();
+        this.currentSince = ts;
+      }
     }
-    this.head = head;
-    if (head >= MIN_FREE_BATCH && head * 2 >= order.length) {
-      this.order = order.slice(head);
-      this.orderTs = orderTs.slice(head);
-      this.head = 0;
-    }
+    this.current.set(id, ts);
   }
 
   toJSON(): Array<[string, number]> {
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     const out: Array<[string, number]> = [];
-    for (const entry of this.ids) if (entry[1] >= cutoff) out.push(entry);
+    for (const generation of [this.previous, this.current]) for (const entry of generation) if (entry[1] >= cutoff) out.push(entry);
     return out;
   }
 
   static fromJSON(entries: Array<[string, number]>): RecentIds {
     const set = new RecentIds();
-    for (const [id, ts] of entries) {
-      set.remember(id, ts);
-      if (ts > set.newest) set.newest = ts;
-    }
+    for (const [id, ts] of entries) set.remember(id, ts);
     return set;
   }
 }
