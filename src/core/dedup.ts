@@ -190,6 +190,17 @@ function hashOf(model: number, input: number, output: number, cacheRead: number,
   return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
+/** The key among `first` and those chained after it with exactly this model and these counts. */
+function find(first: MatchKey, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): MatchKey | undefined {
+  let key: MatchKey | undefined = first;
+  while (
+    key &&
+    (key.model !== model || key.input !== input || key.output !== output || key.cacheRead !== cacheRead || key.cacheWrite !== cacheWrite)
+  )
+    key = key.next;
+  return key;
+}
+
 /**
  * The fallback for requests whose two sightings share no provider id (a Codex session log and the
  * gateway, say): the same vendor (from the model's family, never a client's provider label), model
@@ -218,7 +229,8 @@ export class CrossSourceMatcher {
     if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
     const { ts, source, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
     const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-    const key = this.find(hash, model, input, output, cacheRead, cacheWrite);
+    const first = this.byHash.get(hash);
+    const key = first && find(first, model, input, output, cacheRead, cacheWrite);
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     if (key && key.takeTwin(Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) {
       if (key.empty) this.unlink(hash, key);
@@ -226,23 +238,13 @@ export class CrossSourceMatcher {
     }
     if (ts < cutoff) return false;
     if (key) key.add(ts, source);
-    else this.link(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+    else this.link(hash, first, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
     if (ts > this.newest) {
       this.newest = ts;
       // Freeing walks every key: doing it once per as many additions as there are keys keeps it linear.
       if (++this.addedSinceFree >= Math.max(MIN_FREE_BATCH, this.keys)) this.freeExpired();
     }
     return false;
-  }
-
-  private find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): MatchKey | undefined {
-    let key = this.byHash.get(hash);
-    while (
-      key &&
-      (key.model !== model || key.input !== input || key.output !== output || key.cacheRead !== cacheRead || key.cacheWrite !== cacheWrite)
-    )
-      key = key.next;
-    return key;
   }
 
   private indexOf(vendorModel: string): number {
@@ -254,8 +256,9 @@ export class CrossSourceMatcher {
     return index;
   }
 
-  private link(hash: number, key: MatchKey): void {
-    key.next = this.byHash.get(hash);
+  /** Adds `key` in front of `first`, the keys with the same hash. */
+  private link(hash: number, first: MatchKey | undefined, key: MatchKey): void {
+    key.next = first;
     this.byHash.set(hash, key);
     this.keys++;
   }
@@ -325,9 +328,10 @@ export class CrossSourceMatcher {
       const model = this.indexOf(fields.join('\u0000'));
       const [input, output, cacheRead, cacheWrite] = counts;
       const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-      const key = this.find(hash, model, input, output, cacheRead, cacheWrite);
+      const first = this.byHash.get(hash);
+      const key = first && find(first, model, input, output, cacheRead, cacheWrite);
       if (key) key.add(ts, source);
-      else this.link(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+      else this.link(hash, first, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
     }
   }
 }
