@@ -281,7 +281,7 @@ export class CrossSourceMatcher {
     this.addedSinceFree = 0;
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     for (const [hash, first] of this.byHash) {
-      for (let key: MatchKey | undefined = first; key; ) {
+      for (let key: MatchKey | undefined = first; key;) {
         const next: MatchKey | undefined = key.next;
         if (key.forgetBefore(cutoff)) this.unlink(hash, key);
         key = next;

@@ -179,7 +179,8 @@ class RowTable {
       if (rowDay >= day) continue;
       this.byDay.delete(rowDay);
       for (const byModel of rows.values())
-        for (const bySource of byModel.values()) for (const projects of bySource.values()) for (const row of projects.values()) this.all.delete(row);
+        for (const bySource of byModel.values())
+          for (const projects of bySource.values()) for (const row of projects.values()) this.all.delete(row);
     }
   }
 }
