@@ -27,47 +27,103 @@ const MIN_FREE_BATCH = 4096;
  */
 export class RecentIds {
   /** Ids remembered since `currentSince`, with their events' times. */
-  private current = new Map<string, number>();
+  private current = new IdTable();
   /** Ids remembered in the generation before. */
-  private previous = new Map<string, number>();
+  private previous = new IdTable();
   private currentSince = Number.NEGATIVE_INFINITY;
   private newest = 0;
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
     const cutoff = this.newest - DEDUP_WINDOW_MS;
-    const seenAt = this.current.get(id) ?? this.previous.get(id);
+    const hash = hashOfId(id);
+    const seenAt = this.current.timeOf(id, hash) ?? this.previous.timeOf(id, hash);
     if (seenAt !== undefined && seenAt >= cutoff) return false;
     // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
     // starts empty), and one seen twice that far apart cannot be told apart anyway.
     if (ts < cutoff) return true;
-    this.remember(id, ts);
+    this.remember(id, hash, ts);
     return true;
   }
 
-  private remember(id: string, ts: number): void {
+  private remember(id: string, hash: number, ts: number): void {
     if (ts > this.newest) {
       this.newest = ts;
       if (ts - this.currentSince > DEDUP_WINDOW_MS) {
         this.previous = this.current;
-        this.current = new Map();
+        this.current = new IdTable();
         this.currentSince = ts;
       }
     }
-    this.current.set(id, ts);
+    this.current.set(id, hash, ts);
   }
 
   toJSON(): Array<[string, number]> {
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     const out: Array<[string, number]> = [];
-    for (const generation of [this.previous, this.current]) for (const entry of generation) if (entry[1] >= cutoff) out.push(entry);
+    for (const generation of [this.previous, this.current]) generation.forEach((id, ts) => ts >= cutoff && out.push([id, ts]));
     return out;
   }
 
   static fromJSON(entries: Array<[string, number]>): RecentIds {
     const set = new RecentIds();
-    for (const [id, ts] of entries) set.remember(id, ts);
+    for (const [id, ts] of entries) set.remember(id, hashOfId(id), ts);
     return set;
+  }
+}
+
+/** A 32-bit hash of an id's characters (FNV-1a, then mixed so the low bits spread), never 0. */
+function hashOfId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) | 1;
+}
+
+/**
+ * Ids with their times in an open-addressing hash table over typed arrays: a lookup compares an id's
+ * string only in a slot holding the same hash, where a Map of strings reads the string of every entry
+ * in a bucket (a memory read each, which made remembering ids much of the cost of a recount).
+ */
+class IdTable {
+  private hashes = new Int32Array(1024);
+  private times = new Float64Array(1024);
+  private ids: string[] = new Array<string>(1024).fill('');
+  private size = 0;
+
+  /** The time remembered for `id` (whose hashOfId is `hash`), or undefined. */
+  timeOf(id: string, hash: number): number | undefined {
+    const { hashes, ids } = this;
+    const mask = hashes.length - 1;
+    for (let slot = hash & mask; hashes[slot] !== 0; slot = (slot + 1) & mask)
+      if (hashes[slot] === hash && ids[slot] === id) return this.times[slot];
+    return undefined;
+  }
+
+  set(id: string, hash: number, ts: number): void {
+    // At most half full, so a search ends at an empty slot within a few steps.
+    if (this.size * 2 >= this.hashes.length) this.grow();
+    const { hashes, ids } = this;
+    const mask = hashes.length - 1;
+    let slot = hash & mask;
+    while (hashes[slot] !== 0 && !(hashes[slot] === hash && ids[slot] === id)) slot = (slot + 1) & mask;
+    if (hashes[slot] === 0) this.size++;
+    hashes[slot] = hash;
+    ids[slot] = id;
+    this.times[slot] = ts;
+  }
+
+  forEach(visit: (id: string, ts: number) => void): void {
+    for (let slot = 0; slot < this.hashes.length; slot++) if (this.hashes[slot] !== 0) visit(this.ids[slot], this.times[slot]);
+  }
+
+  private grow(): void {
+    const { hashes, ids, times } = this;
+    this.hashes = new Int32Array(hashes.length * 2);
+    this.times = new Float64Array(hashes.length * 2);
+    this.ids = new Array<string>(hashes.length * 2).fill('');
+    this.size = 0;
+    for (let slot = 0; slot < hashes.length; slot++) if (hashes[slot] !== 0) this.set(ids[slot], hashes[slot], times[slot]);
   }
 }
 
