@@ -51,7 +51,8 @@ export class RecentIds {
       this.newest = ts;
       if (ts - this.currentSince > DEDUP_WINDOW_MS) {
         this.previous = this.current;
-        this.current = new IdTable();
+        // About as many ids come in a window as came in the last one: sized for them, it need not grow.
+        this.current = new IdTable(this.previous.capacity);
         this.currentSince = ts;
       }
     }
@@ -86,10 +87,21 @@ function hashOfId(id: string): number {
  * in a bucket (a memory read each, which made remembering ids much of the cost of a recount).
  */
 class IdTable {
-  private hashes = new Int32Array(1024);
-  private times = new Float64Array(1024);
-  private ids: string[] = new Array<string>(1024).fill('');
+  private hashes: Int32Array;
+  private times: Float64Array;
+  private ids: string[];
   private size = 0;
+
+  /** `capacity` a power of two. */
+  constructor(capacity = 1024) {
+    this.hashes = new Int32Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.ids = new Array<string>(capacity).fill('');
+  }
+
+  get capacity(): number {
+    return this.hashes.length;
+  }
 
   /** The time remembered for `id` (whose hashOfId is `hash`), or undefined. */
   timeOf(id: string, hash: number): number | undefined {
