@@ -14,9 +14,6 @@ import { canonicalModelName } from './pricing';
 /** How long an event id is remembered for de-duplication. Capture sources only re-see recent records. */
 export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
 
-/** Memory of expired entries is freed once at least this many entries are due, so freeing stays linear. */
-const MIN_FREE_BATCH = 4096;
-
 /**
  * Ids of recently counted events, so the same request reported twice (two windows, a gateway and a
  * log, a retried API call) is counted once.
@@ -154,8 +151,6 @@ interface SourceSightings {
 
 /** A vendor and model (by its index in the matcher) with four token counts, and its unpaired sightings. */
 class MatchKey {
-  /** Another key with the same hash. */
-  next: MatchKey | undefined = undefined;
   /**
    * Unpaired sightings per source, in the order the sources were first seen. Until a key has a
    * second sighting (most never do: counts rarely repeat to the token) it is `onlyTs` from `onlySource`.
@@ -172,9 +167,17 @@ class MatchKey {
     public onlySource: string,
   ) {}
 
-  add(ts: number, source: string): void {
+  /** Adds an unpaired sighting; those before `cutoff` may be forgotten meanwhile. */
+  add(ts: number, source: string, cutoff: number): void {
     let lists = this.lists;
-    if (!lists) lists = this.lists = [{ source: this.onlySource, times: [this.onlyTs], head: 0 }];
+    if (!lists) {
+      if (Number.isNaN(this.onlyTs)) {
+        this.onlyTs = ts;
+        this.onlySource = source;
+        return;
+      }
+      lists = this.lists = [{ source: this.onlySource, times: [this.onlyTs], head: 0 }];
+    }
     let list: SourceSightings | undefined;
     for (let i = 0; i < lists.length; i++) if (lists[i].source === source) list = lists[i];
     if (!list) {
@@ -187,6 +190,15 @@ class MatchKey {
     while (i > list.head && times[i - 1] > ts) i--;
     if (i === times.length) times.push(ts);
     else times.splice(i, 0, ts);
+    // A key seen again and again (identical counts) is never dropped with its table: its expired
+    // sightings are cut off whenever its list has doubled in length, which keeps this linear.
+    if (times.length >= 64 && (times.length & (times.length - 1)) === 0) {
+      list.head = firstAtOrAfter(times, list.head, cutoff);
+      if (list.head * 2 >= times.length) {
+        list.times = times.slice(list.head);
+        list.head = 0;
+      }
+    }
   }
 
   /**
@@ -197,7 +209,8 @@ class MatchKey {
   takeTwin(from: number, to: number, source: string): boolean {
     const lists = this.lists;
     if (!lists) {
-      if (this.onlySource === source || this.onlyTs < from || this.onlyTs > to) return false;
+      // NaN (taken) is in no window.
+      if (this.onlySource === source || !(this.onlyTs >= from && this.onlyTs <= to)) return false;
       this.onlyTs = Number.NaN;
       return true;
     }
@@ -219,27 +232,7 @@ class MatchKey {
     return true;
   }
 
-  /** Forgets sightings before `cutoff`; true when none is left. */
-  forgetBefore(cutoff: number): boolean {
-    const lists = this.lists;
-    if (!lists) return !(this.onlyTs >= cutoff);
-    for (let i = lists.length - 1; i >= 0; i--) {
-      const list = lists[i];
-      list.head = firstAtOrAfter(list.times, list.head, cutoff);
-      if (list.head === list.times.length) lists.splice(i, 1);
-      else if (list.head >= 64 && list.head * 2 >= list.times.length) {
-        list.times = list.times.slice(list.head);
-        list.head = 0;
-      }
-    }
-    return lists.length === 0;
-  }
-
-  /** True when every sighting was taken. */
-  get empty(): boolean {
-    return this.lists ? this.lists.length === 0 : Number.isNaN(this.onlyTs);
-  }
-
+  /** Its unpaired sightings, some maybe older than the window. */
   sightings(): Array<[ts: number, source: string]> {
     if (!this.lists) return Number.isNaN(this.onlyTs) ? [] : [[this.onlyTs, this.onlySource]];
     const out: Array<[number, string]> = [];
@@ -248,25 +241,77 @@ class MatchKey {
   }
 }
 
-/** A 30-bit hash of a key's model and counts: a small integer, which a Map looks up without hashing a string. */
+/** A 32-bit hash of a key's model and counts, never 0. */
 function hashOf(model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
   let h = Math.imul(model + 1, 0x9e3779b1) ^ input;
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ output;
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ cacheRead;
   h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f) ^ cacheWrite;
   h = Math.imul(h ^ (h >>> 15), 0x165667b1);
-  return (h ^ (h >>> 16)) & 0x3fffffff;
+  return (h ^ (h >>> 16)) | 1;
 }
 
-/** The key among `first` and those chained after it with exactly this model and these counts. */
-function find(first: MatchKey, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): MatchKey | undefined {
-  let key: MatchKey | undefined = first;
-  while (
-    key &&
-    (key.model !== model || key.input !== input || key.output !== output || key.cacheRead !== cacheRead || key.cacheWrite !== cacheWrite)
-  )
-    key = key.next;
-  return key;
+/**
+ * Keys in an open-addressing hash table over a typed array of hashes: a lookup reads a key's fields
+ * only in a slot holding the same hash. Keys are never removed: the table is dropped whole.
+ */
+class KeyTable {
+  private hashes: Int32Array;
+  private keys: Array<MatchKey | undefined>;
+  private size = 0;
+
+  /** `capacity` a power of two. */
+  constructor(capacity = 1024) {
+    this.hashes = new Int32Array(capacity);
+    this.keys = new Array<MatchKey | undefined>(capacity).fill(undefined);
+  }
+
+  get capacity(): number {
+    return this.hashes.length;
+  }
+
+  /** The key with exactly this model and these counts (whose hashOf is `hash`), or undefined. */
+  find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): MatchKey | undefined {
+    const { hashes, keys } = this;
+    const mask = hashes.length - 1;
+    for (let slot = hash & mask; hashes[slot] !== 0; slot = (slot + 1) & mask) {
+      if (hashes[slot] !== hash) continue;
+      const key = keys[slot]!;
+      if (
+        key.model === model &&
+        key.input === input &&
+        key.output === output &&
+        key.cacheRead === cacheRead &&
+        key.cacheWrite === cacheWrite
+      )
+        return key;
+    }
+    return undefined;
+  }
+
+  /** Adds a key not in the table. */
+  add(hash: number, key: MatchKey): void {
+    // At most half full, so a search ends at an empty slot within a few steps.
+    if (this.size * 2 >= this.hashes.length) this.grow();
+    const mask = this.hashes.length - 1;
+    let slot = hash & mask;
+    while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
+    this.hashes[slot] = hash;
+    this.keys[slot] = key;
+    this.size++;
+  }
+
+  values(): MatchKey[] {
+    return this.keys.filter((key): key is MatchKey => key !== undefined);
+  }
+
+  private grow(): void {
+    const { hashes, keys } = this;
+    this.hashes = new Int32Array(hashes.length * 2);
+    this.keys = new Array<MatchKey | undefined>(hashes.length * 2).fill(undefined);
+    this.size = 0;
+    for (let slot = 0; slot < hashes.length; slot++) if (hashes[slot] !== 0) this.add(hashes[slot], keys[slot]!);
+  }
 }
 
 /**
@@ -280,15 +325,20 @@ function find(first: MatchKey, model: number, input: number, output: number, cac
  * hit, so a sighting costs no key string.
  */
 export class CrossSourceMatcher {
-  private readonly byHash = new Map<number, MatchKey>();
-  /** Keys in byHash, counting those sharing a hash. */
-  private keys = 0;
+  /**
+   * Keys with a sighting added since `currentSince`. As with RecentIds, a new generation starts when
+   * the newest time is more than the window past the start of this one, and the one before is
+   * dropped whole: a key found only there is added to the current one when it is seen again, so
+   * every key left behind has only sightings older than the window.
+   */
+  private current = new KeyTable();
+  private previous = new KeyTable();
+  private currentSince = Number.NEGATIVE_INFINITY;
   /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
   private readonly modelIndex = new Map<string, number>();
   private readonly vendorModelIndex = new Map<string, number>();
   private readonly vendorModels: string[] = [];
   private newest = 0;
-  private addedSinceFree = 0;
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
@@ -297,22 +347,42 @@ export class CrossSourceMatcher {
     if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
     const { ts, source, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
     const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-    const first = this.byHash.get(hash);
-    const key = first && find(first, model, input, output, cacheRead, cacheWrite);
+    const key =
+      this.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
+      this.previous.find(hash, model, input, output, cacheRead, cacheWrite);
     const cutoff = this.newest - DEDUP_WINDOW_MS;
-    if (key && key.takeTwin(Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) {
-      if (key.empty) this.unlink(hash, key);
-      return true;
-    }
+    if (key && key.takeTwin(Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) return true;
     if (ts < cutoff) return false;
-    if (key) key.add(ts, source);
-    else this.link(hash, first, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+    this.remember(hash, key, model, input, output, cacheRead, cacheWrite, ts, source);
+    return false;
+  }
+
+  /** Keeps a sighting as unpaired; `key` is its key when known (in either generation). */
+  private remember(
+    hash: number,
+    key: MatchKey | undefined,
+    model: number,
+    input: number,
+    output: number,
+    cacheRead: number,
+    cacheWrite: number,
+    ts: number,
+    source: string,
+  ): void {
     if (ts > this.newest) {
       this.newest = ts;
-      // Freeing walks every key: doing it once per as many additions as there are keys keeps it linear.
-      if (++this.addedSinceFree >= Math.max(MIN_FREE_BATCH, this.keys)) this.freeExpired();
+      if (ts - this.currentSince > DEDUP_WINDOW_MS) {
+        this.previous = this.current;
+        this.current = new KeyTable(this.previous.capacity);
+        this.currentSince = ts;
+      }
     }
-    return false;
+    if (!key) {
+      this.current.add(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+      return;
+    }
+    if (this.current.find(hash, model, input, output, cacheRead, cacheWrite) !== key) this.current.add(hash, key);
+    key.add(ts, source, this.newest - DEDUP_WINDOW_MS);
   }
 
   private indexOf(vendorModel: string): number {
@@ -324,48 +394,14 @@ export class CrossSourceMatcher {
     return index;
   }
 
-  /** Adds `key` in front of `first`, the keys with the same hash. */
-  private link(hash: number, first: MatchKey | undefined, key: MatchKey): void {
-    key.next = first;
-    this.byHash.set(hash, key);
-    this.keys++;
-  }
-
-  private unlink(hash: number, key: MatchKey): void {
-    const first = this.byHash.get(hash);
-    if (first === key) {
-      if (key.next) this.byHash.set(hash, key.next);
-      else this.byHash.delete(hash);
-    } else {
-      let before = first;
-      while (before && before.next !== key) before = before.next;
-      if (!before) return;
-      before.next = key.next;
-    }
-    this.keys--;
-  }
-
-  private freeExpired(): void {
-    this.addedSinceFree = 0;
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
-    for (const [hash, first] of this.byHash) {
-      for (let key: MatchKey | undefined = first; key;) {
-        const next: MatchKey | undefined = key.next;
-        if (key.forgetBefore(cutoff)) this.unlink(hash, key);
-        key = next;
-      }
-    }
-  }
-
   toJSON(): MatchEntry[] {
     const cutoff = this.newest - DEDUP_WINDOW_MS;
     if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
     const out: MatchEntry[] = [];
-    for (const first of this.byHash.values()) {
-      for (let key: MatchKey | undefined = first; key; key = key.next) {
-        const name = `${this.vendorModels[key.model]}\u0000${key.input}\u0000${key.output}\u0000${key.cacheRead}\u0000${key.cacheWrite}`;
-        for (const [ts, source] of key.sightings()) if (ts >= cutoff) out.push([name, ts, source]);
-      }
+    // A key seen in both generations is in both tables.
+    for (const key of new Set([...this.previous.values(), ...this.current.values()])) {
+      const name = `${this.vendorModels[key.model]}\u0000${key.input}\u0000${key.output}\u0000${key.cacheRead}\u0000${key.cacheWrite}`;
+      for (const [ts, source] of key.sightings()) if (ts >= cutoff) out.push([name, ts, source]);
     }
     return out;
   }
@@ -396,10 +432,10 @@ export class CrossSourceMatcher {
       const model = this.indexOf(fields.join('\u0000'));
       const [input, output, cacheRead, cacheWrite] = counts;
       const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-      const first = this.byHash.get(hash);
-      const key = first && find(first, model, input, output, cacheRead, cacheWrite);
-      if (key) key.add(ts, source);
-      else this.link(hash, first, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+      const key =
+        this.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
+        this.previous.find(hash, model, input, output, cacheRead, cacheWrite);
+      this.remember(hash, key, model, input, output, cacheRead, cacheWrite, ts, source);
     }
   }
 }

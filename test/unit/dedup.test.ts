@@ -86,6 +86,19 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
     );
   });
 
+  it('pairs a sighting once: a third source finds nothing left, before and after a restart', () => {
+    const seen = (source: string, ts: number) => usageEvent({ source, ts, model: 'claude-sonnet-4-5', inputTokens: 11, outputTokens: 13 });
+    const rollups = new Rollups(testContext());
+    assert.equal(rollups.add(seen('gateway', T)), true);
+    assert.equal(rollups.add(seen('claude-code', T + 1000)), false, 'pairs with the gateway sighting');
+    assert.equal(rollups.add(seen('copilot-chat', T + 2000)), true, 'the gateway sighting is taken');
+    const restored = reopened(rollups);
+    assert.equal(restored.add(seen('codex', T + 3000)), false, 'pairs with the Copilot sighting');
+    assert.equal(restored.add(seen('api', T + 4000)), true);
+    assert.equal(restored.add(seen('gateway', T + 5000)), false, 'pairs with the last one');
+    assert.deepEqual(restored.toJSON().recentMatches, []);
+  });
+
   it('reads de-duplication state saved by the version before (cross-source keys as text)', () => {
     const fresh = new Rollups(testContext()).toJSON();
     const saved = {
