@@ -6,50 +6,72 @@ import { totalTokens, type UsageEvent } from './events';
  */
 
 const MINUTE_MS = 60_000;
+const MINUTES_PER_DAY = 1440;
 /** Long enough for four past weeks (a weekly-limit estimate) plus the current one. */
 export const ACTIVITY_DAYS = 35;
+const WINDOW_MS = ACTIVITY_DAYS * 86_400_000;
 
 export type ActivityPoint = [minuteStart: number, tokens: number];
 
 export class MinuteActivity {
-  /** Tokens per provider per minute number (minutes since the epoch: small integers, cheap as Map keys). */
-  private readonly byProvider = new Map<string, Map<number, number>>();
+  /**
+   * Per provider, per day (UTC days since the epoch): tokens per minute of that day, NaN for a minute
+   * without events. Counting a long log adds to a minute per event; an array slot costs less than a
+   * Map entry, and a day's array is dropped whole once it is out of the window.
+   */
+  private readonly byProvider = new Map<string, Map<number, Float64Array>>();
   private newest = 0;
 
   add(e: UsageEvent): void {
-    if (e.ts < this.newest - ACTIVITY_DAYS * 86_400_000) return;
-    const minute = Math.floor(e.ts / MINUTE_MS);
-    let minutes = this.byProvider.get(e.provider);
-    if (!minutes) this.byProvider.set(e.provider, (minutes = new Map()));
-    minutes.set(minute, (minutes.get(minute) ?? 0) + totalTokens(e));
+    if (e.ts < this.newest - WINDOW_MS) return;
     if (e.ts > this.newest) this.newest = e.ts;
-  }
-
-  /** The provider's active minutes in [from, to), oldest first. */
-  series(provider: string, from = 0, to = Number.POSITIVE_INFINITY): ActivityPoint[] {
-    const minutes = this.byProvider.get(provider);
-    if (!minutes) return [];
-    const out: ActivityPoint[] = [];
-    for (const [minute, tokens] of minutes) {
-      const start = minute * MINUTE_MS;
-      if (start >= from && start < to) out.push([start, tokens]);
+    const minute = Math.floor(e.ts / MINUTE_MS);
+    const day = Math.floor(minute / MINUTES_PER_DAY);
+    let days = this.byProvider.get(e.provider);
+    if (!days) this.byProvider.set(e.provider, (days = new Map()));
+    let minutes = days.get(day);
+    if (!minutes) {
+      this.dropExpiredDays(days);
+      days.set(day, (minutes = new Float64Array(MINUTES_PER_DAY).fill(Number.NaN)));
     }
-    return out.sort((a, b) => a[0] - b[0]);
+    const at = minute - day * MINUTES_PER_DAY;
+    const before = minutes[at];
+    minutes[at] = (Number.isNaN(before) ? 0 : before) + totalTokens(e);
   }
 
-  private prune(): void {
-    const cutoff = (this.newest - ACTIVITY_DAYS * 86_400_000) / MINUTE_MS;
-    for (const minutes of this.byProvider.values()) for (const minute of minutes.keys()) if (minute < cutoff) minutes.delete(minute);
+  /** The first minute still in the window: minutes before it are forgotten. */
+  private get firstMinute(): number {
+    return (this.newest - WINDOW_MS) / MINUTE_MS;
+  }
+
+  private dropExpiredDays(days: Map<number, Float64Array>): void {
+    const first = this.firstMinute;
+    for (const day of days.keys()) if ((day + 1) * MINUTES_PER_DAY <= first) days.delete(day);
+  }
+
+  /** The provider's active minutes in [from, to) within the window, oldest first. */
+  series(provider: string, from = 0, to = Number.POSITIVE_INFINITY): ActivityPoint[] {
+    return this.points(provider).filter(([start]) => start >= from && start < to);
+  }
+
+  /** The provider's active minutes within the window, oldest first. */
+  private points(provider: string): ActivityPoint[] {
+    const days = this.byProvider.get(provider);
+    if (!days) return [];
+    const first = this.firstMinute;
+    const out: ActivityPoint[] = [];
+    for (const day of [...days.keys()].sort((a, b) => a - b)) {
+      const minutes = days.get(day)!;
+      for (let at = 0; at < MINUTES_PER_DAY; at++) {
+        const minute = day * MINUTES_PER_DAY + at;
+        if (!Number.isNaN(minutes[at]) && minute >= first) out.push([minute * MINUTE_MS, minutes[at]]);
+      }
+    }
+    return out;
   }
 
   toJSON(): Record<string, ActivityPoint[]> {
-    this.prune();
-    return Object.fromEntries(
-      [...this.byProvider].map(([provider, minutes]) => [
-        provider,
-        [...minutes].map(([minute, tokens]): ActivityPoint => [minute * MINUTE_MS, tokens]),
-      ]),
-    );
+    return Object.fromEntries([...this.byProvider.keys()].map((provider) => [provider, this.points(provider)]));
   }
 
   static fromJSON(value: unknown): MinuteActivity {
@@ -57,14 +79,18 @@ export class MinuteActivity {
     if (typeof value !== 'object' || value === null) return activity;
     for (const [provider, points] of Object.entries(value as Record<string, unknown>)) {
       if (!Array.isArray(points)) continue;
-      const minutes = new Map<number, number>();
+      const days = new Map<number, Float64Array>();
       for (const point of points) {
         if (Array.isArray(point) && typeof point[0] === 'number' && typeof point[1] === 'number') {
-          minutes.set(Math.floor(point[0] / MINUTE_MS), point[1]);
+          const minute = Math.floor(point[0] / MINUTE_MS);
+          const day = Math.floor(minute / MINUTES_PER_DAY);
+          let minutes = days.get(day);
+          if (!minutes) days.set(day, (minutes = new Float64Array(MINUTES_PER_DAY).fill(Number.NaN)));
+          minutes[minute - day * MINUTES_PER_DAY] = point[1];
           if (point[0] > activity.newest) activity.newest = point[0];
         }
       }
-      activity.byProvider.set(provider, minutes);
+      activity.byProvider.set(provider, days);
     }
     return activity;
   }

@@ -1,6 +1,8 @@
-import { totalTokens, vendorOfModel, type UsageEvent } from './events';
+import { totalTokens, type UsageEvent } from './events';
 import { MinuteActivity, type ActivityPoint } from './activity';
-import { canonicalModelName } from './pricing';
+import { CrossSourceMatcher, RecentIds, type MatchEntry } from './dedup';
+
+export { CROSS_SOURCE_MATCH_MS, DEDUP_WINDOW_MS } from './dedup';
 
 /**
  * Totals per local day × provider × model × source × project, so a week or a month is answered
@@ -71,250 +73,6 @@ const SUM_FIELDS = [
   'peakCostUsd',
 ] as const;
 
-/** How long an event id is remembered for de-duplication. Capture sources only re-see recent records. */
-export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
-
-/**
- * Ids of recently counted events, so the same request reported twice (two windows, a gateway and a
- * log, a retried API call) is counted once. Ids older than the window are forgotten.
- */
-export class RecentIds {
-  private readonly ids = new Map<string, number>();
-  private newest = 0;
-  private addedSincePrune = 0;
-
-  /** True the first time an id is seen within the window. */
-  admit(id: string, ts: number): boolean {
-    if (this.ids.has(id)) return false;
-    if (ts < this.newest - DEDUP_WINDOW_MS) {
-      // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
-      // starts empty), and one seen twice that far apart cannot be told apart anyway.
-      return true;
-    }
-    this.ids.set(id, ts);
-    if (ts > this.newest) {
-      this.newest = ts;
-      // Pruning walks every id: once per as many additions as there are ids keeps it linear.
-      if (++this.addedSincePrune >= Math.max(4096, this.ids.size)) this.prune();
-    }
-    return true;
-  }
-
-  private prune(): void {
-    this.addedSincePrune = 0;
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
-    for (const [id, ts] of this.ids) if (ts < cutoff) this.ids.delete(id);
-  }
-
-  toJSON(): Array<[string, number]> {
-    this.prune();
-    return [...this.ids];
-  }
-
-  static fromJSON(entries: Array<[string, number]>): RecentIds {
-    const set = new RecentIds();
-    for (const [id, ts] of entries) {
-      set.ids.set(id, ts);
-      if (ts > set.newest) set.newest = ts;
-    }
-    return set;
-  }
-}
-
-/** A user has a handful of model names; recounting a long event log asks for each a million times. */
-const vendorAndModelNames = new Map<string, string>();
-
-/** The model's vendor (not the client's provider label) and its name without date tags. */
-function vendorAndModel(model: string): string {
-  let key = vendorAndModelNames.get(model);
-  if (key === undefined) {
-    if (vendorAndModelNames.size >= 1024) vendorAndModelNames.clear();
-    vendorAndModelNames.set(model, (key = `${vendorOfModel(model)}\u0000${canonicalModelName(model)}`));
-  }
-  return key;
-}
-
-/** How far apart two sources may log the same request. A log line is written within seconds of the answer. */
-export const CROSS_SOURCE_MATCH_MS = 2 * 60_000;
-
-type MatchEntry = [key: string, ts: number, source: string];
-
-/** A key's only unpaired sighting. */
-class Sighting {
-  constructor(
-    readonly ts: number,
-    readonly source: string,
-  ) {}
-}
-
-/** A key's unpaired sightings per CROSS_SOURCE_MATCH_MS-wide time slot, per source, each list sorted by time. */
-type SlotTable = Map<number, Map<string, number[]>>;
-
-function addToSlots(slots: SlotTable, ts: number, source: string): void {
-  const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
-  let bySource = slots.get(slot);
-  if (!bySource) slots.set(slot, (bySource = new Map()));
-  const times = bySource.get(source);
-  if (!times) {
-    bySource.set(source, [ts]);
-    return;
-  }
-  // Sightings mostly arrive in time order, so this is usually a push.
-  let i = times.length;
-  while (i > 0 && times[i - 1] > ts) i--;
-  times.splice(i, 0, ts);
-}
-
-/**
- * The fallback for requests whose two sightings share no provider id (a Codex session log and the
- * gateway, say): the same vendor (from the model's family, never a client's provider label), model and every token count, from two different sources, within
- * CROSS_SOURCE_MATCH_MS. Identical counts to the token from different sources that close together
- * are, in practice, one request. Each sighting pairs with at most one other.
- *
- * Unpaired sightings are kept per key, per CROSS_SOURCE_MATCH_MS-wide time slot and per source, each
- * list sorted by time. A twin can only be in the event's own slot or the two next to it, and a binary
- * search finds the earliest one in each list, so many identical events cost what distinct ones do.
- */
-export class CrossSourceMatcher {
-  /**
-   * Most keys are seen once (counts rarely repeat to the token), so a key's first sighting is kept
-   * as it is; the per-slot, per-source lists are made when a second one comes.
-   */
-  private readonly byKey = new Map<string, Sighting | SlotTable>();
-  private newest = 0;
-  private addedSincePrune = 0;
-
-  static keyOf(e: UsageEvent): string {
-    return `${vendorAndModel(e.model)}\u0000${e.inputTokens}\u0000${e.outputTokens}\u0000${e.cacheReadTokens}\u0000${e.cacheWriteTokens}`;
-  }
-
-  /** True when `e` is the second sighting of a request already counted from another source. */
-  isSecondSighting(e: UsageEvent): boolean {
-    this.restore();
-    const key = CrossSourceMatcher.keyOf(e);
-    const known = this.byKey.get(key);
-    if (known instanceof Sighting) {
-      if (known.source !== e.source && Math.abs(known.ts - e.ts) <= CROSS_SOURCE_MATCH_MS) {
-        this.byKey.delete(key);
-        return true;
-      }
-    } else if (known && this.takeTwin(key, known, e.ts, e.source)) return true;
-    if (e.ts < this.newest - DEDUP_WINDOW_MS) return false;
-    // No twin was taken, so `known` is still the key's entry.
-    this.remember(key, e.ts, e.source, known);
-    if (e.ts > this.newest) {
-      this.newest = e.ts;
-      // Pruning walks every list: doing it once per as many additions as there are keys keeps it linear.
-      if (++this.addedSincePrune >= Math.max(4096, this.byKey.size)) this.prune();
-    }
-    return false;
-  }
-
-  /** Removes and reports the earliest unpaired sighting of `key` from another source within the window of `ts`. */
-  private takeTwin(key: string, slots: SlotTable, ts: number, source: string): boolean {
-    const slot = Math.floor(ts / CROSS_SOURCE_MATCH_MS);
-    for (const at of [slot - 1, slot, slot + 1]) {
-      const bySource = slots.get(at);
-      if (!bySource) continue;
-      let best: { other: string; times: number[]; index: number } | undefined;
-      for (const [other, times] of bySource) {
-        if (other === source) continue;
-        const index = firstAtOrAfter(times, ts - CROSS_SOURCE_MATCH_MS);
-        if (index === times.length || times[index] > ts + CROSS_SOURCE_MATCH_MS) continue;
-        if (!best || times[index] < best.times[best.index]) best = { other, times, index };
-      }
-      if (!best) continue;
-      best.times.splice(best.index, 1);
-      if (best.times.length === 0) {
-        bySource.delete(best.other);
-        if (bySource.size === 0) slots.delete(at);
-        if (slots.size === 0) this.byKey.delete(key);
-      }
-      return true;
-    }
-    return false;
-  }
-
-  /** Keeps a sighting as unpaired; `known` is the key's current entry (undefined when it has none). */
-  private remember(key: string, ts: number, source: string, known: Sighting | SlotTable | undefined): void {
-    if (!known) {
-      this.byKey.set(key, new Sighting(ts, source));
-      return;
-    }
-    let slots: SlotTable;
-    if (known instanceof Sighting) {
-      this.byKey.set(key, (slots = new Map()));
-      addToSlots(slots, known.ts, known.source);
-    } else slots = known;
-    addToSlots(slots, ts, source);
-  }
-
-  private prune(): void {
-    this.addedSincePrune = 0;
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
-    for (const [key, slots] of this.byKey) {
-      if (slots instanceof Sighting) {
-        if (slots.ts < cutoff) this.byKey.delete(key);
-        continue;
-      }
-      for (const [slot, bySource] of slots) {
-        if (slot * CROSS_SOURCE_MATCH_MS >= cutoff) continue;
-        for (const [source, times] of bySource) {
-          const kept = times.filter((ts) => ts >= cutoff);
-          if (kept.length === 0) bySource.delete(source);
-          else bySource.set(source, kept);
-        }
-        if (bySource.size === 0) slots.delete(slot);
-      }
-      if (slots.size === 0) this.byKey.delete(key);
-    }
-  }
-
-  toJSON(): MatchEntry[] {
-    if (this.restored) return this.restored.filter(([, ts]) => ts >= this.newest - DEDUP_WINDOW_MS);
-    this.prune();
-    const out: MatchEntry[] = [];
-    for (const [key, slots] of this.byKey) {
-      if (slots instanceof Sighting) out.push([key, slots.ts, slots.source]);
-      else
-        for (const bySource of slots.values()) for (const [source, times] of bySource) for (const ts of times) out.push([key, ts, source]);
-    }
-    return out;
-  }
-
-  /**
-   * Opening the store with current rollups needs no matching until a new event comes: the saved
-   * sightings are indexed on first use, and saved again as they are if none came.
-   */
-  static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
-    const matcher = new CrossSourceMatcher();
-    matcher.restored = entries;
-    for (const [, ts] of entries) if (ts > matcher.newest) matcher.newest = ts;
-    return matcher;
-  }
-
-  private restored: MatchEntry[] | undefined;
-
-  private restore(): void {
-    const entries = this.restored;
-    if (!entries) return;
-    this.restored = undefined;
-    for (const [key, ts, source] of entries) this.remember(key, ts, source, this.byKey.get(key));
-  }
-}
-
-/** Index of the first element of the ascending `sorted` that is ≥ `value` (its length when none is). */
-function firstAtOrAfter(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 export interface RollupSnapshot {
   fingerprint: string;
   rows: RollupRow[];
@@ -383,8 +141,58 @@ const parseRecentIds = (json: unknown) => RecentIds.fromJSON(Array.isArray(json)
 const parseMatches = (json: unknown) => CrossSourceMatcher.fromJSON(Array.isArray(json) ? (json as MatchEntry[]) : []);
 const parseActivity = (json: unknown) => MinuteActivity.fromJSON(json);
 
+type ProjectRows = Map<string, RollupRow>;
+
+/**
+ * The rows, in the order they were made, found by day, provider, model, source and project one Map
+ * at a time. Counting a long log finds a row per event: dayOf and the event decoder hand out the
+ * same string objects again and again, and a Map keeps a string's hash, so no key string is built
+ * per event (building and hashing one was the largest part of counting an event).
+ */
+class RowTable {
+  private readonly all = new Set<RollupRow>();
+  private readonly byDay = new Map<string, Map<string, Map<string, Map<string, ProjectRows>>>>();
+
+  get size(): number {
+    return this.all.size;
+  }
+
+  values(): IterableIterator<RollupRow> {
+    return this.all.values();
+  }
+
+  find(day: string, provider: string, model: string, source: string, project: string): RollupRow | undefined {
+    return this.byDay.get(day)?.get(provider)?.get(model)?.get(source)?.get(project);
+  }
+
+  /** Adds a row, replacing one with the same dimensions. */
+  set(row: RollupRow): void {
+    const projects = branch(branch(branch(branch(this.byDay, row.day), row.provider), row.model), row.source);
+    const replaced = projects.get(row.project);
+    if (replaced) this.all.delete(replaced);
+    projects.set(row.project, row);
+    this.all.add(row);
+  }
+
+  dropDaysBefore(day: string): void {
+    for (const [rowDay, rows] of this.byDay) {
+      if (rowDay >= day) continue;
+      this.byDay.delete(rowDay);
+      for (const byModel of rows.values())
+        for (const bySource of byModel.values())
+          for (const projects of bySource.values()) for (const row of projects.values()) this.all.delete(row);
+    }
+  }
+}
+
+function branch<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let next = map.get(key);
+  if (!next) map.set(key, (next = new Map()));
+  return next;
+}
+
 export class Rollups {
-  private readonly table = new Map<string, RollupRow>();
+  private readonly table = new RowTable();
   private recent = Deferred.of(new RecentIds(), parseRecentIds);
   private matcher = Deferred.of(new CrossSourceMatcher(), parseMatches);
   private minutes = Deferred.of(new MinuteActivity(), parseActivity);
@@ -403,8 +211,7 @@ export class Rollups {
     this.minutes.get().add(e);
     const day = this.context.dayOf(e.ts);
     const project = e.project ?? '';
-    const key = `${day}\u0000${e.provider}\u0000${e.model}\u0000${e.source}\u0000${project}`;
-    let row = this.table.get(key);
+    let row = this.table.find(day, e.provider, e.model, e.source, project);
     if (!row) {
       row = {
         day,
@@ -428,7 +235,7 @@ export class Rollups {
         peakTokens: 0,
         peakCostUsd: 0,
       };
-      this.table.set(key, row);
+      this.table.set(row);
     }
     const tokens = totalTokens(e);
     const { costUsd, peakMultiplier, peak } = this.context.value(e);
@@ -465,7 +272,7 @@ export class Rollups {
 
   /** Drops every day before `day` (retention). */
   dropDaysBefore(day: string): void {
-    for (const [key, row] of this.table) if (row.day < day) this.table.delete(key);
+    this.table.dropDaysBefore(day);
   }
 
   get size(): number {
@@ -491,7 +298,7 @@ export class Rollups {
     for (const row of s.rows) {
       if (typeof row?.day !== 'string' || typeof row.model !== 'string' || !SUM_FIELDS.every((f) => typeof row[f] === 'number'))
         return undefined;
-      rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, { ...row });
+      rollups.table.set({ ...row });
     }
     rollups.recent = Deferred.of(parseRecentIds(s.recentIds), parseRecentIds);
     rollups.matcher = Deferred.of(parseMatches(s.recentMatches), parseMatches);
@@ -550,7 +357,7 @@ export class Rollups {
         peakTokens: v[18] as number,
         peakCostUsd: v[19] as number,
       };
-      rollups.table.set(`${row.day}\u0000${row.provider}\u0000${row.model}\u0000${row.source}\u0000${row.project}`, row);
+      rollups.table.set(row);
     }
     rollups.recent = new Deferred(sections.recentIds, parseRecentIds);
     rollups.matcher = new Deferred(sections.recentMatches, parseMatches);
