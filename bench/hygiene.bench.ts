@@ -10,6 +10,7 @@ import { fingerprintOf, NearDuplicateIndex, similarity, type Fingerprint } from 
 import { DEFAULT_HYGIENE_SETTINGS } from '../src/core/hygiene/settings';
 import { contentWords, shingleHashes } from '../src/core/hygiene/text';
 import type { PromptObservation } from '../src/core/hygiene/types';
+import { goal } from './support/goals';
 import { PriceBook } from '../src/core/pricing';
 import { countTokens } from '../src/core/tokenizer';
 import { seededRandom } from '../test/unit/hygiene/evalSet';
@@ -202,10 +203,15 @@ for (const size of [1000, 10_000, 100_000]) {
   );
 }
 
-const results = { date: new Date().toISOString(), node: process.version, cpu: os.cpus()[0]?.model, analysis, nearDuplicateLookup: lookups };
+const goals = [goal('prompt-hygiene analysis of an 8k-token prompt, p99 (median round)', analysis.analyzeP99Ms, 'at most', 1, ' ms')];
+const results = {
+  date: new Date().toISOString(),
+  node: process.version,
+  cpu: os.cpus()[0]?.model,
+  loadAverage1m: os.loadavg()[0],
+  analysis,
+  nearDuplicateLookup: lookups,
+  goals,
+};
 fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, 'results', 'hygiene.json'), JSON.stringify(results, null, 2) + '\n');
-if (!analysis.meetsGoal) {
-  console.error(`p99 analysis time ${analysis.analyzeP99Ms} ms is over the 1 ms goal`);
-  process.exitCode = 1;
-}
