@@ -106,6 +106,8 @@ describe('a full disk (ulimit -f) under the real processes', function () {
       // Space returns: the held events are saved without waiting for another request.
       assert.equal(spawnSync('prlimit', ['--pid', String(gateway.pid), '--fsize=unlimited']).status, 0);
       await waitFor(() => wholeRecords(segmentText(dataDir)).length === REQUESTS, 10_000, 'the held events to be saved');
+      // The notice is written after the events, and reaches this end of the pipe a moment later.
+      await waitFor(() => count(seen.stderr, /Usage is being saved again/) > 0, 5000, 'the notice that usage is saved again');
       assert.equal(count(seen.stderr, /Usage is being saved again/), 1, seen.stderr);
       await ask(REQUESTS);
       await waitFor(() => wholeRecords(segmentText(dataDir)).length === REQUESTS + 1, 5000, 'the next event');
