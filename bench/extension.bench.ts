@@ -107,7 +107,19 @@ function findFile(dir: string, name: string): string | undefined {
 async function activationInCodeServer(run: number): Promise<{ activateMs: number; cpuMs?: number; loadMs?: number }> {
   process.env.TOKEN_METER_E2E_VSIX = vsix;
   const { VsCodeSession } = await import('../test/e2e/harness');
-  const session = await VsCodeSession.start({ name: `bench-activation-${run}` });
+  // Log capture is on by default: activation starts its first read (a worker and the log lock). Each
+  // assistant reads an empty folder instead of its usual place, so the machine's own logs play no part.
+  const noLogs = fs.mkdtempSync(path.join(os.tmpdir(), 'tm-bench-no-logs-'));
+  const emptyRoots = { roots: [noLogs], replaceDefaultRoots: true };
+  const session = await VsCodeSession.start({
+    name: `bench-activation-${run}`,
+    userSettings: {
+      'tokenMeter.logCapture.enabled': true,
+      'tokenMeter.logCapture.sources': Object.fromEntries(
+        ['claude-code', 'codex', 'copilot-chat', 'gemini-cli'].map((source) => [source, emptyRoots]),
+      ),
+    },
+  });
   try {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
@@ -124,6 +136,7 @@ async function activationInCodeServer(run: number): Promise<{ activateMs: number
     throw new Error('no "Activated in" line in the Token Meter log within 60 s');
   } finally {
     await session.stop();
+    fs.rmSync(noLogs, { recursive: true, force: true });
   }
 }
 
