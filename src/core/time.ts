@@ -78,31 +78,23 @@ export interface ZonedParts {
   weekday: number;
 }
 
+/** The wall-clock parts at `ts` in a zone `offsetMs` east of UTC, read with Date's UTC methods. */
+function wallClockParts(ts: number, offsetMs: number): ZonedParts {
+  const d = new Date(ts + offsetMs);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    weekday: d.getUTCDay(),
+  };
+}
+
 export function zonedParts(ts: number, timeZone: string): ZonedParts {
-  if (timeZone === localZone) {
-    const d = new Date(ts);
-    return {
-      year: d.getFullYear(),
-      month: d.getMonth() + 1,
-      day: d.getDate(),
-      hour: d.getHours(),
-      minute: d.getMinutes(),
-      second: d.getSeconds(),
-      weekday: d.getDay(),
-    };
-  }
-  if (UTC_NAMES.has(timeZone)) {
-    const d = new Date(ts);
-    return {
-      year: d.getUTCFullYear(),
-      month: d.getUTCMonth() + 1,
-      day: d.getUTCDate(),
-      hour: d.getUTCHours(),
-      minute: d.getUTCMinutes(),
-      second: d.getUTCSeconds(),
-      weekday: d.getUTCDay(),
-    };
-  }
+  if (timeZone === localZone) return wallClockParts(ts, -new Date(ts).getTimezoneOffset() * 60_000);
+  if (UTC_NAMES.has(timeZone)) return wallClockParts(ts, 0);
   const parts = partsFormatter(timeZone).formatToParts(new Date(ts));
   const out: Record<string, string> = {};
   for (const p of parts) out[p.type] = p.value;
