@@ -15,26 +15,57 @@ import { canonicalModelName } from './pricing';
 export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
 
 /**
+ * What de-duplication remembers, in two generations: a new one is started when the newest time is
+ * more than the window past the start of the current one, and the generation before is dropped
+ * whole, everything in it being older than the window by then. Memory is freed without a lookup per
+ * expired entry.
+ */
+class Generations<Table extends { readonly capacity: number }> {
+  /** What was remembered since `currentSince`. */
+  current: Table;
+  /** What was remembered in the generation before. */
+  previous: Table;
+  private currentSince = Number.NEGATIVE_INFINITY;
+  /** The newest time remembered. */
+  newest = 0;
+
+  constructor(private readonly table: (capacity?: number) => Table) {
+    this.current = table();
+    this.previous = table();
+  }
+
+  /** Times before this are older than the window. */
+  get cutoff(): number {
+    return this.newest - DEDUP_WINDOW_MS;
+  }
+
+  /** Notes the time of what is about to be remembered, starting a new generation when one is due. */
+  advance(ts: number): void {
+    if (ts <= this.newest) return;
+    this.newest = ts;
+    if (ts - this.currentSince > DEDUP_WINDOW_MS) {
+      this.previous = this.current;
+      // About as many come in a window as came in the last one: sized for them, the table need not grow.
+      this.current = this.table(this.previous.capacity);
+      this.currentSince = ts;
+    }
+  }
+}
+
+/**
  * Ids of recently counted events, so the same request reported twice (two windows, a gateway and a
  * log, a retried API call) is counted once.
- *
- * Ids are remembered in two generations: one is started when the newest time is more than the window
- * past the start of the current one, and the generation before is dropped whole, everything in it
- * being older than the window by then. Memory is freed without a lookup per expired id.
  */
 export class RecentIds {
-  /** Ids remembered since `currentSince`, with their events' times. */
-  private current = new IdTable();
-  /** Ids remembered in the generation before. */
-  private previous = new IdTable();
-  private currentSince = Number.NEGATIVE_INFINITY;
-  private newest = 0;
+  /** Ids with their events' times. */
+  private readonly memory = new Generations((capacity) => new IdTable(capacity));
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    const { memory } = this;
+    const cutoff = memory.cutoff;
     const hash = hashOfId(id);
-    const seenAt = this.current.timeOf(id, hash) ?? this.previous.timeOf(id, hash);
+    const seenAt = memory.current.timeOf(id, hash) ?? memory.previous.timeOf(id, hash);
     if (seenAt !== undefined && seenAt >= cutoff) return false;
     // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
     // starts empty), and one seen twice that far apart cannot be told apart anyway.
@@ -44,22 +75,14 @@ export class RecentIds {
   }
 
   private remember(id: string, hash: number, ts: number): void {
-    if (ts > this.newest) {
-      this.newest = ts;
-      if (ts - this.currentSince > DEDUP_WINDOW_MS) {
-        this.previous = this.current;
-        // About as many ids come in a window as came in the last one: sized for them, it need not grow.
-        this.current = new IdTable(this.previous.capacity);
-        this.currentSince = ts;
-      }
-    }
-    this.current.set(id, hash, ts);
+    this.memory.advance(ts);
+    this.memory.current.set(id, hash, ts);
   }
 
   toJSON(): Array<[string, number]> {
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    const { cutoff, previous, current } = this.memory;
     const out: Array<[string, number]> = [];
-    for (const generation of [this.previous, this.current]) generation.forEach((id, ts) => ts >= cutoff && out.push([id, ts]));
+    for (const generation of [previous, current]) generation.forEach((id, ts) => ts >= cutoff && out.push([id, ts]));
     return out;
   }
 
@@ -326,19 +349,15 @@ class KeyTable {
  */
 export class CrossSourceMatcher {
   /**
-   * Keys with a sighting added since `currentSince`. As with RecentIds, a new generation starts when
-   * the newest time is more than the window past the start of this one, and the one before is
-   * dropped whole: a key found only there is added to the current one when it is seen again, so
-   * every key left behind has only sightings older than the window.
+   * Keys with their unpaired sightings. A key found only in the previous generation is added to the
+   * current one when it is seen again, so every key dropped with a generation has only sightings
+   * older than the window.
    */
-  private current = new KeyTable();
-  private previous = new KeyTable();
-  private currentSince = Number.NEGATIVE_INFINITY;
+  private readonly memory = new Generations((capacity) => new KeyTable(capacity));
   /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
   private readonly modelIndex = new Map<string, number>();
   private readonly vendorModelIndex = new Map<string, number>();
   private readonly vendorModels: string[] = [];
-  private newest = 0;
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
@@ -348,9 +367,9 @@ export class CrossSourceMatcher {
     const { ts, source, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
     const hash = hashOf(model, input, output, cacheRead, cacheWrite);
     const key =
-      this.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
-      this.previous.find(hash, model, input, output, cacheRead, cacheWrite);
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
+      this.memory.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
+      this.memory.previous.find(hash, model, input, output, cacheRead, cacheWrite);
+    const cutoff = this.memory.cutoff;
     if (key && key.takeTwin(Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) return true;
     if (ts < cutoff) return false;
     this.remember(hash, key, model, input, output, cacheRead, cacheWrite, ts, source);
@@ -369,20 +388,14 @@ export class CrossSourceMatcher {
     ts: number,
     source: string,
   ): void {
-    if (ts > this.newest) {
-      this.newest = ts;
-      if (ts - this.currentSince > DEDUP_WINDOW_MS) {
-        this.previous = this.current;
-        this.current = new KeyTable(this.previous.capacity);
-        this.currentSince = ts;
-      }
-    }
+    const { memory } = this;
+    memory.advance(ts);
     if (!key) {
-      this.current.add(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+      memory.current.add(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
       return;
     }
-    if (this.current.find(hash, model, input, output, cacheRead, cacheWrite) !== key) this.current.add(hash, key);
-    key.add(ts, source, this.newest - DEDUP_WINDOW_MS);
+    if (memory.current.find(hash, model, input, output, cacheRead, cacheWrite) !== key) memory.current.add(hash, key);
+    key.add(ts, source, memory.cutoff);
   }
 
   private indexOf(vendorModel: string): number {
@@ -395,11 +408,11 @@ export class CrossSourceMatcher {
   }
 
   toJSON(): MatchEntry[] {
-    const cutoff = this.newest - DEDUP_WINDOW_MS;
+    const { cutoff, previous, current } = this.memory;
     if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
     const out: MatchEntry[] = [];
     // A key seen in both generations is in both tables.
-    for (const key of new Set([...this.previous.values(), ...this.current.values()])) {
+    for (const key of new Set([...previous.values(), ...current.values()])) {
       const name = `${this.vendorModels[key.model]}\u0000${key.input}\u0000${key.output}\u0000${key.cacheRead}\u0000${key.cacheWrite}`;
       for (const [ts, source] of key.sightings()) if (ts >= cutoff) out.push([name, ts, source]);
     }
@@ -413,7 +426,7 @@ export class CrossSourceMatcher {
   static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
     const matcher = new CrossSourceMatcher();
     matcher.restored = entries;
-    for (const [, ts] of entries) if (ts > matcher.newest) matcher.newest = ts;
+    for (const [, ts] of entries) if (ts > matcher.memory.newest) matcher.memory.newest = ts;
     return matcher;
   }
 
@@ -433,8 +446,8 @@ export class CrossSourceMatcher {
       const [input, output, cacheRead, cacheWrite] = counts;
       const hash = hashOf(model, input, output, cacheRead, cacheWrite);
       const key =
-        this.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
-        this.previous.find(hash, model, input, output, cacheRead, cacheWrite);
+        this.memory.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
+        this.memory.previous.find(hash, model, input, output, cacheRead, cacheWrite);
       this.remember(hash, key, model, input, output, cacheRead, cacheWrite, ts, source);
     }
   }
