@@ -2,8 +2,6 @@ import { totalTokens, type UsageEvent } from './events';
 import { MinuteActivity, type ActivityPoint } from './activity';
 import { CrossSourceMatcher, RecentIds, type MatchEntry } from './dedup';
 
-export { CROSS_SOURCE_MATCH_MS, DEDUP_WINDOW_MS } from './dedup';
-
 /**
  * Totals per local day × provider × model × source × project, so a week or a month is answered
  * without rescanning events. Pricing, peak weights and the day boundary come from a RollupContext;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CROSS_SOURCE_MATCH_MS, DEDUP_WINDOW_MS, Rollups } from '../../src/core/rollups';
+import { CROSS_SOURCE_MATCH_MS, DEDUP_WINDOW_MS } from '../../src/core/dedup';
+import { Rollups } from '../../src/core/rollups';
 import type { UsageEvent } from '../../src/core/events';
 import { testContext, usageEvent } from '../support/events';
 
