@@ -108,21 +108,32 @@ export function cl100kPieceEnd(text: string, i: number): number {
   if (firstClass !== NEWLINE && firstClass !== NUMBER && afterFirst < length && kindAt(text, afterFirst) === LETTER) {
     return letterRunEnd(text, afterFirst);
   }
-  if (firstClass === NUMBER) {
-    let end = afterFirst;
-    for (let digits = 1; digits < 3 && end < length && kindAt(text, end) === NUMBER; digits++) end += widthAt(text, end);
-    return end;
-  }
+  if (firstClass === NUMBER) return numberRunEnd(text, afterFirst);
   // ` ?[^\s\p{L}\p{N}]+[\r\n]*` : punctuation and symbols, an optional space before, line breaks after.
+  const symbols = symbolsEnd(text, i, firstClass, afterFirst, false);
+  return symbols >= 0 ? symbols : whiteSpaceEnd(text, i);
+}
+
+/** `\p{N}{1,3}` at a number whose first character ends at `afterFirst`. */
+function numberRunEnd(text: string, afterFirst: number): number {
+  let end = afterFirst;
+  for (let digits = 1; digits < 3 && end < text.length && kindAt(text, end) === NUMBER; digits++) end += widthAt(text, end);
+  return end;
+}
+
+/**
+ * ` ?[^\s\p{L}\p{N}]+` at `i` (whose character, of kind `firstKind`, ends at `afterFirst`), then the
+ * line breaks after it, and slashes too when `slashes` (o200k_base): its end, or -1 when it does not match.
+ */
+function symbolsEnd(text: string, i: number, firstKind: number, afterFirst: number, slashes: boolean): number {
+  const length = text.length;
   let symbols = -1;
-  if (firstClass === OTHER) symbols = i;
-  else if (first === 32 && afterFirst < length && kindAt(text, afterFirst) === OTHER) symbols = afterFirst;
-  if (symbols >= 0) {
-    while (symbols < length && kindAt(text, symbols) === OTHER) symbols += widthAt(text, symbols);
-    while (symbols < length && (text.charCodeAt(symbols) === 10 || text.charCodeAt(symbols) === 13)) symbols++;
-    return symbols;
-  }
-  return whiteSpaceEnd(text, i);
+  if (firstKind === OTHER) symbols = i;
+  else if (text.charCodeAt(i) === 32 && afterFirst < length && kindAt(text, afterFirst) === OTHER) symbols = afterFirst;
+  if (symbols < 0) return -1;
+  while (symbols < length && kindAt(text, symbols) === OTHER) symbols += widthAt(text, symbols);
+  for (let unit = text.charCodeAt(symbols); unit === 10 || unit === 13 || (slashes && unit === 47); unit = text.charCodeAt(++symbols));
+  return symbols;
 }
 
 /** `\s*[\r\n]+|\s+(?!\S)|\s+` at `i`, the encodings' last three alternatives. */
@@ -193,21 +204,10 @@ export function o200kPieceEnd(text: string, i: number): number {
   if (canLead && end < 0 && afterFirst < length) end = capitalizedWordEnd(text, afterFirst);
   if (end < 0 && startsWord) end = capitalizedWordEnd(text, i);
   if (end >= 0) return end;
-  if (firstKind === NUMBER) {
-    end = afterFirst;
-    for (let digits = 1; digits < 3 && end < length && kindAt(text, end) === NUMBER; digits++) end += widthAt(text, end);
-    return end;
-  }
+  if (firstKind === NUMBER) return numberRunEnd(text, afterFirst);
   // ` ?[^\s\p{L}\p{N}]+[\r\n/]*` : punctuation, symbols and marks, an optional space before, line breaks and slashes after.
-  let symbols = -1;
-  if (firstKind === OTHER) symbols = i;
-  else if (text.charCodeAt(i) === 32 && afterFirst < length && kindAt(text, afterFirst) === OTHER) symbols = afterFirst;
-  if (symbols >= 0) {
-    while (symbols < length && kindAt(text, symbols) === OTHER) symbols += widthAt(text, symbols);
-    for (let unit = text.charCodeAt(symbols); unit === 10 || unit === 13 || unit === 47; unit = text.charCodeAt(++symbols));
-    return symbols;
-  }
-  return whiteSpaceEnd(text, i);
+  const symbols = symbolsEnd(text, i, firstKind, afterFirst, true);
+  return symbols >= 0 ? symbols : whiteSpaceEnd(text, i);
 }
 
 /**
