@@ -37,6 +37,15 @@ function seedLastWeek(now: number) {
 }
 
 /** The "drawn in N ms" lines the extension logs, from VS Code's log folder of this session. */
+/** Waits until the dashboard's chart shows `measure` (its `data-measure`), failing with `why` after 10 s. */
+async function chartShows(frame: Frame, measure: 'cost' | 'tokens', why: string): Promise<void> {
+  await pollFor(
+    async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === measure ? true : undefined),
+    10_000,
+    () => why,
+  );
+}
+
 function drawTimes(session: VsCodeSession): string[] {
   const logs = path.join(session.userDataDir, 'logs');
   const found: string[] = [];
@@ -127,20 +136,12 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
   it('switches the chart between cost and tokens, keeping the table beside it', async () => {
     let frame = await dashboardFrame(session!, thisWeekFrom);
     await frame.locator('#measure-tokens').click();
-    await pollFor(
-      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'tokens' ? true : undefined),
-      10_000,
-      () => 'the chart did not switch to tokens',
-    );
+    await chartShows(frame, 'tokens', 'the chart did not switch to tokens');
     frame = await dashboardFrame(session!, thisWeekFrom);
     assert.equal(await frame.locator('#measure-tokens').getAttribute('aria-pressed'), 'true');
     assert.match(await text(frame, 'table.by-day caption'), /\(tokens, split by peak hours\)/);
     await frame.locator('#measure-cost').click();
-    await pollFor(
-      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'cost' ? true : undefined),
-      10_000,
-      () => 'the chart did not switch back to cost',
-    );
+    await chartShows(frame, 'cost', 'the chart did not switch back to cost');
   });
 
   it('keeps keyboard focus on the control that redrew it', async () => {
@@ -154,19 +155,11 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
     // Redrawn by the webview itself.
     await frame.locator('#measure-tokens').focus();
     await session!.page.keyboard.press('Enter');
-    await pollFor(
-      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'tokens' ? true : undefined),
-      10_000,
-      () => 'the chart did not switch to tokens',
-    );
+    await chartShows(frame, 'tokens', 'the chart did not switch to tokens');
     assert.equal(await focusedId(frame), 'measure-tokens');
     await session!.page.keyboard.press('Shift+Tab');
     await session!.page.keyboard.press('Enter');
-    await pollFor(
-      async () => ((await frame.locator('#dashboard').getAttribute('data-measure')) === 'cost' ? true : undefined),
-      10_000,
-      () => 'Shift+Tab, Enter did not reach the Cost button',
-    );
+    await chartShows(frame, 'cost', 'Shift+Tab, Enter did not reach the Cost button');
     assert.equal(await focusedId(frame), 'measure-cost');
     // Redrawn with a view the extension sent.
     await frame.locator('#previous-week').focus();

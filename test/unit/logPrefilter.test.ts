@@ -92,36 +92,37 @@ describe('byte prefilters of the log readers', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('Claude Code: a line without the "usage" key in its bytes never carries usage', () => {
-    const history = generateClaudeHistory(path.join(dir, 'claude'), 1024 * 1024);
-    const lines = [...claudeFixtures(), ...linesOf(history.root)];
+  /**
+   * Over the fixtures and a generated history: no line without a needle matters to the reader, and
+   * both kinds of line were seen; the tricky lines name the needles only inside strings.
+   */
+  function skipsOnlyWhatNeverMatters(
+    lines: string[],
+    needles: readonly Buffer[],
+    matters: (line: string) => boolean,
+    tricky: string[],
+  ): void {
     let skipped = 0;
     let kept = 0;
     for (const line of lines) {
-      const carries = carriesClaudeUsage(line);
-      if (!hasNeedle(line, USAGE_NEEDLES)) {
+      const mattered = matters(line);
+      if (!hasNeedle(line, needles)) {
         skipped++;
-        assert.equal(carries, false, `skipped a line with usage: ${line.slice(0, 200)}`);
-      } else if (carries) kept++;
+        assert.equal(mattered, false, `skipped a line the reader uses: ${line.slice(0, 200)}`);
+      } else if (mattered) kept++;
     }
-    assert.ok(skipped > 100 && kept > 100, `both kinds seen (${skipped} skipped, ${kept} with usage)`);
-    for (const line of tricky.claude) assert.equal(hasNeedle(line, USAGE_NEEDLES), false, line);
+    assert.ok(skipped > 100 && kept > 100, `both kinds seen (${skipped} skipped, ${kept} used)`);
+    for (const line of tricky) assert.equal(hasNeedle(line, needles), false, line);
+  }
+
+  it('Claude Code: a line without the "usage" key in its bytes never carries usage', () => {
+    const history = generateClaudeHistory(path.join(dir, 'claude'), 1024 * 1024);
+    skipsOnlyWhatNeverMatters([...claudeFixtures(), ...linesOf(history.root)], USAGE_NEEDLES, carriesClaudeUsage, tricky.claude);
   });
 
   it('Codex: a line naming none of the record types in its bytes is never one the reader uses', () => {
     const history = generateCodexHistory(path.join(dir, 'codex'), 1024 * 1024);
-    const lines = [...codexFixtures(), ...linesOf(history.root)];
-    let skipped = 0;
-    let kept = 0;
-    for (const line of lines) {
-      const matters = mattersToCodex(line);
-      if (!hasNeedle(line, RECORD_TYPE_NEEDLES)) {
-        skipped++;
-        assert.equal(matters, false, `skipped a line the reader uses: ${line.slice(0, 200)}`);
-      } else if (matters) kept++;
-    }
-    assert.ok(skipped > 100 && kept > 100, `both kinds seen (${skipped} skipped, ${kept} used)`);
-    for (const line of tricky.codex) assert.equal(hasNeedle(line, RECORD_TYPE_NEEDLES), false, line);
+    skipsOnlyWhatNeverMatters([...codexFixtures(), ...linesOf(history.root)], RECORD_TYPE_NEEDLES, mattersToCodex, tricky.codex);
   });
 
   /**
