@@ -20,7 +20,7 @@ export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
  * whole, everything in it being older than the window by then. Memory is freed without a lookup per
  * expired entry.
  */
-class Generations<Table extends { readonly capacity: number }> {
+class Generations<Table> {
   /** What was remembered since `currentSince`. */
   current: Table;
   /** What was remembered in the generation before. */
@@ -29,7 +29,8 @@ class Generations<Table extends { readonly capacity: number }> {
   /** The newest time remembered. */
   newest = 0;
 
-  constructor(private readonly table: (capacity?: number) => Table) {
+  /** `table(sizedLike)` makes an empty table sized for as much as `sizedLike` holds. */
+  constructor(private readonly table: (sizedLike?: Table) => Table) {
     this.current = table();
     this.previous = table();
   }
@@ -46,7 +47,7 @@ class Generations<Table extends { readonly capacity: number }> {
     if (ts - this.currentSince > DEDUP_WINDOW_MS) {
       this.previous = this.current;
       // About as many come in a window as came in the last one: sized for them, the table need not grow.
-      this.current = this.table(this.previous.capacity);
+      this.current = this.table(this.previous);
       this.currentSince = ts;
     }
   }
@@ -58,15 +59,17 @@ class Generations<Table extends { readonly capacity: number }> {
  */
 export class RecentIds {
   /** Ids with their events' times. */
-  private readonly memory = new Generations((capacity) => new IdTable(capacity));
+  private readonly memory = new Generations((sizedLike?: IdTable) => new IdTable(sizedLike));
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
     const { memory } = this;
     const cutoff = memory.cutoff;
     const hash = hashOfId(id);
-    const seenAt = memory.current.timeOf(id, hash) ?? memory.previous.timeOf(id, hash);
-    if (seenAt !== undefined && seenAt >= cutoff) return false;
+    let seenAt = memory.current.timeOf(id, hash);
+    if (Number.isNaN(seenAt)) seenAt = memory.previous.timeOf(id, hash);
+    // NaN (never seen) is not at or after any time.
+    if (seenAt >= cutoff) return false;
     // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
     // starts empty), and one seen twice that far apart cannot be told apart anyway.
     if (ts < cutoff) return true;
@@ -101,61 +104,112 @@ function hashOfId(id: string): number {
   return (h ^ (h >>> 13)) | 1;
 }
 
+const EMPTY_TABLE_SLOTS = 1024;
+
+/** Per slot of an IdTable: its id's hash (0 when empty), time, and where its characters are. */
+const ID_SLOT = 4;
+const ID_HASH = 0;
+const ID_TS = 1;
+const ID_START = 2;
+const ID_LENGTH = 3;
+
 /**
- * Ids with their times in an open-addressing hash table over typed arrays: a lookup compares an id's
- * string only in a slot holding the same hash, where a Map of strings reads the string of every entry
- * in a bucket (a memory read each, which made remembering ids much of the cost of a recount).
+ * Ids with their times in an open-addressing hash table over a typed array, the ids' characters
+ * copied into one array: a lookup compares characters only in a slot holding the same hash, and a
+ * slot's fields share a cache line. Keeping the ids as strings instead kept a million small objects
+ * alive through a recount of a long log, each one copied by the garbage collector as it aged, which
+ * made remembering ids much of the cost of the recount.
  */
 class IdTable {
-  private hashes: Int32Array;
-  private times: Float64Array;
-  private ids: string[];
+  private slots: Float64Array;
+  /** The UTF-16 code units of the ids, one after another. */
+  private chars: Uint16Array;
+  private charsUsed = 0;
   private size = 0;
 
-  /** `capacity` a power of two. */
-  constructor(capacity = 1024) {
-    this.hashes = new Int32Array(capacity);
-    this.times = new Float64Array(capacity);
-    this.ids = new Array<string>(capacity).fill('');
+  constructor(sizedLike?: IdTable) {
+    const slots = sizedLike ? sizedLike.slots.length / ID_SLOT : EMPTY_TABLE_SLOTS;
+    this.slots = new Float64Array(slots * ID_SLOT);
+    this.chars = new Uint16Array(Math.max(sizedLike?.charsUsed ?? 0, slots * 8));
   }
 
-  get capacity(): number {
-    return this.hashes.length;
-  }
-
-  /** The time remembered for `id` (whose hashOfId is `hash`), or undefined. */
-  timeOf(id: string, hash: number): number | undefined {
-    const { hashes, ids } = this;
-    const mask = hashes.length - 1;
-    for (let slot = hash & mask; hashes[slot] !== 0; slot = (slot + 1) & mask)
-      if (hashes[slot] === hash && ids[slot] === id) return this.times[slot];
-    return undefined;
+  /** The time remembered for `id` (whose hashOfId is `hash`), or NaN. */
+  timeOf(id: string, hash: number): number {
+    const at = this.slotOf(id, hash);
+    return this.slots[at + ID_HASH] === 0 ? Number.NaN : this.slots[at + ID_TS];
   }
 
   set(id: string, hash: number, ts: number): void {
     // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.size * 2 >= this.hashes.length) this.grow();
-    const { hashes, ids } = this;
-    const mask = hashes.length - 1;
-    let slot = hash & mask;
-    while (hashes[slot] !== 0 && !(hashes[slot] === hash && ids[slot] === id)) slot = (slot + 1) & mask;
-    if (hashes[slot] === 0) this.size++;
-    hashes[slot] = hash;
-    ids[slot] = id;
-    this.times[slot] = ts;
+    if (this.size * 2 * ID_SLOT >= this.slots.length) this.grow();
+    const at = this.slotOf(id, hash);
+    const { slots } = this;
+    if (slots[at + ID_HASH] === 0) {
+      this.size++;
+      slots[at + ID_HASH] = hash;
+      slots[at + ID_START] = this.append(id);
+      slots[at + ID_LENGTH] = id.length;
+    }
+    slots[at + ID_TS] = ts;
   }
 
   forEach(visit: (id: string, ts: number) => void): void {
-    for (let slot = 0; slot < this.hashes.length; slot++) if (this.hashes[slot] !== 0) visit(this.ids[slot], this.times[slot]);
+    const { slots, chars } = this;
+    for (let at = 0; at < slots.length; at += ID_SLOT) {
+      if (slots[at + ID_HASH] === 0) continue;
+      const start = slots[at + ID_START];
+      const end = start + slots[at + ID_LENGTH];
+      let id = '';
+      // In pieces: an id restored from a damaged file may be longer than a call takes arguments.
+      for (let from = start; from < end; from += 4096) id += String.fromCharCode(...chars.subarray(from, Math.min(from + 4096, end)));
+      visit(id, slots[at + ID_TS]);
+    }
   }
 
+  /** Where the slot holding `id` starts in `slots`, or the empty slot where it would go. */
+  private slotOf(id: string, hash: number): number {
+    const { slots } = this;
+    const mask = slots.length - 1;
+    let at = (hash * ID_SLOT) & mask;
+    while (slots[at + ID_HASH] !== 0 && !(slots[at + ID_HASH] === hash && this.holds(at, id))) at = (at + ID_SLOT) & mask;
+    return at;
+  }
+
+  private holds(at: number, id: string): boolean {
+    const length = id.length;
+    if (this.slots[at + ID_LENGTH] !== length) return false;
+    const { chars } = this;
+    const start = this.slots[at + ID_START];
+    for (let i = 0; i < length; i++) if (chars[start + i] !== id.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Copies the id's characters to the end of `chars`; where they start. */
+  private append(id: string): number {
+    const start = this.charsUsed;
+    if (start + id.length > this.chars.length) {
+      const grown = new Uint16Array(Math.max(this.chars.length * 2, start + id.length));
+      grown.set(this.chars.subarray(0, start));
+      this.chars = grown;
+    }
+    const { chars } = this;
+    for (let i = 0; i < id.length; i++) chars[start + i] = id.charCodeAt(i);
+    this.charsUsed = start + id.length;
+    return start;
+  }
+
+  /** Twice the slots; the characters stay where they are. */
   private grow(): void {
-    const { hashes, ids, times } = this;
-    this.hashes = new Int32Array(hashes.length * 2);
-    this.times = new Float64Array(hashes.length * 2);
-    this.ids = new Array<string>(hashes.length * 2).fill('');
-    this.size = 0;
-    for (let slot = 0; slot < hashes.length; slot++) if (hashes[slot] !== 0) this.set(ids[slot], hashes[slot], times[slot]);
+    const old = this.slots;
+    const slots = (this.slots = new Float64Array(old.length * 2));
+    const mask = slots.length - 1;
+    for (let from = 0; from < old.length; from += ID_SLOT) {
+      const hash = old[from + ID_HASH];
+      if (hash === 0) continue;
+      let at = (hash * ID_SLOT) & mask;
+      while (slots[at + ID_HASH] !== 0) at = (at + ID_SLOT) & mask;
+      slots.set(old.subarray(from, from + ID_SLOT), at);
+    }
   }
 }
 
@@ -167,40 +221,150 @@ export type MatchEntry = [key: string, ts: number, source: string];
 
 /** One source's unpaired sightings of a key, by time from `head` on (those before it are taken or expired). */
 interface SourceSightings {
-  readonly source: string;
+  /** The source's index in the matcher. */
+  readonly source: number;
   times: number[];
   head: number;
 }
 
-/** A vendor and model (by its index in the matcher) with four token counts, and its unpaired sightings. */
-class MatchKey {
+/** A 32-bit hash of a key's model and counts, never 0. */
+function hashOf(model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
+  let h = Math.imul(model + 1, 0x9e3779b1) ^ input;
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ output;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ cacheRead;
+  h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f) ^ cacheWrite;
+  h = Math.imul(h ^ (h >>> 15), 0x165667b1);
+  return (h ^ (h >>> 16)) | 1;
+}
+
+/** What KeyTable.find gives for a key not in the table. */
+const NO_SLOT = -1;
+/** Per slot of a KeyTable: the key's hash (0 when empty), model index and four counts, then its sightings. */
+const KEY_SLOT = 8;
+const KEY_HASH = 0;
+const KEY_MODEL = 1;
+const KEY_INPUT = 2;
+const KEY_OUTPUT = 3;
+const KEY_CACHE_READ = 4;
+const KEY_CACHE_WRITE = 5;
+/** The source of the key's one unpaired sighting (see `onlyTs`). */
+const KEY_ONLY_SOURCE = 6;
+/** 1 + the index in `lists` of the key's sightings per source, once it has had two unpaired; 0 before. */
+const KEY_LIST = 7;
+
+/**
+ * Keys (a vendor and model, by index, with four token counts) and their unpaired sightings, in an
+ * open-addressing hash table over a typed array: a lookup reads a key's fields only in a slot
+ * holding the same hash, a slot's fields share a cache line, and a million keys cost no object each
+ * (see IdTable). Until a key has a second unpaired sighting (most never do: counts rarely repeat to
+ * the token) its one sighting is kept in the slot itself. Keys are never removed: the table is
+ * dropped whole. A slot is named by its index; its fields start at `slot * KEY_SLOT`.
+ */
+class KeyTable {
+  private slots: Int32Array;
+  /** The time of each key's one unpaired sighting; NaN when there is none (taken). */
+  private onlyTs: Float64Array;
+  /** Unpaired sightings per source, in the order the sources were first seen, of keys seen more than once. */
+  private readonly lists: SourceSightings[][] = [];
+  private size = 0;
+
+  constructor(sizedLike?: KeyTable) {
+    const slots = sizedLike?.onlyTs.length ?? EMPTY_TABLE_SLOTS;
+    this.slots = new Int32Array(slots * KEY_SLOT);
+    this.onlyTs = new Float64Array(slots);
+  }
+
+  /** The slot of the key with exactly this model and these counts (whose hashOf is `hash`), or NO_SLOT. */
+  find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
+    const { slots } = this;
+    const mask = this.onlyTs.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const at = slot * KEY_SLOT;
+      const held = slots[at + KEY_HASH];
+      if (held === 0) return NO_SLOT;
+      if (
+        held === hash &&
+        slots[at + KEY_MODEL] === model &&
+        slots[at + KEY_INPUT] === input &&
+        slots[at + KEY_OUTPUT] === output &&
+        slots[at + KEY_CACHE_READ] === cacheRead &&
+        slots[at + KEY_CACHE_WRITE] === cacheWrite
+      )
+        return slot;
+    }
+  }
+
+  /** Adds a key not in the table, with one unpaired sighting; its slot. */
+  insert(
+    hash: number,
+    model: number,
+    input: number,
+    output: number,
+    cacheRead: number,
+    cacheWrite: number,
+    ts: number,
+    source: number,
+  ): number {
+    // At most half full, so a search ends at an empty slot within a few steps.
+    if (this.size * 2 >= this.onlyTs.length) this.grow();
+    const slot = this.emptySlot(hash);
+    const { slots } = this;
+    const at = slot * KEY_SLOT;
+    this.size++;
+    slots[at + KEY_HASH] = hash;
+    slots[at + KEY_MODEL] = model;
+    slots[at + KEY_INPUT] = input;
+    slots[at + KEY_OUTPUT] = output;
+    slots[at + KEY_CACHE_READ] = cacheRead;
+    slots[at + KEY_CACHE_WRITE] = cacheWrite;
+    slots[at + KEY_ONLY_SOURCE] = source;
+    slots[at + KEY_LIST] = 0;
+    this.onlyTs[slot] = ts;
+    return slot;
+  }
+
   /**
-   * Unpaired sightings per source, in the order the sources were first seen. Until a key has a
-   * second sighting (most never do: counts rarely repeat to the token) it is `onlyTs` from `onlySource`.
+   * Moves a key, with its sightings, from `from`'s `slot` into this table (where it is not yet): a
+   * key seen again is kept in the current generation, so the one dropped holds only keys whose
+   * sightings are all older than the window. Its slot in `from` is left with no sightings.
    */
-  lists: SourceSightings[] | undefined = undefined;
+  moveIn(from: KeyTable, slot: number): number {
+    const at = slot * KEY_SLOT;
+    const fields = from.slots;
+    const moved = this.insert(
+      fields[at + KEY_HASH],
+      fields[at + KEY_MODEL],
+      fields[at + KEY_INPUT],
+      fields[at + KEY_OUTPUT],
+      fields[at + KEY_CACHE_READ],
+      fields[at + KEY_CACHE_WRITE],
+      from.onlyTs[slot],
+      fields[at + KEY_ONLY_SOURCE],
+    );
+    const ref = fields[at + KEY_LIST];
+    if (ref !== 0) {
+      this.lists.push(from.lists[ref - 1]);
+      this.slots[moved * KEY_SLOT + KEY_LIST] = this.lists.length;
+      fields[at + KEY_LIST] = 0;
+    }
+    from.onlyTs[slot] = Number.NaN;
+    return moved;
+  }
 
-  constructor(
-    readonly model: number,
-    readonly input: number,
-    readonly output: number,
-    readonly cacheRead: number,
-    readonly cacheWrite: number,
-    public onlyTs: number,
-    public onlySource: string,
-  ) {}
-
-  /** Adds an unpaired sighting; those before `cutoff` may be forgotten meanwhile. */
-  add(ts: number, source: string, cutoff: number): void {
-    let lists = this.lists;
-    if (!lists) {
-      if (Number.isNaN(this.onlyTs)) {
-        this.onlyTs = ts;
-        this.onlySource = source;
+  /** Adds an unpaired sighting to the key in `slot`; those before `cutoff` may be forgotten meanwhile. */
+  addSighting(slot: number, ts: number, source: number, cutoff: number): void {
+    const at = slot * KEY_SLOT;
+    let ref = this.slots[at + KEY_LIST];
+    if (ref === 0) {
+      if (Number.isNaN(this.onlyTs[slot])) {
+        this.onlyTs[slot] = ts;
+        this.slots[at + KEY_ONLY_SOURCE] = source;
         return;
       }
-      lists = this.lists = [{ source: this.onlySource, times: [this.onlyTs], head: 0 }];
+      this.lists.push([{ source: this.slots[at + KEY_ONLY_SOURCE], times: [this.onlyTs[slot]], head: 0 }]);
+      this.slots[at + KEY_LIST] = ref = this.lists.length;
     }
+    const lists = this.lists[ref - 1];
     let list: SourceSightings | undefined;
     for (let i = 0; i < lists.length; i++) if (lists[i].source === source) list = lists[i];
     if (!list) {
@@ -225,18 +389,21 @@ class MatchKey {
   }
 
   /**
-   * Takes the earliest unpaired sighting in [from, to] from a source other than `source` (between
-   * equal times, from the source seen first); true when there was one. Binary searches, so many
-   * identical events cost what distinct ones do.
+   * Takes the earliest unpaired sighting of the key in `slot` in [from, to] from a source other than
+   * `source` (between equal times, from the source seen first); true when there was one. Binary
+   * searches, so many identical events cost what distinct ones do.
    */
-  takeTwin(from: number, to: number, source: string): boolean {
-    const lists = this.lists;
-    if (!lists) {
+  takeTwin(slot: number, from: number, to: number, source: number): boolean {
+    const at = slot * KEY_SLOT;
+    const ref = this.slots[at + KEY_LIST];
+    if (ref === 0) {
+      const ts = this.onlyTs[slot];
       // NaN (taken) is in no window.
-      if (this.onlySource === source || !(this.onlyTs >= from && this.onlyTs <= to)) return false;
-      this.onlyTs = Number.NaN;
+      if (this.slots[at + KEY_ONLY_SOURCE] === source || !(ts >= from && ts <= to)) return false;
+      this.onlyTs[slot] = Number.NaN;
       return true;
     }
+    const lists = this.lists[ref - 1];
     let best: SourceSightings | undefined;
     let bestIndex = 0;
     for (let i = 0; i < lists.length; i++) {
@@ -255,87 +422,47 @@ class MatchKey {
     return true;
   }
 
-  /** Its unpaired sightings, some maybe older than the window. */
-  sightings(): Array<[ts: number, source: string]> {
-    if (!this.lists) return Number.isNaN(this.onlyTs) ? [] : [[this.onlyTs, this.onlySource]];
-    const out: Array<[number, string]> = [];
-    for (const list of this.lists) for (let i = list.head; i < list.times.length; i++) out.push([list.times[i], list.source]);
-    return out;
-  }
-}
-
-/** A 32-bit hash of a key's model and counts, never 0. */
-function hashOf(model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
-  let h = Math.imul(model + 1, 0x9e3779b1) ^ input;
-  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b) ^ output;
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ cacheRead;
-  h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f) ^ cacheWrite;
-  h = Math.imul(h ^ (h >>> 15), 0x165667b1);
-  return (h ^ (h >>> 16)) | 1;
-}
-
-/**
- * Keys in an open-addressing hash table over a typed array of hashes: a lookup reads a key's fields
- * only in a slot holding the same hash. Keys are never removed: the table is dropped whole.
- */
-class KeyTable {
-  private hashes: Int32Array;
-  private keys: Array<MatchKey | undefined>;
-  private size = 0;
-
-  /** `capacity` a power of two. */
-  constructor(capacity = 1024) {
-    this.hashes = new Int32Array(capacity);
-    this.keys = new Array<MatchKey | undefined>(capacity).fill(undefined);
-  }
-
-  get capacity(): number {
-    return this.hashes.length;
-  }
-
-  /** The key with exactly this model and these counts (whose hashOf is `hash`), or undefined. */
-  find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): MatchKey | undefined {
-    const { hashes, keys } = this;
-    const mask = hashes.length - 1;
-    for (let slot = hash & mask; hashes[slot] !== 0; slot = (slot + 1) & mask) {
-      if (hashes[slot] !== hash) continue;
-      const key = keys[slot]!;
-      if (
-        key.model === model &&
-        key.input === input &&
-        key.output === output &&
-        key.cacheRead === cacheRead &&
-        key.cacheWrite === cacheWrite
-      )
-        return key;
+  /** Every key's unpaired sightings (some maybe older than the window), with its model and counts. */
+  forEachSighting(visit: (model: number, counts: Int32Array, ts: number, source: number) => void): void {
+    const { slots } = this;
+    for (let slot = 0; slot < this.onlyTs.length; slot++) {
+      const at = slot * KEY_SLOT;
+      if (slots[at + KEY_HASH] === 0) continue;
+      const model = slots[at + KEY_MODEL];
+      const counts = slots.subarray(at + KEY_INPUT, at + KEY_CACHE_WRITE + 1);
+      const ref = slots[at + KEY_LIST];
+      if (ref === 0) {
+        if (!Number.isNaN(this.onlyTs[slot])) visit(model, counts, this.onlyTs[slot], slots[at + KEY_ONLY_SOURCE]);
+        continue;
+      }
+      for (const list of this.lists[ref - 1])
+        for (let i = list.head; i < list.times.length; i++) visit(model, counts, list.times[i], list.source);
     }
-    return undefined;
   }
 
-  /** Adds a key not in the table. */
-  add(hash: number, key: MatchKey): void {
-    // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.size * 2 >= this.hashes.length) this.grow();
-    const mask = this.hashes.length - 1;
+  private emptySlot(hash: number): number {
+    const mask = this.onlyTs.length - 1;
     let slot = hash & mask;
-    while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
-    this.hashes[slot] = hash;
-    this.keys[slot] = key;
-    this.size++;
-  }
-
-  values(): MatchKey[] {
-    return this.keys.filter((key): key is MatchKey => key !== undefined);
+    while (this.slots[slot * KEY_SLOT + KEY_HASH] !== 0) slot = (slot + 1) & mask;
+    return slot;
   }
 
   private grow(): void {
-    const { hashes, keys } = this;
-    this.hashes = new Int32Array(hashes.length * 2);
-    this.keys = new Array<MatchKey | undefined>(hashes.length * 2).fill(undefined);
-    this.size = 0;
-    for (let slot = 0; slot < hashes.length; slot++) if (hashes[slot] !== 0) this.add(hashes[slot], keys[slot]!);
+    const { slots, onlyTs } = this;
+    this.slots = new Int32Array(slots.length * 2);
+    this.onlyTs = new Float64Array(onlyTs.length * 2);
+    for (let from = 0; from < onlyTs.length; from++) {
+      const at = from * KEY_SLOT;
+      if (slots[at + KEY_HASH] === 0) continue;
+      const slot = this.emptySlot(slots[at + KEY_HASH]);
+      this.slots.set(slots.subarray(at, at + KEY_SLOT), slot * KEY_SLOT);
+      this.onlyTs[slot] = onlyTs[from];
+    }
   }
 }
+
+/** Counts above this cannot be kept (a table holds them in 31 bits); no event has them (MAX_TOKENS_PER_EVENT). */
+const MAX_KEY_COUNT = 0x7fffffff;
 
 /**
  * The fallback for requests whose two sightings share no provider id (a Codex session log and the
@@ -349,53 +476,64 @@ class KeyTable {
  */
 export class CrossSourceMatcher {
   /**
-   * Keys with their unpaired sightings. A key found only in the previous generation is added to the
+   * Keys with their unpaired sightings. A key found only in the previous generation is moved to the
    * current one when it is seen again, so every key dropped with a generation has only sightings
    * older than the window.
    */
-  private readonly memory = new Generations((capacity) => new KeyTable(capacity));
+  private readonly memory = new Generations((sizedLike?: KeyTable) => new KeyTable(sizedLike));
   /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
   private readonly modelIndex = new Map<string, number>();
   private readonly vendorModelIndex = new Map<string, number>();
   private readonly vendorModels: string[] = [];
+  private readonly sourceIndex = new Map<string, number>();
+  private readonly sources: string[] = [];
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
     this.restore();
     let model = this.modelIndex.get(e.model);
     if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
-    const { ts, source, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
+    const { ts, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
+    const source = this.sourceOf(e.source);
     const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-    const key =
-      this.memory.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
-      this.memory.previous.find(hash, model, input, output, cacheRead, cacheWrite);
+    const { current, previous } = this.memory;
+    let table = current;
+    let slot = current.find(hash, model, input, output, cacheRead, cacheWrite);
+    if (slot === NO_SLOT) {
+      table = previous;
+      slot = previous.find(hash, model, input, output, cacheRead, cacheWrite);
+    }
     const cutoff = this.memory.cutoff;
-    if (key && key.takeTwin(Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) return true;
+    if (slot !== NO_SLOT && table.takeTwin(slot, Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source))
+      return true;
     if (ts < cutoff) return false;
-    this.remember(hash, key, model, input, output, cacheRead, cacheWrite, ts, source);
+    this.remember(hash, slot === NO_SLOT ? undefined : table, slot, model, input, output, cacheRead, cacheWrite, ts, source);
     return false;
   }
 
-  /** Keeps a sighting as unpaired; `key` is its key when known (in either generation). */
+  /** Keeps a sighting as unpaired; `table` and `slot` are where its key is when it has one (in either generation). */
   private remember(
     hash: number,
-    key: MatchKey | undefined,
+    table: KeyTable | undefined,
+    slot: number,
     model: number,
     input: number,
     output: number,
     cacheRead: number,
     cacheWrite: number,
     ts: number,
-    source: string,
+    source: number,
   ): void {
     const { memory } = this;
     memory.advance(ts);
-    if (!key) {
-      memory.current.add(hash, new MatchKey(model, input, output, cacheRead, cacheWrite, ts, source));
+    const { current } = memory;
+    if (!table) {
+      current.insert(hash, model, input, output, cacheRead, cacheWrite, ts, source);
       return;
     }
-    if (memory.current.find(hash, model, input, output, cacheRead, cacheWrite) !== key) memory.current.add(hash, key);
-    key.add(ts, source, memory.cutoff);
+    // The key's table may have become the previous generation, or been dropped, just now.
+    const into = table === current ? slot : current.moveIn(table, slot);
+    current.addSighting(into, ts, source, memory.cutoff);
   }
 
   private indexOf(vendorModel: string): number {
@@ -407,15 +545,29 @@ export class CrossSourceMatcher {
     return index;
   }
 
+  private sourceOf(name: string): number {
+    let index = this.sourceIndex.get(name);
+    if (index === undefined) {
+      this.sourceIndex.set(name, (index = this.sources.length));
+      this.sources.push(name);
+    }
+    return index;
+  }
+
   toJSON(): MatchEntry[] {
     const { cutoff, previous, current } = this.memory;
     if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
     const out: MatchEntry[] = [];
-    // A key seen in both generations is in both tables.
-    for (const key of new Set([...previous.values(), ...current.values()])) {
-      const name = `${this.vendorModels[key.model]}\u0000${key.input}\u0000${key.output}\u0000${key.cacheRead}\u0000${key.cacheWrite}`;
-      for (const [ts, source] of key.sightings()) if (ts >= cutoff) out.push([name, ts, source]);
-    }
+    // A key moved to the current generation left no sightings behind in the previous one.
+    for (const generation of [previous, current])
+      generation.forEachSighting((model, [input, output, cacheRead, cacheWrite], ts, source) => {
+        if (ts >= cutoff)
+          out.push([
+            `${this.vendorModels[model]}\u0000${input}\u0000${output}\u0000${cacheRead}\u0000${cacheWrite}`,
+            ts,
+            this.sources[source],
+          ]);
+      });
     return out;
   }
 
@@ -438,17 +590,32 @@ export class CrossSourceMatcher {
     this.restored = undefined;
     for (const entry of entries) {
       if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || typeof entry[2] !== 'string') continue;
-      const [name, ts, source] = entry;
+      const [name, ts, sourceName] = entry;
       const fields = name.split('\u0000');
       const counts = fields.splice(-4).map(Number);
-      if (fields.length < 2 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0)) continue;
+      if (fields.length < 2 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_KEY_COUNT)) continue;
       const model = this.indexOf(fields.join('\u0000'));
       const [input, output, cacheRead, cacheWrite] = counts;
       const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-      const key =
-        this.memory.current.find(hash, model, input, output, cacheRead, cacheWrite) ??
-        this.memory.previous.find(hash, model, input, output, cacheRead, cacheWrite);
-      this.remember(hash, key, model, input, output, cacheRead, cacheWrite, ts, source);
+      const { current, previous } = this.memory;
+      let table: KeyTable | undefined = current;
+      let slot = current.find(hash, model, input, output, cacheRead, cacheWrite);
+      if (slot === NO_SLOT) {
+        table = previous;
+        slot = previous.find(hash, model, input, output, cacheRead, cacheWrite);
+      }
+      this.remember(
+        hash,
+        slot === NO_SLOT ? undefined : table,
+        slot,
+        model,
+        input,
+        output,
+        cacheRead,
+        cacheWrite,
+        ts,
+        this.sourceOf(sourceName),
+      );
     }
   }
 }

@@ -146,3 +146,74 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
     assert.deepEqual(restored.toJSON().recentMatches, []);
   });
 });
+
+describe('de-duplication on random streams (src/core/dedup.ts)', () => {
+  /** A seeded generator (a linear congruential one), so a failure can be replayed. */
+  const random = (seed: number) => () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+
+  /**
+   * Requests with repeated ids, cross-source twins near and far, identical counts from one source,
+   * late arrivals from up to two windows back, and ids outside ASCII.
+   */
+  function stream(seed: number, length: number): UsageEvent[] {
+    const next = random(seed);
+    const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)];
+    const sources = ['gateway', 'codex', 'claude-code', 'api'];
+    const models = ['gpt-5-codex', 'gpt-5-codex-2026-01-01', 'claude-sonnet-4-5', 'gemini-2.5-pro'];
+    const step = pick([1000, 60_000, 600_000, 3 * 3600_000]);
+    const countRange = pick([2, 5, 50, 100_000]);
+    const sent: UsageEvent[] = [];
+    let t = T;
+    for (let i = 0; i < length; i++) {
+      t += Math.floor(next() * step * 2);
+      const roll = next();
+      if (roll < 0.15 && sent.length > 0) sent.push({ ...pick(sent.slice(-500)) });
+      else if (roll < 0.2 && sent.length > 0) sent.push({ ...pick(sent) });
+      else if (roll < 0.4 && sent.length > 0) {
+        const twin = pick(sent.slice(-200));
+        sent.push({ ...twin, id: `twin-${i}`, source: pick(sources), ts: twin.ts + Math.floor((next() - 0.5) * 300_000) });
+      } else
+        sent.push(
+          usageEvent({
+            id: `${next() < 0.01 ? 'ü\ud800' : 'id'}-${i}`,
+            ts: next() < 0.1 ? t - Math.floor(next() * 2 * DEDUP_WINDOW_MS) : t,
+            source: pick(sources),
+            model: pick(models),
+            inputTokens: Math.floor(next() * countRange),
+            outputTokens: Math.floor(next() * countRange),
+            cacheReadTokens: Math.floor(next() * 3),
+            cacheWriteTokens: Math.floor(next() * 2),
+          }),
+        );
+    }
+    return sent;
+  }
+
+  it('gives every event the same verdict whether or not the rollups were saved and reopened in between', () => {
+    for (let seed = 1; seed <= 8; seed++) {
+      const events = stream(seed, 6000);
+      const kept = new Rollups(testContext());
+      let reopenedEach = new Rollups(testContext());
+      const next = random(seed * 7919);
+      let repeats = 0;
+      events.forEach((e, i) => {
+        if (next() < 0.002) reopenedEach = reopened(reopenedEach);
+        const counted = kept.add({ ...e });
+        assert.equal(reopenedEach.add({ ...e }), counted, `seed ${seed}, event ${i}`);
+        if (!counted) repeats++;
+      });
+      assert.ok(repeats > events.length / 10, `seed ${seed}: the stream repeats requests (${repeats})`);
+      assert.deepEqual(sortedState(reopened(reopenedEach)), sortedState(kept), `seed ${seed}: the same state is saved`);
+    }
+  });
+
+  /** What the rollups save of de-duplication, in an order that does not depend on table layout. */
+  function sortedState(rollups: Rollups) {
+    const { recentIds, recentMatches } = rollups.toJSON();
+    const sorted = (entries: unknown[] | undefined) => (entries ?? []).map((entry) => JSON.stringify(entry)).sort();
+    return { recentIds: sorted(recentIds), recentMatches: sorted(recentMatches) };
+  }
+});
