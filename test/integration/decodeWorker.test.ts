@@ -3,16 +3,20 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { validateUsageEvent, type UsageEvent } from '../../src/core/events';
+import { resolveSettings, rollupContextFor, type RawSettings } from '../../src/core/settings';
 import { DecodeHere, DecodePool } from '../../src/store/decodePool';
 import { encodeCompact, type ChunkTally, type SegmentFormat } from '../../src/store/eventCodec';
 import { EVENTS_DIR, SegmentReader, type SegmentReaderOptions } from '../../src/store/eventLog';
+import type { RecountInput, RecountMessage } from '../../src/store/recountWorker';
 import { UsageStore } from '../../src/store/usageStore';
 import { testContext } from '../support/events';
 
 // Reads the event log with the built decode worker (`npm run build` first), against reading it on one thread.
 const DECODE_WORKER = path.resolve(__dirname, '../../dist/decodeWorker.js');
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
+const RECOUNT_WORKER = path.resolve(__dirname, '../../dist/recountWorker.js');
 const NOW = Date.UTC(2026, 10, 25, 12);
 const HOST = os.hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'host';
 const MODELS = ['claude-sonnet-4-5', 'gpt-4o', 'odd\tmodel\\name\nnext', 'модель-🚀', 'gemini-2.5-pro'];
@@ -347,14 +351,7 @@ require('node:fs').writeFileSync(${JSON.stringify(ready)}, '');
   });
 
   it('the CLI reads a large log with the decode worker and exits on its own, with the totals of one thread', () => {
-    const dataDir = tempDir();
-    const eventsDir = path.join(dataDir, EVENTS_DIR);
-    fs.mkdirSync(eventsDir, { recursive: true });
-    // Over the 6 MB from which a read is decoded on the worker.
-    let text = '';
-    for (let i = 0; i < 70_000; i++) text += `${encodeCompact({ ...sampleEvent(i), ts: Date.now() - 3600_000 - i * 1000 })}\n`;
-    fs.writeFileSync(path.join(eventsDir, segmentName(new Date().toISOString().slice(0, 10), deadPid(), 'dddd', 'compact')), text);
-    assert.ok(Buffer.byteLength(text) > 6 * 1024 * 1024);
+    const dataDir = largeLog();
     const expected = UsageStore.open({ dataDir: copyDir(dataDir), context: testContext() });
     const expectedTokens = expected.rollups
       .rows()
@@ -370,4 +367,45 @@ require('node:fs').writeFileSync(${JSON.stringify(ready)}, '');
     const report = JSON.parse(run.stdout) as { totals: { totalTokens: number } };
     assert.equal(report.totals.totalTokens, expectedTokens);
   });
+
+  it('the bundled recount worker decodes a large log on a worker of its own, counts what one thread counts, and ends', async () => {
+    const dataDir = largeLog();
+    const raw: RawSettings = { values: { timeZone: 'UTC' }, sources: {} };
+    const { settings } = resolveSettings(raw, 'UTC');
+    const context = rollupContextFor(settings);
+    const expected = UsageStore.open({ dataDir: copyDir(dataDir), context, retentionDays: settings.retentionDays });
+    const workerData: RecountInput = { dataDir, raw, systemZone: 'UTC', fingerprint: context.fingerprint };
+    const worker = new Worker(RECOUNT_WORKER, { workerData });
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    const message = await new Promise<RecountMessage>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    assert.deepEqual(message, { type: 'done' });
+    // A decode worker left running would keep the recount worker's thread alive.
+    assert.equal(await exited, 0);
+    const recounted = UsageStore.open({
+      dataDir,
+      context,
+      retentionDays: settings.retentionDays,
+      backgroundRecountBytes: 1,
+      recountInBackground: () => Promise.reject(new Error('not expected')),
+    });
+    assert.equal(recounted.isRecounting, false, 'the recount was saved');
+    assert.ok(JSON.stringify(recounted.rollups.toSections()) === JSON.stringify(expected.rollups.toSections()), 'the recount differs');
+    recounted.dispose();
+    expected.dispose();
+  });
 });
+
+/** A data directory whose event log is over the 6 MB from which a read is decoded on the worker. */
+function largeLog(): string {
+  const dataDir = tempDir();
+  const eventsDir = path.join(dataDir, EVENTS_DIR);
+  fs.mkdirSync(eventsDir, { recursive: true });
+  let text = '';
+  for (let i = 0; i < 70_000; i++) text += `${encodeCompact({ ...sampleEvent(i), ts: Date.now() - 3600_000 - i * 1000 })}\n`;
+  assert.ok(Buffer.byteLength(text) > 6 * 1024 * 1024);
+  fs.writeFileSync(path.join(eventsDir, segmentName(new Date().toISOString().slice(0, 10), deadPid(), 'dddd', 'compact')), text);
+  return dataDir;
+}
