@@ -99,7 +99,12 @@ export interface DecodeRequest {
   now: number;
 }
 
-export type DecodeReply = { id: number } & ({ ok: true; events: PackedEvents; tally: ChunkTally } | { ok: false; error: string });
+export type DecodeReply = { id: number } & (
+  | { outcome: 'decoded'; events: PackedEvents; tally: ChunkTally }
+  /** An event packing cannot carry exactly: the reading thread decodes this chunk itself. */
+  | { outcome: 'unpackable' }
+  | { outcome: 'failed'; error: string }
+);
 
 type Pending =
   | { kind: 'step'; step: () => void }
@@ -146,6 +151,9 @@ export class DecodePool implements ChunkDecoding {
       const { port1, port2 } = new MessageChannel();
       const data: DecodeWorkerData = { port: port2, signals: this.signals.buffer as SharedArrayBuffer };
       this.worker = new Worker(file, { workerData: data, transferList: [port2] });
+      // A worker that fails (to start, or later) is seen here by its silence and replaced by this
+      // thread; its error, delivered to this thread's event loop afterwards, is nobody's to throw.
+      this.worker.on('error', () => {});
       this.worker.unref();
       this.port = port1;
     } catch {
@@ -201,7 +209,7 @@ export class DecodePool implements ChunkDecoding {
     }
     this.inFlight--;
     const reply = next.id === undefined ? undefined : this.replyTo(next.id);
-    if (reply?.ok) {
+    if (reply?.outcome === 'decoded') {
       unpackEvents(reply.events, next.format, this.onEvent);
       next.done(reply.tally);
       return;
@@ -224,7 +232,7 @@ export class DecodePool implements ChunkDecoding {
       const reply = this.replies.get(id);
       if (reply) {
         this.replies.delete(id);
-        if (!reply.ok) this.stopWorker();
+        if (reply.outcome === 'failed') this.stopWorker();
         return reply;
       }
       if (received) waitedSince = Date.now();

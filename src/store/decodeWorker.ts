@@ -27,12 +27,17 @@ port.on('message', (request: DecodeRequest) => {
   try {
     const bytes = Buffer.from(request.bytes, 0, request.length);
     const packer = new EventPacker(linesIn(bytes, request.length));
-    const tally = decoder.decode(bytes.toString('utf8'), request.format, request.now, (e) => packer.add(e));
-    const finished = packer.finish();
-    transfer = finished.transfer;
-    reply = { id: request.id, ok: true, events: finished.packed, tally };
+    let packable = true;
+    const tally = decoder.decode(bytes.toString('utf8'), request.format, request.now, (e) => {
+      packable &&= packer.add(e);
+    });
+    if (packable) {
+      const finished = packer.finish();
+      transfer = finished.transfer;
+      reply = { id: request.id, outcome: 'decoded', events: finished.packed, tally };
+    } else reply = { id: request.id, outcome: 'unpackable' };
   } catch (error) {
-    reply = { id: request.id, ok: false, error: (error as Error).message };
+    reply = { id: request.id, outcome: 'failed', error: (error as Error).message };
   }
   port.postMessage(reply, transfer);
   signal();

@@ -10,8 +10,13 @@ import type { SegmentFormat } from './eventCodec';
  */
 export interface PackedEvents {
   count: number;
-  /** NUMBERS per event, in NUMBER_FIELDS order; an absent optional one is 0 (see flags). */
+  /** NUMBERS per event: the time, then the optional numbers (0 when absent, see flags). */
   numbers: Float64Array;
+  /**
+   * COUNTS per event: the token counts, whole numbers from 0 to MAX_TOKENS_PER_EVENT. Read back from
+   * a Uint32Array they are small integers, as the decoders make them, not boxed doubles.
+   */
+  counts: Uint32Array;
   /** Per event: ESTIMATED and which optional fields are present. */
   flags: Uint16Array;
   /** REPEATED per event, in REPEATED_FIELDS order: indexes into `values`. */
@@ -23,19 +28,20 @@ export interface PackedEvents {
   textEnds: Uint32Array;
 }
 
-const NUMBERS = 10;
+const NUMBERS = 5;
+const COUNTS = 5;
 const REPEATED = 5;
-// Positions in `numbers` and `repeated`.
+// Positions in `numbers`, `counts` and `repeated`.
 const TS = 0;
-const INPUT = 1;
-const OUTPUT = 2;
-const CACHE_READ = 3;
-const CACHE_WRITE = 4;
-const REASONING = 5;
-const CACHE_WRITE_1H = 6;
-const REPORTED_COST = 7;
-const LATENCY = 8;
-const STATUS = 9;
+const CACHE_WRITE_1H = 1;
+const REPORTED_COST = 2;
+const LATENCY = 3;
+const STATUS = 4;
+const INPUT = 0;
+const OUTPUT = 1;
+const CACHE_READ = 2;
+const CACHE_WRITE = 3;
+const REASONING = 4;
 const SOURCE = 0;
 const PROVIDER = 1;
 const MODEL = 2;
@@ -56,6 +62,7 @@ const HAS_STATUS = 256;
 export class EventPacker {
   private count = 0;
   private readonly numbers: Float64Array;
+  private readonly counts: Uint32Array;
   private readonly flags: Uint16Array;
   private readonly repeated: Uint32Array;
   private readonly values: string[] = [];
@@ -66,21 +73,29 @@ export class EventPacker {
 
   constructor(capacity: number) {
     this.numbers = new Float64Array(capacity * NUMBERS);
+    this.counts = new Uint32Array(capacity * COUNTS);
     this.flags = new Uint16Array(capacity);
     this.repeated = new Uint32Array(capacity * REPEATED);
     this.textEnds = new Uint32Array(capacity * 3);
   }
 
-  add(e: UsageEvent): void {
+  /**
+   * Packs an event; false when a value cannot be carried exactly (a JSON line's count of -0, which
+   * validation lets through), and nothing is packed then.
+   */
+  add(e: UsageEvent): boolean {
+    const counts = this.counts;
+    const c = this.count * COUNTS;
+    counts[c + INPUT] = e.inputTokens;
+    counts[c + OUTPUT] = e.outputTokens;
+    counts[c + CACHE_READ] = e.cacheReadTokens;
+    counts[c + CACHE_WRITE] = e.cacheWriteTokens;
+    counts[c + REASONING] = e.reasoningTokens;
+    for (let i = c; i < c + COUNTS; i++) if (counts[i] === 0 && Object.is(countOf(e, i - c), -0)) return false;
     const n = this.count * NUMBERS;
     const r = this.count * REPEATED;
     const numbers = this.numbers;
     numbers[n + TS] = e.ts;
-    numbers[n + INPUT] = e.inputTokens;
-    numbers[n + OUTPUT] = e.outputTokens;
-    numbers[n + CACHE_READ] = e.cacheReadTokens;
-    numbers[n + CACHE_WRITE] = e.cacheWriteTokens;
-    numbers[n + REASONING] = e.reasoningTokens;
     this.repeated[r + SOURCE] = this.valueOf(e.source);
     this.repeated[r + PROVIDER] = this.valueOf(e.provider);
     this.repeated[r + MODEL] = this.valueOf(e.model);
@@ -119,6 +134,7 @@ export class EventPacker {
       numbers[n + STATUS] = e.status;
     }
     this.flags[this.count++] = flags;
+    return true;
   }
 
   /** The packed events, and the memory to transfer with them. */
@@ -126,13 +142,17 @@ export class EventPacker {
     const packed: PackedEvents = {
       count: this.count,
       numbers: this.numbers,
+      counts: this.counts,
       flags: this.flags,
       repeated: this.repeated,
       values: this.values,
       text: this.strings.join(''),
       textEnds: this.textEnds,
     };
-    return { packed, transfer: [this.numbers.buffer, this.flags.buffer, this.repeated.buffer, this.textEnds.buffer] as ArrayBuffer[] };
+    return {
+      packed,
+      transfer: [this.numbers.buffer, this.counts.buffer, this.flags.buffer, this.repeated.buffer, this.textEnds.buffer] as ArrayBuffer[],
+    };
   }
 
   private valueOf(value: string): number {
@@ -151,18 +171,25 @@ export class EventPacker {
   }
 }
 
+const COUNT_FIELDS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'reasoningTokens'] as const;
+
+function countOf(e: UsageEvent, position: number): number {
+  return e[COUNT_FIELDS[position]];
+}
+
 /**
  * Calls onEvent with each packed event, in order, as the decoder of `format` made it (the same
  * fields, in the same order: the JSON decoder puts project after reportedCostUsd).
  */
 export function unpackEvents(packed: PackedEvents, format: SegmentFormat, onEvent: (e: UsageEvent) => void): void {
-  const { numbers, flags, repeated, values, text, textEnds } = packed;
+  const { numbers, counts, flags, repeated, values, text, textEnds } = packed;
   const projectFirst = format === 'compact';
   let string = 0;
   let textAt = 0;
   const nextString = () => text.slice(textAt, (textAt = textEnds[string++]));
   for (let i = 0; i < packed.count; i++) {
     const n = i * NUMBERS;
+    const c = i * COUNTS;
     const r = i * REPEATED;
     const f = flags[i];
     const event: UsageEvent = {
@@ -171,11 +198,11 @@ export function unpackEvents(packed: PackedEvents, format: SegmentFormat, onEven
       source: values[repeated[r + SOURCE]],
       provider: values[repeated[r + PROVIDER]],
       model: values[repeated[r + MODEL]],
-      inputTokens: numbers[n + INPUT],
-      outputTokens: numbers[n + OUTPUT],
-      cacheReadTokens: numbers[n + CACHE_READ],
-      cacheWriteTokens: numbers[n + CACHE_WRITE],
-      reasoningTokens: numbers[n + REASONING],
+      inputTokens: counts[c + INPUT],
+      outputTokens: counts[c + OUTPUT],
+      cacheReadTokens: counts[c + CACHE_READ],
+      cacheWriteTokens: counts[c + CACHE_WRITE],
+      reasoningTokens: counts[c + REASONING],
       estimated: (f & ESTIMATED) !== 0,
     };
     if (projectFirst && f & HAS_PROJECT) event.project = values[repeated[r + PROJECT]];

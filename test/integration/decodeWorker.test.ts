@@ -85,6 +85,9 @@ function writeSegments(eventsDir: string, events: number): { pending: { name: st
         const bad = format === 'compact' ? MALFORMED_COMPACT : MALFORMED_JSON;
         text += `${bad[(i / 301) % bad.length]}\n\n`;
       }
+      // A count of -0, which JSON validation lets through: not to be read back as 0.
+      if (format === 'json' && i === from + 501)
+        text += `${JSON.stringify({ ...e, id: 'minus-zero' }).replace('"cacheReadTokens":0', '"cacheReadTokens":-0')}\n`;
     }
     return text;
   };
@@ -236,6 +239,7 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
       );
     }
     assert.ok(read.events.some((e) => e.model.includes('\t') && e.project?.includes('\\') && /[^\x00-\x7f]/.test(e.id)));
+    assert.ok(Object.is(read.events.find((e) => e.id === 'minus-zero')?.cacheReadTokens, -0));
     assert.equal(read.events.at(-1)!.id, sampleEvent(1_000_000).id, 'the live writer’s record, once complete, is read');
     assert.equal(read.events.at(-2)!.id, sampleEvent(6002).id);
     const messages = read.problems.join('\n');
@@ -300,6 +304,26 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
     }
   });
 
+  it('a worker that fails to start leaves every chunk to this thread, and its error to no one', async () => {
+    const dir = tempDir();
+    const { pending } = writeSegments(path.join(dir, 'events'), 3000);
+    const plain = readTwice(path.join(copyDir(dir), 'events'), pending, { chunkBytes: 65_537 });
+    const broken = path.join(dir, 'broken.js');
+    fs.writeFileSync(broken, "throw new Error('this worker cannot start');\n");
+    // The first chunk waits until the worker has surely failed.
+    const read = readTwice(
+      path.join(copyDir(dir), 'events'),
+      pending,
+      { chunkBytes: 65_537, decodeWorker: { file: broken, minBytes: 0 } },
+      () => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000),
+    );
+    assert.deepStrictEqual(read.events, plain.events);
+    assert.deepEqual(read.problems, plain.problems);
+    assert.equal(read.positions, plain.positions);
+    // The worker's error arrives as an event on this thread later: with nothing to take it, it would crash the process.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  });
+
   it('a worker that stops answering, or answers with a failure, is given up and its chunks are decoded here', () => {
     const dir = tempDir();
     const ready = path.join(dir, 'ready');
@@ -315,7 +339,7 @@ require('node:fs').writeFileSync(${JSON.stringify(ready)}, '');
     fs.writeFileSync(
       failing,
       `${start}workerData.port.on('message', (r) => {
-  workerData.port.postMessage({ id: r.id, ok: false, error: 'cannot' });
+  workerData.port.postMessage({ id: r.id, outcome: 'failed', error: 'cannot' });
   Atomics.add(signals, 0, 1);
   Atomics.notify(signals, 0);
 });\n`,
