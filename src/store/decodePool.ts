@@ -22,7 +22,7 @@ export interface ChunkDecoding {
    */
   chunk(bytes: Buffer, length: number, format: SegmentFormat, now: number, done: (tally: ChunkTally) => void): void;
   /** Runs `step` after everything handed in before. */
-  then(step: () => void): void;
+  inTurn(step: () => void): void;
   /** Runs everything still pending. */
   finish(): void;
   dispose(): void;
@@ -45,7 +45,7 @@ export class DecodeHere implements ChunkDecoding {
     done(this.decoder.decode(bytes.toString('utf8', 0, length), format, now, this.onEvent));
   }
 
-  then(step: () => void): void {
+  inTurn(step: () => void): void {
     step();
   }
 
@@ -185,7 +185,7 @@ export class DecodePool implements ChunkDecoding {
     this.queue.push({ kind: 'chunk', id, bytes, length, format, now, done });
   }
 
-  then(step: () => void): void {
+  inTurn(step: () => void): void {
     if (this.queue.length === 0) step();
     else this.queue.push({ kind: 'step', step });
   }

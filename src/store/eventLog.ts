@@ -275,7 +275,9 @@ function statOf(file: string): fs.Stats | Error {
 
 /**
  * Reads only what was appended since the last call. A partial last line waits until its newline
- * arrives; if its writer has died (killed mid-write) it is skipped and reported once.
+ * arrives; if its writer has died (killed mid-write) it is skipped and reported once. A long read
+ * may be decoded on a worker thread (options.decodeWorker): the events, their order, the positions
+ * and the problems reported are those of a read on this thread.
  */
 export class SegmentReader {
   readonly positions = new Map<string, SegmentPosition>();
@@ -343,11 +345,11 @@ export class SegmentReader {
         const stat = stats[i];
         if (stat instanceof Error) {
           if ((stat as NodeJS.ErrnoException).code === 'ENOENT') return finished(false); // removed meanwhile
-          decoding.then(() => this.segmentUnreadable(name, stat));
+          decoding.inTurn(() => this.segmentUnreadable(name, stat));
           continue;
         }
         if (!stat.isFile()) {
-          decoding.then(() => this.segmentUnreadable(name, new Error('it is not a file')));
+          decoding.inTurn(() => this.segmentUnreadable(name, new Error('it is not a file')));
           continue;
         }
         const known = this.positions.get(name);
@@ -355,7 +357,7 @@ export class SegmentReader {
         const position = known ?? { offset: 0, ino: stat.ino };
         this.positions.set(name, position);
         if (stat.size > position.offset) this.readSegment(name, position, stat.size, decoding, read);
-        else decoding.then(() => this.unreadable.delete(name));
+        else decoding.inTurn(() => this.unreadable.delete(name));
       }
       return finished(true);
     } finally {
@@ -371,7 +373,7 @@ export class SegmentReader {
     for (const [i, stat] of stats.entries()) {
       if (!(stat instanceof Error)) unread += Math.max(0, stat.size - (this.positions.get(names[i])?.offset ?? 0));
     }
-    return unread < (worker.minBytes ?? DEFAULT_DECODE_WORKER_MIN_BYTES)
+    return unread === 0 || unread < (worker.minBytes ?? DEFAULT_DECODE_WORKER_MIN_BYTES)
       ? new DecodeHere(onEvent)
       : new DecodePool(worker.file, onEvent, worker.chunksAhead);
   }
@@ -398,7 +400,7 @@ export class SegmentReader {
     try {
       fd = fs.openSync(path.join(this.eventsDir, name), 'r');
     } catch (error) {
-      decoding.then(() => this.segmentUnreadable(name, error as Error));
+      decoding.inTurn(() => this.segmentUnreadable(name, error as Error));
       return;
     }
     const format = segmentFormatOf(name);
@@ -416,7 +418,7 @@ export class SegmentReader {
         try {
           bytes = fs.readSync(fd, data, carry.length, data.length - carry.length, readAt);
         } catch (error) {
-          decoding.then(() => this.segmentUnreadable(name, error as Error));
+          decoding.inTurn(() => this.segmentUnreadable(name, error as Error));
           readFailed = true;
           break;
         }
@@ -435,7 +437,7 @@ export class SegmentReader {
         });
       }
       if (!readFailed && carry.length > 0 && !writerAlive(name)) {
-        decoding.then(() => {
+        decoding.inTurn(() => {
           // The writer died mid-write: the torn record can never complete, so skip it for good.
           this.onProblem(
             `${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`,
@@ -443,11 +445,11 @@ export class SegmentReader {
           position.offset = size;
         });
       }
-      if (!readFailed) decoding.then(() => this.unreadable.delete(name));
+      if (!readFailed) decoding.inTurn(() => this.unreadable.delete(name));
     } finally {
       fs.closeSync(fd);
     }
-    decoding.then(() => {
+    decoding.inTurn(() => {
       if (segment.malformed === 0 || this.reportedMalformed.has(name)) return;
       this.reportedMalformed.add(name);
       this.onProblem(

@@ -95,6 +95,8 @@ function writeSegments(eventsDir: string, events: number): { pending: { name: st
   const torn = encodeCompact(sampleEvent(events + 1));
   const growing = encodeCompact(sampleEvent(events + 2));
   fs.writeFileSync(path.join(eventsDir, segmentName('2026-11-10', deadPid(), 'aaaa', 'json')), lines(0, third, 'json'));
+  // Not a file: reported, in its turn, between the segments before and after it.
+  fs.mkdirSync(path.join(eventsDir, segmentName('2026-11-10', deadPid(), 'adir', 'compact')));
   fs.writeFileSync(
     path.join(eventsDir, segmentName('2026-11-11', deadPid(), 'bbbb', 'compact')),
     lines(third, 2 * third, 'compact') + torn.slice(0, 25),
@@ -176,7 +178,8 @@ function readTwice(
     waited = true;
     return NOW;
   };
-  const reader = new SegmentReader(eventsDir, (m) => problems.push(m), now, options);
+  // Each read has its own copy of the folder, named in some messages.
+  const reader = new SegmentReader(eventsDir, (m) => problems.push(m.replaceAll(eventsDir, '<events>')), now, options);
   const eventsRead = [reader.readNew((e) => events.push(e)).eventsRead];
   fs.appendFileSync(path.join(eventsDir, pending.name), Buffer.from(pending.rest, 'latin1'));
   fs.appendFileSync(path.join(eventsDir, pending.name), `${encodeCompact(sampleEvent(1_000_000))}\nbroken line\n`);
@@ -243,7 +246,10 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
     assert.equal(read.events.at(-1)!.id, sampleEvent(1_000_000).id, 'the live writer’s record, once complete, is read');
     assert.equal(read.events.at(-2)!.id, sampleEvent(6002).id);
     const messages = read.problems.join('\n');
-    assert.match(messages, /aaaa\.jsonl: skipped \d+ unreadable lines \(not JSON\)/);
+    assert.match(
+      messages,
+      /aaaa\.jsonl: skipped \d+ unreadable lines \(not JSON\)[^]*adir\.ev1 could not be read \(it is not a file\)[^]*bbbb/,
+    );
     assert.match(messages, /bbbb\.ev1 ends with an incomplete record/);
     assert.match(messages, /bbbb\.ev1: skipped \d+ unreadable lines \("ts" is not a time/);
     assert.match(messages, /cccc\.ev1: skipped \d+ unreadable lines/);
@@ -260,7 +266,13 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
         waited = true;
         return NOW;
       };
-      const store = UsageStore.open({ dataDir, context: testContext(), now, onProblem: (m) => problems.push(m), decodeWorker });
+      const store = UsageStore.open({
+        dataDir,
+        context: testContext(),
+        now,
+        onProblem: (m) => problems.push(m.replaceAll(dataDir, '<data>')),
+        decodeWorker,
+      });
       const sections = store.rollups.toSections();
       store.dispose();
       // The segments' positions and everything counted; not their inodes, which differ between the copies.
