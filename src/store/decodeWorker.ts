@@ -14,10 +14,10 @@ function signal(): void {
   Atomics.notify(counter, SIGNALS);
 }
 
-/** Lines in bytes[0, length): at most one event each. */
-function linesIn(bytes: Buffer, length: number): number {
+/** Lines in the chunk: at most one event each. */
+function linesIn(bytes: Buffer): number {
   let lines = 0;
-  for (let at = bytes.indexOf(0x0a); at !== -1 && at < length; at = bytes.indexOf(0x0a, at + 1)) lines++;
+  for (let at = bytes.indexOf(0x0a); at !== -1; at = bytes.indexOf(0x0a, at + 1)) lines++;
   return lines;
 }
 
@@ -26,7 +26,7 @@ port.on('message', (request: DecodeRequest) => {
   let transfer: ArrayBuffer[] = [];
   try {
     const bytes = Buffer.from(request.bytes, 0, request.length);
-    const packer = new EventPacker(linesIn(bytes, request.length));
+    const packer = new EventPacker(linesIn(bytes));
     let packable = true;
     const tally = decoder.decode(bytes.toString('utf8'), request.format, request.now, (e) => {
       packable &&= packer.add(e);
