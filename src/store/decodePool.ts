@@ -59,13 +59,15 @@ export interface DecodeWorkerOptions {
   file: string;
   /** A read of fewer unread bytes than this decodes on its own thread, starting no worker (default 6 MB). */
   minBytes?: number;
-  /** Chunks handed to the worker and not yet counted (default 4, about 16 MB of the log). */
+  /** Chunks read and not yet counted (default 4, about 16 MB of the log): handed to the worker, or left for this thread. */
   chunksAhead?: number;
 }
 
 /** About 60,000 compact lines: less than that is decoded sooner than a worker starts. */
 export const DEFAULT_DECODE_WORKER_MIN_BYTES = 6 * 1024 * 1024;
 const DEFAULT_CHUNKS_AHEAD = 4;
+/** Chunks the worker holds at a time: the later ones are left for this thread to take while it waits. */
+const WORKER_AHEAD = 1;
 /**
  * The first chunks handed to the worker are small and grow from this to the reader's size: until
  * the first reply is in this thread has nothing to count, so it should come soon.
@@ -106,36 +108,45 @@ export type DecodeReply = { id: number } & (
   | { outcome: 'failed'; error: string }
 );
 
-type Pending =
-  | { kind: 'step'; step: () => void }
-  | {
-      kind: 'chunk';
-      /** The request's id; undefined when the chunk was never handed to the worker. */
-      id: number | undefined;
-      bytes: Buffer;
-      length: number;
-      format: SegmentFormat;
-      now: number;
-      done: (tally: ChunkTally) => void;
-    };
+interface PendingChunk {
+  kind: 'chunk';
+  /** The request's id once the chunk is handed to the worker. */
+  id: number | undefined;
+  bytes: Buffer;
+  length: number;
+  format: SegmentFormat;
+  now: number;
+  done: (tally: ChunkTally) => void;
+  /** Decoded here ahead of its turn (while this thread waited for the worker): delivered in its turn. */
+  decoded?: { events: UsageEvent[]; tally: ChunkTally };
+}
+
+type Pending = { kind: 'step'; step: () => void } | PendingChunk;
 
 /**
- * Decodes chunks on one worker thread, a few chunks ahead of the one being counted. The chunks'
- * bytes are shared with the worker (never copied), so if the worker fails (dies, stops answering,
- * answers with an error) the chunks it had are decoded here instead, with the same results: a
- * worker's failure costs time, never events, and is never thrown.
+ * Decodes chunks on one worker thread, a few chunks ahead of the one being counted. The worker is
+ * handed at most WORKER_AHEAD chunks at a time; while this thread waits for one of them it decodes
+ * a later chunk itself (delivered in its turn), so when counting is cheaper than decoding both
+ * threads decode. The chunks' bytes are shared with the worker (never copied), so if the worker
+ * fails (dies, stops answering, answers with an error) the chunks it had are decoded here instead,
+ * with the same results: a worker's failure costs time, never events, and is never thrown.
  */
 export class DecodePool implements ChunkDecoding {
   private worker: Worker | undefined;
   private port: MessagePort | undefined;
   private readonly signals = new Int32Array(new SharedArrayBuffer(12));
   private readonly here: DecodeHere;
+  /** Decodes the chunks this thread takes ahead of their turn. */
+  private readonly ahead = new ChunkDecoder();
   /** Chunks and steps not yet done, in order. */
   private readonly queue: Pending[] = [];
   private readonly replies = new Map<number, DecodeReply>();
-  private inFlight = 0;
+  /** Chunks in the queue. */
+  private chunks = 0;
+  /** Chunks handed to the worker and not answered yet. */
+  private handedOut = 0;
   private nextId = 0;
-  /** Chunks decoded on this thread (while the worker started, or after it failed). */
+  /** Chunks decoded on this thread (while the worker started, while this thread waited for it, or after it failed). */
   decodedHere = 0;
 
   constructor(
@@ -170,7 +181,6 @@ export class DecodePool implements ChunkDecoding {
   }
 
   chunk(bytes: Buffer, length: number, format: SegmentFormat, now: number, done: (tally: ChunkTally) => void): void {
-    while (this.worker && this.inFlight >= this.chunksAhead) this.doNext();
     // Until the worker has started (which takes longer than decoding a few chunks), this thread
     // decodes them itself; nothing was handed out yet, so nothing is pending before them.
     if (!this.worker || (this.nextId === 0 && Atomics.load(this.signals, READY) === 0)) {
@@ -179,10 +189,10 @@ export class DecodePool implements ChunkDecoding {
       this.here.chunk(bytes, length, format, now, done);
       return;
     }
-    const id = this.nextId++;
-    this.port!.postMessage({ id, bytes: bytes.buffer as SharedArrayBuffer, length, format, now } satisfies DecodeRequest);
-    this.inFlight++;
-    this.queue.push({ kind: 'chunk', id, bytes, length, format, now, done });
+    this.queue.push({ kind: 'chunk', id: undefined, bytes, length, format, now, done });
+    this.chunks++;
+    this.handOut();
+    while (this.chunks > this.chunksAhead) this.doNext();
   }
 
   inTurn(step: () => void): void {
@@ -200,47 +210,89 @@ export class DecodePool implements ChunkDecoding {
     this.replies.clear();
   }
 
-  /** Does the oldest pending chunk or step, waiting for the worker's reply when it is a chunk. */
+  /** Takes the worker's replies that are in, and hands it the next chunks, up to WORKER_AHEAD. */
+  private handOut(): boolean {
+    let received = false;
+    for (let message = this.port && receiveMessageOnPort(this.port); message; message = receiveMessageOnPort(this.port!)) {
+      const reply = message.message as DecodeReply;
+      this.replies.set(reply.id, reply);
+      this.handedOut--;
+      received = true;
+    }
+    for (const next of this.queue) {
+      if (!this.worker || this.handedOut >= WORKER_AHEAD) break;
+      if (next.kind !== 'chunk' || next.id !== undefined || next.decoded) continue;
+      next.id = this.nextId++;
+      const request: DecodeRequest = {
+        id: next.id,
+        bytes: next.bytes.buffer as SharedArrayBuffer,
+        length: next.length,
+        format: next.format,
+        now: next.now,
+      };
+      this.port!.postMessage(request);
+      this.handedOut++;
+    }
+    return received;
+  }
+
+  /** Does the oldest pending chunk or step, waiting for the worker's reply when it is a chunk handed to it. */
   private doNext(): void {
-    const next = this.queue.shift()!;
+    const next = this.queue[0];
+    if (next.kind === 'chunk' && next.id !== undefined && !next.decoded) this.awaitReply(next.id);
+    this.queue.shift();
     if (next.kind === 'step') {
       next.step();
       return;
     }
-    this.inFlight--;
-    const reply = next.id === undefined ? undefined : this.replyTo(next.id);
-    if (reply?.outcome === 'decoded') {
+    this.chunks--;
+    const reply = next.id === undefined ? undefined : this.replies.get(next.id);
+    if (next.id !== undefined) this.replies.delete(next.id);
+    if (next.decoded) {
+      for (const event of next.decoded.events) this.onEvent(event);
+      next.done(next.decoded.tally);
+    } else if (reply?.outcome === 'decoded') {
       unpackEvents(reply.events, next.format, this.onEvent);
       next.done(reply.tally);
-      return;
+    } else {
+      this.decodedHere++;
+      this.here.chunk(next.bytes, next.length, next.format, next.now, next.done);
     }
-    this.decodedHere++;
-    this.here.chunk(next.bytes, next.length, next.format, next.now, next.done);
   }
 
-  /** The worker's reply to request `id`, or undefined when the worker failed (it is stopped then). */
-  private replyTo(id: number): DecodeReply | undefined {
+  /**
+   * Waits until the worker's reply to request `id` is in, decoding chunks not handed to it
+   * meanwhile; stops the worker when it fails (its chunks are then decoded here).
+   */
+  private awaitReply(id: number): void {
     let waitedSince = Date.now();
     while (this.worker) {
       const seen = Atomics.load(this.signals, SIGNALS);
-      let received = false;
-      for (let message = receiveMessageOnPort(this.port!); message; message = receiveMessageOnPort(this.port!)) {
-        const reply = message.message as DecodeReply;
-        this.replies.set(reply.id, reply);
-        received = true;
-      }
+      if (this.handOut()) waitedSince = Date.now();
       const reply = this.replies.get(id);
       if (reply) {
-        this.replies.delete(id);
         if (reply.outcome === 'failed') this.stopWorker();
-        return reply;
+        return;
       }
-      if (received) waitedSince = Date.now();
+      if (this.decodeAhead()) {
+        waitedSince = Date.now();
+        continue;
+      }
       if (Atomics.load(this.signals, EXITED) === 1 || Date.now() - waitedSince > this.stallMs) break;
       Atomics.wait(this.signals, SIGNALS, seen, Math.min(1000, this.stallMs));
     }
     this.stopWorker();
-    return undefined;
+  }
+
+  /** Decodes here the first chunk nobody has taken yet, to be delivered in its turn; false when there is none. */
+  private decodeAhead(): boolean {
+    const next = this.queue.find((p): p is PendingChunk => p.kind === 'chunk' && p.id === undefined && !p.decoded);
+    if (!next) return false;
+    const events: UsageEvent[] = [];
+    const tally = this.ahead.decode(next.bytes.toString('utf8', 0, next.length), next.format, next.now, (e) => events.push(e));
+    next.decoded = { events, tally };
+    this.decodedHere++;
+    return true;
   }
 
   private stopWorker(): void {

@@ -119,7 +119,7 @@ function tempDir(): string {
  * The real decode worker behind a wrapper that notes each chunk it is handed (and, with dieAt, exits
  * on that one before it is decoded), and notes when it is ready to take chunks.
  */
-function wrappedWorker(dir: string, dieAt = 0): { file: string; chunks: () => number; waitUntilReady: () => void } {
+function wrappedWorker(dir: string, { dieAt = 0, delayMs = 0 } = {}): { file: string; chunks: () => number; waitUntilReady: () => void } {
   const log = path.join(dir, 'chunks.log');
   const ready = path.join(dir, 'ready');
   const file = path.join(dir, 'wrappedDecodeWorker.js');
@@ -131,6 +131,7 @@ let seen = 0;
 workerData.port.on('message', () => {
   fs.appendFileSync(${JSON.stringify(log)}, 'chunk\\n');
   if (++seen === ${dieAt}) process.exit(1);
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${delayMs});
 });
 require(${JSON.stringify(DECODE_WORKER)});
 fs.writeFileSync(${JSON.stringify(ready)}, '');
@@ -255,6 +256,34 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
     assert.match(messages, /cccc\.ev1: skipped \d+ unreadable lines/);
   });
 
+  it('while the worker is slow, this thread decodes later chunks itself, and still counts every chunk in its turn', () => {
+    const dir = tempDir();
+    const { pending } = writeSegments(path.join(dir, 'events'), 6000);
+    const chunkBytes = 16_384;
+    const bytes = fs
+      .readdirSync(path.join(dir, 'events'))
+      .reduce((n, f) => n + (fs.statSync(path.join(dir, 'events', f)).isFile() ? fs.statSync(path.join(dir, 'events', f)).size : 0), 0);
+    const plain = readTwice(path.join(copyDir(dir), 'events'), pending, { chunkBytes });
+    const slowDir = copyDir(dir);
+    const slow = wrappedWorker(slowDir, { delayMs: 20 });
+    const read = readTwice(
+      path.join(slowDir, 'events'),
+      pending,
+      { chunkBytes, decodeWorker: { file: slow.file, minBytes: 0, chunksAhead: 6 } },
+      slow.waitUntilReady,
+    );
+    assert.ok(slow.chunks() >= 2, `the worker decoded ${slow.chunks()} chunks`);
+    assert.ok(
+      slow.chunks() < bytes / chunkBytes / 2,
+      `the worker decoded ${slow.chunks()} of at least ${Math.ceil(bytes / chunkBytes)} chunks`,
+    );
+    assert.deepStrictEqual(read.events, plain.events);
+    assert.equal(JSON.stringify(read.events), JSON.stringify(plain.events));
+    assert.deepEqual(read.eventsRead, plain.eventsRead);
+    assert.deepEqual(read.problems, plain.problems);
+    assert.equal(read.positions, plain.positions);
+  });
+
   it('a store rebuilt with the decode worker equals one rebuilt on one thread', () => {
     const dir = tempDir();
     writeSegments(path.join(dir, EVENTS_DIR), 30_000);
@@ -295,7 +324,7 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
     const { pending } = writeSegments(path.join(dir, 'events'), 6000);
     const plain = readTwice(path.join(copyDir(dir), 'events'), pending, { chunkBytes: 65_537 });
     const dyingDir = copyDir(dir);
-    const dying = wrappedWorker(dyingDir, 3);
+    const dying = wrappedWorker(dyingDir, { dieAt: 3 });
     const afterDeath = readTwice(
       path.join(dyingDir, 'events'),
       pending,
