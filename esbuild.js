@@ -133,6 +133,8 @@ const builds = desktopTests
       { ...shared, entryPoints: ['src/capture/logs/parseWorker.ts'], outfile: 'dist/parseWorker.js', external: [PRICE_CATALOG] },
       // Recounting a large event log (a settings change, a lost snapshot) runs in a worker thread.
       { ...shared, entryPoints: ['src/store/recountWorker.ts'], outfile: 'dist/recountWorker.js', external: [PRICE_CATALOG] },
+      // A long read of the event log (that recount, the CLI's first report) is decoded on a worker thread while its reader counts.
+      { ...shared, entryPoints: ['src/store/decodeWorker.ts'], outfile: 'dist/decodeWorker.js' },
       // The price catalog (library and bundled data) is its own file, loaded on the first price lookup.
       { ...shared, entryPoints: ['src/core/priceCatalogLibrary.ts'], outfile: 'dist/genaiPrices.js' },
       // The OpenTelemetry SDK is loaded only when a collector is configured.

@@ -8,6 +8,7 @@ import { describeSetting, validateSetting } from '../core/settingsSchema';
 import { systemTimeZone } from '../core/time';
 import { LimitStore } from '../store/limitStore';
 import { defaultDataDir } from '../store/paths';
+import { bundledDecodeWorker } from '../store/decodePool';
 import { UsageStore } from '../store/usageStore';
 import { dataDirProblem, dataDirSource } from './dataDir';
 import { loadCachedCatalog } from '../sync/priceRefresh';
@@ -98,6 +99,7 @@ export async function gatewayCommand(argv: string[], io: CliIO, stopSignal?: Abo
       dataDir: options.dataDir,
       context: listPriceContext(systemTimeZone()),
       onProblem: (m) => io.stderr.write(`token-meter gateway: ${m}\n`),
+      decodeWorker: bundledDecodeWorker(),
     });
   } catch (error) {
     io.stderr.write(`token-meter gateway: could not open the store in ${options.dataDir}: ${(error as Error).message}\n`);

@@ -10,6 +10,7 @@ import { rangeDays, totalsBy, periodTotals, unpricedModels, type PeriodTotals, t
 import { activeCatalog } from '../core/priceCatalog';
 import { loadCachedCatalog, refreshCatalog } from '../sync/priceRefresh';
 import { listPriceContext, WEEK_STARTS } from '../core/settings';
+import { bundledDecodeWorker } from '../store/decodePool';
 import { UsageStore } from '../store/usageStore';
 import { defaultDataDir } from '../store/paths';
 import { ingestLogs } from '../capture/logs/ingest';
@@ -245,7 +246,13 @@ export async function reportCommand(argv: string[], io: CliIO): Promise<number> 
   let incomplete = false;
   let rows: RollupRow[] = [];
   let store: UsageStore | undefined;
-  const openStore = () => (store ??= UsageStore.open({ dataDir, context: listPriceContext(timeZone), onProblem: (m) => problems.push(m) }));
+  const openStore = () =>
+    (store ??= UsageStore.open({
+      dataDir,
+      context: listPriceContext(timeZone),
+      onProblem: (m) => problems.push(m),
+      decodeWorker: bundledDecodeWorker(),
+    }));
   let pricesSettled = false;
   /** The prices the extension (or an earlier run) saved, refreshed at most once a day unless --offline. */
   const settlePrices = async () => {

@@ -277,3 +277,52 @@ export function decodeJsonLine(line: string, now: number): UsageEvent {
   }
   return validateUsageEvent(parsed, now);
 }
+
+/** How a segment's lines are written: compact (`*.ev1`) or JSON (`*.jsonl`). */
+export type SegmentFormat = 'compact' | 'json';
+
+export function segmentFormatOf(fileName: string): SegmentFormat {
+  return fileName.endsWith(COMPACT_SEGMENT_EXTENSION) ? 'compact' : 'json';
+}
+
+/** What decoding a chunk of a segment came to. */
+export interface ChunkTally {
+  events: number;
+  malformed: number;
+  /** The first malformed line's problem, '' when none was. */
+  firstProblem: string;
+}
+
+/**
+ * Decodes chunks of segments: text of whole lines, each ending in a newline (empty lines are
+ * skipped), on the reader's thread or on a decode worker (decodeWorker.ts), alike.
+ */
+export class ChunkDecoder {
+  private compact: CompactDecoder | undefined;
+
+  /** Calls onEvent with each line's event, in order; a malformed line is counted, not thrown. */
+  decode(text: string, format: SegmentFormat, now: number, onEvent: (e: UsageEvent) => void): ChunkTally {
+    const compact = format === 'compact' ? (this.compact ??= new CompactDecoder()) : undefined;
+    const tally: ChunkTally = { events: 0, malformed: 0, firstProblem: '' };
+    for (let start = 0; start < text.length;) {
+      const end = text.indexOf('\n', start);
+      if (end > start) {
+        let event: UsageEvent | undefined;
+        try {
+          event = compact ? compact.decode(text, now, start, end) : decodeJsonLine(text.slice(start, end), now);
+        } catch (error) {
+          if (!(error instanceof UsageEventError)) throw error;
+          tally.malformed++;
+          tally.firstProblem ||= error.message;
+        }
+        // Outside the try: only malformed input is counted as malformed; a consumer's failure is a bug.
+        if (event) {
+          onEvent(event);
+          tally.events++;
+        }
+      }
+      start = end + 1;
+    }
+    return tally;
+  }
+}

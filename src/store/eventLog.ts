@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UsageEventError, type UsageEvent } from '../core/events';
-import { CompactDecoder, COMPACT_SEGMENT_EXTENSION, decodeJsonLine, encodeCompact, JSON_SEGMENT_EXTENSION } from './eventCodec';
+import type { UsageEvent } from '../core/events';
+import { DecodeHere, DecodePool, DEFAULT_DECODE_WORKER_MIN_BYTES, type ChunkDecoding, type DecodeWorkerOptions } from './decodePool';
+import { COMPACT_SEGMENT_EXTENSION, encodeCompact, JSON_SEGMENT_EXTENSION, segmentFormatOf } from './eventCodec';
 import { DATA_FILES } from './paths';
 import { mkdirPrivate, PRIVATE_FILE_MODE } from './privateFiles';
 import { processAlive } from './processes';
@@ -257,19 +258,26 @@ export interface ReadResult {
 
 const CHUNK = 4 * 1024 * 1024;
 
-/** Decodes the line text[start, end); throws UsageEventError when it is malformed. */
-type LineDecoder = (text: string, start: number, end: number, now: number) => UsageEvent;
-
-function compactLines(): LineDecoder {
-  const decoder = new CompactDecoder();
-  return (text, start, end, now) => decoder.decode(text, now, start, end);
+export interface SegmentReaderOptions {
+  /** Decode long reads on a worker thread (see decodePool.ts). */
+  decodeWorker?: DecodeWorkerOptions;
+  /** Bytes read at a time (default 4 MB). */
+  chunkBytes?: number;
 }
 
-const jsonLines: LineDecoder = (text, start, end, now) => decodeJsonLine(text.slice(start, end), now);
+function statOf(file: string): fs.Stats | Error {
+  try {
+    return fs.statSync(file);
+  } catch (error) {
+    return error as Error;
+  }
+}
 
 /**
  * Reads only what was appended since the last call. A partial last line waits until its newline
- * arrives; if its writer has died (killed mid-write) it is skipped and reported once.
+ * arrives; if its writer has died (killed mid-write) it is skipped and reported once. A long read
+ * may be decoded on a worker thread (options.decodeWorker): the events, their order, the positions
+ * and the problems reported are those of a read on this thread.
  */
 export class SegmentReader {
   readonly positions = new Map<string, SegmentPosition>();
@@ -281,6 +289,7 @@ export class SegmentReader {
     private readonly eventsDir: string,
     private readonly onProblem: (message: string) => void,
     private readonly now: () => number = Date.now,
+    private readonly options: SegmentReaderOptions = {},
   ) {}
 
   restore(positions: Record<string, SegmentPosition>): void {
@@ -321,29 +330,52 @@ export class SegmentReader {
     for (const known of this.positions.keys()) {
       if (!present.has(known)) return { consistent: false, eventsRead: 0 };
     }
-    let eventsRead = 0;
-    for (const name of names) {
-      const file = path.join(this.eventsDir, name);
-      let stat: fs.Stats;
-      try {
-        stat = fs.statSync(file);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { consistent: false, eventsRead }; // removed meanwhile
-        this.segmentUnreadable(name, error as Error);
-        continue;
+    // Every segment's size first: how much is unread decides where it is decoded.
+    const stats = names.map((name) => statOf(path.join(this.eventsDir, name)));
+    const decoding = this.decodingFor(stats, names, onEvent);
+    const read: ReadResult = { consistent: true, eventsRead: 0 };
+    // Everything read is counted before returning, also when a later segment is found replaced.
+    const finished = (consistent: boolean): ReadResult => {
+      decoding.finish();
+      read.consistent = consistent;
+      return read;
+    };
+    try {
+      for (const [i, name] of names.entries()) {
+        const stat = stats[i];
+        if (stat instanceof Error) {
+          if ((stat as NodeJS.ErrnoException).code === 'ENOENT') return finished(false); // removed meanwhile
+          decoding.inTurn(() => this.segmentUnreadable(name, stat));
+          continue;
+        }
+        if (!stat.isFile()) {
+          decoding.inTurn(() => this.segmentUnreadable(name, new Error('it is not a file')));
+          continue;
+        }
+        const known = this.positions.get(name);
+        if (known && (known.ino !== stat.ino || stat.size < known.offset)) return finished(false);
+        const position = known ?? { offset: 0, ino: stat.ino };
+        this.positions.set(name, position);
+        if (stat.size > position.offset) this.readSegment(name, position, stat.size, decoding, read);
+        else decoding.inTurn(() => this.unreadable.delete(name));
       }
-      if (!stat.isFile()) {
-        this.segmentUnreadable(name, new Error('it is not a file'));
-        continue;
-      }
-      const known = this.positions.get(name);
-      if (known && (known.ino !== stat.ino || stat.size < known.offset)) return { consistent: false, eventsRead };
-      const position = known ?? { offset: 0, ino: stat.ino };
-      this.positions.set(name, position);
-      if (stat.size > position.offset) eventsRead += this.readSegment(name, file, position, stat.size, onEvent);
-      else this.unreadable.delete(name);
+      return finished(true);
+    } finally {
+      decoding.dispose();
     }
-    return { consistent: true, eventsRead };
+  }
+
+  /** Decoding on a worker thread for a long read when one is configured, else on this thread. */
+  private decodingFor(stats: (fs.Stats | Error)[], names: string[], onEvent: (e: UsageEvent) => void): ChunkDecoding {
+    const worker = this.options.decodeWorker;
+    if (!worker) return new DecodeHere(onEvent);
+    let unread = 0;
+    for (const [i, stat] of stats.entries()) {
+      if (!(stat instanceof Error)) unread += Math.max(0, stat.size - (this.positions.get(names[i])?.offset ?? 0));
+    }
+    return unread === 0 || unread < (worker.minBytes ?? DEFAULT_DECODE_WORKER_MIN_BYTES)
+      ? new DecodeHere(onEvent)
+      : new DecodePool(worker.file, onEvent, worker.chunksAhead);
   }
 
   private segmentUnreadable(name: string, error: Error): void {
@@ -359,97 +391,71 @@ export class SegmentReader {
     this.onProblem(message);
   }
 
-  /** Reads a segment from `position`, moving it past every line counted (also when a read fails midway). */
-  private readSegment(name: string, file: string, position: SegmentPosition, size: number, onEvent: (e: UsageEvent) => void): number {
+  /**
+   * Reads a segment from `position` and hands its lines to `decoding`, chunk by chunk; the position
+   * moves past every line counted (also when a read fails midway), as each chunk is counted.
+   */
+  private readSegment(name: string, position: SegmentPosition, size: number, decoding: ChunkDecoding, read: ReadResult): void {
     let fd: number;
     try {
-      fd = fs.openSync(file, 'r');
+      fd = fs.openSync(path.join(this.eventsDir, name), 'r');
     } catch (error) {
-      this.segmentUnreadable(name, error as Error);
-      return 0;
+      decoding.inTurn(() => this.segmentUnreadable(name, error as Error));
+      return;
     }
-    const decode = name.endsWith(COMPACT_SEGMENT_EXTENSION) ? compactLines() : jsonLines;
-    let count = 0;
+    const format = segmentFormatOf(name);
+    const segment = { malformed: 0, firstProblem: '' };
     let readFailed = false;
-    let malformed = 0;
-    let firstProblem = '';
     try {
       // Work on bytes, so a multi-byte character split across two reads is decoded whole.
       let carry: Buffer = Buffer.alloc(0);
       let readAt = position.offset;
-      const buffer = Buffer.allocUnsafe(Math.min(CHUNK, size - position.offset));
+      const chunkBytes = this.options.chunkBytes ?? CHUNK;
       while (readAt < size) {
+        const data = decoding.allocate(carry.length + Math.min(decoding.nextChunkBytes(chunkBytes), size - readAt));
+        carry.copy(data);
         let bytes: number;
         try {
-          bytes = fs.readSync(fd, buffer, 0, Math.min(buffer.length, size - readAt), readAt);
+          bytes = fs.readSync(fd, data, carry.length, data.length - carry.length, readAt);
         } catch (error) {
-          this.segmentUnreadable(name, error as Error);
+          decoding.inTurn(() => this.segmentUnreadable(name, error as Error));
           readFailed = true;
           break;
         }
         if (bytes === 0) break;
         readAt += bytes;
-        const data = carry.length > 0 ? Buffer.concat([carry, buffer.subarray(0, bytes)]) : buffer.subarray(0, bytes);
-        const lastNewline = data.lastIndexOf(0x0a);
-        if (lastNewline === -1) {
-          carry = Buffer.from(data);
-          continue;
-        }
-        const text = data.toString('utf8', 0, lastNewline + 1);
-        carry = Buffer.from(data.subarray(lastNewline + 1));
-        const now = this.now();
-        for (let start = 0; start < text.length;) {
-          const end = text.indexOf('\n', start);
-          if (end > start) {
-            const problem = this.decodeLine(decode, text, start, end, now, onEvent);
-            if (problem === undefined) count++;
-            else {
-              malformed++;
-              firstProblem ||= problem;
-            }
-          }
-          start = end + 1;
-        }
-        position.offset = readAt - carry.length;
+        const filled = carry.length + bytes;
+        const lastNewline = data.lastIndexOf(0x0a, filled - 1);
+        carry = Buffer.from(data.subarray(lastNewline + 1, filled));
+        if (lastNewline === -1) continue;
+        const offset = readAt - carry.length;
+        decoding.chunk(data, lastNewline + 1, format, this.now(), (tally) => {
+          read.eventsRead += tally.events;
+          segment.malformed += tally.malformed;
+          segment.firstProblem ||= tally.firstProblem;
+          position.offset = offset;
+        });
       }
       if (!readFailed && carry.length > 0 && !writerAlive(name)) {
-        // The writer died mid-write: the torn record can never complete, so skip it for good.
-        this.onProblem(
-          `${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`,
-        );
-        position.offset = size;
+        decoding.inTurn(() => {
+          // The writer died mid-write: the torn record can never complete, so skip it for good.
+          this.onProblem(
+            `${EVENTS_DIR}/${name} ends with an incomplete record (its writer stopped mid-write); it was skipped. Everything before it is counted.`,
+          );
+          position.offset = size;
+        });
       }
-      if (!readFailed) this.unreadable.delete(name);
+      if (!readFailed) decoding.inTurn(() => this.unreadable.delete(name));
     } finally {
       fs.closeSync(fd);
     }
-    if (malformed > 0 && !this.reportedMalformed.has(name)) {
+    decoding.inTurn(() => {
+      if (segment.malformed === 0 || this.reportedMalformed.has(name)) return;
       this.reportedMalformed.add(name);
       this.onProblem(
-        `${EVENTS_DIR}/${name}: skipped ${malformed} unreadable line${malformed === 1 ? '' : 's'} (${firstProblem}). The rest of the file is counted.`,
+        `${EVENTS_DIR}/${name}: skipped ${segment.malformed} unreadable line${segment.malformed === 1 ? '' : 's'} (${segment.firstProblem}). The rest of the file is counted.`,
       );
-    }
-    return count;
-  }
-
-  private decodeLine(
-    decode: LineDecoder,
-    text: string,
-    start: number,
-    end: number,
-    now: number,
-    onEvent: (e: UsageEvent) => void,
-  ): string | undefined {
-    let event: UsageEvent;
-    try {
-      event = decode(text, start, end, now);
-    } catch (error) {
-      if (error instanceof UsageEventError) return error.message;
-      throw error;
-    }
-    // Outside the try: only malformed input is counted as malformed; a consumer's failure is a bug.
-    onEvent(event);
-    return undefined;
+    });
   }
 
   reset(): void {

@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { resolveSettings, rollupContextFor, type RawSettings } from '../core/settings';
 import { applyTeamPolicy, type TeamPolicy } from '../core/teamPolicy';
 import { loadCachedCatalog } from '../sync/priceRefresh';
+import { bundledDecodeWorker } from './decodePool';
 import { UsageStore } from './usageStore';
 
 /**
@@ -29,7 +30,13 @@ try {
   const { settings } = applyTeamPolicy(resolveSettings(input.raw, input.systemZone), input.teamPolicy);
   const context = rollupContextFor(settings);
   if (context.fingerprint !== input.fingerprint) throw new Error('the settings changed while recounting');
-  UsageStore.open({ dataDir: input.dataDir, context, retentionDays: settings.retentionDays }).dispose();
+  // This thread counts while a worker of its own decodes the log (dist/decodeWorker.js, beside this bundle).
+  UsageStore.open({
+    dataDir: input.dataDir,
+    context,
+    retentionDays: settings.retentionDays,
+    decodeWorker: bundledDecodeWorker(),
+  }).dispose();
   parentPort!.postMessage({ type: 'done' } satisfies RecountMessage);
 } catch (error) {
   parentPort!.postMessage({ type: 'failed', message: (error as Error).message } satisfies RecountMessage);

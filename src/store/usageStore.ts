@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { UsageEvent, UsageSink } from '../core/events';
 import { Rollups, type RollupContext, type RollupSections, type RollupSnapshot, type SavedRollupSections } from '../core/rollups';
 import { addDays } from '../core/time';
+import type { DecodeWorkerOptions } from './decodePool';
 import { EVENTS_DIR, SegmentReader, SegmentWriter, segmentDay, type SegmentPosition } from './eventLog';
 import { DATA_FILES, USAGE_RECORD_ENTRIES } from './paths';
 import { mkdirPrivate, securePrivateTree, writeFileAtomicSync } from './privateFiles';
@@ -63,6 +64,11 @@ export interface UsageStoreOptions {
   recountInBackground?: (fingerprint: string) => Promise<void>;
   /** Event logs at least this large are recounted in the background (default 6 MB). */
   backgroundRecountBytes?: number;
+  /**
+   * Decode a long read of the event log (a recount, a large catch-up) on a worker thread while this
+   * thread counts: the bundled dist/decodeWorker.js (bundledDecodeWorker()). Short reads never start it.
+   */
+  decodeWorker?: DecodeWorkerOptions;
 }
 
 /** About 60,000 events in compact lines (16 MB held as many in JSON lines): a recount that short stays on this thread. */
@@ -92,7 +98,7 @@ export class UsageStore implements UsageSink {
     this.eventsDir = path.join(options.dataDir, EVENTS_DIR);
     this.snapshotPath = path.join(options.dataDir, SNAPSHOT_FILE);
     this.writer = new SegmentWriter(this.eventsDir, this.now, options.onWriteProblem ?? options.onProblem);
-    this.reader = new SegmentReader(this.eventsDir, options.onProblem ?? (() => {}), this.now);
+    this.reader = new SegmentReader(this.eventsDir, options.onProblem ?? (() => {}), this.now, { decodeWorker: options.decodeWorker });
     this.rollupTable = new Rollups(options.context);
   }
 
