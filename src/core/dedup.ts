@@ -240,44 +240,54 @@ function hashOf(model: number, input: number, output: number, cacheRead: number,
 /** What KeyTable.find gives for a key not in the table. */
 const NO_SLOT = -1;
 /** Per slot of a KeyTable: the key's hash (0 when empty), model index and four counts, then its sightings. */
-const KEY_SLOT = 8;
+const KEY_SLOT = 10;
 const KEY_HASH = 0;
 const KEY_MODEL = 1;
 const KEY_INPUT = 2;
 const KEY_OUTPUT = 3;
 const KEY_CACHE_READ = 4;
 const KEY_CACHE_WRITE = 5;
-/** The source of the key's one unpaired sighting (see `onlyTs`). */
-const KEY_ONLY_SOURCE = 6;
-/** 1 + the index in `lists` of the key's sightings per source, once it has had two unpaired; 0 before. */
-const KEY_LIST = 7;
+/** The sources of the key's unpaired sightings kept in the slot (see `times`). */
+const KEY_FIRST_SOURCE = 6;
+const KEY_SECOND_SOURCE = 7;
+/** 1 + the index in `lists` of the key's sightings per source, once it has had three unpaired; 0 before. */
+const KEY_LIST = 8;
+/** Sightings a slot holds itself, before its key needs lists. */
+const INLINE_SIGHTINGS = 2;
 
 /**
  * Keys (a vendor and model, by index, with four token counts) and their unpaired sightings, in an
  * open-addressing hash table over a typed array: a lookup reads a key's fields only in a slot
- * holding the same hash, a slot's fields share a cache line, and a million keys cost no object each
- * (see IdTable). Until a key has a second unpaired sighting (most never do: counts rarely repeat to
- * the token) its one sighting is kept in the slot itself. Keys are never removed: the table is
- * dropped whole. A slot is named by its index; its fields start at `slot * KEY_SLOT`.
+ * holding the same hash, a slot's fields share a cache line or two, and a million keys cost no
+ * object each (see IdTable). A slot is named by its index; its fields start at `slot * KEY_SLOT`.
+ *
+ * Up to two unpaired sightings are kept in the slot itself, in the order they came (most keys have
+ * one: counts rarely repeat to the token; a small request repeated from one source has two within
+ * the window). A sighting older than the window is dropped when a third comes, so only a key with
+ * three live sightings gets lists. Keys are never removed: the table is dropped whole.
  */
 class KeyTable {
   private slots: Int32Array;
-  /** The time of each key's one unpaired sighting; NaN when there is none (taken). */
-  private onlyTs: Float64Array;
-  /** Unpaired sightings per source, in the order the sources were first seen, of keys seen more than once. */
+  /** The times of the sightings kept in each slot, INLINE_SIGHTINGS per slot, the first first; NaN when absent. */
+  private times: Float64Array;
+  /** Unpaired sightings per source, in the order the sources were first seen, of keys with more than two. */
   private readonly lists: SourceSightings[][] = [];
   private size = 0;
 
   constructor(sizedLike?: KeyTable) {
-    const slots = sizedLike?.onlyTs.length ?? EMPTY_TABLE_SLOTS;
+    const slots = sizedLike ? sizedLike.slotCount : EMPTY_TABLE_SLOTS;
     this.slots = new Int32Array(slots * KEY_SLOT);
-    this.onlyTs = new Float64Array(slots);
+    this.times = new Float64Array(slots * INLINE_SIGHTINGS);
+  }
+
+  private get slotCount(): number {
+    return this.times.length / INLINE_SIGHTINGS;
   }
 
   /** The slot of the key with exactly this model and these counts (whose hashOf is `hash`), or NO_SLOT. */
   find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
     const { slots } = this;
-    const mask = this.onlyTs.length - 1;
+    const mask = this.slotCount - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const at = slot * KEY_SLOT;
       const held = slots[at + KEY_HASH];
@@ -294,7 +304,7 @@ class KeyTable {
     }
   }
 
-  /** Adds a key not in the table, with one unpaired sighting; its slot. */
+  /** Adds a key not in the table, with one unpaired sighting (or none when `ts` is NaN); its slot. */
   insert(
     hash: number,
     model: number,
@@ -306,7 +316,7 @@ class KeyTable {
     source: number,
   ): number {
     // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.size * 2 >= this.onlyTs.length) this.grow();
+    if (this.size * 2 >= this.slotCount) this.grow();
     const slot = this.emptySlot(hash);
     const { slots } = this;
     const at = slot * KEY_SLOT;
@@ -317,9 +327,10 @@ class KeyTable {
     slots[at + KEY_OUTPUT] = output;
     slots[at + KEY_CACHE_READ] = cacheRead;
     slots[at + KEY_CACHE_WRITE] = cacheWrite;
-    slots[at + KEY_ONLY_SOURCE] = source;
+    slots[at + KEY_FIRST_SOURCE] = source;
     slots[at + KEY_LIST] = 0;
-    this.onlyTs[slot] = ts;
+    this.times[slot * INLINE_SIGHTINGS] = ts;
+    this.times[slot * INLINE_SIGHTINGS + 1] = Number.NaN;
     return slot;
   }
 
@@ -338,16 +349,19 @@ class KeyTable {
       fields[at + KEY_OUTPUT],
       fields[at + KEY_CACHE_READ],
       fields[at + KEY_CACHE_WRITE],
-      from.onlyTs[slot],
-      fields[at + KEY_ONLY_SOURCE],
+      from.times[slot * INLINE_SIGHTINGS],
+      fields[at + KEY_FIRST_SOURCE],
     );
+    this.times[moved * INLINE_SIGHTINGS + 1] = from.times[slot * INLINE_SIGHTINGS + 1];
+    this.slots[moved * KEY_SLOT + KEY_SECOND_SOURCE] = fields[at + KEY_SECOND_SOURCE];
     const ref = fields[at + KEY_LIST];
     if (ref !== 0) {
       this.lists.push(from.lists[ref - 1]);
       this.slots[moved * KEY_SLOT + KEY_LIST] = this.lists.length;
       fields[at + KEY_LIST] = 0;
     }
-    from.onlyTs[slot] = Number.NaN;
+    from.times[slot * INLINE_SIGHTINGS] = Number.NaN;
+    from.times[slot * INLINE_SIGHTINGS + 1] = Number.NaN;
     return moved;
   }
 
@@ -356,51 +370,56 @@ class KeyTable {
     const at = slot * KEY_SLOT;
     let ref = this.slots[at + KEY_LIST];
     if (ref === 0) {
-      if (Number.isNaN(this.onlyTs[slot])) {
-        this.onlyTs[slot] = ts;
-        this.slots[at + KEY_ONLY_SOURCE] = source;
+      const first = slot * INLINE_SIGHTINGS;
+      const { times, slots } = this;
+      // Never to be paired again (the window has passed them), older sightings make room.
+      if (!(times[first + 1] >= cutoff)) times[first + 1] = Number.NaN;
+      if (!(times[first] >= cutoff)) this.dropFirst(slot);
+      if (Number.isNaN(times[first])) {
+        times[first] = ts;
+        slots[at + KEY_FIRST_SOURCE] = source;
         return;
       }
-      this.lists.push([{ source: this.slots[at + KEY_ONLY_SOURCE], times: [this.onlyTs[slot]], head: 0 }]);
-      this.slots[at + KEY_LIST] = ref = this.lists.length;
-    }
-    const lists = this.lists[ref - 1];
-    let list: SourceSightings | undefined;
-    for (let i = 0; i < lists.length; i++) if (lists[i].source === source) list = lists[i];
-    if (!list) {
-      lists.push({ source, times: [ts], head: 0 });
-      return;
-    }
-    // Sightings mostly arrive in time order, so this is usually a push.
-    const times = list.times;
-    let i = times.length;
-    while (i > list.head && times[i - 1] > ts) i--;
-    if (i === times.length) times.push(ts);
-    else times.splice(i, 0, ts);
-    // A key seen again and again (identical counts) is never dropped with its table: its expired
-    // sightings are cut off whenever its list has doubled in length, which keeps this linear.
-    if (times.length >= 64 && (times.length & (times.length - 1)) === 0) {
-      list.head = firstAtOrAfter(times, list.head, cutoff);
-      if (list.head * 2 >= times.length) {
-        list.times = times.slice(list.head);
-        list.head = 0;
+      if (Number.isNaN(times[first + 1])) {
+        times[first + 1] = ts;
+        slots[at + KEY_SECOND_SOURCE] = source;
+        return;
       }
+      // A third: the slot's two become lists, as if they had been added to lists as they came.
+      this.lists.push([]);
+      slots[at + KEY_LIST] = ref = this.lists.length;
+      const lists = this.lists[ref - 1];
+      addToLists(lists, times[first], slots[at + KEY_FIRST_SOURCE], cutoff);
+      addToLists(lists, times[first + 1], slots[at + KEY_SECOND_SOURCE], cutoff);
     }
+    addToLists(this.lists[ref - 1], ts, source, cutoff);
+  }
+
+  /** Drops the first of the slot's own sightings; the second, if any, becomes the first. */
+  private dropFirst(slot: number): void {
+    const first = slot * INLINE_SIGHTINGS;
+    this.times[first] = this.times[first + 1];
+    this.times[first + 1] = Number.NaN;
+    this.slots[slot * KEY_SLOT + KEY_FIRST_SOURCE] = this.slots[slot * KEY_SLOT + KEY_SECOND_SOURCE];
   }
 
   /**
    * Takes the earliest unpaired sighting of the key in `slot` in [from, to] from a source other than
-   * `source` (between equal times, from the source seen first); true when there was one. Binary
+   * `source` (between equal times, the one that came first); true when there was one. Binary
    * searches, so many identical events cost what distinct ones do.
    */
   takeTwin(slot: number, from: number, to: number, source: number): boolean {
     const at = slot * KEY_SLOT;
     const ref = this.slots[at + KEY_LIST];
     if (ref === 0) {
-      const ts = this.onlyTs[slot];
-      // NaN (taken) is in no window.
-      if (this.slots[at + KEY_ONLY_SOURCE] === source || !(ts >= from && ts <= to)) return false;
-      this.onlyTs[slot] = Number.NaN;
+      const first = slot * INLINE_SIGHTINGS;
+      const { times, slots } = this;
+      // NaN (none) is in no window.
+      const firstFits = slots[at + KEY_FIRST_SOURCE] !== source && times[first] >= from && times[first] <= to;
+      const secondFits = slots[at + KEY_SECOND_SOURCE] !== source && times[first + 1] >= from && times[first + 1] <= to;
+      if (secondFits && (!firstFits || times[first + 1] < times[first])) times[first + 1] = Number.NaN;
+      else if (firstFits) this.dropFirst(slot);
+      else return false;
       return true;
     }
     const lists = this.lists[ref - 1];
@@ -424,15 +443,17 @@ class KeyTable {
 
   /** Every key's unpaired sightings (some maybe older than the window), with its model and counts. */
   forEachSighting(visit: (model: number, counts: Int32Array, ts: number, source: number) => void): void {
-    const { slots } = this;
-    for (let slot = 0; slot < this.onlyTs.length; slot++) {
+    const { slots, times } = this;
+    for (let slot = 0; slot < this.slotCount; slot++) {
       const at = slot * KEY_SLOT;
       if (slots[at + KEY_HASH] === 0) continue;
       const model = slots[at + KEY_MODEL];
       const counts = slots.subarray(at + KEY_INPUT, at + KEY_CACHE_WRITE + 1);
       const ref = slots[at + KEY_LIST];
       if (ref === 0) {
-        if (!Number.isNaN(this.onlyTs[slot])) visit(model, counts, this.onlyTs[slot], slots[at + KEY_ONLY_SOURCE]);
+        const first = slot * INLINE_SIGHTINGS;
+        if (!Number.isNaN(times[first])) visit(model, counts, times[first], slots[at + KEY_FIRST_SOURCE]);
+        if (!Number.isNaN(times[first + 1])) visit(model, counts, times[first + 1], slots[at + KEY_SECOND_SOURCE]);
         continue;
       }
       for (const list of this.lists[ref - 1])
@@ -441,22 +462,48 @@ class KeyTable {
   }
 
   private emptySlot(hash: number): number {
-    const mask = this.onlyTs.length - 1;
+    const mask = this.slotCount - 1;
     let slot = hash & mask;
     while (this.slots[slot * KEY_SLOT + KEY_HASH] !== 0) slot = (slot + 1) & mask;
     return slot;
   }
 
   private grow(): void {
-    const { slots, onlyTs } = this;
+    const { slots, times } = this;
+    const count = this.slotCount;
     this.slots = new Int32Array(slots.length * 2);
-    this.onlyTs = new Float64Array(onlyTs.length * 2);
-    for (let from = 0; from < onlyTs.length; from++) {
+    this.times = new Float64Array(times.length * 2);
+    for (let from = 0; from < count; from++) {
       const at = from * KEY_SLOT;
       if (slots[at + KEY_HASH] === 0) continue;
       const slot = this.emptySlot(slots[at + KEY_HASH]);
       this.slots.set(slots.subarray(at, at + KEY_SLOT), slot * KEY_SLOT);
-      this.onlyTs[slot] = onlyTs[from];
+      this.times.set(times.subarray(from * INLINE_SIGHTINGS, (from + 1) * INLINE_SIGHTINGS), slot * INLINE_SIGHTINGS);
+    }
+  }
+}
+
+/** Adds an unpaired sighting to a key's lists; those before `cutoff` may be forgotten meanwhile. */
+function addToLists(lists: SourceSightings[], ts: number, source: number, cutoff: number): void {
+  let list: SourceSightings | undefined;
+  for (let i = 0; i < lists.length; i++) if (lists[i].source === source) list = lists[i];
+  if (!list) {
+    lists.push({ source, times: [ts], head: 0 });
+    return;
+  }
+  // Sightings mostly arrive in time order, so this is usually a push.
+  const times = list.times;
+  let i = times.length;
+  while (i > list.head && times[i - 1] > ts) i--;
+  if (i === times.length) times.push(ts);
+  else times.splice(i, 0, ts);
+  // A key seen again and again (identical counts) is never dropped with its table: its expired
+  // sightings are cut off whenever its list has doubled in length, which keeps this linear.
+  if (times.length >= 64 && (times.length & (times.length - 1)) === 0) {
+    list.head = firstAtOrAfter(times, list.head, cutoff);
+    if (list.head * 2 >= times.length) {
+      list.times = times.slice(list.head);
+      list.head = 0;
     }
   }
 }
