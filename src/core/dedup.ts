@@ -66,10 +66,8 @@ export class RecentIds {
     const { memory } = this;
     const cutoff = memory.cutoff;
     const hash = hashOfId(id);
-    let seenAt = memory.current.timeOf(id, hash);
-    if (Number.isNaN(seenAt)) seenAt = memory.previous.timeOf(id, hash);
-    // NaN (never seen) is not at or after any time.
-    if (seenAt >= cutoff) return false;
+    const seenAt = memory.current.timeOf(id, hash) ?? memory.previous.timeOf(id, hash);
+    if (seenAt !== undefined && seenAt >= cutoff) return false;
     // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
     // starts empty), and one seen twice that far apart cannot be told apart anyway.
     if (ts < cutoff) return true;
@@ -106,80 +104,79 @@ function hashOfId(id: string): number {
 
 const EMPTY_TABLE_SLOTS = 1024;
 
-/** Per slot of an IdTable: its id's hash (0 when empty), time, and where its characters are. */
-const ID_SLOT = 4;
-const ID_HASH = 0;
-const ID_TS = 1;
-const ID_START = 2;
-const ID_LENGTH = 3;
-
 /**
- * Ids with their times in an open-addressing hash table over a typed array, the ids' characters
- * copied into one array: a lookup compares characters only in a slot holding the same hash, and a
- * slot's fields share a cache line. Keeping the ids as strings instead kept a million small objects
- * alive through a recount of a long log, each one copied by the garbage collector as it aged, which
- * made remembering ids much of the cost of the recount.
+ * Ids with their times in an open-addressing hash table over typed arrays, the ids' characters
+ * copied into one array: a lookup compares characters only in a slot holding the same hash, and
+ * the hashes are an array of their own, so a search for an id not there (most are new) reads only
+ * that small array. Keeping the ids as strings instead kept a million small objects alive on the heap through a recount of a
+ * long log, each one copied by the garbage collector as it aged, which made remembering ids much of
+ * the cost of the recount.
  */
 class IdTable {
-  private slots: Float64Array;
+  private hashes: Int32Array;
+  private times: Float64Array;
+  /** Where each slot's id starts in `chars`, and its length. */
+  private starts: Int32Array;
+  private lengths: Int32Array;
   /** The UTF-16 code units of the ids, one after another. */
   private chars: Uint16Array;
   private charsUsed = 0;
   private size = 0;
 
   constructor(sizedLike?: IdTable) {
-    const slots = sizedLike ? sizedLike.slots.length / ID_SLOT : EMPTY_TABLE_SLOTS;
-    this.slots = new Float64Array(slots * ID_SLOT);
+    const slots = sizedLike?.hashes.length ?? EMPTY_TABLE_SLOTS;
+    this.hashes = new Int32Array(slots);
+    this.times = new Float64Array(slots);
+    this.starts = new Int32Array(slots);
+    this.lengths = new Int32Array(slots);
     this.chars = new Uint16Array(Math.max(sizedLike?.charsUsed ?? 0, slots * 8));
   }
 
-  /** The time remembered for `id` (whose hashOfId is `hash`), or NaN. */
-  timeOf(id: string, hash: number): number {
-    const at = this.slotOf(id, hash);
-    return this.slots[at + ID_HASH] === 0 ? Number.NaN : this.slots[at + ID_TS];
+  /** The time remembered for `id` (whose hashOfId is `hash`), or undefined. */
+  timeOf(id: string, hash: number): number | undefined {
+    const slot = this.slotOf(id, hash);
+    return this.hashes[slot] === 0 ? undefined : this.times[slot];
   }
 
   set(id: string, hash: number, ts: number): void {
     // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.size * 2 * ID_SLOT >= this.slots.length) this.grow();
-    const at = this.slotOf(id, hash);
-    const { slots } = this;
-    if (slots[at + ID_HASH] === 0) {
+    if (this.size * 2 >= this.hashes.length) this.grow();
+    const slot = this.slotOf(id, hash);
+    if (this.hashes[slot] === 0) {
       this.size++;
-      slots[at + ID_HASH] = hash;
-      slots[at + ID_START] = this.append(id);
-      slots[at + ID_LENGTH] = id.length;
+      this.hashes[slot] = hash;
+      this.starts[slot] = this.append(id);
+      this.lengths[slot] = id.length;
     }
-    slots[at + ID_TS] = ts;
+    this.times[slot] = ts;
   }
 
   forEach(visit: (id: string, ts: number) => void): void {
-    const { slots, chars } = this;
-    for (let at = 0; at < slots.length; at += ID_SLOT) {
-      if (slots[at + ID_HASH] === 0) continue;
-      const start = slots[at + ID_START];
-      const end = start + slots[at + ID_LENGTH];
+    for (let slot = 0; slot < this.hashes.length; slot++) {
+      if (this.hashes[slot] === 0) continue;
+      const start = this.starts[slot];
       let id = '';
       // In pieces: an id restored from a damaged file may be longer than a call takes arguments.
-      for (let from = start; from < end; from += 4096) id += String.fromCharCode(...chars.subarray(from, Math.min(from + 4096, end)));
-      visit(id, slots[at + ID_TS]);
+      for (let at = start; at < start + this.lengths[slot]; at += 4096)
+        id += String.fromCharCode(...this.chars.subarray(at, Math.min(at + 4096, start + this.lengths[slot])));
+      visit(id, this.times[slot]);
     }
   }
 
-  /** Where the slot holding `id` starts in `slots`, or the empty slot where it would go. */
+  /** The slot holding `id`, or the empty slot where it would go. */
   private slotOf(id: string, hash: number): number {
-    const { slots } = this;
-    const mask = slots.length - 1;
-    let at = (hash * ID_SLOT) & mask;
-    while (slots[at + ID_HASH] !== 0 && !(slots[at + ID_HASH] === hash && this.holds(at, id))) at = (at + ID_SLOT) & mask;
-    return at;
+    const { hashes } = this;
+    const mask = hashes.length - 1;
+    let slot = hash & mask;
+    while (hashes[slot] !== 0 && !(hashes[slot] === hash && this.holds(slot, id))) slot = (slot + 1) & mask;
+    return slot;
   }
 
-  private holds(at: number, id: string): boolean {
+  private holds(slot: number, id: string): boolean {
     const length = id.length;
-    if (this.slots[at + ID_LENGTH] !== length) return false;
+    if (this.lengths[slot] !== length) return false;
     const { chars } = this;
-    const start = this.slots[at + ID_START];
+    const start = this.starts[slot];
     for (let i = 0; i < length; i++) if (chars[start + i] !== id.charCodeAt(i)) return false;
     return true;
   }
@@ -200,15 +197,21 @@ class IdTable {
 
   /** Twice the slots; the characters stay where they are. */
   private grow(): void {
-    const old = this.slots;
-    const slots = (this.slots = new Float64Array(old.length * 2));
-    const mask = slots.length - 1;
-    for (let from = 0; from < old.length; from += ID_SLOT) {
-      const hash = old[from + ID_HASH];
-      if (hash === 0) continue;
-      let at = (hash * ID_SLOT) & mask;
-      while (slots[at + ID_HASH] !== 0) at = (at + ID_SLOT) & mask;
-      slots.set(old.subarray(from, from + ID_SLOT), at);
+    const { hashes, times, starts, lengths } = this;
+    const slots = hashes.length * 2;
+    this.hashes = new Int32Array(slots);
+    this.times = new Float64Array(slots);
+    this.starts = new Int32Array(slots);
+    this.lengths = new Int32Array(slots);
+    const mask = slots - 1;
+    for (let from = 0; from < hashes.length; from++) {
+      if (hashes[from] === 0) continue;
+      let slot = hashes[from] & mask;
+      while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
+      this.hashes[slot] = hashes[from];
+      this.times[slot] = times[from];
+      this.starts[slot] = starts[from];
+      this.lengths[slot] = lengths[from];
     }
   }
 }
