@@ -242,19 +242,18 @@ function hashOf(model: number, input: number, output: number, cacheRead: number,
 
 /** What KeyTable.find gives for a key not in the table. */
 const NO_SLOT = -1;
-/** Per slot of a KeyTable: the key's hash (0 when empty), model index and four counts, then its sightings. */
-const KEY_SLOT = 10;
-const KEY_HASH = 0;
-const KEY_MODEL = 1;
-const KEY_INPUT = 2;
-const KEY_OUTPUT = 3;
-const KEY_CACHE_READ = 4;
-const KEY_CACHE_WRITE = 5;
+/** Per slot of a KeyTable, after its hash: the key's model index and four counts, then its sightings. */
+const KEY_SLOT = 8;
+const KEY_MODEL = 0;
+const KEY_INPUT = 1;
+const KEY_OUTPUT = 2;
+const KEY_CACHE_READ = 3;
+const KEY_CACHE_WRITE = 4;
 /** The sources of the key's unpaired sightings kept in the slot (see `times`). */
-const KEY_FIRST_SOURCE = 6;
-const KEY_SECOND_SOURCE = 7;
+const KEY_FIRST_SOURCE = 5;
+const KEY_SECOND_SOURCE = 6;
 /** 1 + the index in `lists` of the key's sightings per source, once it has had three unpaired; 0 before. */
-const KEY_LIST = 8;
+const KEY_LIST = 7;
 /** Sightings a slot holds itself, before its key needs lists. */
 const INLINE_SIGHTINGS = 2;
 
@@ -270,6 +269,9 @@ const INLINE_SIGHTINGS = 2;
  * three live sightings gets lists. Keys are never removed: the table is dropped whole.
  */
 class KeyTable {
+  /** Each slot's key's hash, 0 when the slot is empty: an array of its own, so a search for a key not there reads only it. */
+  private hashes: Int32Array;
+  /** The other fields of each key, KEY_SLOT per slot. */
   private slots: Int32Array;
   /** The times of the sightings kept in each slot, INLINE_SIGHTINGS per slot, the first first; NaN when absent. */
   private times: Float64Array;
@@ -279,6 +281,7 @@ class KeyTable {
 
   constructor(sizedLike?: KeyTable) {
     const slots = sizedLike ? sizedLike.slotCount : EMPTY_TABLE_SLOTS;
+    this.hashes = new Int32Array(slots);
     this.slots = new Int32Array(slots * KEY_SLOT);
     this.times = new Float64Array(slots * INLINE_SIGHTINGS);
   }
@@ -289,12 +292,12 @@ class KeyTable {
 
   /** The slot of the key with exactly this model and these counts (whose hashOf is `hash`), or NO_SLOT. */
   find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
-    const { slots } = this;
+    const { slots, hashes } = this;
     const mask = this.slotCount - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * KEY_SLOT;
-      const held = slots[at + KEY_HASH];
+      const held = hashes[slot];
       if (held === 0) return NO_SLOT;
+      const at = slot * KEY_SLOT;
       if (
         held === hash &&
         slots[at + KEY_MODEL] === model &&
@@ -324,7 +327,7 @@ class KeyTable {
     const { slots } = this;
     const at = slot * KEY_SLOT;
     this.size++;
-    slots[at + KEY_HASH] = hash;
+    this.hashes[slot] = hash;
     slots[at + KEY_MODEL] = model;
     slots[at + KEY_INPUT] = input;
     slots[at + KEY_OUTPUT] = output;
@@ -346,7 +349,7 @@ class KeyTable {
     const at = slot * KEY_SLOT;
     const fields = from.slots;
     const moved = this.insert(
-      fields[at + KEY_HASH],
+      from.hashes[slot],
       fields[at + KEY_MODEL],
       fields[at + KEY_INPUT],
       fields[at + KEY_OUTPUT],
@@ -448,8 +451,8 @@ class KeyTable {
   forEachSighting(visit: (model: number, counts: Int32Array, ts: number, source: number) => void): void {
     const { slots, times } = this;
     for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.hashes[slot] === 0) continue;
       const at = slot * KEY_SLOT;
-      if (slots[at + KEY_HASH] === 0) continue;
       const model = slots[at + KEY_MODEL];
       const counts = slots.subarray(at + KEY_INPUT, at + KEY_CACHE_WRITE + 1);
       const ref = slots[at + KEY_LIST];
@@ -467,19 +470,21 @@ class KeyTable {
   private emptySlot(hash: number): number {
     const mask = this.slotCount - 1;
     let slot = hash & mask;
-    while (this.slots[slot * KEY_SLOT + KEY_HASH] !== 0) slot = (slot + 1) & mask;
+    while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
     return slot;
   }
 
   private grow(): void {
-    const { slots, times } = this;
+    const { hashes, slots, times } = this;
     const count = this.slotCount;
+    this.hashes = new Int32Array(hashes.length * 2);
     this.slots = new Int32Array(slots.length * 2);
     this.times = new Float64Array(times.length * 2);
     for (let from = 0; from < count; from++) {
+      if (hashes[from] === 0) continue;
       const at = from * KEY_SLOT;
-      if (slots[at + KEY_HASH] === 0) continue;
-      const slot = this.emptySlot(slots[at + KEY_HASH]);
+      const slot = this.emptySlot(hashes[from]);
+      this.hashes[slot] = hashes[from];
       this.slots.set(slots.subarray(at, at + KEY_SLOT), slot * KEY_SLOT);
       this.times.set(times.subarray(from * INLINE_SIGHTINGS, (from + 1) * INLINE_SIGHTINGS), slot * INLINE_SIGHTINGS);
     }
