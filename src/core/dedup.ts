@@ -40,16 +40,20 @@ class Generations<Table> {
     return this.newest - DEDUP_WINDOW_MS;
   }
 
-  /** Notes the time of what is about to be remembered, starting a new generation when one is due. */
-  advance(ts: number): void {
-    if (ts <= this.newest) return;
+  /**
+   * Notes the time of what is about to be remembered, starting a new generation when one is due;
+   * then the generation dropped is returned, for what in it is still within the window to be kept.
+   */
+  advance(ts: number): Table | undefined {
+    if (ts <= this.newest) return undefined;
     this.newest = ts;
-    if (ts - this.currentSince > DEDUP_WINDOW_MS) {
-      this.previous = this.current;
-      // About as many come in a window as came in the last one: sized for them, the table need not grow.
-      this.current = this.table(this.previous);
-      this.currentSince = ts;
-    }
+    if (ts - this.currentSince <= DEDUP_WINDOW_MS) return undefined;
+    const dropped = this.previous;
+    this.previous = this.current;
+    // About as many come in a window as came in the last one: sized for them, the table need not grow.
+    this.current = this.table(this.previous);
+    this.currentSince = ts;
+    return dropped;
   }
 }
 
@@ -340,12 +344,21 @@ class KeyTable {
     return slot;
   }
 
-  /**
-   * Moves a key, with its sightings, from `from`'s `slot` into this table (where it is not yet): a
-   * key seen again is kept in the current generation, so the one dropped holds only keys whose
-   * sightings are all older than the window. Its slot in `from` is left with no sightings.
-   */
-  moveIn(from: KeyTable, slot: number): number {
+  /** Moves into this table (where they are not) the keys of `from` with a sighting at or after `cutoff`. */
+  keepLiveKeys(from: KeyTable, cutoff: number): void {
+    for (let slot = 0; slot < from.slotCount; slot++)
+      if (from.hashes[slot] !== 0 && from.hasSightingSince(slot, cutoff)) this.moveIn(from, slot);
+  }
+
+  private hasSightingSince(slot: number, cutoff: number): boolean {
+    const ref = this.slots[slot * KEY_SLOT + KEY_LIST];
+    if (ref === 0) return this.times[slot * INLINE_SIGHTINGS] >= cutoff || this.times[slot * INLINE_SIGHTINGS + 1] >= cutoff;
+    // Each source's sightings are in time order: its last is its newest.
+    return this.lists[ref - 1].some((list) => list.times.length > list.head && list.times[list.times.length - 1] >= cutoff);
+  }
+
+  /** Moves a key, with its sightings, from `from`'s `slot` into this table (where it is not yet). Its slot in `from` is left with no sightings. */
+  private moveIn(from: KeyTable, slot: number): void {
     const at = slot * KEY_SLOT;
     const fields = from.slots;
     const moved = this.insert(
@@ -368,7 +381,6 @@ class KeyTable {
     }
     from.times[slot * INLINE_SIGHTINGS] = Number.NaN;
     from.times[slot * INLINE_SIGHTINGS + 1] = Number.NaN;
-    return moved;
   }
 
   /** Adds an unpaired sighting to the key in `slot`; those before `cutoff` may be forgotten meanwhile. */
@@ -531,9 +543,10 @@ const MAX_KEY_COUNT = 0x7fffffff;
  */
 export class CrossSourceMatcher {
   /**
-   * Keys with their unpaired sightings. A key found only in the previous generation is moved to the
-   * current one when it is seen again, so every key dropped with a generation has only sightings
-   * older than the window.
+   * Keys with their unpaired sightings, each key in one generation: it stays where it was first
+   * remembered, and when that generation is dropped, a key with a sighting still within the window
+   * moves to the one that stays (a sweep once per generation, rather than a move each time an older
+   * key is seen again).
    */
   private readonly memory = new Generations((sizedLike?: KeyTable) => new KeyTable(sizedLike));
   /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
@@ -580,15 +593,18 @@ export class CrossSourceMatcher {
     source: number,
   ): void {
     const { memory } = this;
-    memory.advance(ts);
-    const { current } = memory;
-    if (!table) {
-      current.insert(hash, model, input, output, cacheRead, cacheWrite, ts, source);
-      return;
+    const dropped = memory.advance(ts);
+    if (dropped) {
+      memory.previous.keepLiveKeys(dropped, memory.cutoff);
+      // The key is now in the previous generation (its slot may have changed), or was dropped with no sighting left.
+      if (table) {
+        table = memory.previous;
+        slot = table.find(hash, model, input, output, cacheRead, cacheWrite);
+        if (slot === NO_SLOT) table = undefined;
+      }
     }
-    // The key's table may have become the previous generation, or been dropped, just now.
-    const into = table === current ? slot : current.moveIn(table, slot);
-    current.addSighting(into, ts, source, memory.cutoff);
+    if (table) table.addSighting(slot, ts, source, memory.cutoff);
+    else memory.current.insert(hash, model, input, output, cacheRead, cacheWrite, ts, source);
   }
 
   private indexOf(vendorModel: string): number {
@@ -613,7 +629,7 @@ export class CrossSourceMatcher {
     const { cutoff, previous, current } = this.memory;
     if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
     const out: MatchEntry[] = [];
-    // A key moved to the current generation left no sightings behind in the previous one.
+    // Each key is in one generation.
     for (const generation of [previous, current])
       generation.forEachSighting((model, [input, output, cacheRead, cacheWrite], ts, source) => {
         if (ts >= cutoff)
