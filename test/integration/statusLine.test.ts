@@ -83,7 +83,13 @@ describe('Claude Code status line: connect, run as Claude Code does, disconnect 
     };
     const { code, stdout, stderr } = runAsClaudeCode(command, input);
     assert.equal(code, 0, stderr);
-    assert.match(stdout, /^mine:abc123 │ Opus · myapp · ctx 42% · \$1\.37 · 5h 42% ↻\d\d:\d\d · 7d 18% ↻\w{3} \d\d:\d\d\n$/);
+    // A reset later today shows its time; one an hour from now may already be tomorrow (from 23:00), which names the day.
+    const resetsToday = new Date(now).toDateString() === new Date(now + 3600_000).toDateString();
+    const fiveHourReset = resetsToday ? String.raw`\d\d:\d\d` : String.raw`\w{3} \d\d:\d\d`;
+    assert.match(
+      stdout,
+      new RegExp(String.raw`^mine:abc123 │ Opus · myapp · ctx 42% · \$1\.37 · 5h 42% ↻${fiveHourReset} · 7d 18% ↻\w{3} \d\d:\d\d\n$`),
+    );
     const latest = new LimitStore(dataDir).latest();
     assert.deepEqual(latest.map((r) => [r.window, r.usedRatio, r.source]).sort(), [
       ['5h', 0.42, 'claude-code'],
