@@ -91,18 +91,6 @@ console.log(`Module load (median of ${runs}): ${median(bundle).toFixed(2)} ms vs
 const ACTIVATION_RUNS = 9;
 const ACTIVATED = /Activated in ([\d.]+) ms(?:, ([\d.]+) ms CPU)?(?: \(bundle loaded ([\d.]+) ms before\))?/;
 
-function findFile(dir: string, name: string): string | undefined {
-  for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
-    const full = path.join(dir, entry.name);
-    if (entry.isFile() && entry.name === name) return full;
-    if (entry.isDirectory()) {
-      const found = findFile(full, name);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 /** Starts the packaged extension in code-server and reads its activation log line. */
 async function activationInCodeServer(run: number): Promise<{ activateMs: number; cpuMs?: number; loadMs?: number }> {
   process.env.TOKEN_METER_E2E_VSIX = vsix;
@@ -123,8 +111,7 @@ async function activationInCodeServer(run: number): Promise<{ activateMs: number
   try {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      const log = findFile(path.join(session.userDataDir, 'logs'), 'Token Meter.log');
-      const match = log ? ACTIVATED.exec(fs.readFileSync(log, 'utf8')) : null;
+      const match = ACTIVATED.exec(session.tokenMeterLog());
       if (match)
         return {
           activateMs: Number(match[1]),

@@ -153,7 +153,9 @@ export class UsageService implements UsageSink, vscode.Disposable {
   private recountInWorker(fingerprint: string): Promise<void> {
     const input: RecountInput = {
       dataDir: this.dataDir,
-      raw: readRawSettings(),
+      // A copy in plain data: VS Code hands out object settings (price overrides, peak windows) as
+      // objects a worker's structured clone refuses, which failed every recount with them set.
+      raw: JSON.parse(JSON.stringify(readRawSettings())) as RecountInput['raw'],
       systemZone: this.systemZone.name,
       ...(this.teamPolicy ? { teamPolicy: this.teamPolicy } : {}),
       fingerprint,

@@ -1,7 +1,15 @@
 import * as assert from 'node:assert/strict';
 import { formatTokens, formatUsd, formatUsdLimit } from '../../src/core/format';
 import { exactly, TOKEN_METER_ID, VsCodeSession } from './harness';
-import { SEED_FILE, SEED_MODEL, SEED_PRICE_OVERRIDE, SEED_TIME_ZONE, seedTodaysUsage } from './usageFixtures';
+import {
+  LARGE_SEED_FILE,
+  SEED_FILE,
+  SEED_MODEL,
+  SEED_PRICE_OVERRIDE,
+  SEED_TIME_ZONE,
+  seedLargeLog,
+  seedTodaysUsage,
+} from './usageFixtures';
 
 /** code-server gives a status-bar item the DOM id `<extension id>.<item id>`. */
 const METER_ID = `${TOKEN_METER_ID}.tokenMeter.meter`;
@@ -52,6 +60,39 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
       await session!.dismissHover();
       assert.match(tooltip, /Token Meter/);
       assert.ok(tooltip.includes(SEED_MODEL), `tooltip does not name ${SEED_MODEL}:\n${tooltip}`);
+    });
+  });
+
+  describe('a long event log and no saved totals: recounted in the background at start', () => {
+    const seeded = seedLargeLog(Date.now());
+    const largeLogDaily = 5000;
+    let session: VsCodeSession | undefined;
+
+    before(async () => {
+      assert.ok(
+        seeded.jsonl.length > 6 * 1024 * 1024,
+        `the seeded log (${seeded.jsonl.length} bytes) is too short for a background recount`,
+      );
+      session = await VsCodeSession.start({
+        name: 'large-log',
+        userSettings: {
+          'tokenMeter.budget.daily': largeLogDaily,
+          'tokenMeter.timeZone': SEED_TIME_ZONE,
+          'tokenMeter.pricing.overrides': [SEED_PRICE_OVERRIDE],
+        },
+        globalStorageFiles: { [LARGE_SEED_FILE]: seeded.jsonl },
+      });
+    });
+    afterEach(screenshotOnFailure(() => session));
+    after(async () => session?.stop());
+
+    it(`totals all ${seeded.events.length.toLocaleString('en-US')} requests in the status bar, recounted by the recount and decode workers`, async () => {
+      const expected = `${formatUsd(seeded.costUsd)} / ${formatUsdLimit(largeLogDaily)} today`;
+      const text = await session!.waitForStatusBarText(METER_ID, exactly(expected), 120_000);
+      await session!.screenshot('large-log-recounted');
+      assert.equal(text, expected);
+      // Recounting here instead would give the same figures, with the editor's thread busy meanwhile.
+      assert.doesNotMatch(session!.tokenMeterLog(), /Recounting usage in the background failed/);
     });
   });
 

@@ -137,6 +137,19 @@ function tail(file: string, lines = 40): string {
  * One real VS Code (code-server) with the packaged extension installed into fresh directories,
  * driven by Chromium through playwright-core.
  */
+/** The first file called `name` below `dir`, depth first. */
+export function findFile(dir: string, name: string): string | undefined {
+  for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
+    const full = path.join(dir, entry.name);
+    if (entry.isFile() && entry.name === name) return full;
+    if (entry.isDirectory()) {
+      const found = findFile(full, name);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 export class VsCodeSession {
   private consoleLines: string[] = [];
 
@@ -153,6 +166,12 @@ export class VsCodeSession {
   ) {
     page.on('console', (message) => this.consoleLines.push(`[${message.type()}] ${message.text()}`));
     page.on('pageerror', (error) => this.consoleLines.push(`[pageerror] ${error.message}`));
+  }
+
+  /** What Token Meter has written to its output channel so far (empty before the channel exists). */
+  tokenMeterLog(): string {
+    const file = findFile(path.join(this.userDataDir, 'logs'), 'Token Meter.log');
+    return file ? fs.readFileSync(file, 'utf8') : '';
   }
 
   /** Where code-server keeps `context.globalStorageUri` for an extension. */

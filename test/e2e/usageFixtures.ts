@@ -1,4 +1,5 @@
 import { makeEventId, totalTokens, validateUsageEvent, type UsageEvent } from '../../src/core/events';
+import { encodeCompact } from '../../src/store/eventCodec';
 import { dayKey, startOfDay } from '../../src/core/time';
 
 /**
@@ -63,5 +64,44 @@ export function seedTodaysUsage(now: number): SeededUsage {
     jsonl: events.map((e) => JSON.stringify(e)).join('\n') + '\n',
     totalTokens: events.reduce((sum, e) => sum + totalTokens(e), 0),
     costUsd,
+  };
+}
+
+/** The large seed's file: compact lines, as the extension writes them. */
+export const LARGE_SEED_FILE = 'events/large-seed.ev1';
+
+/**
+ * Today's usage as a log long enough (over 6 MB) that the extension recounts it in its background
+ * recount worker, which decodes it on a decode worker of its own (src/store/decodePool.ts). Every
+ * request has the same counts from one source: each has its own id, so none is a duplicate.
+ */
+export function seedLargeLog(now: number, requests = 90_000): SeededUsage {
+  const midnight = startOfDay(dayKey(now, SEED_TIME_ZONE), SEED_TIME_ZONE);
+  const events = Array.from({ length: requests }, (_, i) =>
+    validateUsageEvent(
+      {
+        id: makeEventId('api', `e2e-large-seed-${i}`),
+        ts: Math.max(midnight, now - 60_000) - (i % 50),
+        source: 'api',
+        provider: 'anthropic',
+        model: SEED_MODEL,
+        estimated: false,
+        project: 'a-project-name-that-makes-the-log-long',
+        // $0.010002 each at SEED_PRICE_OVERRIDE: the day's cost, shown to the cent, moves if one request is lost.
+        inputTokens: 3334,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        reasoningTokens: 0,
+      },
+      now,
+    ),
+  );
+  const p = SEED_PRICE_OVERRIDE;
+  return {
+    events,
+    jsonl: events.map((e) => encodeCompact(e)).join('\n') + '\n',
+    totalTokens: events.reduce((sum, e) => sum + totalTokens(e), 0),
+    costUsd: events.reduce((sum, e) => sum + (e.inputTokens * p.input + e.outputTokens * p.output) / 1e6, 0),
   };
 }
