@@ -11,7 +11,7 @@ import { encodeCompact, type ChunkTally, type SegmentFormat } from '../../src/st
 import { EVENTS_DIR, SegmentReader, type SegmentReaderOptions } from '../../src/store/eventLog';
 import type { RecountInput, RecountMessage } from '../../src/store/recountWorker';
 import { UsageStore } from '../../src/store/usageStore';
-import { testContext } from '../support/events';
+import { OPTIONAL_EVENT_FIELDS, testContext } from '../support/events';
 
 // Reads the event log with the built decode worker (`npm run build` first), against reading it on one thread.
 const DECODE_WORKER = path.resolve(__dirname, '../../dist/decodeWorker.js');
@@ -227,16 +227,7 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
     const dir = tempDir();
     const { pending } = writeSegments(path.join(dir, 'events'), 6000);
     const read = readTwice(path.join(dir, 'events'), pending, {});
-    for (const field of [
-      'project',
-      'cacheWrite1hTokens',
-      'serviceTier',
-      'reportedCostUsd',
-      'requestId',
-      'promptFingerprint',
-      'latencyMs',
-      'status',
-    ]) {
+    for (const field of OPTIONAL_EVENT_FIELDS) {
       assert.ok(
         read.events.some((e) => field in e),
         `no event has ${field}`,

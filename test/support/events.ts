@@ -3,6 +3,18 @@ import type { RollupContext } from '../../src/core/rollups';
 import { PriceBook } from '../../src/core/pricing';
 import { dayKey } from '../../src/core/time';
 
+/** The fields a UsageEvent may leave out, as the event log's tests check them one by one. */
+export const OPTIONAL_EVENT_FIELDS = [
+  'project',
+  'cacheWrite1hTokens',
+  'serviceTier',
+  'reportedCostUsd',
+  'requestId',
+  'promptFingerprint',
+  'latencyMs',
+  'status',
+] as const;
+
 let counter = 0;
 
 /** A valid event with sensible defaults; every call gets a fresh id unless one is given. */

@@ -3,7 +3,7 @@ import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { validateUsageEvent, type UsageEvent } from '../../src/core/events';
 import { ChunkDecoder, encodeCompact, type SegmentFormat } from '../../src/store/eventCodec';
 import { EventPacker, unpackEvents, type PackedEvents } from '../../src/store/packedEvents';
-import { usageEvent } from '../support/events';
+import { OPTIONAL_EVENT_FIELDS, usageEvent } from '../support/events';
 
 const NOW = Date.UTC(2026, 10, 25);
 
@@ -22,16 +22,7 @@ function events(): UsageEvent[] {
     status: 200,
   };
   const plain = usageEvent();
-  const optional = [
-    'project',
-    'cacheWrite1hTokens',
-    'serviceTier',
-    'reportedCostUsd',
-    'requestId',
-    'promptFingerprint',
-    'latencyMs',
-    'status',
-  ] as const;
+  const optional = OPTIONAL_EVENT_FIELDS;
   return [full, plain, ...optional.map((field) => ({ ...plain, id: `only-${field}`, [field]: full[field], cacheWriteTokens: 40 }))].map(
     (e) => validateUsageEvent(e, NOW),
   );
