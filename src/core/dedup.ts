@@ -112,9 +112,9 @@ const EMPTY_TABLE_SLOTS = 1024;
  * Ids with their times in an open-addressing hash table over typed arrays, the ids' characters
  * copied into one array: a lookup compares characters only in a slot holding the same hash, and
  * the hashes are an array of their own, so a search for an id not there (most are new) reads only
- * that small array. Keeping the ids as strings instead kept a million small objects alive on the heap through a recount of a
- * long log, each one copied by the garbage collector as it aged, which made remembering ids much of
- * the cost of the recount.
+ * that small array. Keeping the ids as strings instead kept a million small objects alive on the
+ * heap through a recount of a long log, each one copied by the garbage collector as it aged, which
+ * made remembering ids much of the cost of the recount.
  */
 class IdTable {
   private hashes: Int32Array;
@@ -357,7 +357,7 @@ class KeyTable {
     return this.lists[ref - 1].some((list) => list.times.length > list.head && list.times[list.times.length - 1] >= cutoff);
   }
 
-  /** Moves a key, with its sightings, from `from`'s `slot` into this table (where it is not yet). Its slot in `from` is left with no sightings. */
+  /** Moves a key, with its sightings, from `from`'s `slot` into this table (where it is not yet); `from` is being dropped, so its slot is left as it is. */
   private moveIn(from: KeyTable, slot: number): void {
     const at = slot * KEY_SLOT;
     const fields = from.slots;
@@ -377,10 +377,7 @@ class KeyTable {
     if (ref !== 0) {
       this.lists.push(from.lists[ref - 1]);
       this.slots[moved * KEY_SLOT + KEY_LIST] = this.lists.length;
-      fields[at + KEY_LIST] = 0;
     }
-    from.times[slot * INLINE_SIGHTINGS] = Number.NaN;
-    from.times[slot * INLINE_SIGHTINGS + 1] = Number.NaN;
   }
 
   /** Adds an unpaired sighting to the key in `slot`; those before `cutoff` may be forgotten meanwhile. */
