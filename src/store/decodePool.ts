@@ -30,6 +30,8 @@ export interface ChunkDecoding {
 
 export class DecodeHere implements ChunkDecoding {
   private readonly decoder = new ChunkDecoder();
+  /** Each chunk is decoded before the next is read, so one buffer serves the whole read. */
+  private buffer: Buffer | undefined;
 
   constructor(private readonly onEvent: (e: UsageEvent) => void) {}
 
@@ -38,7 +40,8 @@ export class DecodeHere implements ChunkDecoding {
   }
 
   allocate(size: number): Buffer {
-    return Buffer.allocUnsafe(size);
+    if (!this.buffer || this.buffer.length < size) this.buffer = Buffer.allocUnsafe(size);
+    return this.buffer.subarray(0, size);
   }
 
   chunk(bytes: Buffer, length: number, format: SegmentFormat, now: number, done: (tally: ChunkTally) => void): void {
