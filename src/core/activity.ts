@@ -13,6 +13,11 @@ const WINDOW_MS = ACTIVITY_DAYS * 86_400_000;
 
 export type ActivityPoint = [minuteStart: number, tokens: number];
 
+/** A day's minutes, none with events yet (NaN). */
+function emptyDay(): Float64Array {
+  return new Float64Array(MINUTES_PER_DAY).fill(Number.NaN);
+}
+
 export class MinuteActivity {
   /**
    * Per provider, per day (UTC days since the epoch): tokens per minute of that day, NaN for a minute
@@ -32,7 +37,7 @@ export class MinuteActivity {
     let minutes = days.get(day);
     if (!minutes) {
       this.dropExpiredDays(days);
-      days.set(day, (minutes = new Float64Array(MINUTES_PER_DAY).fill(Number.NaN)));
+      days.set(day, (minutes = emptyDay()));
     }
     const at = minute - day * MINUTES_PER_DAY;
     const before = minutes[at];
@@ -85,7 +90,7 @@ export class MinuteActivity {
           const minute = Math.floor(point[0] / MINUTE_MS);
           const day = Math.floor(minute / MINUTES_PER_DAY);
           let minutes = days.get(day);
-          if (!minutes) days.set(day, (minutes = new Float64Array(MINUTES_PER_DAY).fill(Number.NaN)));
+          if (!minutes) days.set(day, (minutes = emptyDay()));
           minutes[minute - day * MINUTES_PER_DAY] = point[1];
           if (point[0] > activity.newest) activity.newest = point[0];
         }
