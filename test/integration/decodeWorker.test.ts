@@ -189,6 +189,15 @@ function readTwice(
   return { events, problems, eventsRead, positions: JSON.stringify([...reader.positions].map(([name, p]) => [name, p.offset])) };
 }
 
+/** The same events (in the same key order, which deepStrictEqual ignores), counts, problems and positions. */
+function assertSameRead(read: Read, plain: Read): void {
+  assert.deepStrictEqual(read.events, plain.events);
+  assert.equal(JSON.stringify(read.events), JSON.stringify(plain.events));
+  assert.deepEqual(read.eventsRead, plain.eventsRead);
+  assert.deepEqual(read.problems, plain.problems);
+  assert.equal(read.positions, plain.positions);
+}
+
 function copyDir(from: string): string {
   const to = tempDir();
   fs.cpSync(from, to, { recursive: true });
@@ -214,12 +223,7 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
         worker.waitUntilReady,
       );
       assert.ok(worker.chunks() >= 3, `the worker decoded only ${worker.chunks()} chunks`);
-      assert.deepStrictEqual(viaWorker.events, plain.events);
-      // deepStrictEqual ignores the order of keys; the events' JSON does not.
-      assert.equal(JSON.stringify(viaWorker.events), JSON.stringify(plain.events));
-      assert.deepEqual(viaWorker.eventsRead, plain.eventsRead);
-      assert.deepEqual(viaWorker.problems, plain.problems);
-      assert.equal(viaWorker.positions, plain.positions);
+      assertSameRead(viaWorker, plain);
     }
   });
 
@@ -268,11 +272,7 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
       slow.chunks() < bytes / chunkBytes / 2,
       `the worker decoded ${slow.chunks()} of at least ${Math.ceil(bytes / chunkBytes)} chunks`,
     );
-    assert.deepStrictEqual(read.events, plain.events);
-    assert.equal(JSON.stringify(read.events), JSON.stringify(plain.events));
-    assert.deepEqual(read.eventsRead, plain.eventsRead);
-    assert.deepEqual(read.problems, plain.problems);
-    assert.equal(read.positions, plain.positions);
+    assertSameRead(read, plain);
   });
 
   it('a store rebuilt with the decode worker equals one rebuilt on one thread', () => {
@@ -328,11 +328,7 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
       decodeWorker: { file: path.join(dir, 'no-such-worker.js'), minBytes: 0 },
     });
     for (const read of [afterDeath, missing]) {
-      assert.deepStrictEqual(read.events, plain.events);
-      assert.equal(JSON.stringify(read.events), JSON.stringify(plain.events));
-      assert.deepEqual(read.eventsRead, plain.eventsRead);
-      assert.deepEqual(read.problems, plain.problems);
-      assert.equal(read.positions, plain.positions);
+      assertSameRead(read, plain);
     }
   });
 
