@@ -84,7 +84,7 @@ describe('Usage dashboard in a real VS Code (code-server 4.139 + Chromium)', fun
         'tokenMeter.budget.daily': 10,
         'workbench.colorTheme': 'Default Dark Modern',
       },
-      globalStorageFiles: { [SEED_FILE]: today.jsonl + JSON.stringify(lastWeek.event) + '\n' },
+      globalStorageFiles: { [SEED_FILE]: today.fileContent + JSON.stringify(lastWeek.event) + '\n' },
     });
   });
   afterEach(async function () {

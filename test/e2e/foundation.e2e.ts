@@ -35,7 +35,7 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
       session = await VsCodeSession.start({
         name: 'tokens',
         userSettings: { 'tokenMeter.statusBar.display': 'tokens', 'tokenMeter.timeZone': SEED_TIME_ZONE },
-        globalStorageFiles: { [SEED_FILE]: seeded.jsonl },
+        globalStorageFiles: { [SEED_FILE]: seeded.fileContent },
       });
     });
     afterEach(screenshotOnFailure(() => session));
@@ -70,8 +70,8 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
 
     before(async () => {
       assert.ok(
-        seeded.jsonl.length > 6 * 1024 * 1024,
-        `the seeded log (${seeded.jsonl.length} bytes) is too short for a background recount`,
+        seeded.fileContent.length > 6 * 1024 * 1024,
+        `the seeded log (${seeded.fileContent.length} bytes) is too short for a background recount`,
       );
       session = await VsCodeSession.start({
         name: 'large-log',
@@ -80,7 +80,7 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
           'tokenMeter.timeZone': SEED_TIME_ZONE,
           'tokenMeter.pricing.overrides': [SEED_PRICE_OVERRIDE],
         },
-        globalStorageFiles: { [LARGE_SEED_FILE]: seeded.jsonl },
+        globalStorageFiles: { [LARGE_SEED_FILE]: seeded.fileContent },
       });
     });
     afterEach(screenshotOnFailure(() => session));
@@ -111,7 +111,7 @@ describe('Token Meter in a real VS Code (code-server 4.139 + Chromium)', functio
           'tokenMeter.pricing.overrides': [SEED_PRICE_OVERRIDE],
         },
         workspaceSettings: { 'tokenMeter.budget.daily': workspaceDaily },
-        globalStorageFiles: { [SEED_FILE]: seeded.jsonl },
+        globalStorageFiles: { [SEED_FILE]: seeded.fileContent },
       });
     });
     afterEach(screenshotOnFailure(() => session));

@@ -133,10 +133,6 @@ function tail(file: string, lines = 40): string {
   }
 }
 
-/**
- * One real VS Code (code-server) with the packaged extension installed into fresh directories,
- * driven by Chromium through playwright-core.
- */
 /** The first file called `name` below `dir`, depth first. */
 export function findFile(dir: string, name: string): string | undefined {
   for (const entry of fs.existsSync(dir) ? fs.readdirSync(dir, { withFileTypes: true }) : []) {
@@ -150,6 +146,10 @@ export function findFile(dir: string, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * One real VS Code (code-server) with the packaged extension installed into fresh directories,
+ * driven by Chromium through playwright-core.
+ */
 export class VsCodeSession {
   private consoleLines: string[] = [];
 

@@ -28,16 +28,36 @@ const TODAYS_REQUESTS: TokenCounts[] = [
 
 export interface SeededUsage {
   events: UsageEvent[];
-  /** Content of the seed file: one UsageEvent JSON per line. */
-  jsonl: string;
+  /** Content of the seed file, in the format its name says: JSON lines (`.jsonl`) or compact lines (`.ev1`). */
+  fileContent: string;
   totalTokens: number;
   costUsd: number;
 }
 
+/** A minute ago, or midnight when the day is younger than that: a time today. */
+function earlierToday(now: number): number {
+  return Math.max(startOfDay(dayKey(now, SEED_TIME_ZONE), SEED_TIME_ZONE), now - 60_000);
+}
+
+/** The events with their seed file's content, their tokens and their cost at SEED_PRICE_OVERRIDE. */
+function seeded(events: UsageEvent[], line: (e: UsageEvent) => string): SeededUsage {
+  const p = SEED_PRICE_OVERRIDE;
+  return {
+    events,
+    fileContent: events.map(line).join('\n') + '\n',
+    totalTokens: events.reduce((sum, e) => sum + totalTokens(e), 0),
+    costUsd: events.reduce(
+      (sum, e) =>
+        sum +
+        (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6,
+      0,
+    ),
+  };
+}
+
 /** Today's requests, stamped a minute ago (or at midnight, when the day is younger than that). */
 export function seedTodaysUsage(now: number): SeededUsage {
-  const midnight = startOfDay(dayKey(now, SEED_TIME_ZONE), SEED_TIME_ZONE);
-  const ts = Math.max(midnight, now - 60_000);
+  const ts = earlierToday(now);
   const events = TODAYS_REQUESTS.map((counts, i) =>
     validateUsageEvent(
       {
@@ -52,19 +72,7 @@ export function seedTodaysUsage(now: number): SeededUsage {
       now,
     ),
   );
-  const p = SEED_PRICE_OVERRIDE;
-  const costUsd = events.reduce(
-    (sum, e) =>
-      sum +
-      (e.inputTokens * p.input + e.outputTokens * p.output + e.cacheReadTokens * p.cacheRead + e.cacheWriteTokens * p.cacheWrite) / 1e6,
-    0,
-  );
-  return {
-    events,
-    jsonl: events.map((e) => JSON.stringify(e)).join('\n') + '\n',
-    totalTokens: events.reduce((sum, e) => sum + totalTokens(e), 0),
-    costUsd,
-  };
+  return seeded(events, (e) => JSON.stringify(e));
 }
 
 /** The large seed's file: compact lines, as the extension writes them. */
@@ -76,12 +84,12 @@ export const LARGE_SEED_FILE = 'events/large-seed.ev1';
  * request has the same counts from one source: each has its own id, so none is a duplicate.
  */
 export function seedLargeLog(now: number, requests = 90_000): SeededUsage {
-  const midnight = startOfDay(dayKey(now, SEED_TIME_ZONE), SEED_TIME_ZONE);
+  const ts = earlierToday(now);
   const events = Array.from({ length: requests }, (_, i) =>
     validateUsageEvent(
       {
         id: makeEventId('api', `e2e-large-seed-${i}`),
-        ts: Math.max(midnight, now - 60_000) - (i % 50),
+        ts,
         source: 'api',
         provider: 'anthropic',
         model: SEED_MODEL,
@@ -97,11 +105,5 @@ export function seedLargeLog(now: number, requests = 90_000): SeededUsage {
       now,
     ),
   );
-  const p = SEED_PRICE_OVERRIDE;
-  return {
-    events,
-    jsonl: events.map((e) => encodeCompact(e)).join('\n') + '\n',
-    totalTokens: events.reduce((sum, e) => sum + totalTokens(e), 0),
-    costUsd: events.reduce((sum, e) => sum + (e.inputTokens * p.input + e.outputTokens * p.output) / 1e6, 0),
-  };
+  return seeded(events, encodeCompact);
 }
