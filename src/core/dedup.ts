@@ -15,46 +15,35 @@ import { canonicalModelName } from './pricing';
 export const DEDUP_WINDOW_MS = 7 * 24 * 3600_000;
 
 /**
- * What de-duplication remembers, in two generations: a new one is started when the newest time is
- * more than the window past the start of the current one, and the generation before is dropped
- * whole, everything in it being older than the window by then. Memory is freed without a lookup per
- * expired entry.
+ * The newest time remembered, and from it the oldest still within the window: anything before the
+ * cutoff is forgotten, whether or not its memory has been freed yet.
  */
-class Generations<Table> {
-  /** What was remembered since `currentSince`. */
-  current: Table;
-  /** What was remembered in the generation before. */
-  previous: Table;
-  private currentSince = Number.NEGATIVE_INFINITY;
-  /** The newest time remembered. */
+class Horizon {
   newest = 0;
-
-  /** `table(sizedLike)` makes an empty table sized for as much as `sizedLike` holds. */
-  constructor(private readonly table: (sizedLike?: Table) => Table) {
-    this.current = table();
-    this.previous = table();
-  }
 
   /** Times before this are older than the window. */
   get cutoff(): number {
     return this.newest - DEDUP_WINDOW_MS;
   }
 
-  /**
-   * Notes the time of what is about to be remembered, starting a new generation when one is due;
-   * then the generation dropped is returned, for what in it is still within the window to be kept.
-   */
-  advance(ts: number): Table | undefined {
-    if (ts <= this.newest) return undefined;
-    this.newest = ts;
-    if (ts - this.currentSince <= DEDUP_WINDOW_MS) return undefined;
-    const dropped = this.previous;
-    this.previous = this.current;
-    // About as many come in a window as came in the last one: sized for them, the table need not grow.
-    this.current = this.table(this.previous);
-    this.currentSince = ts;
-    return dropped;
+  /** Notes the time of what is about to be remembered. */
+  advance(ts: number): void {
+    if (ts > this.newest) this.newest = ts;
   }
+}
+
+/** Slots of a table's index before anything is remembered. */
+const EMPTY_TABLE_SLOTS = 1024;
+
+/**
+ * Slots of the index of a table rebuilt with `live` entries: eight times as many, so it is half full
+ * (and rebuilt again) only after three times as many more have come, and rebuilding costs a small
+ * constant per entry remembered.
+ */
+function slotsFor(live: number): number {
+  let slots = EMPTY_TABLE_SLOTS;
+  while (slots < live * 8) slots *= 2;
+  return slots;
 }
 
 /**
@@ -62,160 +51,182 @@ class Generations<Table> {
  * log, a retried API call) is counted once.
  */
 export class RecentIds {
+  private readonly horizon = new Horizon();
   /** Ids with their events' times. */
-  private readonly memory = new Generations((sizedLike?: IdTable) => new IdTable(sizedLike));
+  private readonly table = new IdTable();
 
   /** True the first time an id is seen within the window. */
   admit(id: string, ts: number): boolean {
-    const { memory } = this;
-    const cutoff = memory.cutoff;
-    const hash = hashOfId(id);
-    const seenAt = memory.current.timeOf(id, hash) ?? memory.previous.timeOf(id, hash);
-    if (seenAt !== undefined && seenAt >= cutoff) return false;
+    const { table, horizon } = this;
+    table.makeRoom(horizon.cutoff);
+    const slot = table.find(id);
+    if (table.holds(slot) && table.timeAt(slot) >= horizon.cutoff) return false;
     // Too old to be remembered: an old record re-read after a rebuild is counted (the rebuild
     // starts empty), and one seen twice that far apart cannot be told apart anyway.
-    if (ts < cutoff) return true;
-    this.remember(id, hash, ts);
+    if (ts < horizon.cutoff) return true;
+    horizon.advance(ts);
+    table.add(slot, ts);
     return true;
   }
 
-  private remember(id: string, hash: number, ts: number): void {
-    this.memory.advance(ts);
-    this.memory.current.set(id, hash, ts);
-  }
-
   toJSON(): Array<[string, number]> {
-    const { cutoff, previous, current } = this.memory;
+    const { cutoff } = this.horizon;
     const out: Array<[string, number]> = [];
-    for (const generation of [previous, current]) generation.forEach((id, ts) => ts >= cutoff && out.push([id, ts]));
+    this.table.forEach((id, ts) => ts >= cutoff && out.push([id, ts]));
     return out;
   }
 
   static fromJSON(entries: Array<[string, number]>): RecentIds {
     const set = new RecentIds();
-    for (const [id, ts] of entries) set.remember(id, hashOfId(id), ts);
+    const { table, horizon } = set;
+    for (const [id, ts] of entries) {
+      table.makeRoom(horizon.cutoff);
+      const slot = table.find(id);
+      horizon.advance(ts);
+      table.add(slot, ts);
+    }
     return set;
   }
 }
 
-/** A 32-bit hash of an id's characters (FNV-1a, then mixed so the low bits spread), never 0. */
-function hashOfId(id: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h ^ (h >>> 13)) | 1;
-}
-
-const EMPTY_TABLE_SLOTS = 1024;
-
 /**
- * Ids with their times in an open-addressing hash table over typed arrays, the ids' characters
- * copied into one array: a lookup compares characters only in a slot holding the same hash, and
- * the hashes are an array of their own, so a search for an id not there (most are new) reads only
- * that small array. Keeping the ids as strings instead kept a million small objects alive on the
- * heap through a recount of a long log, each one copied by the garbage collector as it aged, which
- * made remembering ids much of the cost of the recount.
+ * Ids with their times: the entries in the order they were remembered, in typed arrays (the ids'
+ * characters one after another in one array), found through an open-addressing index of hashes and
+ * entry numbers. Keeping the ids as strings instead kept a million small objects alive on the heap
+ * through a recount of a long log, each one copied by the garbage collector as it aged.
+ *
+ * Most ids are new: finding one reads the string once (its characters are copied where its entry
+ * would keep them as they are hashed), looks in one slot of the index (a hash and an entry side by
+ * side), and adding it writes after the last entry. An id older than the window stays until the
+ * index is half full, and a lookup treats it as absent; then the entries still within the window
+ * are kept, in order, and the index is rebuilt for them alone.
  */
 class IdTable {
-  private hashes: Int32Array;
-  private times: Float64Array;
-  /** Where each slot's id starts in `chars`, and its length. */
-  private starts: Int32Array;
-  private lengths: Int32Array;
+  /** Per slot, the hash of its id (0 when empty) and the number of its entry. */
+  private index = new Int32Array(EMPTY_TABLE_SLOTS * 2);
+  private hashes = new Int32Array(EMPTY_TABLE_SLOTS / 2);
+  private times = new Float64Array(EMPTY_TABLE_SLOTS / 2);
+  /** Entry n's characters are chars[starts[n]] to chars[starts[n + 1]]; the id last found is at starts[count]. */
+  private starts = new Int32Array(EMPTY_TABLE_SLOTS / 2 + 1);
   /** The UTF-16 code units of the ids, one after another. */
-  private chars: Uint16Array;
-  private charsUsed = 0;
-  private size = 0;
+  private chars = new Uint16Array(EMPTY_TABLE_SLOTS * 16);
+  private count = 0;
+  /** The hash and length of the id last found. */
+  private foundHash = 0;
+  private foundLength = 0;
 
-  constructor(sizedLike?: IdTable) {
-    const slots = sizedLike?.hashes.length ?? EMPTY_TABLE_SLOTS;
-    this.hashes = new Int32Array(slots);
-    this.times = new Float64Array(slots);
-    this.starts = new Int32Array(slots);
-    this.lengths = new Int32Array(slots);
-    this.chars = new Uint16Array(Math.max(sizedLike?.charsUsed ?? 0, slots * 8));
+  /** Makes room for an id to be added after the next find: when the index is half full, only the entries at or after `cutoff` are kept. */
+  makeRoom(cutoff: number): void {
+    if (this.count * 4 >= this.index.length) this.keepSince(cutoff);
   }
 
-  /** The time remembered for `id` (whose hashOfId is `hash`), or undefined. */
-  timeOf(id: string, hash: number): number | undefined {
-    const slot = this.slotOf(id, hash);
-    return this.hashes[slot] === 0 ? undefined : this.times[slot];
-  }
-
-  set(id: string, hash: number, ts: number): void {
-    // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.size * 2 >= this.hashes.length) this.grow();
-    const slot = this.slotOf(id, hash);
-    if (this.hashes[slot] === 0) {
-      this.size++;
-      this.hashes[slot] = hash;
-      this.starts[slot] = this.append(id);
-      this.lengths[slot] = id.length;
-    }
-    this.times[slot] = ts;
-  }
-
-  forEach(visit: (id: string, ts: number) => void): void {
-    for (let slot = 0; slot < this.hashes.length; slot++) {
-      if (this.hashes[slot] === 0) continue;
-      const start = this.starts[slot];
-      let id = '';
-      // In pieces: an id restored from a damaged file may be longer than a call takes arguments.
-      for (let at = start; at < start + this.lengths[slot]; at += 4096)
-        id += String.fromCharCode(...this.chars.subarray(at, Math.min(at + 4096, start + this.lengths[slot])));
-      visit(id, this.times[slot]);
-    }
-  }
-
-  /** The slot holding `id`, or the empty slot where it would go. */
-  private slotOf(id: string, hash: number): number {
-    const { hashes } = this;
-    const mask = hashes.length - 1;
-    let slot = hash & mask;
-    while (hashes[slot] !== 0 && !(hashes[slot] === hash && this.holds(slot, id))) slot = (slot + 1) & mask;
-    return slot;
-  }
-
-  private holds(slot: number, id: string): boolean {
+  /** The slot holding `id`, or the empty slot where it would go; `add` remembers it there. */
+  find(id: string): number {
+    const start = this.starts[this.count];
     const length = id.length;
-    if (this.lengths[slot] !== length) return false;
-    const { chars } = this;
-    const start = this.starts[slot];
-    for (let i = 0; i < length; i++) if (chars[start + i] !== id.charCodeAt(i)) return false;
-    return true;
-  }
-
-  /** Copies the id's characters to the end of `chars`; where they start. */
-  private append(id: string): number {
-    const start = this.charsUsed;
-    if (start + id.length > this.chars.length) {
-      const grown = new Uint16Array(Math.max(this.chars.length * 2, start + id.length));
+    if (start + length > this.chars.length) {
+      const grown = new Uint16Array(Math.max(this.chars.length * 2, start + length));
       grown.set(this.chars.subarray(0, start));
       this.chars = grown;
     }
-    const { chars } = this;
-    for (let i = 0; i < id.length; i++) chars[start + i] = id.charCodeAt(i);
-    this.charsUsed = start + id.length;
-    return start;
+    const { chars, index } = this;
+    // FNV-1a over the UTF-16 code units, then mixed so the low bits spread; never 0 (an empty slot).
+    let h = 0x811c9dc5;
+    for (let i = 0; i < length; i++) {
+      const code = id.charCodeAt(i);
+      chars[start + i] = code;
+      h = Math.imul(h ^ code, 0x01000193);
+    }
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    const hash = h ^ (h >>> 13) || 1;
+    this.foundHash = hash;
+    this.foundLength = length;
+    const mask = index.length / 2 - 1;
+    let slot = hash & mask;
+    while (index[slot * 2] !== 0 && !(index[slot * 2] === hash && this.isEntryAt(index[slot * 2 + 1], start, length)))
+      slot = (slot + 1) & mask;
+    return slot;
   }
 
-  /** Twice the slots; the characters stay where they are. */
-  private grow(): void {
-    const { hashes, times, starts, lengths } = this;
-    const slots = hashes.length * 2;
-    this.hashes = new Int32Array(slots);
-    this.times = new Float64Array(slots);
-    this.starts = new Int32Array(slots);
-    this.lengths = new Int32Array(slots);
+  /** Whether `slot` (from find) holds its id. */
+  holds(slot: number): boolean {
+    return this.index[slot * 2] !== 0;
+  }
+
+  timeAt(slot: number): number {
+    return this.times[this.index[slot * 2 + 1]];
+  }
+
+  /** Remembers the id last found at `ts`, in the slot find gave for it. */
+  add(slot: number, ts: number): void {
+    if (this.holds(slot)) {
+      this.times[this.index[slot * 2 + 1]] = ts;
+      return;
+    }
+    const entry = this.count++;
+    this.hashes[entry] = this.foundHash;
+    this.times[entry] = ts;
+    this.starts[entry + 1] = this.starts[entry] + this.foundLength;
+    this.index[slot * 2] = this.foundHash;
+    this.index[slot * 2 + 1] = entry;
+  }
+
+  forEach(visit: (id: string, ts: number) => void): void {
+    for (let entry = 0; entry < this.count; entry++) {
+      const start = this.starts[entry];
+      const end = this.starts[entry + 1];
+      let id = '';
+      // In pieces: an id restored from a damaged file may be longer than a call takes arguments.
+      for (let at = start; at < end; at += 4096) id += String.fromCharCode(...this.chars.subarray(at, Math.min(at + 4096, end)));
+      visit(id, this.times[entry]);
+    }
+  }
+
+  /** Whether entry `entry`'s id is the `length` characters at `at` in `chars`. */
+  private isEntryAt(entry: number, at: number, length: number): boolean {
+    const start = this.starts[entry];
+    if (this.starts[entry + 1] - start !== length) return false;
+    const { chars } = this;
+    for (let i = 0; i < length; i++) if (chars[start + i] !== chars[at + i]) return false;
+    return true;
+  }
+
+  /** Keeps only the entries at or after `cutoff`, in order, and rebuilds the index for them. */
+  private keepSince(cutoff: number): void {
+    const { hashes, times, starts, chars, count } = this;
+    let live = 0;
+    let liveChars = 0;
+    for (let entry = 0; entry < count; entry++)
+      if (times[entry] >= cutoff) {
+        live++;
+        liveChars += starts[entry + 1] - starts[entry];
+      }
+    const slots = slotsFor(live);
+    // The index is rebuilt when the entries fill half its slots: they never need more room than that.
+    const capacity = slots / 2;
+    const index = (this.index = new Int32Array(slots * 2));
+    this.hashes = new Int32Array(capacity);
+    this.times = new Float64Array(capacity);
+    this.starts = new Int32Array(capacity + 1);
+    // As long as the ids were, for as many as will come before the next rebuild.
+    this.chars = new Uint16Array(Math.max(liveChars * (capacity / Math.max(live, 1)), capacity * 16));
+    this.count = 0;
     const mask = slots - 1;
-    for (let from = 0; from < hashes.length; from++) {
-      if (hashes[from] === 0) continue;
-      let slot = hashes[from] & mask;
-      while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
-      this.hashes[slot] = hashes[from];
-      this.times[slot] = times[from];
-      this.starts[slot] = starts[from];
-      this.lengths[slot] = lengths[from];
+    for (let from = 0; from < count; from++) {
+      if (!(times[from] >= cutoff)) continue;
+      const entry = this.count++;
+      const hash = hashes[from];
+      this.hashes[entry] = hash;
+      this.times[entry] = times[from];
+      const start = this.starts[entry];
+      const length = starts[from + 1] - starts[from];
+      // A loop: a subarray per id to copy with `set` costs more than copying an id's few characters.
+      for (let i = 0; i < length; i++) this.chars[start + i] = chars[starts[from] + i];
+      this.starts[entry + 1] = start + length;
+      let slot = hash & mask;
+      while (index[slot * 2] !== 0) slot = (slot + 1) & mask;
+      index[slot * 2] = hash;
+      index[slot * 2 + 1] = entry;
     }
   }
 }
@@ -241,81 +252,78 @@ function hashOf(model: number, input: number, output: number, cacheRead: number,
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ cacheRead;
   h = Math.imul(h ^ (h >>> 16), 0x27d4eb2f) ^ cacheWrite;
   h = Math.imul(h ^ (h >>> 15), 0x165667b1);
-  return (h ^ (h >>> 16)) | 1;
+  return h ^ (h >>> 16) || 1;
 }
 
-/** What KeyTable.find gives for a key not in the table. */
-const NO_SLOT = -1;
-/** Per slot of a KeyTable, after its hash: the key's model index and four counts, then its sightings. */
-const KEY_SLOT = 8;
+/** Per entry of a KeyTable: the key's model index and four counts, then its sightings. */
+const KEY_FIELDS = 8;
 const KEY_MODEL = 0;
 const KEY_INPUT = 1;
 const KEY_OUTPUT = 2;
 const KEY_CACHE_READ = 3;
 const KEY_CACHE_WRITE = 4;
-/** The sources of the key's unpaired sightings kept in the slot (see `times`). */
+/** The sources of the key's unpaired sightings kept in the entry (see `times`). */
 const KEY_FIRST_SOURCE = 5;
 const KEY_SECOND_SOURCE = 6;
 /** 1 + the index in `lists` of the key's sightings per source, once it has had three unpaired; 0 before. */
 const KEY_LIST = 7;
-/** Sightings a slot holds itself, before its key needs lists. */
+/** Sightings an entry holds itself, before its key needs lists. */
 const INLINE_SIGHTINGS = 2;
 
 /**
- * Keys (a vendor and model, by index, with four token counts) and their unpaired sightings, in an
- * open-addressing hash table over a typed array: a lookup reads a key's fields only in a slot
- * holding the same hash, a slot's fields share a cache line or two, and a million keys cost no
- * object each (see IdTable). A slot is named by its index; its fields start at `slot * KEY_SLOT`.
+ * Keys (a vendor and model, by index, with four token counts) and their unpaired sightings, kept
+ * like IdTable's ids: entries in the order they came, in typed arrays (a million keys cost no object
+ * each), found through an index of hashes and entry numbers, rebuilt with the keys that still have
+ * a sighting within the window when it is half full. A lookup reads a key's fields only for a slot
+ * holding the same hash; an entry's fields share a cache line or two.
  *
- * Up to two unpaired sightings are kept in the slot itself, in the order they came (most keys have
+ * Up to two unpaired sightings are kept in the entry itself, in the order they came (most keys have
  * one: counts rarely repeat to the token; a small request repeated from one source has two within
  * the window). A sighting older than the window is dropped when a third comes, so only a key with
- * three live sightings gets lists. Keys are never removed: the table is dropped whole.
+ * three live sightings gets lists.
  */
 class KeyTable {
-  /** Each slot's key's hash, 0 when the slot is empty: an array of its own, so a search for a key not there reads only it. */
-  private hashes: Int32Array;
-  /** The other fields of each key, KEY_SLOT per slot. */
-  private slots: Int32Array;
-  /** The times of the sightings kept in each slot, INLINE_SIGHTINGS per slot, the first first; NaN when absent. */
-  private times: Float64Array;
+  /** Per slot, the hash of its key (0 when empty) and the number of its entry. */
+  private index = new Int32Array(EMPTY_TABLE_SLOTS * 2);
+  /** KEY_FIELDS per entry. */
+  private fields = new Int32Array((EMPTY_TABLE_SLOTS / 2) * KEY_FIELDS);
+  /** The times of the sightings kept in each entry, INLINE_SIGHTINGS per entry, the first first; NaN when absent. */
+  private times = new Float64Array((EMPTY_TABLE_SLOTS / 2) * INLINE_SIGHTINGS);
   /** Unpaired sightings per source, in the order the sources were first seen, of keys with more than two. */
-  private readonly lists: SourceSightings[][] = [];
-  private size = 0;
+  private lists: SourceSightings[][] = [];
+  private count = 0;
 
-  constructor(sizedLike?: KeyTable) {
-    const slots = sizedLike ? sizedLike.slotCount : EMPTY_TABLE_SLOTS;
-    this.hashes = new Int32Array(slots);
-    this.slots = new Int32Array(slots * KEY_SLOT);
-    this.times = new Float64Array(slots * INLINE_SIGHTINGS);
-  }
-
-  private get slotCount(): number {
-    return this.times.length / INLINE_SIGHTINGS;
-  }
-
-  /** The slot of the key with exactly this model and these counts (whose hashOf is `hash`), or NO_SLOT. */
+  /** The slot of the key with exactly this model and these counts (whose hashOf is `hash`), or the empty slot where it would go. */
   find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
-    const { slots, hashes } = this;
-    const mask = this.slotCount - 1;
+    const { index, fields } = this;
+    const mask = index.length / 2 - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const held = hashes[slot];
-      if (held === 0) return NO_SLOT;
-      const at = slot * KEY_SLOT;
+      const held = index[slot * 2];
+      if (held === 0) return slot;
+      if (held !== hash) continue;
+      const at = index[slot * 2 + 1] * KEY_FIELDS;
       if (
-        held === hash &&
-        slots[at + KEY_MODEL] === model &&
-        slots[at + KEY_INPUT] === input &&
-        slots[at + KEY_OUTPUT] === output &&
-        slots[at + KEY_CACHE_READ] === cacheRead &&
-        slots[at + KEY_CACHE_WRITE] === cacheWrite
+        fields[at + KEY_MODEL] === model &&
+        fields[at + KEY_INPUT] === input &&
+        fields[at + KEY_OUTPUT] === output &&
+        fields[at + KEY_CACHE_READ] === cacheRead &&
+        fields[at + KEY_CACHE_WRITE] === cacheWrite
       )
         return slot;
     }
   }
 
-  /** Adds a key not in the table, with one unpaired sighting (or none when `ts` is NaN); its slot. */
+  /** The entry of the key in `slot` (from find), or -1 when the slot is empty. */
+  entryAt(slot: number): number {
+    return this.index[slot * 2] === 0 ? -1 : this.index[slot * 2 + 1];
+  }
+
+  /**
+   * Adds a key not in the table, in `slot` (which find gave for it), with one unpaired sighting;
+   * keys with no sighting at or after `cutoff` may be forgotten meanwhile.
+   */
   insert(
+    slot: number,
     hash: number,
     model: number,
     input: number,
@@ -324,116 +332,82 @@ class KeyTable {
     cacheWrite: number,
     ts: number,
     source: number,
-  ): number {
+    cutoff: number,
+  ): void {
     // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.size * 2 >= this.slotCount) this.grow();
-    const slot = this.emptySlot(hash);
-    const { slots } = this;
-    const at = slot * KEY_SLOT;
-    this.size++;
-    this.hashes[slot] = hash;
-    slots[at + KEY_MODEL] = model;
-    slots[at + KEY_INPUT] = input;
-    slots[at + KEY_OUTPUT] = output;
-    slots[at + KEY_CACHE_READ] = cacheRead;
-    slots[at + KEY_CACHE_WRITE] = cacheWrite;
-    slots[at + KEY_FIRST_SOURCE] = source;
-    slots[at + KEY_LIST] = 0;
-    this.times[slot * INLINE_SIGHTINGS] = ts;
-    this.times[slot * INLINE_SIGHTINGS + 1] = Number.NaN;
-    return slot;
-  }
-
-  /** Moves into this table (where they are not) the keys of `from` with a sighting at or after `cutoff`. */
-  keepLiveKeys(from: KeyTable, cutoff: number): void {
-    for (let slot = 0; slot < from.slotCount; slot++)
-      if (from.hashes[slot] !== 0 && from.hasSightingSince(slot, cutoff)) this.moveIn(from, slot);
-  }
-
-  private hasSightingSince(slot: number, cutoff: number): boolean {
-    const ref = this.slots[slot * KEY_SLOT + KEY_LIST];
-    if (ref === 0) return this.times[slot * INLINE_SIGHTINGS] >= cutoff || this.times[slot * INLINE_SIGHTINGS + 1] >= cutoff;
-    // Each source's sightings are in time order: its last is its newest.
-    return this.lists[ref - 1].some((list) => list.times.length > list.head && list.times[list.times.length - 1] >= cutoff);
-  }
-
-  /** Moves a key, with its sightings, from `from`'s `slot` into this table (where it is not yet); `from` is being dropped, so its slot is left as it is. */
-  private moveIn(from: KeyTable, slot: number): void {
-    const at = slot * KEY_SLOT;
-    const fields = from.slots;
-    const moved = this.insert(
-      from.hashes[slot],
-      fields[at + KEY_MODEL],
-      fields[at + KEY_INPUT],
-      fields[at + KEY_OUTPUT],
-      fields[at + KEY_CACHE_READ],
-      fields[at + KEY_CACHE_WRITE],
-      from.times[slot * INLINE_SIGHTINGS],
-      fields[at + KEY_FIRST_SOURCE],
-    );
-    this.times[moved * INLINE_SIGHTINGS + 1] = from.times[slot * INLINE_SIGHTINGS + 1];
-    this.slots[moved * KEY_SLOT + KEY_SECOND_SOURCE] = fields[at + KEY_SECOND_SOURCE];
-    const ref = fields[at + KEY_LIST];
-    if (ref !== 0) {
-      this.lists.push(from.lists[ref - 1]);
-      this.slots[moved * KEY_SLOT + KEY_LIST] = this.lists.length;
+    if (this.count * 4 >= this.index.length) {
+      this.keepSince(cutoff);
+      slot = this.find(hash, model, input, output, cacheRead, cacheWrite);
     }
+    const entry = this.count++;
+    const { fields } = this;
+    const at = entry * KEY_FIELDS;
+    fields[at + KEY_MODEL] = model;
+    fields[at + KEY_INPUT] = input;
+    fields[at + KEY_OUTPUT] = output;
+    fields[at + KEY_CACHE_READ] = cacheRead;
+    fields[at + KEY_CACHE_WRITE] = cacheWrite;
+    fields[at + KEY_FIRST_SOURCE] = source;
+    this.times[entry * INLINE_SIGHTINGS] = ts;
+    this.times[entry * INLINE_SIGHTINGS + 1] = Number.NaN;
+    this.index[slot * 2] = hash;
+    this.index[slot * 2 + 1] = entry;
   }
 
-  /** Adds an unpaired sighting to the key in `slot`; those before `cutoff` may be forgotten meanwhile. */
-  addSighting(slot: number, ts: number, source: number, cutoff: number): void {
-    const at = slot * KEY_SLOT;
-    let ref = this.slots[at + KEY_LIST];
+  /** Adds an unpaired sighting to the key of `entry`; those before `cutoff` may be forgotten meanwhile. */
+  addSighting(entry: number, ts: number, source: number, cutoff: number): void {
+    const at = entry * KEY_FIELDS;
+    let ref = this.fields[at + KEY_LIST];
     if (ref === 0) {
-      const first = slot * INLINE_SIGHTINGS;
-      const { times, slots } = this;
+      const first = entry * INLINE_SIGHTINGS;
+      const { times, fields } = this;
       // Never to be paired again (the window has passed them), older sightings make room.
       if (!(times[first + 1] >= cutoff)) times[first + 1] = Number.NaN;
-      if (!(times[first] >= cutoff)) this.dropFirst(slot);
+      if (!(times[first] >= cutoff)) this.dropFirst(entry);
       if (Number.isNaN(times[first])) {
         times[first] = ts;
-        slots[at + KEY_FIRST_SOURCE] = source;
+        fields[at + KEY_FIRST_SOURCE] = source;
         return;
       }
       if (Number.isNaN(times[first + 1])) {
         times[first + 1] = ts;
-        slots[at + KEY_SECOND_SOURCE] = source;
+        fields[at + KEY_SECOND_SOURCE] = source;
         return;
       }
-      // A third: the slot's two become lists, as if they had been added to lists as they came.
+      // A third: the entry's two become lists, as if they had been added to lists as they came.
       this.lists.push([]);
-      slots[at + KEY_LIST] = ref = this.lists.length;
+      fields[at + KEY_LIST] = ref = this.lists.length;
       const lists = this.lists[ref - 1];
-      addToLists(lists, times[first], slots[at + KEY_FIRST_SOURCE], cutoff);
-      addToLists(lists, times[first + 1], slots[at + KEY_SECOND_SOURCE], cutoff);
+      addToLists(lists, times[first], fields[at + KEY_FIRST_SOURCE], cutoff);
+      addToLists(lists, times[first + 1], fields[at + KEY_SECOND_SOURCE], cutoff);
     }
     addToLists(this.lists[ref - 1], ts, source, cutoff);
   }
 
-  /** Drops the first of the slot's own sightings; the second, if any, becomes the first. */
-  private dropFirst(slot: number): void {
-    const first = slot * INLINE_SIGHTINGS;
+  /** Drops the first of the entry's own sightings; the second, if any, becomes the first. */
+  private dropFirst(entry: number): void {
+    const first = entry * INLINE_SIGHTINGS;
     this.times[first] = this.times[first + 1];
     this.times[first + 1] = Number.NaN;
-    this.slots[slot * KEY_SLOT + KEY_FIRST_SOURCE] = this.slots[slot * KEY_SLOT + KEY_SECOND_SOURCE];
+    this.fields[entry * KEY_FIELDS + KEY_FIRST_SOURCE] = this.fields[entry * KEY_FIELDS + KEY_SECOND_SOURCE];
   }
 
   /**
-   * Takes the earliest unpaired sighting of the key in `slot` in [from, to] from a source other than
+   * Takes the earliest unpaired sighting of the key of `entry` in [from, to] from a source other than
    * `source` (between equal times, the one that came first); true when there was one. Binary
    * searches, so many identical events cost what distinct ones do.
    */
-  takeTwin(slot: number, from: number, to: number, source: number): boolean {
-    const at = slot * KEY_SLOT;
-    const ref = this.slots[at + KEY_LIST];
+  takeTwin(entry: number, from: number, to: number, source: number): boolean {
+    const at = entry * KEY_FIELDS;
+    const ref = this.fields[at + KEY_LIST];
     if (ref === 0) {
-      const first = slot * INLINE_SIGHTINGS;
-      const { times, slots } = this;
+      const first = entry * INLINE_SIGHTINGS;
+      const { times, fields } = this;
       // NaN (none) is in no window.
-      const firstFits = slots[at + KEY_FIRST_SOURCE] !== source && times[first] >= from && times[first] <= to;
-      const secondFits = slots[at + KEY_SECOND_SOURCE] !== source && times[first + 1] >= from && times[first + 1] <= to;
+      const firstFits = fields[at + KEY_FIRST_SOURCE] !== source && times[first] >= from && times[first] <= to;
+      const secondFits = fields[at + KEY_SECOND_SOURCE] !== source && times[first + 1] >= from && times[first + 1] <= to;
       if (secondFits && (!firstFits || times[first + 1] < times[first])) times[first + 1] = Number.NaN;
-      else if (firstFits) this.dropFirst(slot);
+      else if (firstFits) this.dropFirst(entry);
       else return false;
       return true;
     }
@@ -458,17 +432,16 @@ class KeyTable {
 
   /** Every key's unpaired sightings (some maybe older than the window), with its model and counts. */
   forEachSighting(visit: (model: number, counts: Int32Array, ts: number, source: number) => void): void {
-    const { slots, times } = this;
-    for (let slot = 0; slot < this.slotCount; slot++) {
-      if (this.hashes[slot] === 0) continue;
-      const at = slot * KEY_SLOT;
-      const model = slots[at + KEY_MODEL];
-      const counts = slots.subarray(at + KEY_INPUT, at + KEY_CACHE_WRITE + 1);
-      const ref = slots[at + KEY_LIST];
+    const { fields, times } = this;
+    for (let entry = 0; entry < this.count; entry++) {
+      const at = entry * KEY_FIELDS;
+      const model = fields[at + KEY_MODEL];
+      const counts = fields.subarray(at + KEY_INPUT, at + KEY_CACHE_WRITE + 1);
+      const ref = fields[at + KEY_LIST];
       if (ref === 0) {
-        const first = slot * INLINE_SIGHTINGS;
-        if (!Number.isNaN(times[first])) visit(model, counts, times[first], slots[at + KEY_FIRST_SOURCE]);
-        if (!Number.isNaN(times[first + 1])) visit(model, counts, times[first + 1], slots[at + KEY_SECOND_SOURCE]);
+        const first = entry * INLINE_SIGHTINGS;
+        if (!Number.isNaN(times[first])) visit(model, counts, times[first], fields[at + KEY_FIRST_SOURCE]);
+        if (!Number.isNaN(times[first + 1])) visit(model, counts, times[first + 1], fields[at + KEY_SECOND_SOURCE]);
         continue;
       }
       for (const list of this.lists[ref - 1])
@@ -476,28 +449,49 @@ class KeyTable {
     }
   }
 
-  private emptySlot(hash: number): number {
-    const mask = this.slotCount - 1;
-    let slot = hash & mask;
-    while (this.hashes[slot] !== 0) slot = (slot + 1) & mask;
-    return slot;
-  }
-
-  private grow(): void {
-    const { hashes, slots, times } = this;
-    const count = this.slotCount;
-    this.hashes = new Int32Array(hashes.length * 2);
-    this.slots = new Int32Array(slots.length * 2);
-    this.times = new Float64Array(times.length * 2);
+  /** Keeps only the keys with a sighting at or after `cutoff`, in order, and rebuilds the index for them. */
+  private keepSince(cutoff: number): void {
+    const { fields, times, lists, count } = this;
+    let live = 0;
+    for (let entry = 0; entry < count; entry++) if (hasSightingSince(fields, times, lists, entry, cutoff)) live++;
+    const slots = slotsFor(live);
+    // The index is rebuilt when the entries fill half its slots: they never need more room than that.
+    const capacity = slots / 2;
+    const index = (this.index = new Int32Array(slots * 2));
+    this.fields = new Int32Array(capacity * KEY_FIELDS);
+    this.times = new Float64Array(capacity * INLINE_SIGHTINGS);
+    this.lists = [];
+    this.count = 0;
+    const mask = slots - 1;
     for (let from = 0; from < count; from++) {
-      if (hashes[from] === 0) continue;
-      const at = from * KEY_SLOT;
-      const slot = this.emptySlot(hashes[from]);
-      this.hashes[slot] = hashes[from];
-      this.slots.set(slots.subarray(at, at + KEY_SLOT), slot * KEY_SLOT);
-      this.times.set(times.subarray(from * INLINE_SIGHTINGS, (from + 1) * INLINE_SIGHTINGS), slot * INLINE_SIGHTINGS);
+      const at = from * KEY_FIELDS;
+      if (!hasSightingSince(fields, times, lists, from, cutoff)) continue;
+      const entry = this.count++;
+      for (let i = 0; i < KEY_FIELDS; i++) this.fields[entry * KEY_FIELDS + i] = fields[at + i];
+      for (let i = 0; i < INLINE_SIGHTINGS; i++) this.times[entry * INLINE_SIGHTINGS + i] = times[from * INLINE_SIGHTINGS + i];
+      const ref = fields[at + KEY_LIST];
+      if (ref !== 0) this.fields[entry * KEY_FIELDS + KEY_LIST] = this.lists.push(lists[ref - 1]);
+      const hash = hashOf(
+        fields[at + KEY_MODEL],
+        fields[at + KEY_INPUT],
+        fields[at + KEY_OUTPUT],
+        fields[at + KEY_CACHE_READ],
+        fields[at + KEY_CACHE_WRITE],
+      );
+      let slot = hash & mask;
+      while (index[slot * 2] !== 0) slot = (slot + 1) & mask;
+      index[slot * 2] = hash;
+      index[slot * 2 + 1] = entry;
     }
   }
+}
+
+/** Whether the key of `entry` in a KeyTable's `fields`, `times` and `lists` has a sighting at or after `cutoff`. */
+function hasSightingSince(fields: Int32Array, times: Float64Array, lists: SourceSightings[][], entry: number, cutoff: number): boolean {
+  const ref = fields[entry * KEY_FIELDS + KEY_LIST];
+  if (ref === 0) return times[entry * INLINE_SIGHTINGS] >= cutoff || times[entry * INLINE_SIGHTINGS + 1] >= cutoff;
+  // Each source's sightings are in time order: its last is its newest.
+  return lists[ref - 1].some((list) => list.times.length > list.head && list.times[list.times.length - 1] >= cutoff);
 }
 
 /** Adds an unpaired sighting to a key's lists; those before `cutoff` may be forgotten meanwhile. */
@@ -539,13 +533,9 @@ const MAX_KEY_COUNT = 0x7fffffff;
  * hit, so a sighting costs no key string.
  */
 export class CrossSourceMatcher {
-  /**
-   * Keys with their unpaired sightings, each key in one generation: it stays where it was first
-   * remembered, and when that generation is dropped, a key with a sighting still within the window
-   * moves to the one that stays (a sweep once per generation, rather than a move each time an older
-   * key is seen again).
-   */
-  private readonly memory = new Generations((sizedLike?: KeyTable) => new KeyTable(sizedLike));
+  private readonly horizon = new Horizon();
+  /** Keys with their unpaired sightings. */
+  private readonly keys = new KeyTable();
   /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
   private readonly modelIndex = new Map<string, number>();
   private readonly vendorModelIndex = new Map<string, number>();
@@ -561,26 +551,20 @@ export class CrossSourceMatcher {
     const { ts, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
     const source = this.sourceOf(e.source);
     const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-    const { current, previous } = this.memory;
-    let table = current;
-    let slot = current.find(hash, model, input, output, cacheRead, cacheWrite);
-    if (slot === NO_SLOT) {
-      table = previous;
-      slot = previous.find(hash, model, input, output, cacheRead, cacheWrite);
-    }
-    const cutoff = this.memory.cutoff;
-    if (slot !== NO_SLOT && table.takeTwin(slot, Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source))
-      return true;
+    const { keys } = this;
+    const slot = keys.find(hash, model, input, output, cacheRead, cacheWrite);
+    const entry = keys.entryAt(slot);
+    const cutoff = this.horizon.cutoff;
+    if (entry !== -1 && keys.takeTwin(entry, Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) return true;
     if (ts < cutoff) return false;
-    this.remember(hash, slot === NO_SLOT ? undefined : table, slot, model, input, output, cacheRead, cacheWrite, ts, source);
+    this.remember(slot, hash, model, input, output, cacheRead, cacheWrite, ts, source);
     return false;
   }
 
-  /** Keeps a sighting as unpaired; `table` and `slot` are where its key is when it has one (in either generation). */
+  /** Keeps a sighting as unpaired; `slot` is where find put its key. */
   private remember(
-    hash: number,
-    table: KeyTable | undefined,
     slot: number,
+    hash: number,
     model: number,
     input: number,
     output: number,
@@ -589,19 +573,11 @@ export class CrossSourceMatcher {
     ts: number,
     source: number,
   ): void {
-    const { memory } = this;
-    const dropped = memory.advance(ts);
-    if (dropped) {
-      memory.previous.keepLiveKeys(dropped, memory.cutoff);
-      // The key is now in the previous generation (its slot may have changed), or was dropped with no sighting left.
-      if (table) {
-        table = memory.previous;
-        slot = table.find(hash, model, input, output, cacheRead, cacheWrite);
-        if (slot === NO_SLOT) table = undefined;
-      }
-    }
-    if (table) table.addSighting(slot, ts, source, memory.cutoff);
-    else memory.current.insert(hash, model, input, output, cacheRead, cacheWrite, ts, source);
+    const { keys, horizon } = this;
+    horizon.advance(ts);
+    const entry = keys.entryAt(slot);
+    if (entry !== -1) keys.addSighting(entry, ts, source, horizon.cutoff);
+    else keys.insert(slot, hash, model, input, output, cacheRead, cacheWrite, ts, source, horizon.cutoff);
   }
 
   private indexOf(vendorModel: string): number {
@@ -623,19 +599,17 @@ export class CrossSourceMatcher {
   }
 
   toJSON(): MatchEntry[] {
-    const { cutoff, previous, current } = this.memory;
+    const { cutoff } = this.horizon;
     if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
     const out: MatchEntry[] = [];
-    // Each key is in one generation.
-    for (const generation of [previous, current])
-      generation.forEachSighting((model, [input, output, cacheRead, cacheWrite], ts, source) => {
-        if (ts >= cutoff)
-          out.push([
-            `${this.vendorModels[model]}\u0000${input}\u0000${output}\u0000${cacheRead}\u0000${cacheWrite}`,
-            ts,
-            this.sources[source],
-          ]);
-      });
+    this.keys.forEachSighting((model, [input, output, cacheRead, cacheWrite], ts, source) => {
+      if (ts >= cutoff)
+        out.push([
+          `${this.vendorModels[model]}\u0000${input}\u0000${output}\u0000${cacheRead}\u0000${cacheWrite}`,
+          ts,
+          this.sources[source],
+        ]);
+    });
     return out;
   }
 
@@ -646,7 +620,7 @@ export class CrossSourceMatcher {
   static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
     const matcher = new CrossSourceMatcher();
     matcher.restored = entries;
-    for (const [, ts] of entries) if (ts > matcher.memory.newest) matcher.memory.newest = ts;
+    for (const [, ts] of entries) matcher.horizon.advance(ts);
     return matcher;
   }
 
@@ -665,25 +639,8 @@ export class CrossSourceMatcher {
       const model = this.indexOf(fields.join('\u0000'));
       const [input, output, cacheRead, cacheWrite] = counts;
       const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-      const { current, previous } = this.memory;
-      let table: KeyTable | undefined = current;
-      let slot = current.find(hash, model, input, output, cacheRead, cacheWrite);
-      if (slot === NO_SLOT) {
-        table = previous;
-        slot = previous.find(hash, model, input, output, cacheRead, cacheWrite);
-      }
-      this.remember(
-        hash,
-        slot === NO_SLOT ? undefined : table,
-        slot,
-        model,
-        input,
-        output,
-        cacheRead,
-        cacheWrite,
-        ts,
-        this.sourceOf(sourceName),
-      );
+      const slot = this.keys.find(hash, model, input, output, cacheRead, cacheWrite);
+      this.remember(slot, hash, model, input, output, cacheRead, cacheWrite, ts, this.sourceOf(sourceName));
     }
   }
 }
