@@ -70,9 +70,8 @@ export class RecentIds {
   }
 
   toJSON(): Array<[string, number]> {
-    const { cutoff } = this.horizon;
     const out: Array<[string, number]> = [];
-    this.table.forEach((id, ts) => ts >= cutoff && out.push([id, ts]));
+    this.table.forEachSince(this.horizon.cutoff, (id, ts) => out.push([id, ts]));
     return out;
   }
 
@@ -171,15 +170,18 @@ class IdTable {
     this.index[slot * 2 + 1] = entry;
   }
 
-  forEach(visit: (id: string, ts: number) => void): void {
-    for (let entry = 0; entry < this.count; entry++) {
-      const start = this.starts[entry];
-      const end = this.starts[entry + 1];
-      let id = '';
-      // In pieces: an id restored from a damaged file may be longer than a call takes arguments.
-      for (let at = start; at < end; at += 4096) id += String.fromCharCode(...this.chars.subarray(at, Math.min(at + 4096, end)));
-      visit(id, this.times[entry]);
-    }
+  /** Calls `visit` with each id remembered at or after `cutoff`. */
+  forEachSince(cutoff: number, visit: (id: string, ts: number) => void): void {
+    const { times, starts, count } = this;
+    let first = 0;
+    while (first < count && !(times[first] >= cutoff)) first++;
+    if (first === count) return;
+    // The characters from the first id on decoded at once (as UCS-2, which keeps a lone surrogate as
+    // it is), each id a slice of that: a string made per id cost most of saving the rollups.
+    const from = starts[first];
+    const text = Buffer.from(this.chars.buffer, this.chars.byteOffset + from * 2, (starts[count] - from) * 2).toString('ucs2');
+    for (let entry = first; entry < count; entry++)
+      if (times[entry] >= cutoff) visit(text.slice(starts[entry] - from, starts[entry + 1] - from), times[entry]);
   }
 
   /** Whether entry `entry`'s id is the `length` characters at `at` in `chars`. */
@@ -205,29 +207,35 @@ class IdTable {
     // The index is rebuilt when the entries fill half its slots: they never need more room than that.
     const capacity = slots / 2;
     const index = (this.index = new Int32Array(slots * 2));
-    this.hashes = new Int32Array(capacity);
-    this.times = new Float64Array(capacity);
-    this.starts = new Int32Array(capacity + 1);
+    const keptHashes = (this.hashes = new Int32Array(capacity));
+    const keptTimes = (this.times = new Float64Array(capacity));
+    const keptStarts = (this.starts = new Int32Array(capacity + 1));
     // As long as the ids were, for as many as will come before the next rebuild.
-    this.chars = new Uint16Array(Math.max(liveChars * (capacity / Math.max(live, 1)), capacity * 16));
-    this.count = 0;
+    const keptChars = (this.chars = new Uint16Array(Math.max(liveChars * (capacity / Math.max(live, 1)), capacity * 16)));
     const mask = slots - 1;
+    let entry = 0;
+    // The characters of entries kept one after another are copied together, as a run: the entries
+    // are in the order they came, so most of them are one run (an id at a time cost more).
+    let runFrom = 0;
+    let runTo = 0;
     for (let from = 0; from < count; from++) {
       if (!(times[from] >= cutoff)) continue;
-      const entry = this.count++;
+      if (starts[from] !== runTo) {
+        keptChars.set(chars.subarray(runFrom, runTo), keptStarts[entry] - (runTo - runFrom));
+        runFrom = starts[from];
+      }
+      runTo = starts[from + 1];
       const hash = hashes[from];
-      this.hashes[entry] = hash;
-      this.times[entry] = times[from];
-      const start = this.starts[entry];
-      const length = starts[from + 1] - starts[from];
-      // A loop: a subarray per id to copy with `set` costs more than copying an id's few characters.
-      for (let i = 0; i < length; i++) this.chars[start + i] = chars[starts[from] + i];
-      this.starts[entry + 1] = start + length;
+      keptHashes[entry] = hash;
+      keptTimes[entry] = times[from];
+      keptStarts[entry + 1] = keptStarts[entry] + (runTo - starts[from]);
       let slot = hash & mask;
       while (index[slot * 2] !== 0) slot = (slot + 1) & mask;
       index[slot * 2] = hash;
-      index[slot * 2 + 1] = entry;
+      index[slot * 2 + 1] = entry++;
     }
+    keptChars.set(chars.subarray(runFrom, runTo), keptStarts[entry] - (runTo - runFrom));
+    this.count = entry;
   }
 }
 
