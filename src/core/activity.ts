@@ -1,4 +1,5 @@
 import { totalTokens, type UsageEvent } from './events';
+import { base64Of, float64sOf, int32sOf } from './packedArrays';
 
 /**
  * Tokens per provider per minute over the last weeks: enough to answer the windows shorter than a
@@ -75,13 +76,39 @@ export class MinuteActivity {
     return out;
   }
 
-  toJSON(): Record<string, ActivityPoint[]> {
-    return Object.fromEntries([...this.byProvider.keys()].map((provider) => [provider, this.points(provider)]));
+  /** The minutes within the window, packed (see SavedActivity). */
+  toJSON(): SavedActivity {
+    const first = this.firstMinute;
+    const providers: Record<string, SavedMinutes> = {};
+    for (const [provider, days] of this.byProvider) {
+      const kept = [...days.keys()].filter((day) => (day + 1) * MINUTES_PER_DAY > first).sort((a, b) => a - b);
+      const tokens = new Float64Array(kept.length * MINUTES_PER_DAY);
+      kept.forEach((day, i) => tokens.set(days.get(day)!, i * MINUTES_PER_DAY));
+      // Minutes of the first day that are before the window are not kept.
+      if (kept.length > 0) tokens.fill(Number.NaN, 0, Math.max(0, Math.min(MINUTES_PER_DAY, Math.ceil(first - kept[0] * MINUTES_PER_DAY))));
+      providers[provider] = { days: base64Of(Int32Array.from(kept)), tokens: base64Of(tokens) };
+    }
+    return { newest: this.newest, providers };
   }
 
+  /** Restores what toJSON saved, or the ActivityPoint lists per provider that earlier versions saved; damaged parts are left out. */
   static fromJSON(value: unknown): MinuteActivity {
     const activity = new MinuteActivity();
     if (typeof value !== 'object' || value === null) return activity;
+    const { newest, providers } = value as Partial<Record<keyof SavedActivity, unknown>>;
+    if (typeof newest === 'number' && typeof providers === 'object' && providers !== null) {
+      activity.newest = newest;
+      for (const [provider, saved] of Object.entries(providers as Record<string, unknown>)) {
+        const { days: daysText, tokens: tokensText } = (saved ?? {}) as Partial<Record<keyof SavedMinutes, unknown>>;
+        const dayNumbers = int32sOf(daysText);
+        const tokens = float64sOf(tokensText);
+        if (!dayNumbers || !tokens || tokens.length !== dayNumbers.length * MINUTES_PER_DAY) continue;
+        const days = new Map<number, Float64Array>();
+        dayNumbers.forEach((day, i) => days.set(day, tokens.slice(i * MINUTES_PER_DAY, (i + 1) * MINUTES_PER_DAY)));
+        activity.byProvider.set(provider, days);
+      }
+      return activity;
+    }
     for (const [provider, points] of Object.entries(value as Record<string, unknown>)) {
       if (!Array.isArray(points)) continue;
       const days = new Map<number, Float64Array>();
@@ -99,4 +126,21 @@ export class MinuteActivity {
     }
     return activity;
   }
+}
+
+/**
+ * Minute activity as saved: the newest time counted, and per provider its days (since the epoch,
+ * UTC) and for each day MINUTES_PER_DAY token counts (NaN: no events), as base64 (packedArrays.ts).
+ * A JSON list of [minute, tokens] cost a good part of saving the rollups after a recount.
+ */
+export interface SavedActivity {
+  newest: number;
+  providers: Record<string, SavedMinutes>;
+}
+
+export interface SavedMinutes {
+  /** Int32 per day. */
+  days: string;
+  /** Float64 per minute of those days. */
+  tokens: string;
 }

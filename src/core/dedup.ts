@@ -1,4 +1,5 @@
 import { vendorOfModel, type UsageEvent } from './events';
+import { base64Of, float64sOf, int32sOf } from './packedArrays';
 import { canonicalModelName } from './pricing';
 
 /**
@@ -69,23 +70,61 @@ export class RecentIds {
     return true;
   }
 
-  toJSON(): Array<[string, number]> {
-    const out: Array<[string, number]> = [];
-    this.table.forEachSince(this.horizon.cutoff, (id, ts) => out.push([id, ts]));
-    return out;
+  /** The ids still within the window, packed (see SavedIds). */
+  toJSON(): SavedIds {
+    const ids: string[] = [];
+    const ends: number[] = [];
+    const times: number[] = [];
+    let length = 0;
+    this.table.forEachSince(this.horizon.cutoff, (id, ts) => {
+      ids.push(id);
+      ends.push((length += id.length));
+      times.push(ts);
+    });
+    return { ids: ids.join(''), ends: base64Of(Int32Array.from(ends)), times: base64Of(Float64Array.from(times)) };
   }
 
-  static fromJSON(entries: Array<[string, number]>): RecentIds {
+  /** Restores what toJSON saved, or the list of [id, time] that earlier versions saved; damaged state restores nothing. */
+  static fromJSON(saved: unknown): RecentIds {
     const set = new RecentIds();
-    const { table, horizon } = set;
-    for (const [id, ts] of entries) {
-      table.makeRoom(horizon.cutoff);
-      const slot = table.find(id);
-      horizon.advance(ts);
-      table.add(slot, ts);
+    if (Array.isArray(saved)) {
+      for (const entry of saved)
+        if (Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number') set.remember(entry[0], entry[1]);
+      return set;
+    }
+    const { ids, ends: endsText, times: timesText } = (saved ?? {}) as Partial<Record<keyof SavedIds, unknown>>;
+    const ends = int32sOf(endsText);
+    const times = float64sOf(timesText);
+    if (typeof ids !== 'string' || !ends || !times || ends.length !== times.length) return set;
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      if (ends[i] < start || ends[i] > ids.length) return new RecentIds();
+      set.remember(ids.slice(start, ends[i]), times[i]);
+      start = ends[i];
     }
     return set;
   }
+
+  private remember(id: string, ts: number): void {
+    const { table, horizon } = this;
+    table.makeRoom(horizon.cutoff);
+    const slot = table.find(id);
+    horizon.advance(ts);
+    table.add(slot, ts);
+  }
+}
+
+/**
+ * Remembered ids as saved: their characters one after another (`ids`), where each one ends, and
+ * their times, the numbers as base64 (packedArrays.ts). A JSON list of [id, time] cost a good part
+ * of saving the rollups after a recount, and of reading them back at the first new event.
+ */
+export interface SavedIds {
+  ids: string;
+  /** Int32 per id. */
+  ends: string;
+  /** Float64 per id. */
+  times: string;
 }
 
 /**
@@ -242,7 +281,7 @@ class IdTable {
 /** How far apart two sources may log the same request. A log line is written within seconds of the answer. */
 export const CROSS_SOURCE_MATCH_MS = 2 * 60_000;
 
-/** An unpaired sighting as saved: the key as `vendor\0model\0input\0output\0cacheRead\0cacheWrite`, its time, its source. */
+/** An unpaired sighting as earlier versions saved it: the key as `vendor\0model\0input\0output\0cacheRead\0cacheWrite`, its time, its source. */
 export type MatchEntry = [key: string, ts: number, source: string];
 
 /** One source's unpaired sightings of a key, by time from `head` on (those before it are taken or expired). */
@@ -553,7 +592,6 @@ export class CrossSourceMatcher {
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
-    this.restore();
     let model = this.modelIndex.get(e.model);
     if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
     const { ts, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
@@ -606,51 +644,90 @@ export class CrossSourceMatcher {
     return index;
   }
 
-  toJSON(): MatchEntry[] {
+  /** The unpaired sightings still within the window, packed (see SavedSightings). */
+  toJSON(): SavedSightings {
     const { cutoff } = this.horizon;
-    if (this.restored) return this.restored.filter(([, ts]) => ts >= cutoff);
-    const out: MatchEntry[] = [];
+    const keys: number[] = [];
+    const times: number[] = [];
     this.keys.forEachSighting((model, [input, output, cacheRead, cacheWrite], ts, source) => {
-      if (ts >= cutoff)
-        out.push([
-          `${this.vendorModels[model]}\u0000${input}\u0000${output}\u0000${cacheRead}\u0000${cacheWrite}`,
-          ts,
-          this.sources[source],
-        ]);
+      if (ts < cutoff) return;
+      keys.push(model, input, output, cacheRead, cacheWrite, source);
+      times.push(ts);
     });
-    return out;
+    return {
+      models: [...this.vendorModels],
+      sources: [...this.sources],
+      keys: base64Of(Int32Array.from(keys)),
+      times: base64Of(Float64Array.from(times)),
+    };
   }
 
-  /**
-   * Opening the store with current rollups needs no matching until a new event comes: the saved
-   * sightings are indexed on first use, and saved again as they are if none came.
-   */
-  static fromJSON(entries: MatchEntry[]): CrossSourceMatcher {
+  /** Restores what toJSON saved, or the MatchEntry list that earlier versions saved; damaged sightings are left out. */
+  static fromJSON(saved: unknown): CrossSourceMatcher {
     const matcher = new CrossSourceMatcher();
-    matcher.restored = entries;
-    for (const [, ts] of entries) matcher.horizon.advance(ts);
+    if (Array.isArray(saved)) {
+      for (const entry of saved as unknown[]) if (Array.isArray(entry) && typeof entry[1] === 'number') matcher.horizon.advance(entry[1]);
+      for (const entry of saved as unknown[]) matcher.restoreEntry(entry);
+      return matcher;
+    }
+    const { models, sources, keys: keysText, times: timesText } = (saved ?? {}) as Partial<Record<keyof SavedSightings, unknown>>;
+    const keys = int32sOf(keysText);
+    const times = float64sOf(timesText);
+    if (!Array.isArray(models) || !Array.isArray(sources) || !keys || !times || keys.length !== times.length * SAVED_KEY_FIELDS)
+      return matcher;
+    for (const ts of times) matcher.horizon.advance(ts);
+    for (let i = 0; i < times.length; i++) {
+      const at = i * SAVED_KEY_FIELDS;
+      const [model, input, output, cacheRead, cacheWrite, source] = keys.subarray(at, at + SAVED_KEY_FIELDS);
+      const modelName: unknown = models[model];
+      const sourceName: unknown = sources[source];
+      if (typeof modelName !== 'string' || typeof sourceName !== 'string' || Math.min(input, output, cacheRead, cacheWrite) < 0) continue;
+      matcher.restore(matcher.indexOf(modelName), input, output, cacheRead, cacheWrite, times[i], matcher.sourceOf(sourceName));
+    }
     return matcher;
   }
 
-  private restored: MatchEntry[] | undefined;
-
-  private restore(): void {
-    const entries = this.restored;
-    if (!entries) return;
-    this.restored = undefined;
-    for (const entry of entries) {
-      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || typeof entry[2] !== 'string') continue;
-      const [name, ts, sourceName] = entry;
-      const fields = name.split('\u0000');
-      const counts = fields.splice(-4).map(Number);
-      if (fields.length < 2 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_KEY_COUNT)) continue;
-      const model = this.indexOf(fields.join('\u0000'));
-      const [input, output, cacheRead, cacheWrite] = counts;
-      const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-      const slot = this.keys.find(hash, model, input, output, cacheRead, cacheWrite);
-      this.remember(slot, hash, model, input, output, cacheRead, cacheWrite, ts, this.sourceOf(sourceName));
-    }
+  /** Restores a MatchEntry, unless it is damaged. */
+  private restoreEntry(entry: unknown): void {
+    if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || typeof entry[2] !== 'string') return;
+    const [name, ts, sourceName] = entry as MatchEntry;
+    const fields = name.split('\u0000');
+    const counts = fields.splice(-4).map(Number);
+    if (fields.length < 2 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_KEY_COUNT)) return;
+    const [input, output, cacheRead, cacheWrite] = counts;
+    this.restore(this.indexOf(fields.join('\u0000')), input, output, cacheRead, cacheWrite, ts, this.sourceOf(sourceName));
   }
+
+  private restore(model: number, input: number, output: number, cacheRead: number, cacheWrite: number, ts: number, source: number): void {
+    const hash = hashOf(model, input, output, cacheRead, cacheWrite);
+    this.remember(
+      this.keys.find(hash, model, input, output, cacheRead, cacheWrite),
+      hash,
+      model,
+      input,
+      output,
+      cacheRead,
+      cacheWrite,
+      ts,
+      source,
+    );
+  }
+}
+
+/** Per sighting in SavedSightings.keys: the model's index in `models`, four counts, the source's index in `sources`. */
+const SAVED_KEY_FIELDS = 6;
+
+/**
+ * Unpaired sightings as saved: the `vendor\0model` names and sources they name by index, and per
+ * sighting its key and source (Int32s, see SAVED_KEY_FIELDS) and its time (a Float64), as base64
+ * (packedArrays.ts). A JSON list of MatchEntry cost a good part of saving the rollups after a
+ * recount, and of reading them back at the first new event.
+ */
+export interface SavedSightings {
+  models: string[];
+  sources: string[];
+  keys: string;
+  times: string;
 }
 
 /** A user has a handful of model names; recounting a long event log asks for each a million times. */

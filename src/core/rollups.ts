@@ -1,6 +1,6 @@
 import { totalTokens, type UsageEvent } from './events';
-import { MinuteActivity, type ActivityPoint } from './activity';
-import { CrossSourceMatcher, RecentIds, type MatchEntry } from './dedup';
+import { MinuteActivity, type ActivityPoint, type SavedActivity } from './activity';
+import { CrossSourceMatcher, RecentIds, type MatchEntry, type SavedIds, type SavedSightings } from './dedup';
 
 /**
  * Totals per local day × provider × model × source × project, so a week or a month is answered
@@ -74,9 +74,12 @@ const SUM_FIELDS = [
 export interface RollupSnapshot {
   fingerprint: string;
   rows: RollupRow[];
-  recentIds: Array<[string, number]>;
-  recentMatches?: MatchEntry[];
-  activity?: Record<string, ActivityPoint[]>;
+  /** SavedIds, or the [id, time] list of earlier versions. */
+  recentIds: SavedIds | Array<[string, number]>;
+  /** SavedSightings, or the MatchEntry list of earlier versions. */
+  recentMatches?: SavedSightings | MatchEntry[];
+  /** SavedActivity, or the ActivityPoint lists of earlier versions. */
+  activity?: SavedActivity | Record<string, ActivityPoint[]>;
 }
 
 const DIMENSIONS = ['day', 'provider', 'model', 'source', 'project'] as const;
@@ -135,8 +138,8 @@ class Deferred<T> {
   }
 }
 
-const parseRecentIds = (json: unknown) => RecentIds.fromJSON(Array.isArray(json) ? (json as Array<[string, number]>) : []);
-const parseMatches = (json: unknown) => CrossSourceMatcher.fromJSON(Array.isArray(json) ? (json as MatchEntry[]) : []);
+const parseRecentIds = (json: unknown) => RecentIds.fromJSON(json);
+const parseMatches = (json: unknown) => CrossSourceMatcher.fromJSON(json);
 const parseActivity = (json: unknown) => MinuteActivity.fromJSON(json);
 
 type ProjectRows = Map<string, RollupRow>;
@@ -291,7 +294,8 @@ export class Rollups {
   static fromJSON(snapshot: unknown, context: RollupContext): Rollups | undefined {
     if (typeof snapshot !== 'object' || snapshot === null) return undefined;
     const s = snapshot as Partial<RollupSnapshot>;
-    if (s.fingerprint !== context.fingerprint || !Array.isArray(s.rows) || !Array.isArray(s.recentIds)) return undefined;
+    if (s.fingerprint !== context.fingerprint || !Array.isArray(s.rows) || typeof s.recentIds !== 'object' || s.recentIds === null)
+      return undefined;
     const rollups = new Rollups(context);
     for (const row of s.rows) {
       if (typeof row?.day !== 'string' || typeof row.model !== 'string' || !SUM_FIELDS.every((f) => typeof row[f] === 'number'))

@@ -16,11 +16,14 @@ import { mkdirPrivate, securePrivateTree, writeFileAtomicSync } from './privateF
 
 const SNAPSHOT_FILE = DATA_FILES.rollups;
 /**
- * rollups.json, version 3: a first line of JSON with the segment positions and the rows, then the
+ * rollups.json, version 4: a first line of JSON with the segment positions and the rows, then the
  * de-duplication state and minute activity as one JSON text a line each, parsed only when needed
- * (see RollupSections). Version 2, one JSON object, is still read.
+ * (see RollupSections), their numbers packed as base64. Version 3 (the same, with JSON lists of
+ * numbers) and version 2 (one JSON object) are still read. An older Token Meter, which knows only
+ * those, recounts from the event log instead of misreading version 4.
  */
-const SNAPSHOT_VERSION = 3;
+const SNAPSHOT_VERSION = 4;
+const SNAPSHOT_VERSION_UNPACKED = 3;
 const SNAPSHOT_VERSION_ONE_OBJECT = 2;
 const POLL_MS = 1000;
 const WATCH_DEBOUNCE_MS = 50;
@@ -356,7 +359,7 @@ export class UsageStore implements UsageSink {
     }
     if (typeof head?.segments !== 'object' || head.segments === null) return false;
     let rollups: Rollups | undefined;
-    if (head.version === SNAPSHOT_VERSION && lineEnds.length === SECTION_LINES.length) {
+    if ((head.version === SNAPSHOT_VERSION || head.version === SNAPSHOT_VERSION_UNPACKED) && lineEnds.length === SECTION_LINES.length) {
       const sections: Partial<SavedRollupSections> = { ...head };
       SECTION_LINES.forEach((name, i) => (sections[name] = () => bytes.toString('utf8', lineEnds[i] + 1, lineEnds[i + 1] ?? bytes.length)));
       rollups = Rollups.fromSections(sections, this.options.context);

@@ -9,6 +9,7 @@ import { SegmentReader, SegmentWriter } from '../../src/store/eventLog';
 import { DATA_FILES } from '../../src/store/paths';
 import { UsageStore } from '../../src/store/usageStore';
 import { testContext, usageEvent } from '../support/events';
+import { unpackedSnapshot } from '../support/savedState';
 
 const WRITER = path.join(__dirname, 'fixtures/store/writer.ts');
 
@@ -381,7 +382,7 @@ describe('event log formats: compact .ev1 segments, JSON .jsonl segments from ea
       }),
     );
     // What version 2 saved; its rows are doubled so that a recount would show.
-    const snapshot = store.rollups.toJSON();
+    const snapshot = unpackedSnapshot(store.rollups.toJSON());
     store.dispose();
     const doubled = snapshot.rows.map((r) => ({ ...r, events: r.events * 2 }));
     fs.writeFileSync(
@@ -396,8 +397,37 @@ describe('event log formats: compact .ev1 segments, JSON .jsonl segments from ea
     assert.deepEqual(exact(recounted.rollups.rows()), expected);
     recounted.dispose();
     const saved = fs.readFileSync(path.join(dataDir, 'rollups.json'), 'utf8').split('\n');
-    assert.equal(saved.length, 4, 'version 3: the rows, then three sections a line each');
-    assert.equal(JSON.parse(saved[0]).version, 3);
+    assert.equal(saved.length, 4, 'version 4: the rows, then three sections a line each');
+    assert.equal(JSON.parse(saved[0]).version, 4);
+  });
+
+  it('opens a version 3 rollups.json (de-duplication state as JSON lists) without recounting, and keeps its state', () => {
+    const dataDir = tempDataDir();
+    const store = UsageStore.open({ dataDir, context: testContext() });
+    const e = usageEvent({ source: 'gateway', provider: 'openai', model: 'gpt-4o', inputTokens: 777, outputTokens: 77 });
+    store.record(e);
+    store.refresh();
+    const legacy = unpackedSnapshot(store.rollups.toJSON());
+    store.dispose();
+    // What version 3 saved: the same first line, then the sections as lists; the rows doubled so that a recount would show.
+    const head = JSON.parse(fs.readFileSync(path.join(dataDir, 'rollups.json'), 'utf8').split('\n')[0]) as {
+      version: number;
+      rows: number[][];
+    };
+    head.version = 3;
+    head.rows = head.rows.map((row) => row.map((value, i) => (i === 5 ? value * 2 : value)));
+    fs.writeFileSync(
+      path.join(dataDir, 'rollups.json'),
+      [head, legacy.recentIds, legacy.recentMatches, legacy.activity].map((part) => JSON.stringify(part)).join('\n'),
+    );
+    const reopened = UsageStore.open({ dataDir, context: testContext() });
+    assert.equal(totalEvents(reopened), 2, 'the saved totals were used');
+    reopened.record(e); // the same id again
+    reopened.record({ ...e, id: 'codex:other-id', source: 'codex', ts: e.ts + 5000 }); // the same request seen by a log
+    reopened.refresh();
+    assert.equal(totalEvents(reopened), 2, 'both were known from the saved state');
+    assert.equal(reopened.rollups.activity.series('openai').length, 1);
+    reopened.dispose();
   });
 
   it('restores the de-duplication state from rollups.json when new events come after a restart', () => {

@@ -3,6 +3,7 @@ import { CROSS_SOURCE_MATCH_MS, DEDUP_WINDOW_MS } from '../../src/core/dedup';
 import { Rollups } from '../../src/core/rollups';
 import type { UsageEvent } from '../../src/core/events';
 import { testContext, usageEvent } from '../support/events';
+import { savedIdEntries, savedSightingEntries } from '../support/savedState';
 
 const T = Date.UTC(2026, 8, 1, 12);
 
@@ -97,7 +98,7 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
     assert.equal(restored.add(seen('codex', T + 3000)), false, 'pairs with the Copilot sighting');
     assert.equal(restored.add(seen('api', T + 4000)), true);
     assert.equal(restored.add(seen('gateway', T + 5000)), false, 'pairs with the last one');
-    assert.deepEqual(restored.toJSON().recentMatches, []);
+    assert.deepEqual(savedSightingEntries(restored.toJSON()), []);
   });
 
   it('reads de-duplication state saved by the version before (cross-source keys as text)', () => {
@@ -119,7 +120,7 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
     });
     assert.equal(restored.add(codex), false, 'pairs with the saved gateway sighting');
     assert.equal(restored.add(usageEvent({ id: 'gateway:abc', ts: T })), false, 'the saved id is remembered');
-    assert.deepEqual(restored.toJSON().recentMatches, [], 'the saved sighting was taken');
+    assert.deepEqual(savedSightingEntries(restored.toJSON()), [], 'the saved sighting was taken');
   });
 
   it('keeps keys apart that differ in one count only, and keeps what a restart saved', () => {
@@ -131,7 +132,7 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
           for (const d of counts)
             rollups.add(usageEvent({ source: 'gateway', ts: T, inputTokens: a, outputTokens: b, cacheReadTokens: c, cacheWriteTokens: d }));
     const restored = reopened(rollups);
-    assert.equal(restored.toJSON().recentMatches!.length, 256);
+    assert.equal(savedSightingEntries(restored.toJSON()).length, 256);
     for (const a of counts)
       for (const b of counts)
         for (const c of counts)
@@ -143,7 +144,7 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
               false,
               `${a} ${b} ${c} ${d}`,
             );
-    assert.deepEqual(restored.toJSON().recentMatches, []);
+    assert.deepEqual(savedSightingEntries(restored.toJSON()), []);
   });
 });
 
@@ -212,8 +213,7 @@ describe('de-duplication on random streams (src/core/dedup.ts)', () => {
 
   /** What the rollups save of de-duplication, in an order that does not depend on table layout. */
   function sortedState(rollups: Rollups) {
-    const { recentIds, recentMatches } = rollups.toJSON();
-    const sorted = (entries: unknown[] | undefined) => (entries ?? []).map((entry) => JSON.stringify(entry)).sort();
-    return { recentIds: sorted(recentIds), recentMatches: sorted(recentMatches) };
+    const sorted = (entries: unknown[]) => entries.map((entry) => JSON.stringify(entry)).sort();
+    return { recentIds: sorted(savedIdEntries(rollups.toJSON())), recentMatches: sorted(savedSightingEntries(rollups.toJSON())) };
   }
 });
