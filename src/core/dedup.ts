@@ -72,16 +72,8 @@ export class RecentIds {
 
   /** The ids still within the window, packed (see SavedIds). */
   toJSON(): SavedIds {
-    const ids: string[] = [];
-    const ends: number[] = [];
-    const times: number[] = [];
-    let length = 0;
-    this.table.forEachSince(this.horizon.cutoff, (id, ts) => {
-      ids.push(id);
-      ends.push((length += id.length));
-      times.push(ts);
-    });
-    return { ids: ids.join(''), ends: base64Of(Int32Array.from(ends)), times: base64Of(Float64Array.from(times)) };
+    const { ids, ends, times } = this.table.since(this.horizon.cutoff);
+    return { ids, ends: base64Of(ends), times: base64Of(times) };
   }
 
   /** Restores what toJSON saved, or the list of [id, time] that earlier versions saved; damaged state restores nothing. */
@@ -209,18 +201,34 @@ class IdTable {
     this.index[slot * 2 + 1] = entry;
   }
 
-  /** Calls `visit` with each id remembered at or after `cutoff`. */
-  forEachSince(cutoff: number, visit: (id: string, ts: number) => void): void {
+  /** The ids remembered at or after `cutoff`, in order: their characters one after another, where each ends, and their times. */
+  since(cutoff: number): { ids: string; ends: Int32Array; times: Float64Array } {
     const { times, starts, count } = this;
-    let first = 0;
-    while (first < count && !(times[first] >= cutoff)) first++;
-    if (first === count) return;
-    // The characters from the first id on decoded at once (as UCS-2, which keeps a lone surrogate as
-    // it is), each id a slice of that: a string made per id cost most of saving the rollups.
-    const from = starts[first];
-    const text = Buffer.from(this.chars.buffer, this.chars.byteOffset + from * 2, (starts[count] - from) * 2).toString('ucs2');
-    for (let entry = first; entry < count; entry++)
-      if (times[entry] >= cutoff) visit(text.slice(starts[entry] - from, starts[entry + 1] - from), times[entry]);
+    let live = 0;
+    for (let entry = 0; entry < count; entry++) if (times[entry] >= cutoff) live++;
+    const keptEnds = new Int32Array(live);
+    const keptTimes = new Float64Array(live);
+    // The characters of each run of entries kept one after another are decoded at once (as UCS-2,
+    // which keeps a lone surrogate as it is): most entries are one run, and a string per id cost
+    // most of saving the rollups.
+    const runs: string[] = [];
+    let length = 0;
+    let kept = 0;
+    for (let entry = 0; entry < count;) {
+      if (!(times[entry] >= cutoff)) {
+        entry++;
+        continue;
+      }
+      const runStart = entry;
+      for (; entry < count && times[entry] >= cutoff; entry++) {
+        length += starts[entry + 1] - starts[entry];
+        keptEnds[kept] = length;
+        keptTimes[kept++] = times[entry];
+      }
+      const from = starts[runStart];
+      runs.push(Buffer.from(this.chars.buffer, this.chars.byteOffset + from * 2, (starts[entry] - from) * 2).toString('ucs2'));
+    }
+    return { ids: runs.join(''), ends: keptEnds, times: keptTimes };
   }
 
   /** Whether entry `entry`'s id is the `length` characters at `at` in `chars`. */
@@ -477,23 +485,37 @@ class KeyTable {
     return true;
   }
 
-  /** Every key's unpaired sightings (some maybe older than the window), with its model and counts. */
-  forEachSighting(visit: (model: number, counts: Int32Array, ts: number, source: number) => void): void {
-    const { fields, times } = this;
+  /**
+   * The unpaired sightings at or after `cutoff`: per sighting, SAVED_KEY_FIELDS of `keys` (its key's
+   * model index and four counts, and its source), and its time.
+   */
+  sightingsSince(cutoff: number): { keys: Int32Array; times: Float64Array } {
+    const { fields, times: inline } = this;
+    const keys: number[] = [];
+    const times: number[] = [];
+    const keep = (at: number, ts: number, source: number) => {
+      if (!(ts >= cutoff)) return;
+      keys.push(
+        fields[at + KEY_MODEL],
+        fields[at + KEY_INPUT],
+        fields[at + KEY_OUTPUT],
+        fields[at + KEY_CACHE_READ],
+        fields[at + KEY_CACHE_WRITE],
+        source,
+      );
+      times.push(ts);
+    };
     for (let entry = 0; entry < this.count; entry++) {
       const at = entry * KEY_FIELDS;
-      const model = fields[at + KEY_MODEL];
-      const counts = fields.subarray(at + KEY_INPUT, at + KEY_CACHE_WRITE + 1);
       const ref = fields[at + KEY_LIST];
       if (ref === 0) {
-        const first = entry * INLINE_SIGHTINGS;
-        if (!Number.isNaN(times[first])) visit(model, counts, times[first], fields[at + KEY_FIRST_SOURCE]);
-        if (!Number.isNaN(times[first + 1])) visit(model, counts, times[first + 1], fields[at + KEY_SECOND_SOURCE]);
+        keep(at, inline[entry * INLINE_SIGHTINGS], fields[at + KEY_FIRST_SOURCE]);
+        keep(at, inline[entry * INLINE_SIGHTINGS + 1], fields[at + KEY_SECOND_SOURCE]);
         continue;
       }
-      for (const list of this.lists[ref - 1])
-        for (let i = list.head; i < list.times.length; i++) visit(model, counts, list.times[i], list.source);
+      for (const list of this.lists[ref - 1]) for (let i = list.head; i < list.times.length; i++) keep(at, list.times[i], list.source);
     }
+    return { keys: Int32Array.from(keys), times: Float64Array.from(times) };
   }
 
   /** Keeps only the keys with a sighting at or after `cutoff`, in order, and rebuilds the index for them. */
@@ -646,20 +668,8 @@ export class CrossSourceMatcher {
 
   /** The unpaired sightings still within the window, packed (see SavedSightings). */
   toJSON(): SavedSightings {
-    const { cutoff } = this.horizon;
-    const keys: number[] = [];
-    const times: number[] = [];
-    this.keys.forEachSighting((model, [input, output, cacheRead, cacheWrite], ts, source) => {
-      if (ts < cutoff) return;
-      keys.push(model, input, output, cacheRead, cacheWrite, source);
-      times.push(ts);
-    });
-    return {
-      models: [...this.vendorModels],
-      sources: [...this.sources],
-      keys: base64Of(Int32Array.from(keys)),
-      times: base64Of(Float64Array.from(times)),
-    };
+    const { keys, times } = this.keys.sightingsSince(this.horizon.cutoff);
+    return { models: [...this.vendorModels], sources: [...this.sources], keys: base64Of(keys), times: base64Of(times) };
   }
 
   /** Restores what toJSON saved, or the MatchEntry list that earlier versions saved; damaged sightings are left out. */
