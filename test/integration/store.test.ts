@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { makeEventId } from '../../src/core/events';
+import { makeEventId, type UsageEvent } from '../../src/core/events';
 import { CompactDecoder, encodeCompact } from '../../src/store/eventCodec';
 import { SegmentReader, SegmentWriter } from '../../src/store/eventLog';
 import { DATA_FILES } from '../../src/store/paths';
@@ -282,6 +282,22 @@ describe('usage store (real files, real processes)', function () {
   });
 });
 
+/** A store in `dataDir` that has counted one request through the gateway, `e`, to be seen again after a restart. */
+function storeWithOneRequest(dataDir: string): { store: UsageStore; e: UsageEvent } {
+  const store = UsageStore.open({ dataDir, context: testContext() });
+  const e = usageEvent({ source: 'gateway', provider: 'openai', model: 'gpt-4o', inputTokens: 777, outputTokens: 77 });
+  store.record(e);
+  store.refresh();
+  return { store, e };
+}
+
+/** Records `e` again (the same id) and as a log would see it (another source and id, 5 s later), and reads them. */
+function recordAgainAndFromALog(store: UsageStore, e: UsageEvent): void {
+  store.record(e);
+  store.record({ ...e, id: 'codex:other-id', source: 'codex', ts: e.ts + 5000 });
+  store.refresh();
+}
+
 describe('event log formats: compact .ev1 segments, JSON .jsonl segments from earlier versions', () => {
   const dead = (name: string, ext: string) => `2026-11-23_${os.hostname()}_4194305_${name}${ext}`;
   const exact = (rows: ReturnType<UsageStore['rollups']['rows']>) =>
@@ -403,10 +419,7 @@ describe('event log formats: compact .ev1 segments, JSON .jsonl segments from ea
 
   it('opens a version 3 rollups.json (de-duplication state as JSON lists) without recounting, and keeps its state', () => {
     const dataDir = tempDataDir();
-    const store = UsageStore.open({ dataDir, context: testContext() });
-    const e = usageEvent({ source: 'gateway', provider: 'openai', model: 'gpt-4o', inputTokens: 777, outputTokens: 77 });
-    store.record(e);
-    store.refresh();
+    const { store, e } = storeWithOneRequest(dataDir);
     const legacy = unpackedSnapshot(store.rollups.toJSON());
     store.dispose();
     // What version 3 saved: the same first line, then the sections as lists; the rows doubled so that a recount would show.
@@ -422,9 +435,7 @@ describe('event log formats: compact .ev1 segments, JSON .jsonl segments from ea
     );
     const reopened = UsageStore.open({ dataDir, context: testContext() });
     assert.equal(totalEvents(reopened), 2, 'the saved totals were used');
-    reopened.record(e); // the same id again
-    reopened.record({ ...e, id: 'codex:other-id', source: 'codex', ts: e.ts + 5000 }); // the same request seen by a log
-    reopened.refresh();
+    recordAgainAndFromALog(reopened, e);
     assert.equal(totalEvents(reopened), 2, 'both were known from the saved state');
     assert.equal(reopened.rollups.activity.series('openai').length, 1);
     reopened.dispose();
@@ -432,15 +443,10 @@ describe('event log formats: compact .ev1 segments, JSON .jsonl segments from ea
 
   it('restores the de-duplication state from rollups.json when new events come after a restart', () => {
     const dataDir = tempDataDir();
-    const first = UsageStore.open({ dataDir, context: testContext() });
-    const e = usageEvent({ source: 'gateway', provider: 'openai', model: 'gpt-4o', inputTokens: 777, outputTokens: 77 });
-    first.record(e);
-    first.refresh();
+    const { store: first, e } = storeWithOneRequest(dataDir);
     first.dispose();
     const second = UsageStore.open({ dataDir, context: testContext() });
-    second.record(e); // the same id again
-    second.record({ ...e, id: 'codex:other-id', source: 'codex', ts: e.ts + 5000 }); // the same request seen by a log
-    second.refresh();
+    recordAgainAndFromALog(second, e);
     assert.equal(totalEvents(second), 1);
     assert.equal(second.rollups.activity.series('openai').length, 1);
     second.dispose();
