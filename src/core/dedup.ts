@@ -347,10 +347,25 @@ class KeyTable {
   /** Unpaired sightings per source, in the order the sources were first seen, of keys with more than two. */
   private lists: SourceSightings[][] = [];
   private count = 0;
+  /** The key last found (hash, then its KEY_MODEL to KEY_CACHE_WRITE fields), for `insert`. */
+  private foundHash = 0;
+  private readonly found = new Int32Array(KEY_CACHE_WRITE + 1);
 
-  /** The slot of the key with exactly this model and these counts (whose hashOf is `hash`), or the empty slot where it would go. */
-  find(hash: number, model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
-    const { index, fields } = this;
+  /** Makes room for a key to be inserted after the next find: when the index is half full, only the keys with a sighting at or after `cutoff` are kept. */
+  makeRoom(cutoff: number): void {
+    if (this.count * 4 >= this.index.length) this.keepSince(cutoff);
+  }
+
+  /** The slot of the key with exactly this model and these counts, or the empty slot where it would go; `insert` adds it there. */
+  find(model: number, input: number, output: number, cacheRead: number, cacheWrite: number): number {
+    const hash = hashOf(model, input, output, cacheRead, cacheWrite);
+    const { index, fields, found } = this;
+    this.foundHash = hash;
+    found[KEY_MODEL] = model;
+    found[KEY_INPUT] = input;
+    found[KEY_OUTPUT] = output;
+    found[KEY_CACHE_READ] = cacheRead;
+    found[KEY_CACHE_WRITE] = cacheWrite;
     const mask = index.length / 2 - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
       const held = index[slot * 2];
@@ -373,39 +388,15 @@ class KeyTable {
     return this.index[slot * 2] === 0 ? -1 : this.index[slot * 2 + 1];
   }
 
-  /**
-   * Adds a key not in the table, in `slot` (which find gave for it), with one unpaired sighting;
-   * keys with no sighting at or after `cutoff` may be forgotten meanwhile.
-   */
-  insert(
-    slot: number,
-    hash: number,
-    model: number,
-    input: number,
-    output: number,
-    cacheRead: number,
-    cacheWrite: number,
-    ts: number,
-    source: number,
-    cutoff: number,
-  ): void {
-    // At most half full, so a search ends at an empty slot within a few steps.
-    if (this.count * 4 >= this.index.length) {
-      this.keepSince(cutoff);
-      slot = this.find(hash, model, input, output, cacheRead, cacheWrite);
-    }
+  /** Adds the key last found, not in the table, in the slot find gave for it, with one unpaired sighting. */
+  insert(slot: number, ts: number, source: number): void {
     const entry = this.count++;
-    const { fields } = this;
     const at = entry * KEY_FIELDS;
-    fields[at + KEY_MODEL] = model;
-    fields[at + KEY_INPUT] = input;
-    fields[at + KEY_OUTPUT] = output;
-    fields[at + KEY_CACHE_READ] = cacheRead;
-    fields[at + KEY_CACHE_WRITE] = cacheWrite;
-    fields[at + KEY_FIRST_SOURCE] = source;
+    this.fields.set(this.found, at);
+    this.fields[at + KEY_FIRST_SOURCE] = source;
     this.times[entry * INLINE_SIGHTINGS] = ts;
     this.times[entry * INLINE_SIGHTINGS + 1] = Number.NaN;
-    this.index[slot * 2] = hash;
+    this.index[slot * 2] = this.foundHash;
     this.index[slot * 2 + 1] = entry;
   }
 
@@ -618,34 +609,24 @@ export class CrossSourceMatcher {
     if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
     const { ts, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
     const source = this.sourceOf(e.source);
-    const hash = hashOf(model, input, output, cacheRead, cacheWrite);
     const { keys } = this;
-    const slot = keys.find(hash, model, input, output, cacheRead, cacheWrite);
-    const entry = keys.entryAt(slot);
     const cutoff = this.horizon.cutoff;
+    keys.makeRoom(cutoff);
+    const slot = keys.find(model, input, output, cacheRead, cacheWrite);
+    const entry = keys.entryAt(slot);
     if (entry !== -1 && keys.takeTwin(entry, Math.max(ts - CROSS_SOURCE_MATCH_MS, cutoff), ts + CROSS_SOURCE_MATCH_MS, source)) return true;
     if (ts < cutoff) return false;
-    this.remember(slot, hash, model, input, output, cacheRead, cacheWrite, ts, source);
+    this.remember(slot, ts, source);
     return false;
   }
 
-  /** Keeps a sighting as unpaired; `slot` is where find put its key. */
-  private remember(
-    slot: number,
-    hash: number,
-    model: number,
-    input: number,
-    output: number,
-    cacheRead: number,
-    cacheWrite: number,
-    ts: number,
-    source: number,
-  ): void {
+  /** Keeps a sighting of the key last found as unpaired; `slot` is where find put it. */
+  private remember(slot: number, ts: number, source: number): void {
     const { keys, horizon } = this;
     horizon.advance(ts);
     const entry = keys.entryAt(slot);
     if (entry !== -1) keys.addSighting(entry, ts, source, horizon.cutoff);
-    else keys.insert(slot, hash, model, input, output, cacheRead, cacheWrite, ts, source, horizon.cutoff);
+    else keys.insert(slot, ts, source);
   }
 
   private indexOf(vendorModel: string): number {
@@ -709,18 +690,8 @@ export class CrossSourceMatcher {
   }
 
   private restore(model: number, input: number, output: number, cacheRead: number, cacheWrite: number, ts: number, source: number): void {
-    const hash = hashOf(model, input, output, cacheRead, cacheWrite);
-    this.remember(
-      this.keys.find(hash, model, input, output, cacheRead, cacheWrite),
-      hash,
-      model,
-      input,
-      output,
-      cacheRead,
-      cacheWrite,
-      ts,
-      source,
-    );
+    this.keys.makeRoom(this.horizon.cutoff);
+    this.remember(this.keys.find(model, input, output, cacheRead, cacheWrite), ts, source);
   }
 }
 
