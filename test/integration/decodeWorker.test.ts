@@ -160,6 +160,19 @@ interface Read {
   positions: string;
 }
 
+/** A clock at NOW whose first reading waits until the worker takes chunks (again after `rearm`). */
+function readyClock(waitUntilReady: () => void): { now: () => number; rearm: () => void } {
+  let waited = false;
+  return {
+    now: () => {
+      if (!waited) waitUntilReady();
+      waited = true;
+      return NOW;
+    },
+    rearm: () => (waited = false),
+  };
+}
+
 /**
  * Reads the segments twice (before and after the live writer finishes its record and adds more),
  * with the reader's clock waiting, on the first chunk, until the worker takes chunks: so every
@@ -173,18 +186,13 @@ function readTwice(
 ): Read {
   const problems: string[] = [];
   const events: UsageEvent[] = [];
-  let waited = false;
-  const now = () => {
-    if (!waited) waitUntilReady();
-    waited = true;
-    return NOW;
-  };
+  const clock = readyClock(waitUntilReady);
   // Each read has its own copy of the folder, named in some messages.
-  const reader = new SegmentReader(eventsDir, (m) => problems.push(m.replaceAll(eventsDir, '<events>')), now, options);
+  const reader = new SegmentReader(eventsDir, (m) => problems.push(m.replaceAll(eventsDir, '<events>')), clock.now, options);
   const eventsRead = [reader.readNew((e) => events.push(e)).eventsRead];
   fs.appendFileSync(path.join(eventsDir, pending.name), Buffer.from(pending.rest, 'latin1'));
   fs.appendFileSync(path.join(eventsDir, pending.name), `${encodeCompact(sampleEvent(1_000_000))}\nbroken line\n`);
-  waited = false;
+  clock.rearm();
   eventsRead.push(reader.readNew((e) => events.push(e)).eventsRead);
   return { events, problems, eventsRead, positions: JSON.stringify([...reader.positions].map(([name, p]) => [name, p.offset])) };
 }
@@ -280,16 +288,10 @@ describe('decoding the event log on a worker thread (dist/decodeWorker.js)', fun
     writeSegments(path.join(dir, EVENTS_DIR), 30_000);
     const open = (dataDir: string, decodeWorker?: { file: string; minBytes: number; chunksAhead: number }, waitUntilReady = () => {}) => {
       const problems: string[] = [];
-      let waited = false;
-      const now = () => {
-        if (!waited) waitUntilReady();
-        waited = true;
-        return NOW;
-      };
       const store = UsageStore.open({
         dataDir,
         context: testContext(),
-        now,
+        now: readyClock(waitUntilReady).now,
         onProblem: (m) => problems.push(m.replaceAll(dataDir, '<data>')),
         decodeWorker,
       });
