@@ -1,4 +1,5 @@
 import { vendorOfModel, type UsageEvent } from './events';
+import { NameTable } from './nameTable';
 import { base64Of, float64sOf, int32sOf } from './packedArrays';
 import { canonicalModelName } from './pricing';
 
@@ -596,19 +597,18 @@ export class CrossSourceMatcher {
   private readonly horizon = new Horizon();
   /** Keys with their unpaired sightings. */
   private readonly keys = new KeyTable();
-  /** Indexes of `vendor\0model` names, by the model name an event gives and by that name itself. */
+  /** The `vendor\0model` names keys number their model by. */
+  private readonly vendorModels = new NameTable();
+  /** Those numbers by the model name an event gives. */
   private readonly modelIndex = new Map<string, number>();
-  private readonly vendorModelIndex = new Map<string, number>();
-  private readonly vendorModels: string[] = [];
-  private readonly sourceIndex = new Map<string, number>();
-  private readonly sources: string[] = [];
+  private readonly sources = new NameTable();
 
   /** True when `e` is the second sighting of a request already counted from another source. */
   isSecondSighting(e: UsageEvent): boolean {
     let model = this.modelIndex.get(e.model);
-    if (model === undefined) this.modelIndex.set(e.model, (model = this.indexOf(vendorAndModel(e.model))));
+    if (model === undefined) this.modelIndex.set(e.model, (model = this.vendorModels.numberOf(vendorAndModel(e.model))));
     const { ts, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite } = e;
-    const source = this.sourceOf(e.source);
+    const source = this.sources.numberOf(e.source);
     const { keys } = this;
     const cutoff = this.horizon.cutoff;
     keys.makeRoom(cutoff);
@@ -629,28 +629,10 @@ export class CrossSourceMatcher {
     else keys.insert(slot, ts, source);
   }
 
-  private indexOf(vendorModel: string): number {
-    let index = this.vendorModelIndex.get(vendorModel);
-    if (index === undefined) {
-      this.vendorModelIndex.set(vendorModel, (index = this.vendorModels.length));
-      this.vendorModels.push(vendorModel);
-    }
-    return index;
-  }
-
-  private sourceOf(name: string): number {
-    let index = this.sourceIndex.get(name);
-    if (index === undefined) {
-      this.sourceIndex.set(name, (index = this.sources.length));
-      this.sources.push(name);
-    }
-    return index;
-  }
-
   /** The unpaired sightings still within the window, packed (see SavedSightings). */
   toJSON(): SavedSightings {
     const { keys, times } = this.keys.sightingsSince(this.horizon.cutoff);
-    return { models: [...this.vendorModels], sources: [...this.sources], keys: base64Of(keys), times: base64Of(times) };
+    return { models: [...this.vendorModels.names], sources: [...this.sources.names], keys: base64Of(keys), times: base64Of(times) };
   }
 
   /** Restores what toJSON saved, or the MatchEntry list that earlier versions saved; damaged sightings are left out. */
@@ -673,7 +655,7 @@ export class CrossSourceMatcher {
       const modelName: unknown = models[model];
       const sourceName: unknown = sources[source];
       if (typeof modelName !== 'string' || typeof sourceName !== 'string' || Math.min(input, output, cacheRead, cacheWrite) < 0) continue;
-      matcher.restore(matcher.indexOf(modelName), input, output, cacheRead, cacheWrite, times[i], matcher.sourceOf(sourceName));
+      matcher.restore(modelName, input, output, cacheRead, cacheWrite, times[i], sourceName);
     }
     return matcher;
   }
@@ -686,12 +668,22 @@ export class CrossSourceMatcher {
     const counts = fields.splice(-4).map(Number);
     if (fields.length < 2 || !counts.every((n) => Number.isSafeInteger(n) && n >= 0 && n <= MAX_KEY_COUNT)) return;
     const [input, output, cacheRead, cacheWrite] = counts;
-    this.restore(this.indexOf(fields.join('\u0000')), input, output, cacheRead, cacheWrite, ts, this.sourceOf(sourceName));
+    this.restore(fields.join('\u0000'), input, output, cacheRead, cacheWrite, ts, sourceName);
   }
 
-  private restore(model: number, input: number, output: number, cacheRead: number, cacheWrite: number, ts: number, source: number): void {
+  /** Remembers a saved sighting of the `vendor\0model` name with these counts, from the source named. */
+  private restore(
+    vendorModel: string,
+    input: number,
+    output: number,
+    cacheRead: number,
+    cacheWrite: number,
+    ts: number,
+    source: string,
+  ): void {
     this.keys.makeRoom(this.horizon.cutoff);
-    this.remember(this.keys.find(model, input, output, cacheRead, cacheWrite), ts, source);
+    const slot = this.keys.find(this.vendorModels.numberOf(vendorModel), input, output, cacheRead, cacheWrite);
+    this.remember(slot, ts, this.sources.numberOf(source));
   }
 }
 

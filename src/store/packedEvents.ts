@@ -1,4 +1,5 @@
 import type { UsageEvent } from '../core/events';
+import { NameTable } from '../core/nameTable';
 import type { SegmentFormat } from './eventCodec';
 
 /**
@@ -65,8 +66,7 @@ export class EventPacker {
   private readonly counts: Uint32Array;
   private readonly flags: Uint16Array;
   private readonly repeated: Uint32Array;
-  private readonly values: string[] = [];
-  private readonly valueIndex = new Map<string, number>();
+  private readonly values = new NameTable();
   private readonly strings: string[] = [];
   private readonly textEnds: Uint32Array;
   private textLength = 0;
@@ -96,14 +96,14 @@ export class EventPacker {
     const r = this.count * REPEATED;
     const numbers = this.numbers;
     numbers[n + TS] = e.ts;
-    this.repeated[r + SOURCE] = this.valueOf(e.source);
-    this.repeated[r + PROVIDER] = this.valueOf(e.provider);
-    this.repeated[r + MODEL] = this.valueOf(e.model);
+    this.repeated[r + SOURCE] = this.values.numberOf(e.source);
+    this.repeated[r + PROVIDER] = this.values.numberOf(e.provider);
+    this.repeated[r + MODEL] = this.values.numberOf(e.model);
     this.string(e.id);
     let flags = e.estimated ? ESTIMATED : 0;
     if (e.project !== undefined) {
       flags |= HAS_PROJECT;
-      this.repeated[r + PROJECT] = this.valueOf(e.project);
+      this.repeated[r + PROJECT] = this.values.numberOf(e.project);
     }
     if (e.cacheWrite1hTokens !== undefined) {
       flags |= HAS_CACHE_WRITE_1H;
@@ -111,7 +111,7 @@ export class EventPacker {
     }
     if (e.serviceTier !== undefined) {
       flags |= HAS_SERVICE_TIER;
-      this.repeated[r + SERVICE_TIER] = this.valueOf(e.serviceTier);
+      this.repeated[r + SERVICE_TIER] = this.values.numberOf(e.serviceTier);
     }
     if (e.reportedCostUsd !== undefined) {
       flags |= HAS_REPORTED_COST;
@@ -145,7 +145,7 @@ export class EventPacker {
       counts: this.counts,
       flags: this.flags,
       repeated: this.repeated,
-      values: this.values,
+      values: this.values.names,
       text: this.strings.join(''),
       textEnds: this.textEnds,
     };
@@ -153,15 +153,6 @@ export class EventPacker {
       packed,
       transfer: [this.numbers.buffer, this.counts.buffer, this.flags.buffer, this.repeated.buffer, this.textEnds.buffer] as ArrayBuffer[],
     };
-  }
-
-  private valueOf(value: string): number {
-    let index = this.valueIndex.get(value);
-    if (index === undefined) {
-      index = this.values.push(value) - 1;
-      this.valueIndex.set(value, index);
-    }
-    return index;
   }
 
   private string(value: string): void {
