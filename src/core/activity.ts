@@ -50,9 +50,13 @@ export class MinuteActivity {
     return (this.newest - WINDOW_MS) / MINUTE_MS;
   }
 
+  /** Whether every minute of `day` is before the window's first minute. */
+  private isExpired(day: number): boolean {
+    return (day + 1) * MINUTES_PER_DAY <= this.firstMinute;
+  }
+
   private dropExpiredDays(days: Map<number, Float64Array>): void {
-    const first = this.firstMinute;
-    for (const day of days.keys()) if ((day + 1) * MINUTES_PER_DAY <= first) days.delete(day);
+    for (const day of days.keys()) if (this.isExpired(day)) days.delete(day);
   }
 
   /** The provider's active minutes in [from, to) within the window, oldest first. */
@@ -81,7 +85,7 @@ export class MinuteActivity {
     const first = this.firstMinute;
     const providers: Record<string, SavedMinutes> = {};
     for (const [provider, days] of this.byProvider) {
-      const kept = [...days.keys()].filter((day) => (day + 1) * MINUTES_PER_DAY > first).sort((a, b) => a - b);
+      const kept = [...days.keys()].filter((day) => !this.isExpired(day)).sort((a, b) => a - b);
       const tokens = new Float64Array(kept.length * MINUTES_PER_DAY);
       kept.forEach((day, i) => tokens.set(days.get(day)!, i * MINUTES_PER_DAY));
       // Minutes of the first day that are before the window are not kept.
