@@ -67,32 +67,24 @@ function unescapeField(value: string): string {
 
 /** One event as a compact line, without its newline. Expects a validated event (its time is rounded to the millisecond, as validation does). */
 export function encodeCompact(e: UsageEvent): string {
-  const optional = (value: string | number | undefined) =>
-    value === undefined ? '' : typeof value === 'string' ? escapeField(value) : String(value);
-  const fields = [
-    escapeField(e.id),
-    String(Math.round(e.ts)),
-    escapeField(e.source),
-    escapeField(e.provider),
-    escapeField(e.model),
-    String(e.inputTokens),
-    String(e.outputTokens),
-    String(e.cacheReadTokens),
-    String(e.cacheWriteTokens),
-    String(e.reasoningTokens),
-    e.estimated ? '1' : '0',
-    optional(e.project),
-    optional(e.cacheWrite1hTokens || undefined),
-    optional(e.serviceTier),
-    optional(e.reportedCostUsd),
-    optional(e.requestId),
-    optional(e.promptFingerprint),
-    optional(e.latencyMs),
-    optional(e.status),
-  ];
-  let last = fields.length;
-  while (last > REQUIRED_FIELDS && fields[last - 1] === '') last--;
-  return fields.slice(0, last).join('\t');
+  let line = `${escapeField(e.id)}\t${Math.round(e.ts)}\t${escapeField(e.source)}\t${escapeField(e.provider)}\t${escapeField(e.model)}\t${e.inputTokens}\t${e.outputTokens}\t${e.cacheReadTokens}\t${e.cacheWriteTokens}\t${e.reasoningTokens}\t${e.estimated ? '1' : '0'}`;
+  // The tabs of empty optional fields are written only once a later field has a value.
+  let emptyTabs = '';
+  const optional = (value: string | number | undefined) => {
+    emptyTabs += '\t';
+    if (value === undefined || value === '') return;
+    line += emptyTabs + (typeof value === 'string' ? escapeField(value) : String(value));
+    emptyTabs = '';
+  };
+  optional(e.project);
+  optional(e.cacheWrite1hTokens || undefined);
+  optional(e.serviceTier);
+  optional(e.reportedCostUsd);
+  optional(e.requestId);
+  optional(e.promptFingerprint);
+  optional(e.latencyMs);
+  optional(e.status);
+  return line;
 }
 
 /**

@@ -34,6 +34,8 @@ describe('compact event lines (.ev1)', () => {
       assert.deepEqual(roundTrip(e), e);
       assert.deepEqual(roundTrip(e), decodeJsonLine(JSON.stringify(e), NOW));
     }
+    assert.equal(encodeCompact(plain).split('\t').length, 11, 'no trailing empty fields');
+    assert.equal(encodeCompact({ ...plain, status: 429 }).split('\t').length, 19, 'empty fields before a written one keep their place');
   });
 
   it('keeps tabs, newlines, backslashes and non-ASCII text in strings', () => {

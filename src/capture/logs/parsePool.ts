@@ -75,11 +75,12 @@ export interface ParseWorkerData {
 }
 
 /**
- * How many files, and how many of their bytes, may be handed to workers ahead of the one being
- * delivered: enough that no worker waits while this thread delivers, few enough to bound memory
- * (a parsed file waits here as the JSON string it came as).
+ * How many files, and how many of their bytes, may be parsed ahead of the one being delivered:
+ * enough that neither a worker nor this thread waits (a long history has many small sub-agent
+ * files, and with 64 this thread ran out of files to parse and waited a sixth of a cold read), few
+ * enough to bound memory (a parsed file waits here as the JSON string it came as).
  */
-const AHEAD_FILES = 64;
+const AHEAD_FILES = 256;
 const AHEAD_BYTES = 64 * 1024 * 1024;
 /**
  * Unanswered bytes a worker is given at most beyond the wanted file: enough that it never idles
