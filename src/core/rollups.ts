@@ -1,6 +1,7 @@
 import { totalTokens, type UsageEvent } from './events';
 import { MinuteActivity, type ActivityPoint, type SavedActivity } from './activity';
-import { CrossSourceMatcher, RecentIds, type MatchEntry, type SavedIds, type SavedSightings } from './dedup';
+import { CrossSourceMatcher, type MatchEntry, type SavedSightings } from './dedup/crossSourceMatcher';
+import { RecentIds, type SavedIds } from './dedup/recentIds';
 
 /**
  * Totals per local day × provider × model × source × project, so a week or a month is answered

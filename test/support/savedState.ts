@@ -1,5 +1,6 @@
 import type { ActivityPoint, SavedActivity } from '../../src/core/activity';
-import type { MatchEntry, SavedIds, SavedSightings } from '../../src/core/dedup';
+import type { MatchEntry, SavedSightings } from '../../src/core/dedup/crossSourceMatcher';
+import type { SavedIds } from '../../src/core/dedup/recentIds';
 import { float64sOf, int32sOf } from '../../src/core/packedArrays';
 import type { RollupSnapshot } from '../../src/core/rollups';
 

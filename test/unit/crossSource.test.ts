@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CROSS_SOURCE_MATCH_MS } from '../../src/core/dedup';
+import { CROSS_SOURCE_MATCH_MS } from '../../src/core/dedup/crossSourceMatcher';
 import { Rollups } from '../../src/core/rollups';
 import { LeaderLock } from '../../src/store/leaderLock';
 import { testContext, usageEvent } from '../support/events';

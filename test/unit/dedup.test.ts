@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CROSS_SOURCE_MATCH_MS, DEDUP_WINDOW_MS } from '../../src/core/dedup';
+import { CROSS_SOURCE_MATCH_MS } from '../../src/core/dedup/crossSourceMatcher';
+import { DEDUP_WINDOW_MS } from '../../src/core/dedup/window';
 import { Rollups } from '../../src/core/rollups';
 import type { UsageEvent } from '../../src/core/events';
 import { testContext, usageEvent } from '../support/events';
@@ -10,7 +11,7 @@ const T = Date.UTC(2026, 8, 1, 12);
 /** The same rollups after a save and a restart. */
 const reopened = (rollups: Rollups) => Rollups.fromJSON(JSON.parse(JSON.stringify(rollups.toJSON())), testContext())!;
 
-describe('de-duplication window (src/core/dedup.ts)', () => {
+describe('de-duplication window (src/core/dedup/)', () => {
   it('counts an id once while it is within the window, over many windows, and counts a copy older than the window', () => {
     const rollups = new Rollups(testContext());
     const sent: UsageEvent[] = [];
@@ -148,7 +149,7 @@ describe('de-duplication window (src/core/dedup.ts)', () => {
   });
 });
 
-describe('de-duplication on random streams (src/core/dedup.ts)', () => {
+describe('de-duplication on random streams (src/core/dedup/)', () => {
   /** A seeded generator (a linear congruential one), so a failure can be replayed. */
   const random = (seed: number) => () => {
     seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;

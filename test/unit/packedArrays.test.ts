@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { CrossSourceMatcher, RecentIds } from '../../src/core/dedup';
+import { CrossSourceMatcher } from '../../src/core/dedup/crossSourceMatcher';
+import { RecentIds } from '../../src/core/dedup/recentIds';
 import { base64Of, float64sOf, int32sOf } from '../../src/core/packedArrays';
 import { usageEvent } from '../support/events';
 

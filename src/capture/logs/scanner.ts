@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../../core/events';
-import { DEDUP_WINDOW_MS } from '../../core/dedup';
+import { DEDUP_WINDOW_MS } from '../../core/dedup/window';
 import { DATA_FILES } from '../../store/paths';
 import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
 import { headHash, readLineRecords, type HeadRequest } from './lineFile';
