@@ -7,7 +7,7 @@ import { GatewayServer } from '../../src/capture/gateway/server';
 import { fingerprintOf, NearDuplicateIndex } from '../../src/core/hygiene/nearDuplicates';
 import { hygieneReport } from '../../src/core/hygiene/report';
 import { DEFAULT_HYGIENE_SETTINGS, parseHygieneSettings } from '../../src/core/hygiene/settings';
-import { contentWords, jaccard, normalise, paragraphs, shingleHashes } from '../../src/core/hygiene/text';
+import { contentWords, jaccard, normalise, paragraphs, shingleHashes, words } from '../../src/core/hygiene/text';
 import type { HygieneFinding, PromptObservation } from '../../src/core/hygiene/types';
 import { typingQuietDelay, WarningRateLimiter } from '../../src/core/hygiene/warnings';
 import { PriceBook } from '../../src/core/pricing';
@@ -28,6 +28,17 @@ describe('prompt hygiene: text and fingerprints', () => {
     for (let i = 1; i < s.length; i++) assert.ok(s[i] > s[i - 1], 'sorted, no repeats');
     assert.equal(jaccard(s, s), 1);
     assert.equal(jaccard(shingleHashes(['a', 'b']), shingleHashes(['c', 'd'])), 0);
+  });
+
+  it('splits words as /[\\p{L}\\p{N}_]+/gu does on lower-cased text, astral letters, lone surrogates and all', () => {
+    assert.deepEqual(words('Hello, World_42! naïve İstanbul 東京 𝐀𝐁c 😀x ٣٤'), ['hello', 'world_42', 'naïve', 'i', 'stanbul', '東京', '𝐀𝐁c', 'x', '٣٤']);
+    const pieces = ['a', 'Z', '0', '_', ' ', '.', 'é', 'İ', 'ß', '東', '𝐀', '\ud800', '\udc00', '😀', '٣', '\u0301', '-', '\n', 'ǅ', 'Σ'];
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let k = 0; k < 3000; k++) {
+      const text = Array.from({ length: Math.floor(next() * 24) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+      assert.deepEqual(words(text), text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [], JSON.stringify(text));
+    }
   });
 
   it('splits paragraphs at blank lines and skips short ones', () => {
