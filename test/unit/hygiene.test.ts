@@ -31,7 +31,17 @@ describe('prompt hygiene: text and fingerprints', () => {
   });
 
   it('splits words as /[\\p{L}\\p{N}_]+/gu does on lower-cased text, astral letters, lone surrogates and all', () => {
-    assert.deepEqual(words('Hello, World_42! naïve İstanbul 東京 𝐀𝐁c 😀x ٣٤'), ['hello', 'world_42', 'naïve', 'i', 'stanbul', '東京', '𝐀𝐁c', 'x', '٣٤']);
+    assert.deepEqual(words('Hello, World_42! naïve İstanbul 東京 𝐀𝐁c 😀x ٣٤'), [
+      'hello',
+      'world_42',
+      'naïve',
+      'i',
+      'stanbul',
+      '東京',
+      '𝐀𝐁c',
+      'x',
+      '٣٤',
+    ]);
     const pieces = ['a', 'Z', '0', '_', ' ', '.', 'é', 'İ', 'ß', '東', '𝐀', '\ud800', '\udc00', '😀', '٣', '\u0301', '-', '\n', 'ǅ', 'Σ'];
     let seed = 7;
     const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
