@@ -230,15 +230,11 @@ export class UsageStore implements UsageSink {
     this.rollupTable.add(e);
   }
 
+  /** The first day kept under the retention setting; undefined without one. */
   private retentionCutoffDay(): string | undefined {
     const days = this.options.retentionDays;
-    if (!days) return undefined;
-    const today = this.options.context.dayOf(this.now());
-    if (this.cutoff?.today !== today || this.cutoff.days !== days) this.cutoff = { today, days, day: addDays(today, -days) };
-    return this.cutoff.day;
+    return days ? addDays(this.options.context.dayOf(this.now()), -days) : undefined;
   }
-
-  private cutoff: { today: string; days: number; day: string } | undefined;
 
   private isExpired(ts: number, cutoff: string | undefined): boolean {
     if (cutoff === undefined) return false;
