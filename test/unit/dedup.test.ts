@@ -214,7 +214,8 @@ describe('de-duplication on random streams (src/core/dedup/)', () => {
 
   /** What the rollups save of de-duplication, in an order that does not depend on table layout. */
   function sortedState(rollups: Rollups) {
+    const saved = rollups.toJSON();
     const sorted = (entries: unknown[]) => entries.map((entry) => JSON.stringify(entry)).sort();
-    return { recentIds: sorted(savedIdEntries(rollups.toJSON())), recentMatches: sorted(savedSightingEntries(rollups.toJSON())) };
+    return { recentIds: sorted(savedIdEntries(saved)), recentMatches: sorted(savedSightingEntries(saved)) };
   }
 });
