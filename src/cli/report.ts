@@ -16,7 +16,8 @@ import { defaultDataDir } from '../store/paths';
 import { ingestLogs } from '../capture/logs/ingest';
 import { dataDirProblem, dataDirSource } from './dataDir';
 import { LOG_ADAPTERS } from '../capture/logs/registry';
-import { SinkError, type LogSource } from '../capture/logs/scanner';
+import type { LogSource } from '../capture/logs/discovery';
+import { SinkError } from '../capture/logs/scanLedger';
 import { currentEnvironment, rootsIn } from '../capture/logs/sources';
 
 const HELP = `Usage: token-meter report [options]

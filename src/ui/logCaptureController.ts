@@ -6,7 +6,7 @@ import { formatDuration } from '../core/format';
 import type { LogCaptureSettings } from '../core/settings';
 import { logLockPath } from '../store/paths';
 import type { LiveCapture } from '../capture/logs/liveCapture';
-import type { LogSource } from '../capture/logs/scanner';
+import type { LogSource } from '../capture/logs/discovery';
 import { allRoots, logSources } from '../capture/logs/sources';
 import type { RateLimitSnapshot, SessionContext } from '../capture/logs/types';
 import type { LogWorkerInput, LogWorkerMessage } from '../capture/logs/worker';

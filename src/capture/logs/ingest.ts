@@ -5,7 +5,8 @@ import type { UsageEvent } from '../../core/events';
 import { LeaderLock } from '../../store/leaderLock';
 import { logLockPath } from '../../store/paths';
 import { mkdirPrivate } from '../../store/privateFiles';
-import { LogScanner, type LogScannerOptions, type LogSource, type ParseWorkers, type ScanProgress, type ScanSummary } from './scanner';
+import type { LogSource } from './discovery';
+import { LogScanner, type LogScannerOptions, type ParseWorkers, type ScanProgress, type ScanSummary } from './scanner';
 
 export interface IngestOptions {
   dataDir: string;

@@ -1,35 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { validateUsageEvent, type UsageEvent } from '../../core/events';
-import { DEDUP_WINDOW_MS } from '../../core/dedup/window';
-import { DATA_FILES } from '../../store/paths';
-import { appendRecordsSync, writeFileAtomicSync } from '../../store/privateFiles';
+import { adapterOfFile, discoverLogFiles, locateLogFile, type LogSource } from './discovery';
 import { headHash, readLineRecords, type HeadRequest } from './lineFile';
 import { ParsePool, type ParseJob, type ParseResult } from './parsePool';
+import { ProblemsOnce } from './problemsOnce';
 import { isMalformedInput } from './records';
+import { ScanLedger, SinkError, type FileState } from './scanLedger';
 import type { DocumentReader, LineReader, LogAdapter, LogFile, LogRecord, RateLimitSnapshot, SessionContext } from './types';
 
 /**
  * Reads assistants' logs incrementally and hands their usage to a sink, exactly once.
  *
- * Per file it remembers the identity (device, inode, first bytes), the byte position after the last
- * complete line, and the adapter's own state, in `logs-state.json`. A partial last line waits for
- * its newline; a file replaced or truncated is read again from the start. Files rewritten whole
- * (documents) remember which of their records were already counted.
- *
- * Crash safety: events go to the sink first, then their ids to a small journal; the state file is
- * saved from time to time and the journal emptied after it. After a crash the journal tells which
- * re-read records were already counted. A kill -9 loses nothing; only one landing exactly between
- * a batch's two writes could count that batch again.
+ * A partial last line waits for its newline; a file replaced, truncated or rewritten in place is
+ * read again from the start. Files rewritten whole (documents) remember which of their records were
+ * already counted. What was read and counted is kept crash-safe by the ScanLedger.
  */
-
-/** The sink could not save a batch of usage (a full disk); nothing of that batch was saved. */
-export class SinkError extends Error {}
-
-export interface LogSource {
-  adapter: LogAdapter;
-  roots: string[];
-}
 
 export interface ScanProgress {
   filesDone: number;
@@ -72,23 +58,6 @@ export interface ParseWorkers {
   queueBytes?: number;
 }
 
-interface FileState {
-  source: string;
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  /** Lines: bytes consumed. */
-  offset: number;
-  /** Hash of the first `headLength` bytes, to notice a file rewritten in place. */
-  head: string;
-  headLength: number;
-  saved?: unknown;
-  /** Documents: ids of the events already counted. */
-  counted?: string[];
-  malformed?: number;
-}
-
 interface ReadPlan {
   kind: 'lines' | 'document';
   file: LogFile;
@@ -105,22 +74,10 @@ interface FileRead {
 
 const NOTHING_READ: FileRead = { bytes: 0, events: 0, malformed: 0 };
 
-interface StateFile {
-  version: number;
-  files: Record<string, FileState>;
-}
-
-const STATE_FILE = DATA_FILES.logsState;
-const JOURNAL_FILE = DATA_FILES.logsJournal;
-const STATE_VERSION = 1;
 const HEAD_BYTES = 256;
-const SAVE_EVERY_MS = 2000;
 const DEFAULT_QUIET_MS = 400;
 /** A document still being written fails to parse; only a file left like that for this long is a problem. */
 const DOCUMENT_SETTLE_MS = 5000;
-
-/** How many new events may wait before they are handed to the sink in one batch. */
-const SINK_BATCH = 4096;
 
 /** Below this much to read, starting workers costs more than it saves. */
 const PARALLEL_MIN_BYTES = 32 * 1024 * 1024;
@@ -133,66 +90,24 @@ function statOrUndefined(p: string): fs.Stats | undefined {
   }
 }
 
-function toPosix(relative: string): string {
-  return relative.split(path.sep).join('/');
-}
-
 export class LogScanner {
-  private readonly files = new Map<string, FileState>();
+  private readonly ledger: ScanLedger;
+  private readonly problems: ProblemsOnce;
   private readonly lineReaders = new Map<string, LineReader>();
   private readonly documentReaders = new Map<string, DocumentReader>();
-  /** Ids counted by this process, so a record seen in two files (or twice) is counted once. */
-  private readonly counted = new Map<string, number>();
   /** Files with records held back, and when they last grew. */
   private readonly holding = new Map<string, number>();
-  private readonly reported = new Set<string>();
-  private readonly statePath: string;
-  private readonly journalPath: string;
   private readonly now: () => number;
-  private lastSave = 0;
-  private dirty = false;
-  /** New events not handed to the sink yet (flushToSink). */
-  private unsaved: UsageEvent[] = [];
 
   constructor(private readonly options: LogScannerOptions) {
     this.now = options.now ?? Date.now;
-    this.statePath = path.join(options.stateDir, STATE_FILE);
-    this.journalPath = path.join(options.stateDir, JOURNAL_FILE);
-    this.load();
+    this.problems = new ProblemsOnce(options.onProblem);
+    this.ledger = new ScanLedger({ stateDir: options.stateDir, sink: options.sink, now: this.now, problems: this.problems });
   }
 
   /** Every log file under the configured roots, by adapter. */
   discover(): LogFile[] {
-    const found: LogFile[] = [];
-    for (const { adapter, roots } of this.options.sources) {
-      for (const root of roots) this.walk(adapter, root, '', found);
-    }
-    return found;
-  }
-
-  private walk(adapter: LogAdapter, root: string, relative: string, found: LogFile[]): void {
-    let entries: fs.Dirent[];
-    const dir = path.join(root, relative);
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (error) {
-      // A root that does not exist (yet), or a directory removed while walking, is no problem.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.problemOnce(
-          `folder:${dir}`,
-          `${adapter.label}: could not read the folder ${dir} (${(error as Error).message}); the logs in it were skipped.`,
-        );
-      }
-      return;
-    }
-    for (const entry of entries) {
-      const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
-      if (entry.isDirectory()) {
-        if (!adapter.descends || adapter.descends(child)) this.walk(adapter, root, child, found);
-      } else if (entry.isFile() && adapter.accepts(child)) {
-        found.push({ path: path.join(root, ...child.split('/')), root, relative: child });
-      }
-    }
+    return discoverLogFiles(this.options.sources, this.problems);
   }
 
   /**
@@ -214,18 +129,18 @@ export class LogScanner {
       summary.malformedLines += result.malformed;
       total.filesDone += 1;
       total.bytesDone += sizes[i];
-      this.save(false);
+      this.ledger.save(false);
       progress?.({ ...total });
     };
     const workers = this.options.parseWorkers;
-    const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.files.get(file.path)?.offset ?? 0)), 0);
+    const unread = files.reduce((sum, file, i) => sum + Math.max(0, sizes[i] - (this.ledger.files.get(file.path)?.offset ?? 0)), 0);
     if (workers && workers.count > 0 && unread >= (workers.minBytes ?? PARALLEL_MIN_BYTES))
       this.scanInParallel(files, stats, workers, done);
     // Each file as stat'ed above: a warm read of a long history is mostly these stat calls, made once.
     else files.forEach((file, i) => done(i, this.readFile(file, stats[i])));
     summary.events += this.flushQuiet();
-    this.forgetOldIds();
-    this.save(true);
+    this.ledger.forgetOldIds();
+    this.ledger.save(true);
     return summary;
   }
 
@@ -279,7 +194,7 @@ export class LogScanner {
       return this.rollingBackOnSinkError(() => this.scanGivenPaths(paths));
     } catch (error) {
       if (!(error instanceof SinkError)) throw error;
-      this.problemOnce(
+      this.problems.once(
         'sink',
         `Usage read from assistants' logs could not be saved (${error.message}); it is read again once the store takes writes.`,
       );
@@ -290,39 +205,23 @@ export class LogScanner {
   private scanGivenPaths(paths: Iterable<string>): number {
     let events = 0;
     for (const p of paths) {
-      const file = this.locate(p);
+      const file = locateLogFile(this.options.sources, p);
       if (file) events += this.readFile(file).events;
     }
     events += this.flushQuiet();
-    this.save(false);
+    this.ledger.save(false);
     return events;
   }
 
   /** Paths worth polling: known files written to in the last day. */
   hotPaths(): string[] {
     const since = this.now() - 24 * 3600_000;
-    return [...this.files].filter(([, s]) => s.mtimeMs >= since).map(([p]) => p);
+    return [...this.ledger.files].filter(([, s]) => s.mtimeMs >= since).map(([p]) => p);
   }
 
   /** Directories that hold known log files, for watchers. */
   knownDirectories(): string[] {
-    return [...new Set([...this.files.keys()].map((p) => path.dirname(p)))];
-  }
-
-  private locate(p: string): LogFile | undefined {
-    for (const { adapter, roots } of this.options.sources) {
-      for (const root of roots) {
-        const relative = path.relative(root, p);
-        if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
-        const posix = toPosix(relative);
-        if (adapter.accepts(posix)) return { path: p, root, relative: posix };
-      }
-    }
-    return undefined;
-  }
-
-  private adapterOf(file: LogFile): LogAdapter {
-    return this.options.sources.find((s) => s.roots.includes(file.root) && s.adapter.accepts(file.relative))!.adapter;
+    return [...new Set([...this.ledger.files.keys()].map((p) => path.dirname(p)))];
   }
 
   private readFile(file: LogFile, stat = statOrUndefined(file.path)): FileRead {
@@ -336,8 +235,8 @@ export class LogScanner {
       this.forget(file.path);
       return undefined;
     }
-    const adapter = this.adapterOf(file);
-    let state = this.files.get(file.path);
+    const adapter = adapterOfFile(this.options.sources, file);
+    let state = this.ledger.files.get(file.path);
     if (state && state.size === stat.size && state.mtimeMs === stat.mtimeMs && state.ino === stat.ino) return undefined;
     try {
       const rewritten =
@@ -357,7 +256,7 @@ export class LogScanner {
           headLength: 0,
           ...(state?.counted ? { counted: state.counted } : {}),
         };
-        this.files.set(file.path, state);
+        this.ledger.files.set(file.path, state);
       }
       const kind = this.readerKind(file, adapter, state);
       const headLength = Math.min(HEAD_BYTES, stat.size);
@@ -373,7 +272,7 @@ export class LogScanner {
       }
       return { kind, file, adapter, state, stat };
     } catch (error) {
-      this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
+      this.problems.once(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return undefined;
     }
   }
@@ -396,19 +295,19 @@ export class LogScanner {
       if (error instanceof SinkError) throw error;
       if (!(error as NodeJS.ErrnoException).code) {
         // Not an I/O error nor malformed input (that is counted above): a bug, said as one.
-        this.problemOnce(
+        this.problems.once(
           `bug:${file.path}`,
           `${adapter.label}: Token Meter failed while reading ${file.path}: ${(error as Error).stack ?? String(error)}. This is a bug in Token Meter; please report it. The rest of the logs were read.`,
         );
         return NOTHING_READ;
       }
-      this.problemOnce(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
+      this.problems.once(`read:${file.path}`, `${adapter.label}: could not read ${file.path}: ${(error as Error).message}`);
       return NOTHING_READ;
     }
-    this.dirty = true;
+    this.ledger.touch();
     const malformed = (state.malformed ?? 0) - before.malformed;
     if (malformed > 0) {
-      this.problemOnce(
+      this.problems.once(
         `malformed:${file.path}`,
         `${adapter.label}: skipped ${state.malformed} malformed line${state.malformed === 1 ? '' : 's'} in ${file.path}; the rest of the file was read.`,
       );
@@ -492,7 +391,7 @@ export class LogScanner {
     // read on this thread (which looks at the file just before reading it) would have read it.
     // Before held-back records are judged complete, what came before goes to the sink, as a read on
     // this thread would have delivered it by now.
-    if (parsed.held.length > 0) this.flushToSink();
+    if (parsed.held.length > 0) this.ledger.flushToSink();
     const current = statOrUndefined(file.path);
     const unchanged = current !== undefined && current.ino === stat.ino && current.size === stat.size && current.mtimeMs === stat.mtimeMs;
     const flushed = parsed.flushed && unchanged;
@@ -520,7 +419,7 @@ export class LogScanner {
       state.size = stat.size;
       state.mtimeMs = stat.mtimeMs;
       state.malformed = (state.malformed ?? 0) + 1;
-      this.problemOnce(
+      this.problems.once(
         `document:${file.path}:${stat.mtimeMs}`,
         `${adapter.label}: ${file.path} is not a readable session (${(error as Error).message}); it was skipped.`,
       );
@@ -538,12 +437,12 @@ export class LogScanner {
   }
 
   private invalidRecord(adapter: LogAdapter, reason: string): void {
-    this.problemOnce(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${reason}`);
+    this.problems.once(`invalid:${adapter.source}`, `${adapter.label}: a record was skipped: ${reason}`);
   }
 
   /**
-   * Validates (unless a parse worker did already) and de-duplicates records, and takes their new
-   * events for the sink (flushToSink); returns how many events were new.
+   * Validates (unless a parse worker did already) and de-duplicates records, and gives their new
+   * events to the ledger for the sink; returns how many events were new.
    */
   private deliver(adapter: LogAdapter, records: LogRecord[], validated = false): number {
     let fresh = 0;
@@ -563,40 +462,10 @@ export class LogScanner {
         }
       }
       if (record.session) this.options.onSession?.(adapter.source, record.session, event);
-      if (this.counted.has(event.id)) continue;
-      this.counted.set(event.id, event.ts);
-      this.unsaved.push(event);
-      fresh++;
+      if (this.ledger.count(event)) fresh++;
     }
-    if (this.unsaved.length >= SINK_BATCH) this.flushToSink();
+    this.ledger.flushFullBatch();
     return fresh;
-  }
-
-  /**
-   * Hands the events accepted so far to the sink, then their ids to the journal. Runs before every
-   * state save, at the end of every scan, and whenever SINK_BATCH events wait, so a store is written
-   * once per few thousand events rather than once per file.
-   */
-  private flushToSink(): void {
-    if (this.unsaved.length === 0) return;
-    const batch = this.unsaved;
-    this.unsaved = [];
-    try {
-      this.options.sink(batch);
-    } catch (error) {
-      for (const event of batch) this.counted.delete(event.id);
-      throw new SinkError((error as Error).message);
-    }
-    this.reported.delete('sink');
-    try {
-      appendRecordsSync(this.journalPath, `${JSON.stringify(batch.map((e) => [e.id, e.ts]))}\n`);
-    } catch (error) {
-      // The events are saved; only a crash before the next state save could count them twice.
-      this.problemOnce(
-        'journal',
-        `Could not write ${this.journalPath}: ${(error as Error).message}. Usage read from assistants' logs is saved, but a crash now could count some of it twice.`,
-      );
-    }
   }
 
   /** Counts records held back in files that have been quiet long enough. */
@@ -607,15 +476,20 @@ export class LogScanner {
       if (this.now() - lastGrew < quietMs) continue;
       this.holding.delete(p);
       const reader = this.lineReaders.get(p);
-      const state = this.files.get(p);
+      const state = this.ledger.files.get(p);
       const adapter = state && this.options.sources.find((s) => s.adapter.source === state.source)?.adapter;
       if (!reader?.flush || !state || !adapter) continue;
       events += this.deliver(adapter, reader.flush());
       state.saved = reader.save();
-      this.dirty = true;
+      this.ledger.touch();
     }
-    this.flushToSink();
+    this.ledger.flushToSink();
     return events;
+  }
+
+  /** Saves positions: now when forced, else at most every two seconds (ScanLedger.save). */
+  save(force: boolean): void {
+    this.ledger.save(force);
   }
 
   /** Whether held-back records are waiting for their file to go quiet. */
@@ -624,78 +498,10 @@ export class LogScanner {
   }
 
   private forget(p: string): void {
-    if (this.files.delete(p)) this.dirty = true;
+    this.ledger.forget(p);
     this.lineReaders.delete(p);
     this.documentReaders.delete(p);
     this.holding.delete(p);
-  }
-
-  /** Ids older than the store's own de-duplication window are only re-seen by a full re-import. */
-  private forgetOldIds(): void {
-    const cutoff = this.now() - DEDUP_WINDOW_MS;
-    for (const [id, ts] of this.counted) if (ts < cutoff) this.counted.delete(id);
-  }
-
-  private problemOnce(key: string, message: string): void {
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    this.options.onProblem(message);
-  }
-
-  private load(): void {
-    try {
-      const parsed = JSON.parse(fs.readFileSync(this.statePath, 'utf8')) as StateFile;
-      if (parsed.version === STATE_VERSION && typeof parsed.files === 'object' && parsed.files !== null) {
-        for (const [p, s] of Object.entries(parsed.files)) this.files.set(p, s);
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.options.onProblem(
-          `Log capture state (${this.statePath}) was unreadable; assistants' logs are read again, counting each record once.`,
-        );
-      }
-    }
-    let journal = '';
-    try {
-      journal = fs.readFileSync(this.journalPath, 'utf8');
-    } catch {
-      return;
-    }
-    for (const line of journal.split('\n')) {
-      try {
-        for (const [id, ts] of JSON.parse(line) as Array<[string, number]>) this.counted.set(id, ts);
-      } catch {
-        // a torn last line of the journal: its batch's events were written, their ids were not
-      }
-    }
-  }
-
-  /**
-   * Saves positions (at most every two seconds unless forced), then empties the journal. A save the
-   * disk refuses is reported once and tried again later; the journal keeps what it protects.
-   */
-  save(force: boolean): void {
-    if (!this.dirty || (!force && this.now() - this.lastSave < SAVE_EVERY_MS)) return;
-    // Positions are saved only past events the sink has: a crash after this save loses none of them.
-    this.flushToSink();
-    const state: StateFile = { version: STATE_VERSION, files: Object.fromEntries(this.files) };
-    this.lastSave = this.now();
-    try {
-      writeFileAtomicSync(this.statePath, JSON.stringify(state));
-    } catch (error) {
-      this.problemOnce(
-        'save',
-        `Could not save log capture state to ${this.statePath}: ${(error as Error).message}. It is tried again; until then a restart reads some logs again (counting each record once).`,
-      );
-      return;
-    }
-    this.reported.delete('save');
-    this.dirty = false;
-    try {
-      fs.truncateSync(this.journalPath, 0);
-    } catch {
-      // No journal yet: nothing to empty.
-    }
   }
 
   private rollingBackOnSinkError<T>(scan: () => T): T {
@@ -708,17 +514,13 @@ export class LogScanner {
   }
 
   /**
-   * After the store refused a batch: forget what was read since the last save and take positions,
-   * readers and counted ids from disk again, so the refused records are read again next time.
+   * After the store refused a batch: forget what was read since the last save, and the readers that
+   * read it, so the refused records are read again next time.
    */
   private rollBack(): void {
-    for (const event of this.unsaved) this.counted.delete(event.id);
-    this.unsaved = [];
-    this.files.clear();
+    this.ledger.rollBack();
     this.lineReaders.clear();
     this.documentReaders.clear();
     this.holding.clear();
-    this.dirty = false;
-    this.load();
   }
 }

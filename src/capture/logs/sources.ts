@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { LogCaptureSettings } from '../../core/settings';
 import { LOG_ADAPTERS } from './registry';
-import type { LogSource } from './scanner';
+import type { LogSource } from './discovery';
 import type { LogAdapter, LogEnvironment } from './types';
 
 export function currentEnvironment(): LogEnvironment {

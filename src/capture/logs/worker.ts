@@ -2,7 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { UsageStore } from '../../store/usageStore';
 import { LOG_ADAPTERS } from './registry';
 import { bundledParseWorkers } from './ingest';
-import { LogScanner, type LogSource } from './scanner';
+import type { LogSource } from './discovery';
+import { LogScanner } from './scanner';
 import type { RateLimitSnapshot, SessionContext } from './types';
 import type { UsageEvent } from '../../core/events';
 
