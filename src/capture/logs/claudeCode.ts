@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { makeEventId, serviceTierOf, type UsageEvent } from '../../core/events';
-import { asObject, asString, count, MalformedRecordError, projectOfDirectory, providerOfModel, requireLine, timestampOf } from './records';
+import { asObject, asString, count, projectOfDirectory, providerOfModel, requireLine, timestampOf } from './records';
 import type { LineReader, LogAdapter, LogEnvironment, LogFile, LogRecord } from './types';
 
 /**
@@ -81,15 +81,8 @@ class ClaudeTranscriptReader implements LineReader {
     if (restored && typeof restored.messageId === 'string') this.pending = restored;
   }
 
+  /** The scanner hands over only lines with a usage key (needles); the rest are never decoded. */
   line(text: string): LogRecord[] {
-    // Most lines (prompts, tool results, file snapshots) carry no usage: skip them unparsed, after a
-    // cheap check that catches garbage and torn lines.
-    if (!(text.startsWith('{') && text.endsWith('}'))) throw new MalformedRecordError('not a JSON object');
-    if (!text.includes('"usage"')) return [];
-    return this.usageLine(text);
-  }
-
-  private usageLine(text: string): LogRecord[] {
     const record = requireLine(text);
     const message = asObject(record.message);
     const usage = asObject(message?.usage);
