@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,7 +8,17 @@ import { GatewayServer } from '../../src/capture/gateway/server';
 import { fingerprintOf, NearDuplicateIndex } from '../../src/core/hygiene/nearDuplicates';
 import { hygieneReport } from '../../src/core/hygiene/report';
 import { DEFAULT_HYGIENE_SETTINGS, parseHygieneSettings } from '../../src/core/hygiene/settings';
-import { contentWords, jaccard, normalise, paragraphs, shingleHashes, words } from '../../src/core/hygiene/text';
+import {
+  contentWords,
+  fnv1a,
+  jaccard,
+  mix32,
+  normalise,
+  normalisedHash,
+  paragraphs,
+  shingleHashes,
+  words,
+} from '../../src/core/hygiene/text';
 import type { HygieneFinding, PromptObservation } from '../../src/core/hygiene/types';
 import { typingQuietDelay, WarningRateLimiter } from '../../src/core/hygiene/warnings';
 import { PriceBook } from '../../src/core/pricing';
@@ -49,6 +60,75 @@ describe('prompt hygiene: text and fingerprints', () => {
       const text = Array.from({ length: Math.floor(next() * 24) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
       assert.deepEqual(words(text), text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [], JSON.stringify(text));
     }
+  });
+
+  it('hashes the normalised text without building it: normalisedHash is fnv1a(normalise(text))', () => {
+    assert.equal(normalisedHash('  Hello\n\tWORLD  '), fnv1a('hello world'));
+    const pieces = [
+      'a',
+      'B',
+      ' ',
+      '  ',
+      '\t',
+      '\n',
+      '\r\n',
+      '\v',
+      '\f',
+      '\u00a0',
+      '\u1680',
+      '\u2003',
+      '\u2028',
+      '\u3000',
+      '\ufeff',
+      '\u200b',
+      'İ',
+      'Σ',
+      '😀',
+      '.',
+    ];
+    let seed = 11;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    for (let k = 0; k < 3000; k++) {
+      const text = Array.from({ length: Math.floor(next() * 16) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
+      assert.equal(normalisedHash(text), fnv1a(normalise(text)), JSON.stringify(text));
+    }
+  });
+
+  it('shingles each word and each adjacent pair, as defined', () => {
+    let seed = 5;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let k = 0; k < 500; k++) {
+      const seq = Array.from({ length: next() % 40 }, () => 'abcde'[next() % 5].repeat(1 + (next() % 3)));
+      const defined = seq.flatMap((w, i) => [
+        mix32(fnv1a(w)),
+        ...(i + 1 < seq.length ? [mix32(fnv1a(seq[i + 1], fnv1a(w) ^ 0x9e3779b9))] : []),
+      ]);
+      assert.deepEqual(
+        [...shingleHashes(seq)],
+        [...new Set(defined)].sort((a, b) => a - b),
+      );
+    }
+  });
+
+  it('keeps MinHash signatures as they were: the minimum per hash function, the same functions', () => {
+    let seed = 9;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (let k = 0; k < 200; k++) {
+      const a = Uint32Array.from({ length: next() % 300 }, next);
+      const b = Uint32Array.from({ length: next() % 300 }, next);
+      const union = fingerprintOf(Uint32Array.from([...a, ...b])).signature;
+      const [sa, sb] = [fingerprintOf(a).signature, fingerprintOf(b).signature];
+      assert.deepEqual(
+        [...union],
+        [...sa].map((v, i) => Math.min(v, sb[i])),
+      );
+    }
+    // The evaluation set's thresholds are tuned on these hash functions: a digest of signatures
+    // taken before the signature loop was reordered (commit 4013db1).
+    const digest = createHash('sha256');
+    for (const shingles of [[], [0], [1], [0xffffffff], [0xdeadbeef, 42, 7]])
+      digest.update(fingerprintOf(Uint32Array.from(shingles)).signature);
+    assert.equal(digest.digest('hex').slice(0, 16), 'af22f8c671a12a84');
   });
 
   it('splits paragraphs at blank lines and skips short ones', () => {

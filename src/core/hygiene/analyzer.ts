@@ -1,7 +1,18 @@
 import { formatDuration, formatPercent, formatTokens } from '../format';
 import { fingerprintOf, NearDuplicateIndex } from './nearDuplicates';
 import type { HygieneSettings } from './settings';
-import { contentWords, fnv1a, headAndTail, mix32, normalise, paragraphs, shingleHashes, words, type Paragraph } from './text';
+import {
+  contentWords,
+  fnv1a,
+  headAndTail,
+  mix32,
+  normalise,
+  normalisedHash,
+  paragraphs,
+  shingleHashes,
+  words,
+  type Paragraph,
+} from './text';
 import type { HygieneFinding, HygieneKind, PromptObservation, SuggestedFix } from './types';
 
 /**
@@ -36,6 +47,9 @@ const QUESTION_SAMPLE_CHARS = 1500;
 /** Tokens per character of real prompts range from ~0.2 (English prose) to ~0.5 (dense code, CJK). */
 const MIN_TOKENS_PER_CHAR = 0.1;
 const MAX_TOKENS_PER_CHAR = 0.7;
+
+/** Punctuation of code, not of prose; unchanged by lower-casing and spacing. */
+const CODE_CHARACTER = /[{}();=<>]/;
 
 /** Phrases that cost tokens and tell the model nothing it acts on. */
 const FILLER = new RegExp(
@@ -129,7 +143,7 @@ export class HygieneAnalyzer {
       multiplier: this.pricing.multiplierAt(o.ts),
       saving,
     };
-    if (c.question) f.fingerprint = `q_${mix32(fnv1a(normalise(headAndTail(c.question, QUESTION_SAMPLE_CHARS)))).toString(16)}`;
+    if (c.question) f.fingerprint = `q_${mix32(normalisedHash(headAndTail(c.question, QUESTION_SAMPLE_CHARS))).toString(16)}`;
     c.findings.push(f);
   }
 
@@ -183,7 +197,7 @@ export class HygieneAnalyzer {
     const seq = contentWords(question);
     if (seq.length < MIN_QUESTION_WORDS) return;
     const o = c.observation;
-    const exactKey = mix32(fnv1a(normalise(question)));
+    const exactKey = mix32(normalisedHash(question));
     const fingerprint = fingerprintOf(shingleHashes(seq));
     const matches = this.questions.lookup(fingerprint, this.settings.nearDuplicateSimilarity, o.ts - this.settings.repeatWindowMs);
     this.questions.add(fingerprint, o.ts, exactKey);
@@ -273,9 +287,10 @@ export class HygieneAnalyzer {
     // An instruction repeated word for word adds tokens, not emphasis the model needs.
     const seen = new Set<string>();
     for (const sentence of question.split(/[.!?\n]+/)) {
+      // Code repeats lines by nature; only prose sentences count (told apart before normalising them).
+      if (CODE_CHARACTER.test(sentence)) continue;
       const s = normalise(sentence);
-      // Code repeats lines by nature; only prose sentences count.
-      if (s.length < 20 || /[{}();=<>]/.test(s)) continue;
+      if (s.length < 20) continue;
       if (seen.has(s)) fillerChars += sentence.length;
       else seen.add(s);
     }

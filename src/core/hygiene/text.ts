@@ -93,6 +93,50 @@ export function normalise(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/** Whether a UTF-16 code unit is whitespace to `\s` and `String.prototype.trim`. */
+function isWhitespace(c: number): boolean {
+  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * `fnv1a(normalise(text))` without building the normalised copy (a question's exact-repeat key
+ * is taken on every prompt): a run of whitespace hashes as one space, and none at either end.
+ */
+export function normalisedHash(text: string): number {
+  const lower = text.toLowerCase();
+  let h = 0x811c9dc5;
+  let space = false;
+  let started = false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    if (isWhitespace(c)) {
+      space = started;
+      continue;
+    }
+    if (space) {
+      h ^= 0x20;
+      h = Math.imul(h, 0x01000193);
+      space = false;
+    }
+    h ^= c;
+    h = Math.imul(h, 0x01000193);
+    started = true;
+  }
+  return h >>> 0;
+}
+
 /**
  * Shingle hashes of a word sequence: every word and every adjacent pair. Single words make the
  * set tolerant to reordered sentences; pairs keep unrelated prompts on the same topic apart.
@@ -101,9 +145,13 @@ export function normalise(text: string): string {
 export function shingleHashes(seq: readonly string[]): Uint32Array {
   const out = new Uint32Array(seq.length * 2);
   let n = 0;
+  let wordHash = seq.length > 0 ? fnv1a(seq[0]) : 0;
   for (let i = 0; i < seq.length; i++) {
-    out[n++] = mix32(fnv1a(seq[i]));
-    if (i + 1 < seq.length) out[n++] = mix32(fnv1a(seq[i + 1], fnv1a(seq[i]) ^ 0x9e3779b9));
+    out[n++] = mix32(wordHash);
+    if (i + 1 < seq.length) {
+      out[n++] = mix32(fnv1a(seq[i + 1], wordHash ^ 0x9e3779b9));
+      wordHash = fnv1a(seq[i + 1]);
+    }
   }
   const sorted = out.subarray(0, n).sort();
   let unique = 0;
