@@ -3,13 +3,17 @@
  * Everything here works on text held in memory for one analysis; only numbers come out.
  */
 
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+
+/** One UTF-16 code unit into a 32-bit FNV-1a hash (take `>>> 0` of the result at the end). */
+function fnvStep(h: number, code: number): number {
+  return Math.imul(h ^ code, 0x01000193);
+}
+
 /** 32-bit FNV-1a over UTF-16 code units: fast, stable across runs, good enough for bucketing. */
-export function fnv1a(text: string, seed = 0x811c9dc5): number {
+export function fnv1a(text: string, seed = FNV_OFFSET_BASIS): number {
   let h = seed >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
+  for (let i = 0; i < text.length; i++) h = fnvStep(h, text.charCodeAt(i));
   return h >>> 0;
 }
 
@@ -116,7 +120,7 @@ function isWhitespace(c: number): boolean {
  */
 export function normalisedHash(text: string): number {
   const lower = text.toLowerCase();
-  let h = 0x811c9dc5;
+  let h = FNV_OFFSET_BASIS;
   let space = false;
   let started = false;
   for (let i = 0; i < lower.length; i++) {
@@ -126,12 +130,10 @@ export function normalisedHash(text: string): number {
       continue;
     }
     if (space) {
-      h ^= 0x20;
-      h = Math.imul(h, 0x01000193);
+      h = fnvStep(h, 0x20);
       space = false;
     }
-    h ^= c;
-    h = Math.imul(h, 0x01000193);
+    h = fnvStep(h, c);
     started = true;
   }
   return h >>> 0;
@@ -201,11 +203,8 @@ export function paragraphs(text: string, minChars: number): Paragraph[] {
     while (from < to && isSpace(text.charCodeAt(from))) from++;
     while (to > from && isSpace(text.charCodeAt(to - 1))) to--;
     if (to - from >= minChars) {
-      let h = 0x811c9dc5;
-      for (let i = from; i < to; i++) {
-        h ^= text.charCodeAt(i);
-        h = Math.imul(h, 0x01000193);
-      }
+      let h = FNV_OFFSET_BASIS;
+      for (let i = from; i < to; i++) h = fnvStep(h, text.charCodeAt(i));
       out.push({ hash: h >>> 0, start: from, chars: to - from });
     }
     if (gap < 0) return out;
