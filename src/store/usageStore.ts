@@ -160,8 +160,8 @@ export class UsageStore implements UsageSink {
     if (!after || this.recounting) return;
     const readUpTo = this.reader.positions.get(after.name)?.offset ?? 0;
     if (readUpTo !== (before?.name === after.name ? before.size : 0)) return;
-    const cutoff = this.retentionCutoffDay();
-    for (const e of events) this.count(e, cutoff);
+    const count = this.counter();
+    for (const e of events) count(e);
     this.reader.positions.set(after.name, { offset: after.size, ino: after.ino });
     if (events.length > 0) this.snapshotDirty = true;
   }
@@ -170,8 +170,7 @@ export class UsageStore implements UsageSink {
   refresh(): boolean {
     if (this.recounting) return false;
     this.applyRetention();
-    const cutoff = this.retentionCutoffDay();
-    const result = this.reader.readNew((e) => this.count(e, cutoff));
+    const result = this.reader.readNew(this.counter());
     if (!result.consistent) {
       this.rebuild();
       this.maybeWriteSnapshot();
@@ -222,12 +221,15 @@ export class UsageStore implements UsageSink {
   }
 
   /**
-   * Counts an event unless it is older than `cutoffDay` (retentionCutoffDay, taken once per read:
-   * asking the clock and the day per event cost about a twentieth of a recount, and a read ends in seconds).
+   * Counts the events of one read, except those older than the retention cutoff, which is taken once
+   * per read: asking the clock and the day per event cost about a twentieth of a recount, and a read
+   * ends in seconds.
    */
-  private count(e: UsageEvent, cutoffDay: string | undefined): void {
-    if (this.isExpired(e.ts, cutoffDay)) return;
-    this.rollupTable.add(e);
+  private counter(): (e: UsageEvent) => void {
+    const cutoffDay = this.retentionCutoffDay();
+    return (e) => {
+      if (!this.isExpired(e.ts, cutoffDay)) this.rollupTable.add(e);
+    };
   }
 
   /** The first day kept under the retention setting; undefined without one. */
@@ -287,8 +289,7 @@ export class UsageStore implements UsageSink {
   private rebuildHere(): void {
     this.reader.reset();
     this.rollupTable = new Rollups(this.options.context);
-    const cutoff = this.retentionCutoffDay();
-    const { eventsRead } = this.reader.readNew((e) => this.count(e, cutoff));
+    const { eventsRead } = this.reader.readNew(this.counter());
     // Nothing counted and no saved totals to replace (a first start): nothing worth an fsync.
     this.snapshotDirty = eventsRead > 0 || fs.existsSync(this.snapshotPath);
   }
