@@ -24,7 +24,7 @@ import { typingQuietDelay, WarningRateLimiter } from '../../src/core/hygiene/war
 import { PriceBook } from '../../src/core/pricing';
 import { FindingsLog } from '../../src/ui/hygiene/findingsLog';
 import { CHAT_USAGE, FakeUpstream } from '../support/fakeUpstream';
-import { agentContext, Gen, pastedFile } from './hygiene/evalSet';
+import { agentContext, Gen, pastedFile, seededRandom } from './hygiene/evalSet';
 import { MODEL, newAnalyzer, runSteps, T0, type Step } from './hygiene/scenarios';
 
 const MINUTE = 60_000;
@@ -54,8 +54,7 @@ describe('prompt hygiene: text and fingerprints', () => {
       '٣٤',
     ]);
     const pieces = ['a', 'Z', '0', '_', ' ', '.', 'é', 'İ', 'ß', '東', '𝐀', '\ud800', '\udc00', '😀', '٣', '\u0301', '-', '\n', 'ǅ', 'Σ'];
-    let seed = 7;
-    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const next = seededRandom(7);
     for (let k = 0; k < 3000; k++) {
       const text = Array.from({ length: Math.floor(next() * 24) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
       assert.deepEqual(words(text), text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [], JSON.stringify(text));
@@ -86,8 +85,7 @@ describe('prompt hygiene: text and fingerprints', () => {
       '😀',
       '.',
     ];
-    let seed = 11;
-    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const next = seededRandom(11);
     for (let k = 0; k < 3000; k++) {
       const text = Array.from({ length: Math.floor(next() * 16) }, () => pieces[Math.floor(next() * pieces.length)]).join('');
       assert.equal(normalisedHash(text), fnv1a(normalise(text)), JSON.stringify(text));
@@ -95,8 +93,8 @@ describe('prompt hygiene: text and fingerprints', () => {
   });
 
   it('shingles each word and each adjacent pair, as defined', () => {
-    let seed = 5;
-    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const random = seededRandom(5);
+    const next = () => Math.floor(random() * 2 ** 32);
     for (let k = 0; k < 500; k++) {
       const seq = Array.from({ length: next() % 40 }, () => 'abcde'[next() % 5].repeat(1 + (next() % 3)));
       const defined = seq.flatMap((w, i) => [
@@ -111,8 +109,8 @@ describe('prompt hygiene: text and fingerprints', () => {
   });
 
   it('keeps MinHash signatures as they were: the minimum per hash function, the same functions', () => {
-    let seed = 9;
-    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    const random = seededRandom(9);
+    const next = () => Math.floor(random() * 2 ** 32);
     for (let k = 0; k < 200; k++) {
       const a = Uint32Array.from({ length: next() % 300 }, next);
       const b = Uint32Array.from({ length: next() % 300 }, next);
